@@ -1,0 +1,35 @@
+"""Field inspection app for the Xuefeng zone's workplace-safety action plan."""
+
+from importlib import import_module
+
+from flask import Flask
+
+from .config import Defaults, from_environment
+from .extensions import csrf, db, htmx, login_manager, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app. Explicit `config` (tests) wins over the environment and defaults."""
+    app = Flask(__name__, instance_relative_config=True,
+                template_folder="../templates", static_folder="../static")
+    app.config.from_object(Defaults)
+    config = config or {}
+    env = from_environment(app.instance_path)
+    if "SECRET_KEY" in config:  # tests: don't create files under instance/
+        env.pop("SECRET_KEY")
+    app.config.update(env)
+    app.config.update(config)
+
+    for ext in (db, login_manager, htmx, csrf):
+        ext.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+
+    from . import admin, auth, checklists, cli, hazards, home, inspections, photos, sites, web
+    from . import models  # noqa: F401 - every model registered before mappers configure
+    for feature in (auth, home, sites, inspections, photos, hazards, admin, checklists):
+        import_module(f"{feature.__name__}.views")  # the views attach routes to feature.bp
+        app.register_blueprint(feature.bp)
+    web.init_app(app)
+    auth.init_app(app)
+    cli.init_app(app)
+    return app

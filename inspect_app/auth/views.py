@@ -1,0 +1,31 @@
+from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from ..access import allow, public
+from ..web import page, safe_next
+from . import bp
+from .service import authenticate
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    next_url = safe_next(request.values.get("next"))
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(next_url or url_for("home.index"))
+    error = None
+    if request.method == "POST":
+        user = authenticate(request.form.get("login", ""), request.form.get("password", ""))
+        if user:
+            login_user(user, remember=bool(request.form.get("remember")))
+            return redirect(next_url or url_for("home.index"))
+        error = _("Wrong phone number/username or password.")
+    return page("auth/login.html", http_status=422 if error else 200, error=error, next_url=next_url,
+                login_value=request.form.get("login", ""))
+
+@bp.post("/logout")
+@allow()
+def logout():
+    logout_user()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,121 @@
+"""A demo zone that makes a newcomer's first minute real.
+
+2 areas, 6 grids, 36 sites covering every site type and risk colour, a user for every role,
+a few finished inspections and open hazards. Loaded by `flask demo load`.
+"""
+
+import random
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from .admin.service import create_user
+from .roles import Position, Role
+from .checklists.loader import load_all
+from .checklists.service import templates_for
+from .extensions import db
+from .inspections import service as inspections
+from .inspections.models import Result
+from .sites.models import Area, Grid, Site
+from .sites.types import NINE_KINDS, RISK_ORDER, SITE_TYPES
+from .timeutil import utcnow
+
+DEMO_PASSWORD = "demo1234"
+# Shown by `make run` and in the README.
+DEMO_LOGINS = [
+    ("inspector1", Role.INSPECTOR, "网格员 林志强", "13800000001"),
+    ("inspector2", Role.INSPECTOR, "网格员 陈秀英", "13800000002"),
+    ("supervisor", Role.SUPERVISOR, "园区安监 黄建华", "13800000003"),
+    ("admin", Role.ADMIN, "系统管理员", "13800000004"),
+    ("boss", Role.ENTERPRISE, "主要负责人 王德明", "13800000005"),
+    ("safety", Role.ENTERPRISE, "安全员 李美玲", "13800000006"),
+    ("worker", Role.WORKER, "员工 张伟", "13800000007"),
+]
+
+AREAS = {"雪峰片区": ["雪峰一网格", "雪峰二网格", "雪峰三网格"],
+         "南区片区": ["南区一网格", "南区二网格", "南区三网格"]}
+
+NAMES = ["鑫盛", "华泰", "宏达", "永兴", "恒源", "金丰", "泉峰", "佳美", "福盛", "安达", "顺发",
+         "晋安", "协和", "荣昌", "兴隆", "博远", "新宇", "瑞祥"]
+SUFFIX = {"GM": "贸易有限公司", "MET": "冶金有限公司", "NF": "铝业有限公司", "BM": "石材有限公司",
+          "MECH": "机械有限公司", "LIGHT": "鞋业有限公司", "TEX": "纺织有限公司",
+          "TOB": "烟叶加工厂", "HAZ": "化工有限公司", "GASU": "餐饮店", "GASOP": "燃气有限公司",
+          "CON": "建设工程项目部", "SCON": "装修工程", "NINE": "", "SELF": "加工点",
+          "MIX": "五金店", "PDP": "购物广场", "WH": "仓储有限公司"}
+NINE_SUFFIX = {"shop": "便利店", "restaurant": "小吃店", "hotel": "旅馆", "entertainment": "KTV",
+               "workshop": "小作坊", "clinic": "诊所", "school": "托管班", "salon": "理发店",
+               "internet": "网吧"}
+
+
+def _sites(grids: list[Grid]) -> list[Site]:
+    rng = random.Random(2024)
+    specs = [(code, "") for code in SITE_TYPES] + [("NINE", k) for k in NINE_KINDS]
+    specs += [("MECH", ""), ("LIGHT", ""), ("BM", ""), ("TEX", ""), ("GASU", ""), ("SELF", ""),
+              ("NINE", "shop"), ("NINE", "restaurant")]
+    sites = []
+    for n, (code, kind) in enumerate(specs):
+        name = f"南安{NAMES[n % len(NAMES)]}{NINE_SUFFIX.get(kind) or SUFFIX[code]}"
+        if n >= len(NAMES):
+            name = f"雪峰{NAMES[(n * 7) % len(NAMES)]}{NINE_SUFFIX.get(kind) or SUFFIX[code]}"
+        features = {"BM": "DUST", "LIGHT": "DUST", "MECH": "SE", "HAZ": "CS"}.get(code, "")
+        sites.append(Site(
+            name=name, site_type=code, subkind=kind, features=features,
+            credit_code=f"91350583MA{n:02d}X{rng.randrange(10**5):05d}" if code not in
+            ("NINE", "SELF", "SCON") else None,
+            address=f"南安市雪峰开发区{['工业路', '创业大道', '兴业街', '南环路'][n % 4]}{n + 1}号",
+            size_class=["large", "medium", "small"][n % 3] if code not in ("NINE", "SELF")
+            else "small",
+            principal_name=f"负责人{n + 1:02d}", principal_phone=f"1395950{n:04d}",
+            controller_name=f"实控人{n + 1:02d}", controller_phone=f"1386060{n:04d}",
+            grid=grids[n % len(grids)], risk_color=RISK_ORDER[n % 4],
+        ))
+    return sites
+
+
+def load() -> bool:
+    """Create the demo zone once; returns False when data is already there."""
+    if db.session.scalar(select(Area.id).limit(1)) is not None:
+        return False
+    load_all()
+    grids = []
+    for area_name, grid_names in AREAS.items():
+        area = Area(name=area_name)
+        db.session.add(area)
+        grids += [Grid(name=g, area=area) for g in grid_names]
+    sites = _sites(grids)
+    db.session.add_all(sites)
+    db.session.flush()
+    enterprise = next(s for s in sites if s.site_type == "MECH")
+    users = {}
+    for username, role, name, phone in DEMO_LOGINS:
+        site_id = enterprise.id if role in (Role.ENTERPRISE, Role.WORKER) else None
+        position = {"boss": Position.PRINCIPAL, "safety": Position.SAFETY_MANAGER}.get(username)
+        users[username] = create_user(username=username, role=role, name=name, phone=phone,
+                                      password=DEMO_PASSWORD, site_id=site_id, position=position,
+                                      commit=False)
+    users["inspector1"].grids = grids[:3]
+    users["inspector2"].grids = grids[3:]
+    db.session.commit()
+    _finished_inspections(users, sites)
+    return True
+
+
+def _finished_inspections(users, sites) -> None:
+    """A few submitted patrols, most items passing, some failing (open hazards)."""
+    rng = random.Random(7)
+    inspector = users["inspector1"]
+    mine = [s for s in sites if s.grid in inspector.grids]
+    for n, site in enumerate(mine[:6]):
+        fitting = templates_for(site, inspector)
+        if not fitting:
+            continue
+        inspection = inspections.start(inspector, site, fitting[0].id, from_scan=True)
+        inspection.started_at = utcnow() - timedelta(days=40 - n * 5, minutes=30)
+        for item in fitting[0].items:
+            result = Result.FAIL if rng.random() < 0.08 else (
+                Result.NA if rng.random() < 0.1 else Result.PASS)
+            inspections.record_answer(inspector, inspection, item.id, result,
+                                      "现场发现问题，已当场告知负责人" if result == Result.FAIL else "")
+        inspections.submit(inspector, inspection.id)
+        inspection.submitted_at = inspection.started_at + timedelta(minutes=25)
+        db.session.commit()

@@ -1,0 +1,138 @@
+"""The hazard queue: creating findings, scoping, filtering and key-based paging."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask import abort, current_app
+from sqlalchemy import Select, and_, case, select, tuple_
+
+from ..auth.models import User
+from ..extensions import db
+from ..sites.models import Grid, Site
+from ..sites.service import can_see_site, scope_sites
+from ..timeutil import local_today
+from . import workflow
+from .models import Hazard, HazardEvent
+from .workflow import OPEN_STATES, Level, Source, State
+
+SOURCE_FOR_KIND = {"patrol": Source.PATROL, "supervisory": Source.SUPERVISORY,
+                   "self_check": Source.SELF_CHECK}
+
+
+def report_from_answer(inspection, answer, user: User, now: datetime) -> Hazard:
+    """One failed answer becomes one reported hazard, with the answer's photos (no commit)."""
+    item = answer.item
+    level = workflow.level_for_item(item.major)
+    found_on = local_today(now)
+    hazard = Hazard(
+        site_id=inspection.site_id, inspection_id=inspection.id, item_id=item.id,
+        description=answer.note or item.requirement, level=level, status=State.REPORTED,
+        source=SOURCE_FOR_KIND[inspection.kind],
+        deadline=workflow.default_deadline(level, found_on,
+                                           current_app.config["HAZARD_DEADLINE_DAYS"]),
+        found_by_id=user.id, created_at=now,
+    )
+    db.session.add(hazard)
+    db.session.flush()
+    for photo in answer.photos:
+        photo.hazard_id = hazard.id
+    db.session.add(HazardEvent(hazard_id=hazard.id, actor_id=user.id, at=now, action="report",
+                               from_status=None, to_status=State.REPORTED,
+                               note=f"{item.code} {inspection.template.title}"))
+    return hazard
+
+
+def scope(query: Select, user: User) -> Select:
+    """Narrow a query over Hazard to the sites `user` may see."""
+    return query.where(Hazard.site_id.in_(scope_sites(select(Site.id), user)))
+
+
+def get_for(user: User, hazard_id: int) -> Hazard:
+    hazard = db.session.get(Hazard, hazard_id)
+    if hazard is None or not can_see_site(user, hazard.site):
+        abort(404)
+    return hazard
+
+
+def open_for_site(site: Site) -> list[Hazard]:
+    return list(db.session.scalars(
+        select(Hazard).where(Hazard.site_id == site.id, Hazard.status.in_(list(OPEN_STATES)))
+        .order_by(Hazard.level.desc(), Hazard.deadline)))
+
+
+@dataclass
+class Filters:
+    status: str = "open"  # open | closed | all | one State
+    level: str = ""
+    area: int | None = None
+    grid: int | None = None
+    site_type: str = ""
+    overdue: bool = False
+
+    @classmethod
+    def from_args(cls, args) -> "Filters":
+        status = args.get("status", "open")
+        if status not in ("open", "closed", "all", *State):
+            status = "open"
+        level = args.get("level", "")
+        return cls(status=status, level=level if level in set(Level) else "",
+                   area=args.get("area", type=int), grid=args.get("grid", type=int),
+                   site_type=args.get("type", ""), overdue=args.get("overdue") == "1")
+
+
+@dataclass
+class QueuePage:
+    hazards: list[Hazard]
+    next_cursor: str | None
+
+
+def _sort_columns(today: date):
+    overdue_rank = case((and_(Hazard.deadline < today, Hazard.status.in_(list(OPEN_STATES))), 0),
+                        else_=1)
+    major_rank = case((Hazard.level == Level.MAJOR, 0), else_=1)
+    return overdue_rank, major_rank, Hazard.deadline, Hazard.id
+
+
+def encode_cursor(hazard: Hazard, today: date) -> str:
+    overdue = 0 if workflow.is_overdue(hazard.status, hazard.deadline, today) else 1
+    major = 0 if hazard.level == Level.MAJOR else 1
+    return f"{overdue}.{major}.{hazard.deadline.isoformat()}.{hazard.id}"
+
+
+def decode_cursor(cursor: str | None) -> tuple | None:
+    try:
+        overdue, major, deadline, hazard_id = (cursor or "").split(".")
+        return int(overdue), int(major), date.fromisoformat(deadline), int(hazard_id)
+    except ValueError:
+        return None
+
+
+def queue(user: User, filters: Filters, cursor: str | None = None, page_size: int = 25,
+          today: date | None = None) -> QueuePage:
+    """Hazards `user` may see: overdue first, then major, then by deadline; paged by key."""
+    today = today or local_today()
+    query = scope(select(Hazard).join(Site, Hazard.site_id == Site.id), user)
+    if filters.status == "open":
+        query = query.where(Hazard.status.in_(list(OPEN_STATES)))
+    elif filters.status == "closed":
+        query = query.where(Hazard.status.in_([State.CLOSED, State.REJECTED]))
+    elif filters.status != "all":
+        query = query.where(Hazard.status == filters.status)
+    if filters.level:
+        query = query.where(Hazard.level == filters.level)
+    if filters.grid:
+        query = query.where(Site.grid_id == filters.grid)
+    if filters.area:
+        query = query.where(Site.grid_id.in_(select(Grid.id).where(Grid.area_id == filters.area)))
+    if filters.site_type:
+        query = query.where(Site.site_type == filters.site_type)
+    if filters.overdue:
+        query = query.where(Hazard.deadline < today, Hazard.status.in_(list(OPEN_STATES)))
+    columns = _sort_columns(today)
+    after = decode_cursor(cursor)
+    if after:
+        query = query.where(tuple_(*columns) > tuple_(*after))
+    rows = list(db.session.scalars(query.order_by(*columns).limit(page_size + 1)))
+    more = len(rows) > page_size
+    rows = rows[:page_size]
+    return QueuePage(rows, encode_cursor(rows[-1], today) if more else None)

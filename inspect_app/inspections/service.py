@@ -1,0 +1,212 @@
+"""Running an inspection: start or resume, answer items, attach photos, submit."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import abort
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..auth.models import User
+from ..roles import Role
+from ..checklists.models import ChecklistItem, ChecklistTemplate
+from ..checklists.service import templates_for
+from ..extensions import db
+from ..hazards import service as hazards
+from ..photos import service as photos
+from ..photos.models import Photo
+from ..sites.models import Site
+from ..sites.service import can_see_site
+from ..timeutil import utcnow
+from ..web import UserError
+from .models import Answer, Inspection, InspectionKind, Result
+
+KIND_FOR_ROLE = {
+    Role.INSPECTOR: InspectionKind.PATROL,
+    Role.SUPERVISOR: InspectionKind.SUPERVISORY,
+    Role.ADMIN: InspectionKind.SUPERVISORY,
+    Role.ENTERPRISE: InspectionKind.SELF_CHECK,
+}
+# A scan counts for an inspection started within this time of it.
+SCAN_VALID_FOR = timedelta(hours=4)
+
+
+def scanned_recently(scan: dict | None, site_id: int, now: datetime) -> bool:
+    if not scan or scan.get("site") != site_id:
+        return False
+    try:
+        return now - datetime.fromisoformat(scan["at"]) <= SCAN_VALID_FOR
+    except (KeyError, TypeError, ValueError):
+        return False
+
+
+def unfinished_for(user: User, site: Site) -> list[Inspection]:
+    return list(db.session.scalars(
+        select(Inspection).where(Inspection.site_id == site.id, Inspection.inspector_id == user.id,
+                                 Inspection.submitted_at.is_(None))
+        .order_by(Inspection.started_at.desc())))
+
+
+def recent_for_site(site: Site, limit: int = 5) -> list[Inspection]:
+    return list(db.session.scalars(
+        select(Inspection).where(Inspection.site_id == site.id, Inspection.submitted_at.is_not(None))
+        .order_by(Inspection.submitted_at.desc()).limit(limit)))
+
+
+def start(user: User, site: Site, template_id: int, from_scan: bool) -> Inspection:
+    """Resume this user's unfinished inspection of the site with this checklist, or begin one."""
+    template = db.session.get(ChecklistTemplate, template_id)
+    if template is None or template not in templates_for(site, user):
+        raise UserError(_("That checklist does not apply to this site."))
+    for inspection in unfinished_for(user, site):
+        if inspection.template.slug == template.slug:
+            if from_scan and not inspection.from_scan:
+                inspection.from_scan = True
+                db.session.commit()
+            return inspection
+    inspection = Inspection(site_id=site.id, template_id=template.id, inspector_id=user.id,
+                            kind=KIND_FOR_ROLE[Role(user.role)], from_scan=from_scan)
+    db.session.add(inspection)
+    db.session.commit()
+    return inspection
+
+
+def get_for(user: User, inspection_id: int) -> Inspection:
+    """The inspection, or 404. Its inspector, and supervisors, may see it; others may see a
+    submitted one of a site they can see."""
+    inspection = db.session.get(Inspection, inspection_id)
+    if inspection is None:
+        abort(404)
+    if inspection.inspector_id == user.id or user.is_supervisor:
+        return inspection
+    if inspection.submitted_at and can_see_site(user, inspection.site):
+        return inspection
+    abort(404)
+
+
+def _editable(user: User, inspection: Inspection) -> None:
+    if inspection.inspector_id != user.id:
+        abort(403)
+    if inspection.submitted_at is not None:
+        raise UserError(_("This inspection was already submitted and can no longer be changed."), 409)
+
+
+def _item(inspection: Inspection, item_id: int) -> ChecklistItem:
+    item = db.session.get(ChecklistItem, item_id)
+    if item is None or item.template_id != inspection.template_id:
+        abort(404)
+    return item
+
+
+def answers_by_item(inspection: Inspection) -> dict[int, Answer]:
+    return {a.item_id: a for a in inspection.answers}
+
+
+def record_answer(user: User, inspection: Inspection, item_id: int, result: str | None,
+                  note: str | None) -> Answer:
+    """Save one tick (and note). Re-sending the same answer changes nothing."""
+    _editable(user, inspection)
+    item = _item(inspection, item_id)
+    answer = db.session.scalar(select(Answer).where(Answer.inspection_id == inspection.id,
+                                                    Answer.item_id == item.id))
+    if result is None and answer is not None:
+        result = answer.result  # a note saved on its own keeps the tick
+    if result not in set(Result):
+        raise UserError(_("Choose pass, fail or not applicable."))
+    note = (note or "").strip()[:2000]
+    if answer is None:
+        answer = Answer(inspection_id=inspection.id, item_id=item.id, result=result, note=note)
+        db.session.add(answer)
+    else:
+        answer.result = result
+        if note or result != Result.FAIL:
+            answer.note = note if result == Result.FAIL else ""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # The same tick sent twice at once (double tap on a slow network): the other one won.
+        db.session.rollback()
+        answer = db.session.scalar(select(Answer).where(Answer.inspection_id == inspection.id,
+                                                        Answer.item_id == item.id))
+    return answer
+
+
+def add_photo(user: User, inspection: Inspection, item_id: int, file, upload_key: str | None):
+    """Attach a photo to a failed item's answer."""
+    _editable(user, inspection)
+    item = _item(inspection, item_id)
+    answer = db.session.scalar(select(Answer).where(Answer.inspection_id == inspection.id,
+                                                    Answer.item_id == item.id))
+    if answer is None or answer.result != Result.FAIL:
+        raise UserError(_("Mark the item as failed before adding a photo."))
+    return photos.store(file, uploader=user, site_id=inspection.site_id, upload_key=upload_key,
+                        answer_id=answer.id)
+
+
+def remove_photo(user: User, inspection: Inspection, photo_id: int) -> None:
+    _editable(user, inspection)
+    photo = db.session.get(Photo, photo_id)
+    if photo is None or photo.answer is None or photo.answer.inspection_id != inspection.id:
+        abort(404)
+    photo.answer_id = None  # the file stays for audit; it just leaves the answer
+    db.session.commit()
+
+
+@dataclass
+class Progress:
+    answered: int
+    total: int
+    failed: int
+
+    @property
+    def done(self) -> bool:
+        return self.answered == self.total
+
+
+def progress(inspection: Inspection) -> Progress:
+    answers = inspection.answers
+    return Progress(len(answers), len(inspection.template.items),
+                    sum(a.result == Result.FAIL for a in answers))
+
+
+def unanswered(inspection: Inspection) -> list[ChecklistItem]:
+    done = {a.item_id for a in inspection.answers}
+    return [i for i in inspection.template.items if i.id not in done]
+
+
+def submit(user: User, inspection_id: int) -> Inspection:
+    """Close the inspection and turn each failed item into one hazard. Idempotent: a second
+    submit (double tap, retry) returns the already-submitted inspection unchanged."""
+    # Lock the row so two submits on PostgreSQL run one after the other.
+    inspection = db.session.scalar(
+        select(Inspection).where(Inspection.id == inspection_id).with_for_update())
+    if inspection is None:
+        abort(404)
+    if inspection.inspector_id != user.id:
+        abort(403)
+    if inspection.submitted_at is not None:
+        db.session.rollback()
+        return inspection
+    missing = unanswered(inspection)
+    if missing:
+        db.session.rollback()
+        raise UnansweredError(missing)
+    now = utcnow()
+    inspection.submitted_at = now
+    for answer in inspection.answers:
+        if answer.result == Result.FAIL:
+            hazards.report_from_answer(inspection, answer, user, now)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()  # a concurrent submit of the same inspection committed first
+        db.session.refresh(inspection)
+    return inspection
+
+
+class UnansweredError(UserError):
+    def __init__(self, items: list[ChecklistItem]):
+        codes = "、".join(i.code for i in items[:10]) + ("…" if len(items) > 10 else "")
+        super().__init__(_("%(n)s items are not answered yet: %(codes)s", n=len(items), codes=codes))
+        self.items = items

@@ -1,0 +1,13 @@
+"""Every model, imported in one place so mappers and migrations see the whole schema."""
+
+from .auth.models import User
+from .roles import Position, Role
+from .checklists.models import ChecklistItem, ChecklistTemplate
+from .hazards.models import Hazard, HazardEvent
+from .inspections.models import Answer, Inspection
+from .photos.models import Photo
+from .sites.models import Area, Grid, Site, grid_inspectors
+
+__all__ = ["Answer", "Area", "ChecklistItem", "ChecklistTemplate", "Grid", "Hazard",
+           "HazardEvent", "Inspection", "Photo", "Position", "Role", "Site", "User",
+           "grid_inspectors"]

@@ -1,0 +1,32 @@
+"""Photos: stored re-encoded (no EXIF/GPS) with a thumbnail; served only to those allowed."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..timeutil import utcnow
+
+
+class Photo(db.Model):
+    __tablename__ = "photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Client-generated key of the upload: a retried upload finds the photo it already made.
+    upload_key: Mapped[str] = mapped_column(String(64), unique=True)
+    uploader_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    answer_id: Mapped[int | None] = mapped_column(ForeignKey("answers.id", ondelete="SET NULL"), index=True)
+    hazard_id: Mapped[int | None] = mapped_column(ForeignKey("hazards.id"), index=True)
+    path: Mapped[str] = mapped_column(String(128))
+    thumb_path: Mapped[str] = mapped_column(String(128))
+    width: Mapped[int]
+    height: Mapped[int]
+    size_bytes: Mapped[int]
+    taken_at: Mapped[datetime | None]  # from EXIF DateTimeOriginal, kept before EXIF is stripped
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    site = relationship("Site")
+    answer = relationship("Answer", back_populates="photos")
+    hazard = relationship("Hazard", back_populates="photos")

@@ -1,0 +1,17 @@
+"""The roles a user can have (kept apart from the models so any module can import them)."""
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    INSPECTOR = "inspector"  # 网格员
+    ENTERPRISE = "enterprise"  # 企业人员 (principal, safety manager, staff)
+    WORKER = "worker"  # 一线员工
+    SUPERVISOR = "supervisor"  # 园区监管人员
+    ADMIN = "admin"
+
+
+class Position(StrEnum):
+    PRINCIPAL = "principal"  # 主要负责人
+    SAFETY_MANAGER = "safety_manager"  # 安全管理人员
+    STAFF = "staff"

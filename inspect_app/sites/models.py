@@ -1,0 +1,78 @@
+"""Areas, grids and sites (enterprises and places), with their QR tokens."""
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..timeutil import utcnow
+
+grid_inspectors = Table(
+    "grid_inspectors",
+    db.metadata,
+    Column("grid_id", ForeignKey("grids.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+def new_qr_token() -> str:
+    """128 bits of randomness: unguessable, short enough for a small QR code."""
+    return secrets.token_urlsafe(16)
+
+
+class Area(db.Model):
+    __tablename__ = "areas"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    grids = relationship("Grid", back_populates="area", order_by="Grid.name")
+
+
+class Grid(db.Model):
+    __tablename__ = "grids"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    area = relationship("Area", back_populates="grids")
+    inspectors = relationship("User", secondary=grid_inspectors, back_populates="grids")
+    sites = relationship("Site", back_populates="grid", order_by="Site.name")
+
+
+class Site(db.Model):
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), index=True)
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
+    address: Mapped[str] = mapped_column(String(256), default="")
+    site_type: Mapped[str] = mapped_column(String(8), index=True)
+    subkind: Mapped[str] = mapped_column(String(32), default="")
+    features: Mapped[str] = mapped_column(String(64), default="")  # e.g. "DUST,CS"
+    size_class: Mapped[str] = mapped_column(String(8), default="small")
+    principal_name: Mapped[str] = mapped_column(String(64), default="")
+    principal_phone: Mapped[str] = mapped_column(String(20), default="")
+    controller_name: Mapped[str] = mapped_column(String(64), default="")
+    controller_phone: Mapped[str] = mapped_column(String(20), default="")
+    grid_id: Mapped[int] = mapped_column(ForeignKey("grids.id"), index=True)
+    risk_color: Mapped[str] = mapped_column(String(8), default="blue", index=True)
+    qr_token: Mapped[str] = mapped_column(String(32), unique=True, default=new_qr_token)
+    qr_issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    grid = relationship("Grid", back_populates="sites")
+
+    @property
+    def feature_codes(self) -> list[str]:
+        return [f for f in self.features.split(",") if f]
+
+    def __repr__(self) -> str:
+        return f"<Site {self.id} {self.name}>"

@@ -1,0 +1,89 @@
+from flask import abort, current_app, redirect, request, session, url_for
+from flask_login import current_user
+
+from ..access import FIELD_ROLES, STAFF_ROLES, allow, public
+from ..roles import Role
+from ..checklists.service import templates_for
+from ..extensions import db
+from ..hazards import service as hazards
+from ..inspections import service as inspections
+from ..qr import qr_png, qr_svg
+from ..timeutil import utcnow
+from ..web import page
+from . import bp, service
+from .models import Grid
+from .types import RISK_COLORS, SITE_TYPES
+
+
+def site_url(site) -> str:
+    """What a site's QR code encodes: BASE_URL when set (the address phones can reach)."""
+    base = current_app.config.get("BASE_URL") or request.host_url.rstrip("/")
+    return f"{base}/s/{site.qr_token}"
+
+
+@bp.get("/s/<token>")
+@public  # an unknown code is explained to anyone; a valid one needs a login (below)
+def scan(token: str):
+    site = service.site_by_token(token)
+    if site is None:
+        return page("sites/bad_code.html", http_status=404)
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    service.get_site_for(current_user, site.id)  # 404 outside the user's grids or enterprise
+    # Remember the scan so an inspection started now is recorded as done at the site.
+    session["scan"] = {"site": site.id, "at": utcnow().isoformat()}
+    return redirect(url_for("sites.detail", site_id=site.id))
+
+
+@bp.get("/sites/")
+@allow(*FIELD_ROLES)
+def index():
+    if current_user.role == Role.ENTERPRISE:
+        return redirect(url_for("sites.detail", site_id=current_user.site_id))
+    args = request.args
+    sites = service.list_sites(current_user, q=args.get("q", ""), grid_id=args.get("grid", type=int),
+                               risk=args.get("risk", ""), site_type=args.get("type", ""))
+    status = service.status_of([s.id for s in sites])
+    return page("sites/index.html", "results", sites=sites, site_status=status,
+                grids=service.visible_grids(current_user), risk_colors=RISK_COLORS,
+                site_types=SITE_TYPES, args=args)
+
+
+@bp.get("/sites/<int:site_id>")
+@allow(*FIELD_ROLES)
+def detail(site_id: int):
+    site = service.get_site_for(current_user, site_id)
+    return page("sites/detail.html", site=site,
+                status=service.status_of([site.id])[site.id],
+                templates=templates_for(site, current_user),
+                unfinished=inspections.unfinished_for(current_user, site),
+                recent=inspections.recent_for_site(site, limit=5),
+                open_hazards=hazards.open_for_site(site),
+                can_manage=current_user.role in STAFF_ROLES)
+
+
+@bp.get("/sites/<int:site_id>/qr.png")
+@allow(Role.INSPECTOR, *STAFF_ROLES)
+def qr_image(site_id: int):
+    site = service.get_site_for(current_user, site_id)
+    resp = current_app.response_class(qr_png(site_url(site)), mimetype="image/png")
+    resp.headers["Cache-Control"] = "private, no-store"  # the token changes when reissued
+    return resp
+
+
+@bp.get("/sites/<int:site_id>/poster")
+@allow(Role.INSPECTOR, *STAFF_ROLES)
+def poster(site_id: int):
+    site = service.get_site_for(current_user, site_id)
+    return page("sites/posters.html", posters=[(site, qr_svg(site_url(site)))], title=site.name)
+
+
+@bp.get("/grids/<int:grid_id>/posters")
+@allow(Role.INSPECTOR, *STAFF_ROLES)
+def grid_posters(grid_id: int):
+    grid = db.get_or_404(Grid, grid_id)
+    if not any(g.id == grid.id for g in service.visible_grids(current_user)):
+        abort(404)
+    sites = [s for s in grid.sites if s.active]
+    return page("sites/posters.html", posters=[(s, qr_svg(site_url(s))) for s in sites],
+                title=grid.name)

@@ -1,0 +1,186 @@
+"""Rendering (full page or htmx fragment), errors, CSRF, locale and health check."""
+
+import json
+from urllib.parse import quote, urlsplit
+
+from flask import (Blueprint, Flask, current_app, flash, jsonify, make_response, redirect,
+                   render_template, request, session, url_for)
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import text
+from werkzeug.exceptions import HTTPException
+
+from .access import public
+from .extensions import babel, db, login_manager
+
+
+class UserError(Exception):
+    """Bad input or a refused action: shown to the user, nothing saved."""
+
+    status = 422
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        if status:
+            self.status = status
+
+
+def wants_fragment() -> bool:
+    """An htmx swap of part of a page: not boosted navigation, not a history restore."""
+    hx = request.htmx
+    return bool(hx) and not hx.boosted and not hx.history_restore_request
+
+
+def render_blocks(template: str, blocks: list[str], **context) -> str:
+    current_app.update_template_context(context)
+    tmpl = current_app.jinja_env.get_template(template)
+    ctx = tmpl.new_context(context)
+    return "".join("".join(tmpl.blocks[b](ctx)) for b in blocks)
+
+
+def page(template: str, fragment: str | list[str] | None = None, http_status: int = 200,
+         **context):
+    """The full page normally; only the named block(s) when htmx asks for a fragment."""
+    if fragment and wants_fragment():
+        blocks = [fragment] if isinstance(fragment, str) else fragment
+        body = render_blocks(template, blocks, **context)
+    else:
+        body = render_template(template, **context)
+    resp = make_response(body, http_status)
+    resp.vary.add("HX-Request")
+    return resp
+
+
+def redirect_to(url: str):
+    """A redirect that also works for htmx requests (which would swap a 302's target in place)."""
+    if wants_fragment():
+        resp = make_response("", 204)
+        resp.headers["HX-Redirect"] = url
+        return resp
+    return redirect(url)
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only same-site relative paths may be redirected to after login."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def filter_args(args) -> dict:
+    """The query arguments to carry over to the next page, without the paging key itself."""
+    return {k: v for k, v in args.items() if k != "after" and v}
+
+
+def _error(status: int, message: str):
+    if request.htmx:
+        # htmx does not swap 4xx/5xx bodies (see base.html); app.js shows this header as a toast.
+        resp = make_response(message, status)
+        resp.headers["X-Message"] = quote(message)
+        return resp
+    return render_template("error.html", status=status, message=message), status
+
+
+bp = Blueprint("web", __name__)
+
+
+@bp.get("/healthz")
+@public
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception as e:  # noqa: BLE001 - any database failure means "not ready"
+        db.session.rollback()
+        return jsonify(status="error", database="unreachable", error=type(e).__name__), 503
+    return jsonify(status="ok", database="ok")
+
+
+@bp.post("/lang/<any(zh, en):code>")
+@public
+def set_language(code: str):
+    session["lang"] = code
+    return redirect(safe_next(request.form.get("next")) or url_for("home.index"))
+
+
+def select_locale() -> str:
+    return session.get("lang") or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _check_origin():
+    """Defence in depth beside the CSRF token: refuse state changes sent from other sites."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return None
+    if request.headers.get("Sec-Fetch-Site") == "cross-site":
+        return _error(403, _("This request came from another site and was refused."))
+    origin = request.headers.get("Origin")
+    if origin and origin != "null" and urlsplit(origin).netloc != request.host:
+        return _error(403, _("This request came from another site and was refused."))
+    return None
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories="translations")
+    app.before_request(_check_origin)
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        login = url_for("auth.login", next=request.full_path.rstrip("?"))
+        if request.htmx:
+            resp = make_response("", 401)
+            resp.headers["HX-Redirect"] = url_for("auth.login", next=request.headers.get(
+                "HX-Current-URL") and urlsplit(request.headers["HX-Current-URL"]).path)
+            return resp
+        flash(_("Please log in to continue."), "info")
+        return redirect(login)
+
+    @app.errorhandler(UserError)
+    def user_error(e: UserError):
+        return _error(e.status, e.message)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(e):
+        return _error(400, _("Your form expired or was sent without its security token. "
+                             "Reload the page and try again."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(e: HTTPException):
+        messages = {
+            403: _("You do not have access to this page."),
+            404: _("Not found, or you do not have access to it."),
+            405: _("That action is not allowed here."),
+            413: _("The upload is too large."),
+        }
+        return _error(e.code or 500, messages.get(e.code, e.description or e.name))
+
+    @app.context_processor
+    def inject():
+        from .sites.types import site_type_label
+        from .timeutil import local_today
+        return {"today": local_today, "lang": select_locale(), "site_type_label": site_type_label,
+                "filter_args": filter_args,
+                "htmx_config": json.dumps(HTMX_CONFIG, separators=(",", ":"))}
+
+    @app.template_filter("localdt")
+    def localdt(value, fmt="%Y-%m-%d %H:%M"):
+        from .timeutil import to_local
+        return to_local(value).strftime(fmt) if value else ""
+
+
+
+# htmx 2 stops at the first matching rule: restate the whole list (422 and 409 carry forms to swap).
+HTMX_CONFIG = {
+    "responseHandling": [
+        {"code": "204", "swap": False},
+        {"code": "[23]..", "swap": True},
+        {"code": "409|422", "swap": True},
+        {"code": "[45]..", "swap": False, "error": True},
+    ],
+    "historyCacheSize": 0,
+    "defaultSwapStyle": "innerHTML",
+}
