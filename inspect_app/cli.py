@@ -36,6 +36,28 @@ def load_demo():
     click.echo("demo data created" if created else "demo data already present; left as is")
 
 
+@demo_cli.command("info")
+@click.option("--port", default=5000, show_default=True)
+@click.option("--url-only", is_flag=True, help="Print only the URL phones should open.")
+def demo_info(port, url_only):
+    """Print the address to open on a phone and the demo logins."""
+    import subprocess
+
+    from .demo import DEMO_LOGINS, DEMO_PASSWORD
+
+    # The first address of this machine on the local network (no packets are sent).
+    addresses = subprocess.run(["hostname", "-I"], capture_output=True, text=True).stdout.split()
+    url = f"http://{addresses[0] if addresses else '127.0.0.1'}:{port}"
+    if url_only:
+        click.echo(url)
+        return
+    click.echo(f"\nOpen {url} on a phone on the same network (or http://127.0.0.1:{port} here).")
+    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+    for username, role, name, phone in DEMO_LOGINS:
+        click.echo(f"  {username:<11} {phone}  {role:<10} {name}")
+    click.echo("")
+
+
 @users_cli.command("create")
 @click.argument("username")
 @click.option("--role", type=click.Choice(["inspector", "enterprise", "worker", "supervisor",

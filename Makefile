@@ -1,0 +1,37 @@
+# `make run`: set up and serve the app on SQLite with demo data. `make test`: set up and run the suite.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 5000
+PYTEST_ARGS ?=
+export FLASK_APP := inspect_app
+
+.PHONY: install translations run test bench lint
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+# Compiled catalogs are build output; the .po files are the source in the repo.
+translations: install
+	$(VENV)/bin/pybabel compile -q -d inspect_app/translations
+
+run: translations
+	$(VENV)/bin/flask db upgrade
+	$(VENV)/bin/flask checklists load
+	$(VENV)/bin/flask demo load
+	@$(VENV)/bin/flask demo info --port $(PORT)
+	BASE_URL=$${BASE_URL:-$$($(VENV)/bin/flask demo info --port $(PORT) --url-only)} \
+	  $(VENV)/bin/gunicorn --workers 2 --threads 4 --bind 0.0.0.0:$(PORT) --access-logfile - 'inspect_app:create_app()'
+
+test: translations
+	$(PY) -m pytest -n 2 -p no:cacheprovider $(PYTEST_ARGS)
+
+bench: translations
+	$(PY) bench/page_weight.py
+
+lint: install
+	$(VENV)/bin/ruff check inspect_app tests bench

@@ -1,0 +1,123 @@
+"""Fixtures: one schema per test worker (SQLite file, or PostgreSQL via TEST_DATABASE_URL),
+rows wiped after each test, bundled checklists loaded once."""
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, delete, text
+from sqlalchemy.engine import make_url
+
+from inspect_app import create_app
+from inspect_app.extensions import db
+
+HX = {"HX-Request": "true"}
+# Tables that hold the bundled checklists: loaded once per session, kept between tests.
+REFERENCE_TABLES = {"checklist_templates", "checklist_items"}
+
+
+def _database_url(tmp_root: Path, worker: str) -> str:
+    """Each xdist worker gets its own database, so parallel tests never share rows."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        return f"sqlite:///{tmp_root / f'test-{worker}.db'}"
+    url = make_url(base.replace("postgresql://", "postgresql+psycopg://", 1)
+                   if base.startswith("postgresql://") else base)
+    name = f"{url.database}_{worker}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    root = tmp_path_factory.mktemp("app")
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": _database_url(root, worker),
+        "UPLOAD_DIR": str(root / "uploads"),
+        "BASE_URL": "http://127.0.0.1:5000",
+        "SERVER_NAME": None,
+    })
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        from inspect_app.checklists.loader import load_all
+        load_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean(app):
+    """Wipe every row a test wrote (the bundled checklists stay) and the uploaded files."""
+    yield
+    with app.app_context():
+        db.session.remove()
+        from inspect_app.checklists.loader import DATA_DIR
+        from inspect_app.checklists.models import ChecklistItem, ChecklistTemplate
+        for table in reversed(db.metadata.sorted_tables):
+            if table.name not in REFERENCE_TABLES:
+                db.session.execute(delete(table))
+        bundled = [p.stem for p in DATA_DIR.glob("*.toml")]
+        extra = db.select(ChecklistTemplate.id).where(ChecklistTemplate.slug.not_in(bundled))
+        db.session.execute(delete(ChecklistItem).where(ChecklistItem.template_id.in_(extra)))
+        db.session.execute(delete(ChecklistTemplate).where(ChecklistTemplate.slug.not_in(bundled)))
+        db.session.commit()
+    shutil.rmtree(app.config["UPLOAD_DIR"], ignore_errors=True)
+
+
+class Client(FlaskClient):
+    """A test client that sends the CSRF token with every POST, as the pages' forms do."""
+
+    _token: str | None = None
+
+    def csrf_token(self) -> str:
+        if self._token is None:
+            page = self.get("/auth/login")
+            self._token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        return self._token
+
+    def post(self, *args, csrf: bool = True, **kwargs):
+        if csrf:
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("X-CSRFToken", self.csrf_token())
+            kwargs["headers"] = headers
+        return super().post(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    app.test_client_class = Client
+    return app.test_client()
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context for building data with the factories."""
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def login(client):
+    """Log `user` in through the real login form."""
+    from tests.factories import PASSWORD
+
+    def do(user, remember=False):
+        resp = client.post("/auth/login", data={"login": user.username, "password": PASSWORD,
+                                                "remember": "1" if remember else ""})
+        assert resp.status_code == 302, resp.text
+        return client
+
+    return do

@@ -1,0 +1,106 @@
+"""Checklist files: validation, versioning, the seed content, and choosing by role."""
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from inspect_app.checklists.loader import DATA_DIR, ChecklistFileError, load_all, parse
+from inspect_app.checklists.models import ChecklistItem, ChecklistTemplate
+from inspect_app.checklists.service import templates_for
+from inspect_app.extensions import db
+from tests.factories import make_site, make_user, template
+
+SAMPLE = """
+slug = "t-sample"
+kind = "grid_guideline"
+version = "2.0"
+title = "测试导则"
+applies_to = ["NINE"]
+
+[[items]]
+code = "T-01"
+section = "作业现场"
+requirement = "安全出口畅通"
+basis = "《消防法》第二十八条"
+major = "N"
+guidance = "看通道"
+"""
+
+
+def test_seed_content_is_complete(ctx):
+    templates = db.session.scalars(select(ChecklistTemplate)).all()
+    kinds = {t.kind for t in templates}
+    assert {"grid_guideline", "enterprise_checklist", "compliance_rules"} <= kinds
+    assert db.session.scalar(select(func.count(ChecklistItem.id))) >= 150
+    for item in db.session.scalars(select(ChecklistItem)):
+        assert item.basis.strip() and item.major in ("Y", "C", "N") and item.requirement.strip()
+    slugs = {t.slug for t in templates}
+    assert {"grid-nine", "grid-self", "grid-gm-small", "ent-gm-general", "ent-mech", "ent-dust",
+            "ent-gasu", "ent-haz", "ent-scon"} <= slugs
+
+
+def test_reloading_unchanged_files_creates_nothing(ctx):
+    before = db.session.scalar(select(func.count(ChecklistTemplate.id)))
+    results = load_all()
+    assert not any(r.created for r in results)
+    assert db.session.scalar(select(func.count(ChecklistTemplate.id))) == before
+
+
+def test_changed_file_makes_new_version_and_old_stays(ctx, tmp_path):
+    path = tmp_path / "t-sample.toml"
+    path.write_text(SAMPLE, encoding="utf-8")
+    assert load_all(tmp_path)[0].version == "2.0"
+    path.write_text(SAMPLE.replace("安全出口畅通", "安全出口和疏散通道畅通"), encoding="utf-8")
+    result = load_all(tmp_path)[0]
+    assert result.created and result.version == "2.1"
+    versions = db.session.scalars(select(ChecklistTemplate).where(
+        ChecklistTemplate.slug == "t-sample").order_by(ChecklistTemplate.id)).all()
+    assert [(v.version, v.is_current) for v in versions] == [("2.0", False), ("2.1", True)]
+    assert versions[0].items[0].requirement == "安全出口畅通"
+
+
+@pytest.mark.parametrize("broken,message", [
+    ('section = "作业现场"', "unknown section"),
+    ('major = "N"', "major must be"),
+    ('basis = "《消防法》第二十八条"', "missing 'basis'"),
+])
+def test_bad_file_is_refused_whole(ctx, tmp_path, broken, message):
+    replacement = {"section": 'section = "别的"', "major": 'major = "X"', "basis": 'basis = ""'}
+    key = broken.split(" ")[0]
+    (tmp_path / "t-sample.toml").write_text(SAMPLE.replace(broken, replacement[key]), "utf-8")
+    (tmp_path / "a-first.toml").write_text(SAMPLE.replace("t-sample", "t-good"), "utf-8")
+    with pytest.raises(ChecklistFileError, match=message):
+        load_all(tmp_path)
+    # The good file loaded before the bad one was rolled back with it.
+    assert template("t-good") is None
+
+
+def test_bundled_files_all_parse():
+    for path in Path(DATA_DIR).glob("*.toml"):
+        assert parse(path)["slug"] == path.stem
+
+
+def test_cli_loads_checklists(app, tmp_path):
+    (tmp_path / "t-sample.toml").write_text(SAMPLE, encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["checklists", "load", "--dir", str(tmp_path)])
+    assert result.exit_code == 0 and "t-sample v2.0" in result.output
+
+
+@pytest.mark.parametrize("role,site_type,features,expected", [
+    ("inspector", "NINE", "", {"grid-nine"}),
+    ("inspector", "SELF", "", {"grid-self"}),
+    ("inspector", "MECH", "", {"grid-gm-small"}),
+    ("inspector", "HAZ", "", {"ent-haz"}),  # no guideline for it: the enterprise list
+    ("enterprise", "MECH", "DUST", {"ent-gm-general", "ent-mech", "ent-dust"}),
+    ("supervisor", "GASU", "", {"ent-gasu"}),
+])
+def test_templates_for_site_and_role(ctx, role, site_type, features, expected):
+    site = make_site(site_type=site_type, features=features)
+    user = make_user(role, site=site if role == "enterprise" else None)
+    slugs = {t.slug for t in templates_for(site, user)}
+    assert expected <= slugs
+    if role == "inspector":
+        assert slugs == expected
+    assert "std-small" not in slugs
+    assert template(next(iter(expected))) is not None

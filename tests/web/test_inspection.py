@@ -1,0 +1,377 @@
+"""The field loop through HTTP: scan, start, tick, photograph, submit, queue."""
+
+import io
+import re
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+
+from inspect_app.extensions import db
+from inspect_app.models import Answer, Hazard, HazardEvent, Inspection, Photo
+from tests.conftest import HX
+from tests.factories import jpeg_bytes, make_grid, make_site, make_user, template
+
+
+@pytest.fixture
+def field(ctx):
+    """An inspector on a grid with a 九小场所 restaurant in it."""
+    grid = make_grid()
+    site = make_site(grid, site_type="NINE", subkind="restaurant", risk_color="red")
+    inspector = make_user("inspector", grids=[grid])
+    return grid, site, inspector
+
+
+def _start(client, site, slug="grid-nine"):
+    resp = client.post(f"/inspections/start/{site.id}", data={"template": template(slug).id})
+    assert resp.status_code == 302
+    return int(resp.location.rsplit("/", 1)[1])
+
+
+def _answer_all(client, inspection_id, result="pass", skip=()):
+    items = db.session.get(Inspection, inspection_id).template.items
+    for item in items:
+        if item.id in skip:
+            continue
+        resp = client.post(f"/inspections/{inspection_id}/items/{item.id}", data={"result": result},
+                           headers=HX)
+        assert resp.status_code == 200
+    return items
+
+
+def test_scan_when_logged_out_logs_in_and_returns_to_site(client, field):
+    _, site, inspector = field
+    resp = client.get(f"/s/{site.qr_token}")
+    assert resp.status_code == 302 and "/auth/login" in resp.location
+    login_page = client.get(resp.location)
+    assert f'value="/s/{site.qr_token}"' in login_page.text
+    resp = client.post("/auth/login", data={"login": inspector.phone, "password": "pw-123456",
+                                            "next": f"/s/{site.qr_token}"})
+    assert resp.location.endswith(f"/s/{site.qr_token}")
+    resp = client.get(resp.location)
+    assert resp.location.endswith(f"/sites/{site.id}")
+    page = client.get(resp.location).text
+    assert site.name in page and f'href="tel:{site.principal_phone}"' in page
+
+
+def test_unknown_token_shows_clear_page(client, ctx):
+    resp = client.get("/s/not-a-real-token")
+    assert resp.status_code == 404
+    assert 'class="card error"' in resp.text
+
+
+def test_login_rejects_offsite_next(client, field):
+    _, _, inspector = field
+    resp = client.post("/auth/login", data={"login": inspector.username, "password": "pw-123456",
+                                            "next": "https://evil.example/x"})
+    assert resp.location == "/"
+
+
+def test_wrong_password_is_422_with_message(client, field):
+    _, _, inspector = field
+    resp = client.post("/auth/login", data={"login": inspector.username, "password": "nope"})
+    assert resp.status_code == 422 and 'role="alert"' in resp.text
+
+
+def test_site_page_offers_the_grid_guideline_for_its_type(client, login, field):
+    _, site, inspector = field
+    login(inspector)
+    page = client.get(f"/sites/{site.id}").text
+    assert template("grid-nine").title in page
+    assert template("ent-gm-general").title not in page
+
+
+def test_scan_marks_inspection_as_on_site(client, login, field):
+    _, site, inspector = field
+    login(inspector)
+    client.get(f"/s/{site.qr_token}")
+    inspection_id = _start(client, site)
+    assert db.session.get(Inspection, inspection_id).from_scan is True
+
+
+def test_start_without_scan_is_not_on_site(client, login, field):
+    _, site, inspector = field
+    login(inspector)
+    inspection_id = _start(client, site)
+    inspection = db.session.get(Inspection, inspection_id)
+    assert inspection.from_scan is False and inspection.kind == "patrol"
+    assert inspection.template.version == "2.0"
+
+
+def test_start_again_resumes_the_unfinished_inspection(client, login, field):
+    _, site, inspector = field
+    login(inspector)
+    first = _start(client, site)
+    item = db.session.get(Inspection, first).template.items[0]
+    client.post(f"/inspections/{first}/items/{item.id}", data={"result": "pass"})
+    assert _start(client, site) == first
+    assert f"/inspections/{first}" in client.get(f"/sites/{site.id}").text
+
+
+def test_template_that_does_not_fit_the_site_is_refused(client, login, field):
+    _, site, inspector = field
+    login(inspector)
+    resp = client.post(f"/inspections/start/{site.id}", data={"template": template("ent-haz").id})
+    assert resp.status_code == 422
+    assert db.session.scalar(select(func.count(Inspection.id))) == 0
+
+
+def test_tick_returns_item_fragment_with_progress_oob(client, login, field):
+    _, site, inspector = field
+    login(inspector)
+    inspection_id = _start(client, site)
+    item = db.session.get(Inspection, inspection_id).template.items[0]
+    resp = client.post(f"/inspections/{inspection_id}/items/{item.id}", data={"result": "pass"},
+                       headers=HX)
+    assert resp.status_code == 200
+    assert resp.text.lstrip().startswith(f'<article id="item-{item.id}"')
+    assert 'id="progress" class="progress" hx-swap-oob="true"' in resp.text
+    assert "<html" not in resp.text and "HX-Request" in resp.headers["Vary"]
+    # The same tick again (a retry) changes nothing and makes no second answer.
+    client.post(f"/inspections/{inspection_id}/items/{item.id}", data={"result": "pass"}, headers=HX)
+    assert db.session.scalar(select(func.count(Answer.id))) == 1
+
+
+def test_tick_without_htmx_redirects_back_to_the_item(client, login, field):
+    _, site, inspector = field
+    login(inspector)
+    inspection_id = _start(client, site)
+    item = db.session.get(Inspection, inspection_id).template.items[0]
+    resp = client.post(f"/inspections/{inspection_id}/items/{item.id}", data={"result": "na"})
+    assert resp.status_code == 302 and resp.location.endswith(f"#item-{item.id}")
+
+
+def test_bad_tick_value_is_refused(client, login, field):
+    _, site, inspector = field
+    login(inspector)
+    inspection_id = _start(client, site)
+    item = db.session.get(Inspection, inspection_id).template.items[0]
+    resp = client.post(f"/inspections/{inspection_id}/items/{item.id}", data={"result": "maybe"},
+                       headers=HX)
+    assert resp.status_code == 422 and resp.headers["X-Message"]
+    other_item = template("ent-haz").items[0]
+    resp = client.post(f"/inspections/{inspection_id}/items/{other_item.id}", data={"result": "pass"})
+    assert resp.status_code == 404
+    assert db.session.scalar(select(func.count(Answer.id))) == 0
+
+
+def test_another_inspector_cannot_tick_my_inspection(client, login, field):
+    grid, site, inspector = field
+    login(inspector)
+    inspection_id = _start(client, site)
+    item = db.session.get(Inspection, inspection_id).template.items[0]
+    client.get("/")  # keep the session; now switch user
+    client.post("/auth/logout")
+    client._token = None
+    login(make_user("inspector", grids=[grid]))
+    resp = client.post(f"/inspections/{inspection_id}/items/{item.id}", data={"result": "pass"})
+    assert resp.status_code == 404
+
+
+def test_submit_with_unanswered_items_names_them(client, login, field):
+    _, site, inspector = field
+    login(inspector)
+    inspection_id = _start(client, site)
+    items = template("grid-nine").items
+    _answer_all(client, inspection_id, skip={items[0].id, items[3].id})
+    resp = client.post(f"/inspections/{inspection_id}/submit", headers=HX)
+    assert resp.status_code == 422
+    assert resp.text.lstrip().startswith('<section id="submit-panel"')
+    assert items[0].code in resp.text and items[3].code in resp.text
+    assert db.session.get(Inspection, inspection_id).submitted_at is None
+    assert db.session.scalar(select(func.count(Hazard.id))) == 0
+
+
+def _fail_with_photo(client, inspection_id, item, note="灭火器压力不足"):
+    client.post(f"/inspections/{inspection_id}/items/{item.id}", data={"result": "fail", "note": note},
+                headers=HX)
+    return client.post(f"/inspections/{inspection_id}/items/{item.id}/photos", headers=HX,
+                       data={"upload_key": "k-" + "a" * 20,
+                             "photo": (io.BytesIO(jpeg_bytes()), "IMG_0001.jpg", "image/jpeg")},
+                       content_type="multipart/form-data")
+
+
+def test_full_loop_makes_one_hazard_per_failure_with_photo(client, login, field, app):
+    _, site, inspector = field
+    login(inspector)
+    inspection_id = _start(client, site)
+    items = template("grid-nine").items
+    major = next(i for i in items if i.major == "Y")
+    general = next(i for i in items if i.major == "N")
+    _answer_all(client, inspection_id, skip={major.id, general.id})
+    resp = _fail_with_photo(client, inspection_id, general)
+    assert resp.status_code == 200 and "/photos/" in resp.text
+    client.post(f"/inspections/{inspection_id}/items/{major.id}", data={"result": "fail"}, headers=HX)
+
+    resp = client.post(f"/inspections/{inspection_id}/submit", headers=HX)
+    assert resp.status_code == 204 and resp.headers["HX-Redirect"] == f"/inspections/{inspection_id}"
+    hazards = {h.item_id: h for h in db.session.scalars(select(Hazard))}
+    assert set(hazards) == {major.id, general.id}
+    assert hazards[major.id].level == "major" and hazards[general.id].level == "general"
+    assert hazards[general.id].description == "灭火器压力不足"
+    assert hazards[major.id].description == major.requirement
+    days = app.config["HAZARD_DEADLINE_DAYS"]
+    for h in hazards.values():
+        assert (h.deadline - h.created_at.date()).days in (days[h.level], days[h.level] + 1)
+        assert h.status == "reported" and h.found_by_id == inspector.id and h.source == "patrol"
+    assert [p.hazard_id for p in db.session.scalars(select(Photo))] == [hazards[general.id].id]
+    assert db.session.scalar(select(func.count(HazardEvent.id))) == 2
+
+    # Double submit (a retry on a flaky network) changes nothing.
+    again = client.post(f"/inspections/{inspection_id}/submit")
+    assert again.status_code == 302
+    assert db.session.scalar(select(func.count(Hazard.id))) == 2
+
+    # The queue shows both, the major first; the hazard page shows photo, item and basis.
+    queue = client.get("/hazards/").text
+    assert queue.index(f"/hazards/{hazards[major.id].id}") < queue.index(f"/hazards/{hazards[general.id].id}")
+    detail = client.get(f"/hazards/{hazards[general.id].id}").text
+    assert general.basis in detail and "/photos/" in detail
+
+    # A submitted inspection can no longer be changed.
+    resp = client.post(f"/inspections/{inspection_id}/items/{items[0].id}", data={"result": "fail"},
+                       headers=HX)
+    assert resp.status_code == 409
+
+
+def test_photo_is_stored_oriented_without_metadata(client, login, field, app):
+    _, site, inspector = field
+    login(inspector)
+    inspection_id = _start(client, site)
+    item = template("grid-nine").items[0]
+    client.post(f"/inspections/{inspection_id}/items/{item.id}", data={"result": "fail"})
+    data = jpeg_bytes((800, 400), exif={0x0112: 6, 0x8825: {1: "N", 2: (24.0, 57.0, 3.0)}})
+    resp = client.post(f"/inspections/{inspection_id}/items/{item.id}/photos",
+                       data={"upload_key": "upload-key-123",
+                             "photo": (io.BytesIO(data), "a.jpg", "image/jpeg")},
+                       content_type="multipart/form-data")
+    assert resp.status_code == 302
+    photo = db.session.scalar(select(Photo))
+    with client.get(f"/photos/{photo.id}") as served:
+        assert served.status_code == 200 and served.mimetype == "image/jpeg"
+        assert "private" in served.headers["Cache-Control"]
+        img = Image.open(io.BytesIO(served.data))
+    assert img.size == (400, 800)  # rotated upright
+    assert len(img.getexif()) == 0
+    with client.get(f"/photos/{photo.id}/thumb") as served:
+        thumb = Image.open(io.BytesIO(served.data))
+    assert max(thumb.size) <= app.config["PHOTO_THUMB_EDGE"]
+
+
+def test_retried_upload_makes_one_photo(client, login, field):
+    _, site, inspector = field
+    login(inspector)
+    inspection_id = _start(client, site)
+    item = template("grid-nine").items[0]
+    _fail_with_photo(client, inspection_id, item)
+    _fail_with_photo(client, inspection_id, item)
+    assert db.session.scalar(select(func.count(Photo.id))) == 1
+
+
+@pytest.mark.parametrize("payload,name,message", [
+    (b"%PDF-1.4 not a photo", "doc.pdf", "not a photo"),
+    (b"\xff\xd8\xff\xe0" + b"\0" * 100, "broken.jpg", "damaged"),
+])
+def test_bad_uploads_are_refused_and_nothing_is_stored(client, login, field, app, payload, name,
+                                                       message):
+    _, site, inspector = field
+    login(inspector)
+    inspection_id = _start(client, site)
+    item = template("grid-nine").items[0]
+    client.post(f"/inspections/{inspection_id}/items/{item.id}", data={"result": "fail"})
+    resp = client.post(f"/inspections/{inspection_id}/items/{item.id}/photos", headers=HX,
+                       data={"upload_key": "bad-upload-1", "photo": (io.BytesIO(payload), name)},
+                       content_type="multipart/form-data")
+    assert resp.status_code == 422
+    assert message in resp.text.lower() or resp.headers.get("X-Message")
+    assert db.session.scalar(select(func.count(Photo.id))) == 0
+    import os
+    assert not any(files for _, _, files in os.walk(app.config["UPLOAD_DIR"]))
+
+
+def test_oversized_upload_is_refused(client, login, field, app):
+    _, site, inspector = field
+    login(inspector)
+    inspection_id = _start(client, site)
+    item = template("grid-nine").items[0]
+    client.post(f"/inspections/{inspection_id}/items/{item.id}", data={"result": "fail"})
+    app.config["PHOTO_MAX_BYTES"], old = 10_000, app.config["PHOTO_MAX_BYTES"]
+    try:
+        resp = client.post(f"/inspections/{inspection_id}/items/{item.id}/photos",
+                           data={"upload_key": "big-upload-1",
+                                 "photo": (io.BytesIO(jpeg_bytes((2000, 2000))), "big.jpg")},
+                           content_type="multipart/form-data")
+    finally:
+        app.config["PHOTO_MAX_BYTES"] = old
+    assert resp.status_code == 422 and "MB" in resp.text
+    assert db.session.scalar(select(func.count(Photo.id))) == 0
+
+
+def test_photo_needs_a_failed_item(client, login, field):
+    _, site, inspector = field
+    login(inspector)
+    inspection_id = _start(client, site)
+    item = template("grid-nine").items[0]
+    client.post(f"/inspections/{inspection_id}/items/{item.id}", data={"result": "pass"})
+    resp = client.post(f"/inspections/{inspection_id}/items/{item.id}/photos",
+                       data={"upload_key": "upload-x-1", "photo": (io.BytesIO(jpeg_bytes()), "a.jpg")},
+                       content_type="multipart/form-data")
+    assert resp.status_code == 422
+
+
+def test_photos_are_private_to_those_who_see_the_site(client, login, field):
+    grid, site, inspector = field
+    login(inspector)
+    inspection_id = _start(client, site)
+    _fail_with_photo(client, inspection_id, template("grid-nine").items[0])
+    photo = db.session.scalar(select(Photo))
+    client.post("/auth/logout")
+    assert client.get(f"/photos/{photo.id}").status_code == 302
+    client._token = None
+    login(make_user("inspector", grids=[make_grid()]))
+    assert client.get(f"/photos/{photo.id}").status_code == 404
+    assert client.get(f"/photos/{photo.id}/thumb").status_code == 404
+
+
+def test_hazard_of_another_grid_is_hidden(client, login, field):
+    _, site, inspector = field
+    login(inspector)
+    inspection_id = _start(client, site)
+    items = _answer_all(client, inspection_id, result="fail")
+    client.post(f"/inspections/{inspection_id}/submit")
+    assert db.session.scalar(select(func.count(Hazard.id))) == len(items)
+    hazard_id = db.session.scalar(select(Hazard.id).limit(1))
+    client.post("/auth/logout")
+    client._token = None
+    login(make_user("inspector", grids=[make_grid()]))
+    assert client.get(f"/hazards/{hazard_id}").status_code == 404
+    assert "hazard-card" not in client.get("/hazards/").text
+
+
+def test_queue_pages_by_key_and_filters(client, login, field, app):
+    _, site, inspector = field
+    login(inspector)
+    inspection_id = _start(client, site)
+    items = _answer_all(client, inspection_id, result="fail")
+    client.post(f"/inspections/{inspection_id}/submit")
+    seen, url = [], "/hazards/?status=open"
+    while url:
+        resp = client.get(url, headers=HX if seen else None)
+        ids = [int(x) for x in re.findall(r'href="/hazards/(\d+)"', resp.text)]
+        seen += ids
+        more = re.search(r'hx-get="(/hazards/\?after=[^"]+)"', resp.text)
+        url = more.group(1).replace("&amp;", "&") if more else None
+    assert len(seen) == len(items) == len(set(seen))
+    majors = client.get("/hazards/?level=major").text
+    n_major = sum(1 for i in items if i.major == "Y")
+    assert len(set(re.findall(r'href="/hazards/(\d+)"', majors))) == min(n_major, 25)
+    assert "hazard-card" not in client.get("/hazards/?status=closed").text
+
+
+def test_queue_fragment_and_boosted_request(client, login, field):
+    _, _, inspector = field
+    login(inspector)
+    frag = client.get("/hazards/?level=major", headers=HX)
+    assert frag.text.lstrip().startswith('<div id="results">')
+    boosted = client.get("/hazards/", headers={**HX, "HX-Boosted": "true"})
+    assert "<html" in boosted.text
