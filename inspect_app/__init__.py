@@ -5,7 +5,7 @@ from importlib import import_module
 from flask import Flask
 
 from .config import Defaults, from_environment
-from .extensions import csrf, db, htmx, login_manager, migrate
+from .extensions import compress, csrf, db, htmx, login_manager, migrate
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -20,7 +20,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(env)
     app.config.update(config)
 
-    for ext in (db, login_manager, htmx, csrf):
+    for ext in (db, login_manager, htmx, csrf, compress):
         ext.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
 

@@ -65,3 +65,8 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True
     PAGE_SIZE = 25
+    # Static URLs carry a content hash (see web.static_url), so browsers may keep them a year.
+    SEND_FILE_MAX_AGE_DEFAULT = 365 * 24 * 3600
+    COMPRESS_ALGORITHM = ["br", "gzip", "deflate"]
+    COMPRESS_MIMETYPES = ["text/html", "text/css", "text/javascript", "application/javascript",
+                          "application/json", "image/svg+xml"]

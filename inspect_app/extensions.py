@@ -1,6 +1,7 @@
 """Flask extensions, created here and bound to the app in create_app()."""
 
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -29,3 +30,4 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 htmx = Htmx()
 babel = Babel()
+compress = Compress()  # phones on weak 4G: every text response goes out compressed

@@ -1,6 +1,9 @@
 """Rendering (full page or htmx fragment), errors, CSRF, locale and health check."""
 
+import hashlib
 import json
+import os
+from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
 from flask import (Blueprint, Flask, current_app, flash, jsonify, make_response, redirect,
@@ -69,6 +72,18 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
     return target
+
+
+@lru_cache(maxsize=64)
+def _content_hash(path: str) -> str:
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()[:10]
+
+
+def static_url(filename: str) -> str:
+    """A static URL that changes when the file does, so it can be cached for a year."""
+    path = os.path.join(current_app.static_folder, filename)
+    return url_for("static", filename=filename, v=_content_hash(path))
 
 
 def filter_args(args) -> dict:
@@ -163,7 +178,7 @@ def init_app(app: Flask) -> None:
         from .sites.types import site_type_label
         from .timeutil import local_today
         return {"today": local_today, "lang": select_locale(), "site_type_label": site_type_label,
-                "filter_args": filter_args,
+                "filter_args": filter_args, "static_url": static_url,
                 "htmx_config": json.dumps(HTMX_CONFIG, separators=(",", ":"))}
 
     @app.template_filter("localdt")
