@@ -17,7 +17,7 @@ install: $(VENV)/.installed
 
 # Compiled catalogs are build output; the .po files are the source in the repo.
 translations: install
-	$(VENV)/bin/pybabel compile -q -d inspect_app/translations
+	$(VENV)/bin/pybabel compile -d inspect_app/translations
 
 run: translations
 	$(VENV)/bin/flask db upgrade
