@@ -7,6 +7,7 @@ a few finished inspections and open hazards. Loaded by `flask demo load`.
 import random
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from .admin.service import create_user
@@ -14,6 +15,7 @@ from .roles import Position, Role
 from .checklists.loader import load_all
 from .checklists.service import templates_for
 from .extensions import db
+from .hazards.workflow import default_deadline
 from .inspections import service as inspections
 from .inspections.models import Result
 from .sites.models import Area, Grid, Site
@@ -117,5 +119,12 @@ def _finished_inspections(users, sites) -> None:
             inspections.record_answer(inspector, inspection, item.id, result,
                                       "现场发现问题，已当场告知负责人" if result == Result.FAIL else "")
         inspections.submit(inspector, inspection.id)
+        # Backdate the patrol so the demo queue shows overdue hazards beside fresh ones.
         inspection.submitted_at = inspection.started_at + timedelta(minutes=25)
+        for hazard in inspection.hazards:
+            hazard.created_at = inspection.submitted_at
+            hazard.deadline = default_deadline(hazard.level, hazard.created_at.date(),
+                                               current_app.config["HAZARD_DEADLINE_DAYS"])
+            for event in hazard.events:
+                event.at = inspection.submitted_at
         db.session.commit()
