@@ -17,7 +17,8 @@ def index():
     # "More" appends rows; a filter change replaces the whole list.
     fragment = "rows" if request.args.get("after") else "results"
     return page("hazards/index.html", fragment, result=result, filters=filters,
-                grids=visible_grids(current_user), site_types=SITE_TYPES, today=local_today(),
+                grids=(grids := visible_grids(current_user)),
+                areas=sorted({g.area for g in grids}, key=lambda a: a.name), site_types=SITE_TYPES, today=local_today(),
                 workflow=workflow, args=request.args)
 
 

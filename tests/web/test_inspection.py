@@ -375,3 +375,20 @@ def test_queue_fragment_and_boosted_request(client, login, field):
     assert frag.text.lstrip().startswith('<div id="results">')
     boosted = client.get("/hazards/", headers={**HX, "HX-Boosted": "true"})
     assert "<html" in boosted.text
+
+
+def test_queue_filters_by_area(client, login, ctx):
+    g1, g2 = make_grid(), make_grid()
+    s1, s2 = make_site(g1), make_site(g2)
+    inspector = make_user("inspector", grids=[g1, g2])
+    login(inspector)
+    for site in (s1, s2):
+        inspection_id = _start(client, site, slug="grid-gm-small")
+        _answer_all(client, inspection_id, result="fail")
+        client.post(f"/inspections/{inspection_id}/submit")
+    page = client.get(f"/hazards/?area={g1.area_id}&status=all").text
+    assert s1.name in page and s2.name not in page
+    page = client.get(f"/hazards/?grid={g2.id}").text
+    assert s2.name in page and s1.name not in page
+    page = client.get("/hazards/?type=NINE").text
+    assert "hazard-card" not in page
