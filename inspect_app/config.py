@@ -36,6 +36,13 @@ def from_environment(instance_path: str) -> dict:
         "UPLOAD_DIR": env.get("UPLOAD_DIR") or str(Path(instance_path) / "uploads"),
         "BASE_URL": (env.get("BASE_URL") or "").rstrip("/"),
         "PORT": int(env.get("PORT", "5000")),
+        # E-mail copies of notifications are sent only when SMTP_HOST is set.
+        "SMTP_HOST": env.get("SMTP_HOST", ""),
+        "SMTP_PORT": int(env.get("SMTP_PORT", "25")),
+        "SMTP_USER": env.get("SMTP_USER", ""),
+        "SMTP_PASSWORD": env.get("SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": bool(env.get("SMTP_STARTTLS")),
+        "MAIL_FROM": env.get("MAIL_FROM", "noreply@localhost"),
     }
     if env.get("SESSION_COOKIE_SECURE"):
         cfg["SESSION_COOKIE_SECURE"] = cfg["REMEMBER_COOKIE_SECURE"] = True

@@ -5,9 +5,10 @@ from .roles import Position, Role
 from .checklists.models import ChecklistItem, ChecklistTemplate
 from .hazards.models import Hazard, HazardEvent
 from .inspections.models import Answer, Inspection
+from .notifications.models import Notification
 from .photos.models import Photo
 from .sites.models import Area, Grid, Site, grid_inspectors
 
 __all__ = ["Answer", "Area", "ChecklistItem", "ChecklistTemplate", "Grid", "Hazard",
-           "HazardEvent", "Inspection", "Photo", "Position", "Role", "Site", "User",
+           "HazardEvent", "Inspection", "Notification", "Photo", "Position", "Role", "Site", "User",
            "grid_inspectors"]

@@ -174,6 +174,15 @@ def init_app(app: Flask) -> None:
         return _error(e.code or 500, messages.get(e.code, e.description or e.name))
 
     @app.context_processor
+    def inbox_count():
+        from flask_login import current_user
+
+        from .notifications.service import unread_count
+        if not current_user.is_authenticated:
+            return {}
+        return {"unread_count": unread_count(current_user)}
+
+    @app.context_processor
     def inject():
         from .sites.types import site_type_label
         from .timeutil import local_today

@@ -15,11 +15,11 @@ def login():
         return redirect(next_url or url_for("home.index"))
     error = None
     if request.method == "POST":
-        user = authenticate(request.form.get("login", ""), request.form.get("password", ""))
-        if user:
-            login_user(user, remember=bool(request.form.get("remember")))
+        result = authenticate(request.form.get("login", ""), request.form.get("password", ""))
+        if result.user:
+            login_user(result.user, remember=bool(request.form.get("remember")))
             return redirect(next_url or url_for("home.index"))
-        error = _("Wrong phone number/username or password.")
+        error = result.error
     return page("auth/login.html", http_status=422 if error else 200, error=error, next_url=next_url,
                 login_value=request.form.get("login", ""))
 

@@ -1,0 +1,80 @@
+"""Sending notifications: one row per user (deduplicated by key), e-mail when configured."""
+
+import smtplib
+from email.message import EmailMessage
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from ..auth.models import User
+from ..extensions import db
+from ..timeutil import utcnow
+from .models import Notification
+
+
+def notify(users, *, kind: str, title: str, body: str = "", link: str = "",
+           dedupe_key: str | None = None) -> list[Notification]:
+    """Queue a notification for each user (no commit). With a dedupe_key, a user who already
+    has that notification gets nothing new, so a re-run (cron, retry) sends nothing twice."""
+    created = []
+    for user in {u.id: u for u in users if u is not None and u.active}.values():
+        if dedupe_key and db.session.scalar(select(Notification.id).where(
+                Notification.user_id == user.id, Notification.dedupe_key == dedupe_key)):
+            continue
+        note = Notification(user_id=user.id, kind=kind, title=title[:200], body=body, link=link,
+                            dedupe_key=dedupe_key)
+        db.session.add(note)
+        created.append(note)
+    return created
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(select(func.count(Notification.id)).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+
+
+def inbox(user: User, limit: int = 100) -> list[Notification]:
+    return list(db.session.scalars(select(Notification).where(Notification.user_id == user.id)
+                                   .order_by(Notification.id.desc()).limit(limit)))
+
+
+def mark_read(user: User, notification_id: int | None = None) -> None:
+    """Mark one (or, with no id, every) notification of `user` as read."""
+    query = update(Notification).where(Notification.user_id == user.id,
+                                       Notification.read_at.is_(None))
+    if notification_id is not None:
+        query = query.where(Notification.id == notification_id)
+    db.session.execute(query.values(read_at=utcnow()))
+    db.session.commit()
+
+
+def send_pending_email(limit: int = 500) -> int:
+    """E-mail notifications not yet e-mailed, to users with an address, when SMTP_HOST is set.
+    Marks each as e-mailed after the server accepted it, so a crash resends at most one."""
+    cfg = current_app.config
+    if not cfg.get("SMTP_HOST"):
+        return 0
+    pending = db.session.execute(
+        select(Notification, User.email).join(User, User.id == Notification.user_id)
+        .where(Notification.emailed_at.is_(None), User.email.is_not(None), User.email != "")
+        .order_by(Notification.id).limit(limit)).all()
+    if not pending:
+        return 0
+    sent = 0
+    with smtplib.SMTP(cfg["SMTP_HOST"], cfg.get("SMTP_PORT", 25), timeout=30) as smtp:
+        if cfg.get("SMTP_STARTTLS"):
+            smtp.starttls()
+        if cfg.get("SMTP_USER"):
+            smtp.login(cfg["SMTP_USER"], cfg.get("SMTP_PASSWORD", ""))
+        for note, address in pending:
+            msg = EmailMessage()
+            msg["From"] = cfg.get("MAIL_FROM", "noreply@localhost")
+            msg["To"] = address
+            msg["Subject"] = note.title
+            base = cfg.get("BASE_URL") or ""
+            msg.set_content(note.body + (f"\n\n{base}{note.link}" if note.link else ""))
+            smtp.send_message(msg)
+            note.emailed_at = utcnow()
+            db.session.commit()
+            sent += 1
+    return sent

@@ -1,0 +1,20 @@
+from flask import request, url_for
+from flask_login import current_user
+
+from ..access import allow
+from ..web import page, redirect_to
+from . import bp, service
+
+
+@bp.get("/")
+@allow()
+def index():
+    return page("notifications/index.html", notes=service.inbox(current_user))
+
+
+@bp.post("/read")
+@allow()
+def read():
+    service.mark_read(current_user, request.form.get("id", type=int))
+    return redirect_to(request.form.get("next") if (request.form.get("next") or "").startswith("/")
+                       and not request.form.get("next", "").startswith("//") else url_for(".index"))
