@@ -3,12 +3,12 @@
 from .auth.models import User
 from .roles import Position, Role
 from .checklists.models import ChecklistItem, ChecklistTemplate
-from .hazards.models import Hazard, HazardEvent
+from .hazards.models import Extension, Hazard, HazardEvent, Referral, Supervision
 from .inspections.models import Answer, Inspection
 from .notifications.models import Notification
 from .photos.models import Photo
 from .sites.models import Area, Grid, Site, grid_inspectors
 
-__all__ = ["Answer", "Area", "ChecklistItem", "ChecklistTemplate", "Grid", "Hazard",
-           "HazardEvent", "Inspection", "Notification", "Photo", "Position", "Role", "Site", "User",
+__all__ = ["Answer", "Area", "ChecklistItem", "ChecklistTemplate", "Extension", "Grid", "Hazard",
+           "HazardEvent", "Inspection", "Notification", "Photo", "Position", "Referral", "Role", "Site", "Supervision", "User",
            "grid_inspectors"]

@@ -1,8 +1,9 @@
-"""Hazards (隐患) and their append-only event history."""
+"""Hazards (隐患), their append-only events, supervision (督办), extensions and enforcement."""
 
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -19,13 +20,36 @@ class Hazard(db.Model):
     inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspections.id"), index=True)
     item_id: Mapped[int | None] = mapped_column(ForeignKey("checklist_items.id"))
     description: Mapped[str] = mapped_column(Text)
+    location: Mapped[str] = mapped_column(String(200), default="")  # where on the site
     level: Mapped[str] = mapped_column(String(8), index=True)  # general | major
     status: Mapped[str] = mapped_column(String(16), index=True)
-    source: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16), index=True)
     deadline: Mapped[date] = mapped_column(index=True)
     found_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     closed_at: Mapped[datetime | None]
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("hazards.id"))
+
+    # Confirmation: who answers for fixing it (责任人) and the "five fixes" (五定) of the plan.
+    responsible_name: Mapped[str] = mapped_column(String(64), default="")
+    responsible_phone: Mapped[str] = mapped_column(String(20), default="")
+    measures: Mapped[str] = mapped_column(Text, default="")  # 整改措施
+    funds: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))  # 整改资金 (yuan)
+    interim_measures: Mapped[str] = mapped_column(Text, default="")  # 临时安全措施
+
+    # A major hazard's written report (16号令 第十四条) and remediation plan (第十五条).
+    report_state_cause: Mapped[str] = mapped_column(Text, default="")  # 现状及产生原因
+    report_harm_difficulty: Mapped[str] = mapped_column(Text, default="")  # 危害程度和整改难易程度
+    plan_goal: Mapped[str] = mapped_column(Text, default="")  # 目标和任务
+    plan_resources: Mapped[str] = mapped_column(Text, default="")  # 经费和物资
+    plan_organisation: Mapped[str] = mapped_column(Text, default="")  # 负责机构和人员
+    plan_timeline: Mapped[str] = mapped_column(Text, default="")  # 时限和要求
+    plan_emergency: Mapped[str] = mapped_column(Text, default="")  # 安全措施和应急预案
+
+    # Rectification as submitted by the enterprise.
+    rectified_note: Mapped[str] = mapped_column(Text, default="")
+    rectification_cost: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+
     version: Mapped[int] = mapped_column(default=1)  # optimistic locking for concurrent actions
 
     __mapper_args__ = {"version_id_col": version}
@@ -36,9 +60,14 @@ class Hazard(db.Model):
     found_by = relationship("User")
     photos = relationship("Photo", back_populates="hazard", order_by="Photo.id")
     events = relationship("HazardEvent", back_populates="hazard", order_by="HazardEvent.id")
+    supervisions = relationship("Supervision", back_populates="hazard", order_by="Supervision.id")
+    extensions = relationship("Extension", back_populates="hazard", order_by="Extension.id")
+    referrals = relationship("Referral", back_populates="hazard", order_by="Referral.id")
 
 
 class HazardEvent(db.Model):
+    """Append-only: one row per transition or decision, never updated."""
+
     __tablename__ = "hazard_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -52,3 +81,72 @@ class HazardEvent(db.Model):
 
     hazard = relationship("Hazard", back_populates="events")
     actor = relationship("User")
+    photos = relationship("Photo", back_populates="event", order_by="Photo.id")
+
+
+class Supervision(db.Model):
+    """督办 / 挂牌督办 of one hazard: proposed by the sweep or opened by a supervisor."""
+
+    __tablename__ = "supervisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hazard_id: Mapped[int] = mapped_column(ForeignKey("hazards.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12), default="proposed")  # proposed|active|lifted|declined
+    level: Mapped[str] = mapped_column(String(12), default="")  # zone | county | city | province
+    office: Mapped[str] = mapped_column(String(100), default="")
+    doc_no: Mapped[str] = mapped_column(String(60), default="")
+    due_date: Mapped[date | None]
+    note: Mapped[str] = mapped_column(Text, default="")
+    proposed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    opened_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+    hazard = relationship("Hazard", back_populates="supervisions")
+    opened_by = relationship("User")
+
+
+class Extension(db.Model):
+    """A request to move a deadline (延期), approved or refused by a supervisor."""
+
+    __tablename__ = "extensions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hazard_id: Mapped[int] = mapped_column(ForeignKey("hazards.id"), index=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reason: Mapped[str] = mapped_column(Text)
+    old_deadline: Mapped[date]
+    new_deadline: Mapped[date]
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending|approved|refused
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+
+    hazard = relationship("Hazard", back_populates="extensions")
+    requested_by = relationship("User", foreign_keys=[requested_by_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+
+
+class Referral(db.Model):
+    """A referral to a department with penalty power (执法), tracked to its outcome."""
+
+    __tablename__ = "referrals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hazard_id: Mapped[int | None] = mapped_column(ForeignKey("hazards.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    department: Mapped[str] = mapped_column(String(100))
+    measure: Mapped[str] = mapped_column(String(24))  # see workflow.ENFORCEMENT_MEASURES
+    reason: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(12), default="referred")  # referred|filed|closed
+    case_no: Mapped[str] = mapped_column(String(60), default="")
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    penalty_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    referred_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    referred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+
+    hazard = relationship("Hazard", back_populates="referrals")
+    site = relationship("Site")
+    referred_by = relationship("User")

@@ -10,7 +10,7 @@ from ..auth.models import User
 from ..extensions import db
 from ..sites.models import Grid, Site
 from ..sites.service import can_see_site, scope_sites
-from ..timeutil import local_today
+from ..timeutil import local_today, utcnow
 from . import workflow
 from .models import Hazard, HazardEvent
 from .workflow import OPEN_STATES, Level, Source, State
@@ -19,27 +19,36 @@ SOURCE_FOR_KIND = {"patrol": Source.PATROL, "supervisory": Source.SUPERVISORY,
                    "self_check": Source.SELF_CHECK}
 
 
-def report_from_answer(inspection, answer, user: User, now: datetime) -> Hazard:
-    """One failed answer becomes one reported hazard, with the answer's photos (no commit)."""
-    item = answer.item
-    level = workflow.level_for_item(item.major)
-    found_on = local_today(now)
+def report(*, site_id: int, description: str, level: str, source: str, reporter: User | None,
+           now: datetime | None = None, inspection_id: int | None = None, item_id: int | None = None,
+           location: str = "", photos=(), note: str = "") -> Hazard:
+    """A new hazard from any channel (patrol, self-check, worker, public), in the REPORTED state
+    with the default deadline for its level (no commit: the caller's transaction owns it)."""
+    now = now or utcnow()
     hazard = Hazard(
-        site_id=inspection.site_id, inspection_id=inspection.id, item_id=item.id,
-        description=answer.note or item.requirement, level=level, status=State.REPORTED,
-        source=SOURCE_FOR_KIND[inspection.kind],
-        deadline=workflow.default_deadline(level, found_on,
+        site_id=site_id, inspection_id=inspection_id, item_id=item_id, description=description,
+        location=location, level=level, status=State.REPORTED, source=source,
+        deadline=workflow.default_deadline(level, local_today(now),
                                            current_app.config["HAZARD_DEADLINE_DAYS"]),
-        found_by_id=user.id, created_at=now,
+        found_by_id=reporter.id if reporter else None, created_at=now,
     )
     db.session.add(hazard)
     db.session.flush()
-    for photo in answer.photos:
+    for photo in photos:
         photo.hazard_id = hazard.id
-    db.session.add(HazardEvent(hazard_id=hazard.id, actor_id=user.id, at=now, action="report",
-                               from_status=None, to_status=State.REPORTED,
-                               note=f"{item.code} {inspection.template.title}"))
+    db.session.add(HazardEvent(hazard_id=hazard.id, actor_id=hazard.found_by_id, at=now,
+                               action="report", from_status=None, to_status=State.REPORTED,
+                               note=note))
     return hazard
+
+
+def report_from_answer(inspection, answer, user: User, now: datetime) -> Hazard:
+    """One failed answer becomes one reported hazard, with the answer's photos (no commit)."""
+    item = answer.item
+    return report(site_id=inspection.site_id, description=answer.note or item.requirement,
+                  level=workflow.level_for_item(item.major), source=SOURCE_FOR_KIND[inspection.kind],
+                  reporter=user, now=now, inspection_id=inspection.id, item_id=item.id,
+                  photos=answer.photos, note=f"{item.code} {inspection.template.title}")
 
 
 def scope(query: Select, user: User) -> Select:

@@ -19,6 +19,9 @@ class Photo(db.Model):
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
     answer_id: Mapped[int | None] = mapped_column(ForeignKey("answers.id", ondelete="SET NULL"), index=True)
     hazard_id: Mapped[int | None] = mapped_column(ForeignKey("hazards.id"), index=True)
+    # Set for photos attached to a hazard event (after-photos of a rectification).
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("hazard_events.id"), index=True)
+    phase: Mapped[str] = mapped_column(String(8), default="before")  # before | after
     path: Mapped[str] = mapped_column(String(128))
     thumb_path: Mapped[str] = mapped_column(String(128))
     width: Mapped[int]
@@ -30,3 +33,4 @@ class Photo(db.Model):
     site = relationship("Site")
     answer = relationship("Answer", back_populates="photos")
     hazard = relationship("Hazard", back_populates="photos")
+    event = relationship("HazardEvent", back_populates="photos")
