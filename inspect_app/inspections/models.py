@@ -34,6 +34,9 @@ class Inspection(db.Model):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(index=True)
     summary: Mapped[str] = mapped_column(Text, default="")
+    # Self-checks: who led it, and whether the principal (主要负责人) took part.
+    led_by: Mapped[str] = mapped_column(String(64), default="")
+    principal_present: Mapped[bool] = mapped_column(default=False)
 
     site = relationship("Site")
     template = relationship("ChecklistTemplate")
