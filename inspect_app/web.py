@@ -100,6 +100,15 @@ def _error(status: int, message: str):
     return render_template("error.html", status=status, message=message), status
 
 
+def _buffer_static(response):
+    """Static files are small: read them into the response so Flask-Compress can gzip them
+    like any page (its streaming path offers no gzip and leaves the file open)."""
+    if request.endpoint == "static" and response.direct_passthrough and response.status_code == 200:
+        response.direct_passthrough = False
+        response.set_data(response.get_data())
+    return response
+
+
 bp = Blueprint("web", __name__)
 
 
@@ -142,6 +151,9 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories="translations")
     app.before_request(_check_origin)
+    app.after_request(_buffer_static)
+    from .hazards.labels import GLOBALS
+    app.jinja_env.globals.update(GLOBALS)
 
     @login_manager.unauthorized_handler
     def unauthorized():

@@ -88,6 +88,13 @@ class Client(FlaskClient):
             self._token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
         return self._token
 
+    def open(self, *args, **kwargs):
+        # Tests holding an app context share `g` with the requests; forget the cached login.
+        from flask import g
+        if g:
+            g.pop("_login_user", None)
+        return super().open(*args, **kwargs)
+
     def post(self, *args, csrf: bool = True, **kwargs):
         if csrf:
             headers = dict(kwargs.pop("headers", None) or {})

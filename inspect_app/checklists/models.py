@@ -35,6 +35,14 @@ class ChecklistTemplate(db.Model):
                          order_by="ChecklistItem.position")
 
     @property
+    def sections(self) -> list[tuple[str, list["ChecklistItem"]]]:
+        """Items grouped by section in checklist order (Jinja's groupby would sort them)."""
+        groups: dict[str, list[ChecklistItem]] = {}
+        for item in self.items:
+            groups.setdefault(item.section, []).append(item)
+        return list(groups.items())
+
+    @property
     def applies_codes(self) -> set[str]:
         return set(self.applies_to.split(","))
 

@@ -145,3 +145,8 @@ def queue(user: User, filters: Filters, cursor: str | None = None, page_size: in
     more = len(rows) > page_size
     rows = rows[:page_size]
     return QueuePage(rows, encode_cursor(rows[-1], today) if more else None)
+
+
+def rollback() -> None:
+    """Drop whatever a refused change left in the session."""
+    db.session.rollback()

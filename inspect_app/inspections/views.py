@@ -1,5 +1,3 @@
-import uuid
-
 from flask import flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,7 +12,7 @@ from . import bp, service
 def _checklist_page(inspection, fragment=None, http_status=200, **extra):
     return page("inspections/run.html", fragment, http_status=http_status, inspection=inspection,
                 answers=service.answers_by_item(inspection), progress=service.progress(inspection),
-                new_key=lambda: uuid.uuid4().hex, editable=inspection.submitted_at is None
+                editable=inspection.submitted_at is None
                 and inspection.inspector_id == current_user.id, **extra)
 
 
