@@ -25,7 +25,7 @@ run: translations
 	$(VENV)/bin/flask demo load
 	@$(VENV)/bin/flask demo info --port $(PORT)
 	BASE_URL=$${BASE_URL:-$$($(VENV)/bin/flask demo info --port $(PORT) --url-only)} \
-	  $(VENV)/bin/gunicorn --workers 2 --threads 4 --bind 0.0.0.0:$(PORT) --access-logfile - 'inspect_app:create_app()'
+	  $(VENV)/bin/gunicorn --workers 2 --threads 4 --timeout 120 --bind 0.0.0.0:$(PORT) --access-logfile - 'inspect_app:create_app()'
 
 test: translations
 	$(PY) -m pytest -n 2 -p no:cacheprovider $(PYTEST_ARGS)

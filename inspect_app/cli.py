@@ -7,6 +7,31 @@ from flask.cli import AppGroup
 checklists_cli = AppGroup("checklists", help="Checklist templates.")
 demo_cli = AppGroup("demo", help="Demo data.")
 users_cli = AppGroup("users", help="User accounts.")
+hazards_cli = AppGroup("hazards", help="Hazard lifecycle jobs (for cron).")
+notifications_cli = AppGroup("notifications", help="Notification delivery.")
+
+
+@hazards_cli.command("sweep")
+@click.option("--at", "at", default=None, help="Run as of this UTC time (ISO), for catching up.")
+def sweep_hazards(at):
+    """Log overdue hazards, send deadline reminders, propose supervision; then e-mail.
+    Safe to run any number of times a day: nothing is sent twice."""
+    from datetime import datetime
+
+    from .hazards.lifecycle import sweep
+    from .notifications.service import send_pending_email
+
+    counts = sweep(datetime.fromisoformat(at) if at else None)
+    counts["emails"] = send_pending_email()
+    click.echo(" ".join(f"{k}={v}" for k, v in counts.items()))
+
+
+@notifications_cli.command("email")
+def email_notifications():
+    """Send e-mail copies of notifications not yet e-mailed (needs SMTP_HOST)."""
+    from .notifications.service import send_pending_email
+
+    click.echo(f"sent {send_pending_email()}")
 
 
 @checklists_cli.command("load")
@@ -75,5 +100,5 @@ def create_user(username, role, name, phone, password):
 
 
 def init_app(app: Flask) -> None:
-    for group in (checklists_cli, demo_cli, users_cli):
+    for group in (checklists_cli, demo_cli, users_cli, hazards_cli, notifications_cli):
         app.cli.add_command(group)

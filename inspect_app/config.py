@@ -58,7 +58,7 @@ class Defaults:
     PHOTO_MAX_PIXELS = 40_000_000  # a 40 MP camera frame; larger is treated as a decompression bomb
     PHOTO_LONG_EDGE = 1600
     PHOTO_THUMB_EDGE = 320
-    IMPORT_MAX_ROWS = 20_000
+    IMPORT_MAX_ROWS = 10_000  # a larger register is split; keeps one request well under a minute
     # Days to fix a finding, by hazard level (configurable per deployment).
     HAZARD_DEADLINE_DAYS = {"general": 15, "major": 60}
     # Days between inspections, by site risk colour (四色分级 sets the frequency).

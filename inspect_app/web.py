@@ -6,8 +6,8 @@ import os
 from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
-from flask import (Blueprint, Flask, current_app, flash, jsonify, make_response, redirect,
-                   render_template, request, session, url_for)
+from flask import (Blueprint, Flask, current_app, flash, has_request_context, jsonify,
+                   make_response, redirect, render_template, request, session, url_for)
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
@@ -131,6 +131,8 @@ def set_language(code: str):
 
 
 def select_locale() -> str:
+    if not has_request_context():  # CLI and cron messages use the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     return session.get("lang") or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

@@ -1,0 +1,190 @@
+"""The rules for site and user records, shared by the admin forms and the spreadsheet imports.
+
+Pure functions over plain dicts of text (a submitted form or a spreadsheet row): each returns
+the clean values and the errors by field. What they check against in the database (grids,
+credit codes, logins) comes in a `Known`, loaded once per form or per import, not per row.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ..roles import Position, Role
+from ..sites.types import FEATURES, NINE_KINDS, RISK_COLORS, SITE_TYPES, SIZE_CLASSES
+from ..web import UserError
+
+# GB 32100: 18 digits or capital letters, never I, O, Z, S or V.
+CREDIT_CODE = re.compile(r"[0-9A-HJ-NP-RTUWXY]{18}")
+MOBILE = re.compile(r"1[3-9]\d{9}")
+# 86281234, 0595-86281234, 059586281234-801: optional area code, 7-8 digits, optional extension.
+LANDLINE = re.compile(r"(?:0\d{2,3}-?)?[2-9]\d{6,7}(?:-\d{1,6})?")
+MIN_PASSWORD = 6
+
+ROLE_LABELS = {
+    Role.INSPECTOR: _l("Grid inspector"),
+    Role.ENTERPRISE: _l("Enterprise staff"),
+    Role.WORKER: _l("Worker"),
+    Role.SUPERVISOR: _l("Supervisor"),
+    Role.ADMIN: _l("Admin"),
+}
+POSITION_LABELS = {
+    Position.PRINCIPAL: _l("Principal"),
+    Position.SAFETY_MANAGER: _l("Safety manager"),
+    Position.STAFF: _l("Staff"),
+}
+ENTERPRISE_ROLES = (Role.ENTERPRISE, Role.WORKER)
+
+SITE_FIELDS = ("name", "credit_code", "address", "site_type", "subkind", "size_class",
+               "principal_name", "principal_phone", "controller_name", "controller_phone",
+               "grid_id", "risk_color", "notes")
+USER_FIELDS = ("username", "name", "phone", "role", "site_id", "position", "password")
+SITE_LENGTHS = {"name": 128, "address": 256, "principal_name": 64, "controller_name": 64}
+USER_LENGTHS = {"username": 64, "name": 64}
+
+
+class Invalid(UserError):
+    """Errors by field in a form or a spreadsheet row; nothing was saved."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(next(iter(errors.values())))
+        self.errors = errors
+
+
+@dataclass
+class Known:
+    """What the rules check against in the database."""
+
+    grids: dict[int, bool] = field(default_factory=dict)  # grid id -> active
+    sites: dict[int, bool] = field(default_factory=dict)  # site id -> active
+    credit_codes: dict[str, tuple[int, str]] = field(default_factory=dict)  # -> (site id, name)
+    logins: dict[str, int] = field(default_factory=dict)  # username or phone -> user id
+
+
+def site_input(form) -> dict:
+    """A submitted site form as the plain dict `check_site` takes."""
+    raw = {key: form.get(key, "") for key in SITE_FIELDS}
+    raw["features"] = form.getlist("features")
+    return raw
+
+
+def user_input(form) -> dict:
+    """A submitted user form as the plain dict `check_user` takes."""
+    raw = {key: form.get(key, "") for key in USER_FIELDS}
+    raw["grid_ids"] = form.getlist("grid_ids")
+    return raw
+
+
+def _text(raw: dict, key: str) -> str:
+    value = raw.get(key)
+    return "" if value is None else str(value).strip()
+
+
+def as_id(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def phone_error(value: str, mobile_only: bool = False) -> str | None:
+    """Why `value` is not a phone number (None when empty or fine)."""
+    if not value or MOBILE.fullmatch(value):
+        return None
+    if mobile_only:
+        return _("Enter an 11-digit mobile number.")
+    if LANDLINE.fullmatch(value) and len(value) <= 20:
+        return None
+    return _("Enter an 11-digit mobile number or a landline number (digits and '-').")
+
+
+def _lengths(values: dict, limits: dict[str, int], errors: dict[str, str]) -> None:
+    for key, limit in limits.items():
+        if len(values[key] or "") > limit and key not in errors:
+            errors[key] = _("At most %(n)s characters.", n=limit)
+
+
+def check_site(raw: dict, known: Known, site_id: int | None = None) -> tuple[dict, dict[str, str]]:
+    """Clean values for a Site and the errors by field (`site_id`: the site being edited)."""
+    v = {key: _text(raw, key) for key in SITE_FIELDS}
+    errors: dict[str, str] = {}
+    if not v["name"]:
+        errors["name"] = _("Enter the name.")
+    code = v["credit_code"] = v["credit_code"].upper() or None
+    if code and not CREDIT_CODE.fullmatch(code):
+        errors["credit_code"] = _("A unified social credit code has 18 digits or capital "
+                                  "letters (not I, O, Z, S or V).")
+    elif code and code in known.credit_codes and known.credit_codes[code][0] != site_id:
+        errors["credit_code"] = _("Another site already has this credit code: %(name)s.",
+                                  name=known.credit_codes[code][1])
+    if v["site_type"] not in SITE_TYPES:
+        errors["site_type"] = _("Choose a site type from the list.")
+    if v["site_type"] == "NINE" and v["subkind"] not in NINE_KINDS:
+        errors["subkind"] = _("Choose which of the nine small places this is.")
+    elif v["site_type"] != "NINE" and v["subkind"]:
+        errors["subkind"] = _("Only nine small places have a kind; leave it empty.")
+    features = [str(f).strip() for f in raw.get("features") or [] if str(f).strip()]
+    if unknown := [f for f in features if f not in FEATURES]:
+        errors["features"] = _("Unknown features: %(codes)s.", codes=", ".join(unknown))
+    v["features"] = ",".join(f for f in FEATURES if f in features)
+    if v["size_class"] not in SIZE_CLASSES:
+        errors["size_class"] = _("Choose a size class from the list.")
+    if v["risk_color"] not in RISK_COLORS:
+        errors["risk_color"] = _("Choose a risk colour from the list.")
+    for key in ("principal_phone", "controller_phone"):
+        if problem := phone_error(v[key]):
+            errors[key] = problem
+    grid_id = v["grid_id"] = as_id(v["grid_id"])
+    if grid_id not in known.grids:
+        errors["grid_id"] = _("Choose a grid.")
+    elif not known.grids[grid_id]:
+        errors["grid_id"] = _("This grid is inactive; choose an active one.")
+    _lengths(v, SITE_LENGTHS, errors)
+    return v, errors
+
+
+def check_user(raw: dict, known: Known, actor=None, user=None) -> tuple[dict, dict[str, str]]:
+    """Clean values for a User and the errors by field.
+
+    `user` is the account being edited (None: a new one, which needs a password); `actor` is
+    who makes the change (None: the command line, which may do anything).
+    """
+    v = {key: _text(raw, key) for key in USER_FIELDS}
+    errors: dict[str, str] = {}
+    own_id = user.id if user else None
+    if not v["username"]:
+        errors["username"] = _("Enter a username.")
+    elif re.search(r"\s", v["username"]):
+        errors["username"] = _("A username has no spaces.")
+    elif known.logins.get(v["username"], own_id) != own_id:
+        errors["username"] = _("This username is taken (by a username or a phone number).")
+    if not v["name"]:
+        errors["name"] = _("Enter the person's name.")
+    v["phone"] = v["phone"] or None
+    if v["phone"] and (problem := phone_error(v["phone"], mobile_only=True)):
+        errors["phone"] = problem
+    elif v["phone"] and known.logins.get(v["phone"], own_id) != own_id:
+        errors["phone"] = _("Another user already has this phone number.")
+    role = v["role"]
+    if role not in set(Role):
+        errors["role"] = _("Choose a role from the list.")
+    elif role == Role.ADMIN and actor is not None and actor.role != Role.ADMIN:
+        errors["role"] = _("Only an admin can give the admin role.")
+    elif user is not None and actor is not None and user.id == actor.id and role != user.role:
+        errors["role"] = _("You cannot change your own role.")
+    site_id = v["site_id"] = as_id(v["site_id"]) if role in ENTERPRISE_ROLES else None
+    if role in ENTERPRISE_ROLES and not known.sites.get(site_id):
+        errors["site_id"] = _("Enterprise staff and workers must belong to an active enterprise.")
+    v["position"] = v["position"] if role in ENTERPRISE_ROLES and v["position"] else None
+    if v["position"] and v["position"] not in set(Position):
+        errors["position"] = _("Choose a position from the list.")
+    grid_ids = [as_id(g) for g in raw.get("grid_ids") or []] if role == Role.INSPECTOR else []
+    if any(not known.grids.get(g) for g in grid_ids):
+        errors["grid_ids"] = _("Choose active grids only.")
+    v["grid_ids"] = sorted(set(grid_ids) - {None})
+    if user is None and len(v["password"]) < MIN_PASSWORD:
+        errors["password"] = _("The password must have at least %(n)s characters.",
+                               n=MIN_PASSWORD)
+    _lengths(v, USER_LENGTHS, errors)
+    return v, errors
