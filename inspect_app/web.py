@@ -55,6 +55,11 @@ def page(template: str, fragment: str | list[str] | None = None, http_status: in
     return resp
 
 
+def path_for(endpoint: str, **values) -> str:
+    """url_for that also works outside a request (cron jobs write links into notifications)."""
+    return current_app.url_map.bind("localhost").build(endpoint, values)
+
+
 def redirect_to(url: str):
     """A redirect that also works for htmx requests (which would swap a 302's target in place)."""
     if wants_fragment():

@@ -7,7 +7,6 @@ appends a HazardEvent, notifies the people concerned and commits once.
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
@@ -18,7 +17,7 @@ from ..notifications.service import notify
 from ..photos import service as photos
 from ..roles import Role
 from ..timeutil import local_today, utcnow
-from ..web import UserError
+from ..web import UserError, path_for
 from . import workflow
 from .models import Extension, Hazard, HazardEvent, Referral, Supervision
 from .service import get_for
@@ -126,6 +125,8 @@ def perform(user: User, hazard_id: int, action: str, form, files=(),
         if action in (Action.VERIFY, Action.RETURN) and actor.id == facts.submitted_by:
             raise UserError(_("The person who submitted the rectification cannot verify it."), 403)
         raise UserError(_("You may not do this with this hazard."), 403)
+    if rule.general_only and facts.level != Level.GENERAL:
+        raise UserError(_("Only a general hazard can be closed on the spot."), 409)
     files = [f for f in files if f and f.filename]
     note = _apply_fields(action, hazard, form, local_today(now))
     try:
@@ -146,11 +147,11 @@ def perform(user: User, hazard_id: int, action: str, form, files=(),
     if action == Action.REJECT and (dup := form.get("duplicate_of", type=int)):
         hazard.duplicate_of_id = get_for(user, dup).id  # a duplicate of a hazard they can see
     db.session.add(event)
-    db.session.flush()
-    for photo in stored:
-        photo.hazard_id, photo.event_id, photo.phase = hazard.id, event.id, "after"
-    _notify_transition(hazard, action, user)
     try:
+        db.session.flush()  # the UPDATE checks the version: a concurrent change fails here
+        for photo in stored:
+            photo.hazard_id, photo.event_id, photo.phase = hazard.id, event.id, "after"
+        _notify_transition(hazard, action, user)
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
@@ -174,7 +175,7 @@ def supervisors() -> list[User]:
 
 
 def _link(hazard: Hazard) -> str:
-    return url_for("hazards.detail", hazard_id=hazard.id)
+    return path_for("hazards.detail", hazard_id=hazard.id)
 
 
 def _notify_transition(hazard: Hazard, action: Action, user: User) -> None:
