@@ -138,7 +138,7 @@ def perform(user: User, hazard_id: int, action: str, form, files=(),
         raise UserError(_("Please add at least one photo of the fixed situation.")) from None
     key = form.get("upload_key") or ""
     stored = [photos.store(f, uploader=user, site_id=hazard.site_id,
-                           upload_key=f"{key}-{n}" if key else None)
+                           upload_key=f"{key}-{n}" if key else None, taken_at=form.get("taken_at"))
               for n, f in enumerate(files)]
     event = HazardEvent(hazard_id=hazard.id, actor_id=user.id, at=now, action=action,
                         from_status=hazard.status, to_status=target, note=note)

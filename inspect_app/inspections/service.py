@@ -132,7 +132,8 @@ def record_answer(user: User, inspection: Inspection, item_id: int, result: str 
     return answer
 
 
-def add_photo(user: User, inspection: Inspection, item_id: int, file, upload_key: str | None):
+def add_photo(user: User, inspection: Inspection, item_id: int, file, upload_key: str | None,
+              taken_at: str | None = None):
     """Attach a photo to a failed item's answer."""
     _editable(user, inspection)
     item = _item(inspection, item_id)
@@ -141,7 +142,7 @@ def add_photo(user: User, inspection: Inspection, item_id: int, file, upload_key
     if answer is None or answer.result != Result.FAIL:
         raise UserError(_("Mark the item as failed before adding a photo."))
     return photos.store(file, uploader=user, site_id=inspection.site_id, upload_key=upload_key,
-                        answer_id=answer.id)
+                        answer_id=answer.id, taken_at=taken_at)
 
 
 def remove_photo(user: User, inspection: Inspection, photo_id: int) -> None:

@@ -48,7 +48,7 @@ def answer(inspection_id: int, item_id: int):
 def upload(inspection_id: int, item_id: int):
     inspection = service.get_for(current_user, inspection_id)
     service.add_photo(current_user, inspection, item_id, request.files.get("photo"),
-                      request.form.get("upload_key"))
+                      request.form.get("upload_key"), request.form.get("taken_at"))
     if not wants_fragment():
         return redirect(url_for(".run", inspection_id=inspection.id, _anchor=f"item-{item_id}"))
     return _checklist_page(inspection, "item", item=_item_of(inspection, item_id))

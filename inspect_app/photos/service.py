@@ -2,6 +2,7 @@
 
 import os
 import uuid
+from datetime import datetime
 from pathlib import Path
 
 from flask import current_app
@@ -52,8 +53,17 @@ def existing(upload_key: str | None) -> Photo | None:
     return db.session.scalar(select(Photo).where(Photo.upload_key == upload_key))
 
 
+def parse_taken_at(value: str | None) -> datetime | None:
+    """The EXIF-style capture time the phone read before shrinking the photo (photos.js)."""
+    try:
+        return datetime.strptime((value or "").strip(), "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None
+
+
 def store(file: FileStorage | None, *, uploader: User, site_id: int, upload_key: str | None,
-          answer_id: int | None = None, hazard_id: int | None = None) -> Photo:
+          answer_id: int | None = None, hazard_id: int | None = None,
+          taken_at: str | None = None) -> Photo:
     """Process and save one uploaded photo, or raise UserError with nothing stored.
 
     The same upload key twice (a retry after a lost reply) returns the first photo.
@@ -79,7 +89,8 @@ def store(file: FileStorage | None, *, uploader: User, site_id: int, upload_key:
     photo = Photo(upload_key=_valid_key(upload_key), uploader_id=uploader.id, site_id=site_id,
                   answer_id=answer_id, hazard_id=hazard_id, path=f"{rel}.jpg",
                   thumb_path=f"{rel}.thumb.jpg", width=processed.width, height=processed.height,
-                  size_bytes=len(processed.image), taken_at=processed.taken_at)
+                  size_bytes=len(processed.image),
+                  taken_at=processed.taken_at or parse_taken_at(taken_at))
     db.session.add(photo)
     try:
         db.session.commit()
