@@ -24,11 +24,26 @@ def create_app(config: dict | None = None) -> Flask:
         ext.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
 
-    from . import (admin, auth, checklists, cli, hazards, home, inspections, notifications, photos,
-                   sites, web)
-    from . import models  # noqa: F401 - every model registered before mappers configure
+    from . import (
+        admin,
+        auth,
+        checklists,
+        cli,
+        enterprise,
+        hazards,
+        home,
+        inspections,
+        ledgers,
+        models,  # noqa: F401 - every model registered before mappers configure
+        notifications,
+        people,
+        photos,
+        shifts,
+        sites,
+        web,
+    )
     for feature in (auth, home, sites, inspections, photos, hazards, admin, checklists,
-                    notifications):
+                    notifications, shifts, people, enterprise, ledgers):
         import_module(f"{feature.__name__}.views")  # the views attach routes to feature.bp
         app.register_blueprint(feature.bp)
     web.init_app(app)

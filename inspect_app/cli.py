@@ -68,7 +68,7 @@ def demo_info(port, url_only):
     """Print the address to open on a phone and the demo logins."""
     import subprocess
 
-    from .demo import DEMO_LOGINS, DEMO_PASSWORD
+    from .demo import DEMO_LOGINS, DEMO_PASSWORD, DEMO_PIN
 
     # The first address of this machine on the local network (no packets are sent).
     addresses = subprocess.run(["hostname", "-I"], capture_output=True, text=True).stdout.split()
@@ -80,6 +80,8 @@ def demo_info(port, url_only):
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for username, role, name, phone in DEMO_LOGINS:
         click.echo(f"  {username:<11} {phone}  {role:<10} {name}")
+    click.echo(f"Workers can also log in with phone + PIN {DEMO_PIN} at /auth/pin "
+               "(13800000007, 13800000011-14).")
     click.echo("")
 
 

@@ -77,3 +77,41 @@ class Defaults:
     COMPRESS_ALGORITHM = ["br", "gzip", "deflate"]
     COMPRESS_MIMETYPES = ["text/html", "text/css", "text/javascript", "application/javascript",
                           "application/json", "image/svg+xml"]
+
+    # Enterprise self-management (enterprise/schedule.py holds the rule that reads these).
+    # High-risk industries (危险化学品, 燃气, 金属冶炼) by site type, and by feature (粉尘涉爆,
+    # 涉氨制冷, 有限空间) or risk colour: their principal leads a check every month, not quarter.
+    ENTERPRISE_HIGH_RISK_TYPES = ("HAZ", "GASU", "GASOP", "MET", "NF")
+    ENTERPRISE_HIGH_RISK_FEATURES = ("DUST", "NH3", "CS")
+    ENTERPRISE_HIGH_RISK_COLORS = ("red",)
+    # Periods: day | week | month | quarter | half | year.
+    PRINCIPAL_CHECK_PERIOD = {"high_risk": "month", "other": "quarter"}
+    STAFF_CHECK_PERIOD = "month"
+    # 防火检查 monthly for companies (61号令 第26条); "ALL" = every enterprise.
+    FIRE_INSPECTION_TYPES = ("ALL",)
+    FIRE_INSPECTION_PERIOD = "month"
+    # 防火巡查 daily for fire-safety key units (61号令 第25条): these types or features.
+    FIRE_PATROL_TYPES = ("PDP", "WH", "MIX", "HAZ")
+    # Drills yearly; half-yearly for high-risk enterprises and these crowded/construction types.
+    DRILL_PERIOD = {"high_risk": "half", "other": "year"}
+    DRILL_HALF_YEARLY_TYPES = ("PDP", "MIX", "CON")
+    # Remind this many days before a period ends (and when overdue); None: no reminders.
+    SELF_CHECK_REMIND_DAYS = {"day": None, "week": 2, "month": 7, "quarter": 15, "half": 30,
+                              "year": 30}
+    # Standardization self-assessment: None = the rule file's own pass mark (std-small: 60).
+    STANDARD_PASS_MARK = None
+    STANDARD_DEFAULT_PASS_MARK = 60
+    STANDARD_MAJOR_VETO = True  # a failed major-hazard item fails the assessment
+    # Training hours by position (安监总局令第3号): initial, then yearly refresher.
+    TRAINING_REQUIRED_HOURS = {
+        "principal": {"initial": 32, "refresher": 12},
+        "safety_manager": {"initial": 32, "refresher": 12},
+    }
+    # The zone plan (2024–2026): targets the supervisors' overview counts against.
+    PLAN_START = "2024-01-01"
+    PLAN_TARGETS = {"new_graded": 2, "model_posts": 12}
+    # Major hazards found on or before this day (in the zone) are the stock (存量), later ones
+    # the increment (增量) — the three-year plan's split (安委〔2024〕2号).
+    MAJOR_STOCK_CUTOFF = "2023-12-31"
+    LEDGER_PAGE_SIZE = 50  # rows per screen of a list; "More" appends the next screen
+    LEDGER_PRINT_MAX_ROWS = 2000  # a print view beyond this points to the xlsx export

@@ -11,16 +11,16 @@ from flask import current_app
 from sqlalchemy import select
 
 from .admin.service import create_user
-from .roles import Position, Role
 from .checklists.loader import load_all
 from .checklists.service import templates_for
 from .extensions import db
 from .hazards.workflow import default_deadline
 from .inspections import service as inspections
 from .inspections.models import Result
+from .roles import Position, Role
 from .sites.models import Area, Grid, Site
 from .sites.types import NINE_KINDS, RISK_ORDER, SITE_TYPES
-from .timeutil import utcnow
+from .timeutil import local_today, utcnow
 
 DEMO_PASSWORD = "demo1234"
 # Shown by `make run` and in the README.
@@ -33,6 +33,7 @@ DEMO_LOGINS = [
     ("safety", Role.ENTERPRISE, "安全员 李美玲", "13800000006"),
     ("worker", Role.WORKER, "员工 张伟", "13800000007"),
 ]
+DEMO_PIN = "2580"  # workers log in with phone + PIN (13800000007, 13800000011–14)
 
 AREAS = {"雪峰片区": ["雪峰一网格", "雪峰二网格", "雪峰三网格"],
          "南区片区": ["南区一网格", "南区二网格", "南区三网格"]}
@@ -98,7 +99,10 @@ def load() -> bool:
     users["inspector1"].grids = grids[:3]
     users["inspector2"].grids = grids[3:]
     db.session.commit()
+    from .shifts.demo import load_teams
+    load_teams(enterprise, users["worker"], users["safety"])
     _finished_inspections(users, sites)
+    _enterprise_demo(users["boss"].site, users["boss"], users["safety"], users["supervisor"])
     return True
 
 
@@ -128,3 +132,43 @@ def _finished_inspections(users, sites) -> None:
             for event in hazard.events:
                 event.at = inspection.submitted_at
         db.session.commit()
+
+
+def _enterprise_demo(site, boss, safety, supervisor) -> None:
+    """Two self-assessments (below, then above the bar), a grade, model posts, drills and
+    training hours for the demo enterprise, backdated so the pages have a history."""
+    from werkzeug.datastructures import MultiDict
+
+    from .enterprise import service as enterprise
+    from .enterprise.models import Drill, ModelPost, StandardGrade, Training, TrainingAttendance
+
+    today, now = local_today(), utcnow()
+    std = enterprise.standard_templates(site)[0]  # std-small covers the 工贸 types
+    for days_ago, share in ((300, 0.5), (30, 0.85)):
+        draft = enterprise.start_assessment(safety, std.id)
+        enterprise.submit_assessment(safety, draft.id, MultiDict(
+            {f"item-{i.id}": str(round((i.weight or 0) * share)) for i in std.items}))
+        draft.started_at = draft.submitted_at = now - timedelta(days=days_ago)
+    db.session.add(StandardGrade(site_id=site.id, grade="level3", document_no="南雪安〔2025〕3号",
+                                 granted_on=today - timedelta(days=20), recorded_by_id=supervisor.id,
+                                 expires_on=today - timedelta(days=20) + timedelta(days=3 * 365)))
+    db.session.add_all([
+        ModelPost(site_id=site.id, name="数控冲压岗", holder="张伟", proposed_by_id=safety.id,
+                  description="定置管理、班前每人一分钟、五想五不干", recognised_by_id=supervisor.id,
+                  recognised_at=now - timedelta(days=10)),
+        ModelPost(site_id=site.id, name="焊接岗", holder="陈志明", proposed_by_id=safety.id),
+        Drill(site_id=site.id, kind="fire", title="车间火灾疏散演练", created_by_id=safety.id,
+              planned_on=today - timedelta(days=60), done_on=today - timedelta(days=58),
+              participants=46, lessons="二楼西侧疏散较慢，已增设疏散指示标志"),
+        Drill(site_id=site.id, kind="comprehensive", title="机械伤害综合应急演练",
+              created_by_id=safety.id, planned_on=today + timedelta(days=25)),
+    ])
+    for days_ago, topic, kind, hours, people in (
+            (400, "主要负责人和安全管理人员初次培训", "initial", 32, (boss, safety)),
+            (90, "年度再培训：重大事故隐患判定标准", "refresher", 8, (boss, safety)),
+            (15, "有限空间作业安全", "refresher", 4, (boss,))):
+        db.session.add(Training(
+            site_id=site.id, topic=topic, kind=kind, hours=hours, trainer="南安市应急管理局",
+            held_on=today - timedelta(days=days_ago), created_by_id=safety.id,
+            attendance=[TrainingAttendance(user_id=p.id, hours=hours) for p in people]))
+    db.session.commit()

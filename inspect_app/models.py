@@ -1,12 +1,14 @@
 """Every model, imported in one place so mappers and migrations see the whole schema."""
 
 from .auth.models import User
-from .roles import Position, Role
 from .checklists.models import ChecklistItem, ChecklistTemplate
+from .enterprise import models as enterprise_models  # noqa: F401 - SelfCheck, Drill, Training…
 from .hazards.models import Extension, Hazard, HazardEvent, Referral, Supervision
 from .inspections.models import Answer, Inspection
 from .notifications.models import Notification
 from .photos.models import Photo
+from .roles import Position, Role
+from .shifts.models import CheckIn, Meeting, Post, Team, TeamMember, WorkerReport  # noqa: F401
 from .sites.models import Area, Grid, Site, grid_inspectors
 
 __all__ = ["Answer", "Area", "ChecklistItem", "ChecklistTemplate", "Extension", "Grid", "Hazard",

@@ -6,8 +6,20 @@ import os
 from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
-from flask import (Blueprint, Flask, current_app, flash, has_request_context, jsonify,
-                   make_response, redirect, render_template, request, session, url_for)
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    has_request_context,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
@@ -56,7 +68,9 @@ def page(template: str, fragment: str | list[str] | None = None, http_status: in
 
 
 def path_for(endpoint: str, **values) -> str:
-    """url_for that also works outside a request (cron jobs write links into notifications)."""
+    """A site-relative URL, also outside a request (cron jobs write links into notifications)."""
+    if has_request_context():
+        return url_for(endpoint, **values)
     return current_app.url_map.bind("localhost").build(endpoint, values)
 
 
@@ -109,8 +123,14 @@ def _buffer_static(response):
     """Static files are small: read them into the response so Flask-Compress can gzip them
     like any page (its streaming path offers no gzip and leaves the file open)."""
     if request.endpoint == "static" and response.direct_passthrough and response.status_code == 200:
+        body = response.response
+        try:
+            data = b"".join(body)
+        finally:
+            if hasattr(body, "close"):
+                body.close()
         response.direct_passthrough = False
-        response.set_data(response.get_data())
+        response.set_data(data)
     return response
 
 
@@ -199,7 +219,8 @@ def init_app(app: Flask) -> None:
         from .notifications.service import unread_count
         if not current_user.is_authenticated:
             return {}
-        return {"unread_count": unread_count(current_user)}
+        from .nav import links_for
+        return {"unread_count": unread_count(current_user), "nav_links": links_for(current_user)}
 
     @app.context_processor
     def inject():

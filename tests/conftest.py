@@ -26,7 +26,8 @@ def _database_url(tmp_root: Path, worker: str) -> str:
         return f"sqlite:///{tmp_root / f'test-{worker}.db'}"
     url = make_url(base.replace("postgresql://", "postgresql+psycopg://", 1)
                    if base.startswith("postgresql://") else base)
-    name = f"{url.database}_{worker}"
+    # The process id keeps two test runs on one machine (two terminals, CI) apart too.
+    name = f"{url.database}_{worker}_{os.getpid()}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -56,6 +57,18 @@ def app(tmp_path_factory):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+    _drop_database(app.config["SQLALCHEMY_DATABASE_URI"])
+
+
+def _drop_database(url: str) -> None:
+    """Remove a per-run PostgreSQL database (SQLite files go with the temporary folder)."""
+    if not url.startswith("postgresql"):
+        return
+    url = make_url(url)
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture(autouse=True)
@@ -89,10 +102,12 @@ class Client(FlaskClient):
         return self._token
 
     def open(self, *args, **kwargs):
-        # Tests holding an app context share `g` with the requests; forget the cached login.
+        # A test holding an app context shares `g` with its requests, and Flask-Login, Flask-WTF
+        # and Flask-Babel cache the user, the CSRF token and the locale there: start each
+        # request with an empty `g`, as a real one would.
         from flask import g
         if g:
-            g.pop("_login_user", None)
+            g.__dict__.clear()
         return super().open(*args, **kwargs)
 
     def post(self, *args, csrf: bool = True, **kwargs):

@@ -1,6 +1,7 @@
 """Users and roles."""
 
 from datetime import datetime
+
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship

@@ -53,3 +53,34 @@ def authenticate(login: str, password: str) -> LoginResult:
     """The active user whose username or phone is `login` and whose password matches."""
     user = find_user(login)
     return check_secret(user, bool(user and password and user.check_password(password)))
+
+
+# Workers' PINs --------------------------------------------------------------------------------
+
+def set_pin(user: User, pin: str) -> None:
+    """Store a new PIN (hashed like a password) and lift any lock (no commit)."""
+    from werkzeug.security import generate_password_hash
+    user.pin_hash = generate_password_hash(pin)
+    user.failed_logins, user.locked_until = 0, None
+
+
+def pin_matches(user: User | None, pin: str) -> bool:
+    from werkzeug.security import check_password_hash
+    return bool(user and user.pin_hash and pin and check_password_hash(user.pin_hash, pin))
+
+
+def is_locked(user: User | None) -> bool:
+    return bool(user and user.locked_until and user.locked_until > utcnow())
+
+
+def authenticate_pin(phone: str, pin: str) -> LoginResult:
+    """The active worker whose phone is `phone` and whose PIN matches. Only workers have PINs:
+    a short PIN never opens a staff account. Failures count toward the same lock."""
+    from ..roles import Role
+    user = find_user(phone)
+    if user is not None and user.role != Role.WORKER:
+        user = None
+    result = check_secret(user, pin_matches(user, pin))
+    if result.user is None and not is_locked(user):
+        result.error = _("Wrong phone number or PIN.")
+    return result

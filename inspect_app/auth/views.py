@@ -7,6 +7,7 @@ from ..web import page, safe_next
 from . import bp
 from .service import authenticate
 
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login():
@@ -29,3 +30,22 @@ def logout():
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/pin", methods=["GET", "POST"])
+@public
+def pin_login():
+    """Workers: phone number and PIN, no e-mail or password."""
+    from .service import authenticate_pin
+    next_url = safe_next(request.values.get("next"))
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(next_url or url_for("home.index"))
+    error = None
+    if request.method == "POST":
+        result = authenticate_pin(request.form.get("phone", ""), request.form.get("pin", ""))
+        if result.user:
+            login_user(result.user, remember=bool(request.form.get("remember")))
+            return redirect(next_url or url_for("home.index"))
+        error = result.error
+    return page("auth/pin.html", http_status=422 if error else 200, error=error,
+                next_url=next_url, phone=request.form.get("phone", ""))

@@ -3,8 +3,8 @@
 from sqlalchemy import select
 
 from ..auth.models import User
-from ..roles import Role
 from ..extensions import db
+from ..roles import Role
 from ..sites.models import Site
 from ..sites.types import applicable_codes
 from .models import ChecklistTemplate

@@ -21,7 +21,8 @@ SUPERVISION_LEVELS = {"zone": _l("Zone"), "county": _l("County"), "city": _l("Ci
 MEASURES = {"order_rectify": _l("Order to rectify within a time limit"),
             "suspend": _l("Suspend production for rectification"), "fine": _l("Fine"),
             "seal": _l("Seal up or seize"), "cut_power": _l("Cut power"), "other": _l("Other")}
-REFERRAL_STATUS = {"referred": _l("referred"), "filed": _l("case filed"), "closed": _l("closed")}
+REFERRAL_STATUS = {"referred": _l("referred"), "filed": _l("case filed"),
+                   "closed": _l("case closed")}
 
 
 def _lookup(table):

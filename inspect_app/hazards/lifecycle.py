@@ -17,10 +17,10 @@ from ..notifications.service import notify
 from ..photos import service as photos
 from ..roles import Role
 from ..timeutil import local_today, utcnow
-from ..web import UserError, path_for
+from ..web import UserError
 from . import workflow
 from .models import Extension, Hazard, HazardEvent, Referral, Supervision
-from .service import get_for
+from .service import _link, get_for, grid_inspectors, site_staff, supervisors
 from .workflow import Action, Actor, Facts, Level, State
 
 
@@ -158,24 +158,6 @@ def perform(user: User, hazard_id: int, action: str, form, files=(),
         raise Conflict(_("Someone else changed this hazard a moment ago. Here is its current state.")) \
             from None
     return hazard
-
-
-def site_staff(site_id: int) -> list[User]:
-    return list(db.session.scalars(select(User).where(
-        User.site_id == site_id, User.role == Role.ENTERPRISE, User.active.is_(True))))
-
-
-def grid_inspectors(hazard: Hazard) -> list[User]:
-    return [u for u in hazard.site.grid.inspectors if u.active]
-
-
-def supervisors() -> list[User]:
-    return list(db.session.scalars(select(User).where(
-        User.role.in_([Role.SUPERVISOR, Role.ADMIN]), User.active.is_(True))))
-
-
-def _link(hazard: Hazard) -> str:
-    return path_for("hazards.detail", hazard_id=hazard.id)
 
 
 def _notify_transition(hazard: Hazard, action: Action, user: User) -> None:

@@ -4,13 +4,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import abort, current_app
+from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, select, tuple_
 
 from ..auth.models import User
 from ..extensions import db
+from ..notifications.service import notify
+from ..roles import Position, Role
 from ..sites.models import Grid, Site
 from ..sites.service import can_see_site, scope_sites
 from ..timeutil import local_today, utcnow
+from ..web import path_for
 from . import workflow
 from .models import Hazard, HazardEvent
 from .workflow import OPEN_STATES, Level, Source, State
@@ -39,7 +43,43 @@ def report(*, site_id: int, description: str, level: str, source: str, reporter:
     db.session.add(HazardEvent(hazard_id=hazard.id, actor_id=hazard.found_by_id, at=now,
                                action="report", from_status=None, to_status=State.REPORTED,
                                note=note))
+    announce_reported(hazard)
     return hazard
+
+
+def announce_reported(hazard: Hazard) -> None:
+    """A major hazard an enterprise found itself goes to the zone at once (企业自查上报): the
+    supervisors hear of it, and the principal is asked for the written report. In the caller's
+    transaction, so a finding rolled back alerts nobody."""
+    if hazard.level == Level.MAJOR and hazard.source == Source.SELF_CHECK:
+        site = db.session.get(Site, hazard.site_id)
+        notify(supervisors(), kind="major_self_report", link=_link(hazard),
+               title=_("Major hazard self-reported by %(site)s", site=site.name),
+               body=hazard.description[:200], dedupe_key=f"major-self-report:{hazard.id}")
+        principals = [u for u in site_staff(site.id) if u.position == Position.PRINCIPAL]
+        notify(principals, kind="major_report_due", body=hazard.description[:200],
+               title=_("Major hazard found: complete the written report"),
+               link=path_for("enterprise.major_report", hazard_id=hazard.id),
+               dedupe_key=f"major-report-due:{hazard.id}")
+
+
+def site_staff(site_id: int) -> list[User]:
+    return list(db.session.scalars(select(User).where(
+        User.site_id == site_id, User.role == Role.ENTERPRISE, User.active.is_(True))))
+
+
+def grid_inspectors(hazard: Hazard) -> list[User]:
+    return [u for u in hazard.site.grid.inspectors if u.active]
+
+
+def supervisors() -> list[User]:
+    return list(db.session.scalars(select(User).where(
+        User.role.in_([Role.SUPERVISOR, Role.ADMIN]), User.active.is_(True))))
+
+
+def _link(hazard: Hazard) -> str:
+    """The hazard page's path, for notifications (also built from cron jobs)."""
+    return path_for("hazards.detail", hazard_id=hazard.id)
 
 
 def report_from_answer(inspection, answer, user: User, now: datetime) -> Hazard:

@@ -9,13 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..auth.models import User
-from ..roles import Role
 from ..checklists.models import ChecklistItem, ChecklistTemplate
 from ..checklists.service import templates_for
 from ..extensions import db
 from ..hazards import service as hazards
 from ..photos import service as photos
 from ..photos.models import Photo
+from ..roles import Role
 from ..sites.models import Site
 from ..sites.service import can_see_site
 from ..timeutil import utcnow

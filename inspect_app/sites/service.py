@@ -7,9 +7,9 @@ from flask import abort, current_app
 from sqlalchemy import Select, func, select
 
 from ..auth.models import User
-from ..roles import Role
 from ..extensions import db
 from ..hazards.workflow import OPEN_STATES
+from ..roles import Role
 from . import schedule
 from .models import Grid, Site, grid_inspectors, new_qr_token
 

@@ -2,12 +2,12 @@ from flask import abort, current_app, redirect, request, session, url_for
 from flask_login import current_user
 
 from ..access import FIELD_ROLES, STAFF_ROLES, allow, public
-from ..roles import Role
 from ..checklists.service import templates_for
 from ..extensions import db
 from ..hazards import service as hazards
 from ..inspections import service as inspections
 from ..qr import qr_png, qr_svg
+from ..roles import Role
 from ..timeutil import utcnow
 from ..web import page
 from . import bp, service

@@ -10,8 +10,7 @@ from sqlalchemy import select
 
 from inspect_app.extensions import db
 from inspect_app.models import Photo
-from tests.browser.test_inspection_loop import (_loop_data, _scan_and_log_in, _start, _swapped,
-                                                _tick)
+from tests.browser.test_inspection_loop import _loop_data, _scan_and_log_in, _start, _swapped, _tick
 
 
 def _big_camera_jpeg(path) -> int:

@@ -115,7 +115,7 @@ def test_submit_needs_an_after_photo_and_a_note(world):
     site, people = world
     hazard = new_hazard(site, people)
     lifecycle.perform(people["sup"], hazard.id, "confirm", confirm_form())
-    with pytest.raises(UserError, match="photo"):
+    with pytest.raises(UserError, match="photo|照片"):
         lifecycle.perform(people["staff"], hazard.id, "submit", MultiDict({"rectified_note": "好了"}))
     db.session.rollback()
     with pytest.raises(UserError):

@@ -1,0 +1,308 @@
+import io
+import uuid
+
+import click
+from flask import flash, redirect, request, send_file, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..access import STAFF_ROLES, allow
+from ..inspections.service import scanned_recently
+from ..roles import Position, Role
+from ..sites.types import RISK_COLORS
+from ..timeutil import local_today, utcnow
+from ..web import page, redirect_to, wants_fragment
+from . import bp, schedule, service
+
+ENTERPRISE = Role.ENTERPRISE
+
+
+def _labels() -> dict:
+    """Labels every enterprise page may show."""
+    return {"duty_labels": service.DUTY_LABELS, "drill_labels": service.DRILL_LABELS,
+            "grade_labels": service.GRADE_LABELS, "training_kinds": service.TRAINING_KINDS}
+
+
+# The enterprise's own pages --------------------------------------------------------------------
+
+@bp.get("/")
+@allow(ENTERPRISE)
+def home():
+    site = service.own_site(current_user)
+    today = local_today()
+    due = service.due_for(site, today)
+    last = schedule.previous(schedule.period_of("quarter", today))
+    year, number = last.start.year, (last.start.month - 1) // 3 + 1
+    return page("enterprise/home.html", site=site, due=due, today=today,
+                templates={d: service.templates_for_duty(site, current_user, d)
+                           for d in schedule.CHECK_DUTIES},
+                unfinished=service.unfinished(current_user),
+                pending_reports=service.reports_pending(site),
+                open_hazards=service.site_hazards(site, open_only=True),
+                stats_due=None if service.confirmation(site, year, number)
+                else (last, year, number),
+                is_principal=current_user.position == Position.PRINCIPAL, **_labels())
+
+
+@bp.post("/checks/start")
+@allow(ENTERPRISE)
+def start_check():
+    form = request.form
+    from_scan = scanned_recently(session.get("scan"), current_user.site_id, utcnow())
+    inspection = service.start_check(current_user, form.get("duty", ""),
+                                     form.get("template", type=int) or 0, form.get("led_by", ""),
+                                     form.get("principal_present") == "1", from_scan)
+    return redirect(url_for("inspections.run", inspection_id=inspection.id))
+
+
+@bp.get("/checks")
+@allow(ENTERPRISE)
+def checks():
+    site = service.own_site(current_user)
+    return page("enterprise/checks.html", site=site, rows=service.self_checks(site), **_labels())
+
+
+@bp.get("/hazards")
+@allow(ENTERPRISE)
+def hazard_lists():
+    site = service.own_site(current_user)
+    which = "rectification" if request.args.get("list") == "rectification" else "hazards"
+    return page("enterprise/hazards.html", "lists", site=site, which=which, today=local_today(),
+                hazards=service.site_hazards(site), missing=service.report_missing)
+
+
+@bp.route("/hazards/<int:hazard_id>/report", methods=["GET", "POST"])
+@allow(ENTERPRISE, *STAFF_ROLES)
+def major_report(hazard_id: int):
+    if request.method == "POST":
+        hazard = service.save_report(current_user, hazard_id, request.form)
+        flash(_("Written report saved.") if not service.report_missing(hazard) else
+              _("Saved. The report is not complete yet."), "success")
+        return redirect_to(url_for(".major_report", hazard_id=hazard.id))
+    hazard = service.major_hazard(current_user, hazard_id)
+    return page("enterprise/report.html", hazard=hazard, fields=service.REPORT_FIELDS,
+                missing=service.report_missing(hazard),
+                editable=current_user.role == ENTERPRISE)
+
+
+# Standardization -------------------------------------------------------------------------------
+
+@bp.get("/standard")
+@allow(ENTERPRISE)
+def standard():
+    site = service.own_site(current_user)
+    history = service.assessments(site)
+    return page("enterprise/standard.html", site=site, history=history,
+                trend=service.scoring.trend(a.score for a in history),
+                templates=service.standard_templates(site), draft=service.draft_assessment(site),
+                grades=service.grades(site), **_labels())
+
+
+@bp.post("/standard/start")
+@allow(ENTERPRISE)
+def standard_start():
+    assessment = service.start_assessment(current_user, request.form.get("template", type=int) or 0)
+    return redirect(url_for(".assessment", assessment_id=assessment.id))
+
+
+def _assessment_page(assessment, fragment=None, http_status=200, **extra):
+    return page("enterprise/assessment.html", fragment, http_status=http_status,
+                assessment=assessment, result=service.score_of(assessment),
+                given={s.item_id: s for s in assessment.scores},
+                editable=assessment.submitted_at is None and current_user.role == ENTERPRISE,
+                **extra)
+
+
+@bp.get("/standard/<int:assessment_id>")
+@allow(ENTERPRISE, *STAFF_ROLES)
+def assessment(assessment_id: int):
+    return _assessment_page(service.get_assessment(current_user, assessment_id))
+
+
+@bp.post("/standard/<int:assessment_id>")
+@allow(ENTERPRISE)
+def assessment_save(assessment_id: int):
+    if request.form.get("action") == "submit":
+        done = service.submit_assessment(current_user, assessment_id, request.form)
+        flash(_("Assessment submitted: %(score)s points.", score=done.score), "success")
+        return redirect_to(url_for(".standard"))
+    assessment = service.save_scores(current_user, assessment_id, request.form)
+    if wants_fragment():  # a score changed: only the running total comes back
+        return _assessment_page(assessment, "score_total")
+    return redirect(url_for(".assessment", assessment_id=assessment.id))
+
+
+@bp.get("/posts")
+@allow(ENTERPRISE)
+def posts():
+    site = service.own_site(current_user)
+    return page("enterprise/posts.html", site=site, posts=service.model_posts(site))
+
+
+@bp.post("/posts")
+@allow(ENTERPRISE)
+def post_new():
+    service.propose_post(current_user, request.form)
+    flash(_("Model post proposed; the zone will review it."), "success")
+    return redirect_to(url_for(".posts"))
+
+
+# Drills and training -----------------------------------------------------------------------------
+
+@bp.get("/drills")
+@allow(ENTERPRISE)
+def drills():
+    site = service.own_site(current_user)
+    return page("enterprise/drills.html", site=site, drills=service.drills(site),
+                due=[d for d in service.due_for(site) if d.duty in
+                     (schedule.Duty.EMERGENCY_DRILL, schedule.Duty.FIRE_DRILL)],
+                today=local_today(), **_labels())
+
+
+@bp.post("/drills")
+@allow(ENTERPRISE)
+def drill_new():
+    drill = service.save_drill(current_user, request.form)
+    flash(_("Drill saved."), "success")
+    return redirect_to(url_for(".drill", drill_id=drill.id))
+
+
+def _drill_page(drill, fragment=None):
+    return page("enterprise/drill.html", fragment, drill=drill, today=local_today(),
+                new_key=lambda: uuid.uuid4().hex, editable=current_user.role == ENTERPRISE,
+                **_labels())
+
+
+@bp.get("/drills/<int:drill_id>")
+@allow(ENTERPRISE, *STAFF_ROLES)
+def drill(drill_id: int):
+    return _drill_page(service.get_drill(current_user, drill_id))
+
+
+@bp.post("/drills/<int:drill_id>")
+@allow(ENTERPRISE)
+def drill_save(drill_id: int):
+    drill = service.save_drill(current_user, request.form, drill_id)
+    flash(_("Drill saved."), "success")
+    return redirect_to(url_for(".drill", drill_id=drill.id))
+
+
+@bp.post("/drills/<int:drill_id>/photos")
+@allow(ENTERPRISE)
+def drill_photo(drill_id: int):
+    drill = service.add_drill_photo(current_user, drill_id, request.files.get("photo"),
+                                    request.form.get("upload_key"))
+    if wants_fragment():
+        return _drill_page(drill, "drill_photos")
+    return redirect(url_for(".drill", drill_id=drill.id))
+
+
+@bp.get("/training")
+@allow(ENTERPRISE)
+def training():
+    site = service.own_site(current_user)
+    year = request.args.get("year", type=int) or local_today().year
+    return page("enterprise/training.html", site=site, year=year,
+                sessions=service.trainings(site, year), people=service.people(site),
+                statuses=service.training_statuses(site, year), today=local_today(), **_labels())
+
+
+@bp.post("/training")
+@allow(ENTERPRISE)
+def training_new():
+    training = service.record_training(current_user, request.form)
+    flash(_("Training recorded."), "success")
+    return redirect_to(url_for(".training", year=training.held_on.year))
+
+
+# Hazard statistics -------------------------------------------------------------------------------
+
+def _statistics_site():
+    if current_user.role == ENTERPRISE:
+        return service.own_site(current_user)
+    return service.enterprise_site(current_user, request.args.get("site", type=int) or 0)
+
+
+@bp.get("/statistics")
+@allow(ENTERPRISE, *STAFF_ROLES)
+def statistics():
+    site = _statistics_site()
+    year, quarter = service.statistics_period(request.args)
+    signed = service.confirmation(site, year, quarter)
+    period = schedule.quarter(year, quarter)
+    return page("enterprise/statistics.html", "table", site=site, year=year, quarter=quarter,
+                signed=signed, period=period,
+                figures=signed.figures if signed else service.statistics(site, year, quarter),
+                rows=service.STAT_ROWS, ended=period.end < local_today(),
+                can_sign=current_user.position == Position.PRINCIPAL and not signed,
+                years=range(local_today().year, local_today().year - 4, -1))
+
+
+@bp.post("/statistics/confirm")
+@allow(ENTERPRISE)
+def statistics_confirm():
+    year, quarter = service.statistics_period(request.form)
+    service.confirm_statistics(current_user, year, quarter, request.form.get("signed_name", ""))
+    flash(_("Statistics table signed."), "success")
+    return redirect_to(url_for(".statistics", year=year, quarter=quarter))
+
+
+@bp.get("/statistics.xlsx")
+@allow(ENTERPRISE, *STAFF_ROLES)
+def statistics_export():
+    site = _statistics_site()
+    year, quarter = service.statistics_period(request.args)
+    name = f"hazard-statistics-{site.id}-{year}{f'-Q{quarter}' if quarter else ''}.xlsx"
+    return send_file(io.BytesIO(service.statistics_xlsx(site, year, quarter)), as_attachment=True,
+                     download_name=name, mimetype="application/vnd.openxmlformats-officedocument"
+                     ".spreadsheetml.sheet")
+
+
+# The supervisors' pages ------------------------------------------------------------------------
+
+@bp.get("/overview")
+@allow(*STAFF_ROLES)
+def overview():
+    return page("enterprise/overview.html", data=service.overview(current_user),
+                risk_colors=RISK_COLORS, **_labels())
+
+
+@bp.get("/sites/<int:site_id>")
+@allow(*STAFF_ROLES)
+def site_summary(site_id: int):
+    site = service.enterprise_site(current_user, site_id)
+    today = local_today()
+    return page("enterprise/site.html", site=site, due=service.due_for(site, today), today=today,
+                history=service.assessments(site), grades=service.grades(site),
+                posts=service.model_posts(site), drills=service.drills(site),
+                statuses=service.training_statuses(site, today.year),
+                checks=service.self_checks(site, limit=10), **_labels())
+
+
+@bp.post("/sites/<int:site_id>/grades")
+@allow(*STAFF_ROLES)
+def grade_new(site_id: int):
+    service.record_grade(current_user, site_id, request.form)
+    flash(_("Grade recorded."), "success")
+    return redirect_to(url_for(".site_summary", site_id=site_id))
+
+
+@bp.post("/posts/<int:post_id>/recognise")
+@allow(*STAFF_ROLES)
+def post_recognise(post_id: int):
+    service.recognise_post(current_user, post_id)
+    flash(_("Model post recognised."), "success")
+    return redirect_to(request.form.get("next") if (request.form.get("next") or "").startswith(
+        "/enterprise/") else url_for(".overview"))
+
+
+# Command line ----------------------------------------------------------------------------------
+
+@bp.cli.command("remind")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Pretend it is this day (default: today in the zone).")
+def remind(today):
+    """Inbox reminders of due and overdue self-checks and drills, and of unsigned statistics."""
+    counts = service.send_reminders(today.date() if today else None)
+    click.echo(f"{counts['duties']} duty reminders, {counts['statistics']} statistics reminders")
+

@@ -1,0 +1,310 @@
+"""The five lists and the major-hazard database as xlsx ledgers (台账), streamed.
+
+Laid out like a government ledger: the list's name as a title row, the filters, scope and
+export date under it, Chinese headers whatever the UI language (the file is the official
+ledger), a frozen header, real date cells and numbers. Rows go from the database cursor into
+openpyxl's write-only workbook, which writes them out as they come; the finished file sits in
+a temporary file that is streamed to the client and deleted when the response closes. So a
+100,000-row ledger never sits in memory.
+"""
+
+import tempfile
+from datetime import date
+from typing import IO
+from urllib.parse import quote
+
+from flask import current_app
+from openpyxl import Workbook
+from openpyxl.cell import Cell, WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ..auth.models import User
+from ..roles import Role
+from ..timeutil import local_today, to_local
+from . import service, stats
+from .service import Filters, Ledger
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# Column headers, one dict per list, keyed by service's column keys (a test keeps them in step).
+INSPECTION_HEADERS = {
+    "id": "序号", "submitted_at": "检查时间", "area": "片区", "grid": "网格", "site": "单位名称",
+    "site_type": "行业类型", "kind": "检查类型", "inspector": "检查人", "led_by": "带队人",
+    "checklist": "检查表", "version": "版本", "items": "检查项数", "failed": "不合格项数",
+    "hazards": "发现隐患数", "from_scan": "现场扫码",
+}
+HAZARD_HEADERS = {
+    "id": "隐患编号", "found_at": "发现时间", "area": "片区", "grid": "网格", "site": "单位名称",
+    "site_type": "行业类型", "item": "检查项编号", "description": "隐患描述",
+    "location": "隐患部位",
+    "level": "隐患等级", "source": "发现渠道", "found_by": "发现人", "deadline": "整改期限",
+    "status": "状态", "overdue": "是否逾期", "closed_at": "销号时间",
+}
+RECTIFICATION_HEADERS = {
+    "id": "隐患编号", "area": "片区", "grid": "网格", "site": "单位名称", "site_type": "行业类型",
+    "description": "隐患描述", "level": "隐患等级", "responsible": "整改责任人",
+    "responsible_phone": "联系电话", "measures": "整改措施", "funds": "整改资金（元）",
+    "deadline": "整改期限", "submitted_at": "整改提交时间", "submitted_by": "提交人",
+    "rectified_note": "整改情况", "cost": "整改费用（元）", "verified_at": "复查销号时间",
+    "verified_by": "复查人", "days": "整改用时（天）", "status": "状态", "overdue": "是否逾期",
+}
+RESPONSIBILITY_HEADERS = {
+    "area": "片区", "grid": "网格", "site": "单位名称", "site_type": "行业类型", "duty": "责任类别",
+    "who": "责任人（单位）", "phone": "联系电话", "hazard_id": "隐患编号",
+    "hazard": "责任事项（隐患）",
+    "level": "隐患等级", "deadline": "期限", "note": "督办文号",
+}
+ENFORCEMENT_HEADERS = {
+    "id": "序号", "referred_at": "移送时间", "area": "片区", "grid": "网格", "site": "单位名称",
+    "site_type": "行业类型", "hazard_id": "隐患编号", "hazard": "隐患描述", "level": "隐患等级",
+    "department": "执法部门", "measure": "执法措施", "reason": "移送原因", "status": "办理状态",
+    "case_no": "案件编号", "outcome": "处理结果", "penalty": "罚款金额（元）",
+    "closed_at": "结案时间",
+    "referred_by": "移送人",
+}
+MAJOR_HEADERS = {
+    "id": "隐患编号", "area": "片区", "grid": "网格", "site": "单位名称", "site_type": "行业类型",
+    "description": "隐患描述", "source": "排查渠道", "found_at": "发现时间", "stock": "存量/增量",
+    "deadline": "整改期限", "status": "状态", "overdue": "是否逾期",
+    "report_state_cause": "现状及产生原因", "report_harm_difficulty": "危害程度和整改难易程度",
+    "plan_goal": "治理方案：目标和任务", "measures": "治理方案：方法和措施",
+    "plan_resources": "治理方案：经费和物资", "plan_organisation": "治理方案：负责机构和人员",
+    "plan_timeline": "治理方案：时限和要求", "plan_emergency": "治理方案：安全措施和应急预案",
+    "report": "书面报告完整性", "supervision": "督办状态", "supervision_level": "督办级别",
+    "office": "督办单位", "doc_no": "督办文号", "supervision_due": "督办期限",
+    "closed_at": "销号时间",
+}
+HEADERS = {"inspections": INSPECTION_HEADERS, "hazards": HAZARD_HEADERS,
+           "rectification": RECTIFICATION_HEADERS, "responsibility": RESPONSIBILITY_HEADERS,
+           "enforcement": ENFORCEMENT_HEADERS, "major": MAJOR_HEADERS}
+
+# The ledger's wording of coded values.
+SITE_TYPES_ZH = {
+    "GM": "工贸企业", "MET": "冶金", "NF": "有色", "BM": "建材", "MECH": "机械", "LIGHT": "轻工",
+    "TEX": "纺织", "TOB": "烟草", "HAZ": "危险化学品", "GASU": "燃气用户", "GASOP": "燃气经营者",
+    "CON": "房屋市政施工", "SCON": "小散工程/零星作业", "NINE": "九小场所",
+    "SELF": "自建房加工场所",
+    "MIX": "三合一场所", "PDP": "人员密集场所", "WH": "仓储场所",
+}
+VALUES: dict[str, dict] = {
+    "site_type": SITE_TYPES_ZH,
+    "level": {"general": "一般", "major": "重大"},
+    "status": {"reported": "已上报", "confirmed": "已确认", "rectifying": "整改中",
+               "submitted": "待复查", "closed": "已销号", "rejected": "不予认定"},
+    "source": {"patrol": "网格员巡查", "supervisory": "监管检查", "self_check": "企业自查",
+               "worker": "员工报告", "public": "举报核实"},
+    "kind": {"patrol": "网格员巡查", "supervisory": "监管检查", "self_check": "企业自查"},
+    "measure": {"order_rectify": "责令限期整改", "suspend": "停产停业整顿", "fine": "罚款",
+                "seal": "查封扣押", "cut_power": "停止供电", "other": "其他"},
+    "referral": {"referred": "已移送", "filed": "已立案", "closed": "已结案"},
+    "duty": {"principal": "主要负责人", "controller": "实际控制人",
+             "safety_manager": "安全管理人员",
+             "inspector": "网格员", "hazard": "隐患整改责任人", "office": "督办单位"},
+    "supervision": {"none": "未督办", "proposed": "拟督办", "active": "督办中", "lifted": "已解除",
+                    "declined": "不予督办"},
+    "supervision_level": {"zone": "园区", "county": "县级", "city": "市级", "province": "省级"},
+    "stock": {True: "存量", False: "增量"},
+    "bool": {True: "是", False: "否"},
+}
+PARTS_ZH = {"report_state_cause": "现状及产生原因",
+            "report_harm_difficulty": "危害程度和整改难易程度",
+            "plan_goal": "目标和任务", "measures": "方法和措施", "plan_resources": "经费和物资",
+            "plan_organisation": "负责机构和人员", "plan_timeline": "时限和要求",
+            "plan_emergency": "安全措施和应急预案"}
+_HAZARD_FILTERS_ZH = {"open": "未销号", "overdue": "已逾期", "closed": "已销号",
+                      "rejected": "不予认定", "submitted": "待复查", "supervised": "督办中"}
+STATUS_FILTERS_ZH = {"hazards": _HAZARD_FILTERS_ZH, "rectification": _HAZARD_FILTERS_ZH,
+                     "major": _HAZARD_FILTERS_ZH, "enforcement": VALUES["referral"]}
+TARGETS_ZH = {"stock_cleared": "2024年底前基本消除2023年及以前排查发现的重大事故隐患存量",
+              "increment_curbed": "2025年底前有效遏制重大事故隐患增量",
+              "dynamic_zero": "2026年底前形成重大事故隐患动态清零的常态化机制"}
+TARGET_MEASURES_ZH = {"stock_cleared": "存量未销号数", "increment_curbed": "增量逾期未销号数",
+                      "dynamic_zero": "重大事故隐患未销号数"}
+TARGET_STATES_ZH = {"met": "已达成", "not_met": "未达成", "pending": "推进中"}
+
+FORMATS = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm", "money": "#,##0.00",
+           "percent": "0.0%"}
+_THIN = Side(style="thin", color="999999")
+_HEADER_FONT, _TITLE_FONT = Font(bold=True), Font(bold=True, size=16)
+_HEADER_FILL = PatternFill("solid", fgColor="DDE6F0")
+_HEADER_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_CENTER_WRAP = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+
+def describe(ledger: Ledger, filters: Filters) -> str:
+    """The filters, in the ledger's words."""
+    parts = []
+    for key, value in filters.parts():
+        if key == "area":
+            parts.append(f"片区：{value}")
+        elif key == "grid":
+            parts.append(f"网格：{value}")
+        elif key == "type":
+            parts.append(f"行业：{SITE_TYPES_ZH.get(value, value)}")
+        elif key == "period":
+            low, high = value
+            parts.append(f"{ledger.period_zh}：{low or '不限'} 至 {high or '不限'}")
+        elif key == "level":
+            parts.append(f"隐患等级：{VALUES['level'][value]}")
+        elif key == "status":
+            parts.append(f"状态：{STATUS_FILTERS_ZH[ledger.slug][value]}")
+    return "筛选条件：" + ("；".join(parts) if parts else "全部")
+
+
+def scope_note(user: User) -> str:
+    """Whose rows the file holds: a ledger must say when it is not the whole zone's."""
+    if user.role == Role.INSPECTOR:
+        return "范围：" + "、".join(sorted(g.name for g in user.grids))
+    if user.role == Role.ENTERPRISE:
+        return f"范围：{user.site.name if user.site else ''}"
+    return "范围：全园区"
+
+
+def file_name(ledger: Ledger, today: date) -> str:
+    return f"{ledger.title_zh}_{today.isoformat()}.xlsx"
+
+
+def cell_value(kind: str, value):
+    """A row value as the ledger writes it: dates as dates, money as numbers, codes in Chinese."""
+    if value is None or value == "":
+        return None
+    if kind == "datetime":
+        return to_local(value).replace(tzinfo=None)  # Excel has no time zones: local time
+    if kind in VALUES:
+        return VALUES[kind].get(value, value)
+    if kind == "parts":
+        return ("缺：" + "、".join(PARTS_ZH[p] for p in value)) if value else "完整"
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
+    return value
+
+
+class _Sheet:
+    """One write-only sheet laid out as a ledger: title, subtitle, header, then rows."""
+
+    def __init__(self, wb: Workbook, name: str, title: str, subtitle: str,
+                 headers: list[str], kinds: list[str], widths: list[int]):
+        self.ws = ws = wb.create_sheet(name[:31])
+        self.kinds = kinds
+        last = get_column_letter(len(headers))
+        # Everything about the sheet's layout is written before its first row.
+        for n, width in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(n)].width = width
+        ws.freeze_panes = "A4"
+        ws.print_title_rows = "3:3"
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.row_dimensions[1].height = 30
+        ws.merged_cells.add(f"A1:{last}1")
+        ws.merged_cells.add(f"A2:{last}2")
+        ws.append([self._cell(title, font=_TITLE_FONT, alignment=Alignment(horizontal="center"))])
+        ws.append([self._cell(subtitle)])
+        ws.append([self._cell(h, font=_HEADER_FONT, fill=_HEADER_FILL, border=_HEADER_BORDER,
+                              alignment=_CENTER_WRAP) for h in headers])
+        # One style per number format, registered once; each data cell gets a copy of it
+        # (Cell(style_array=...) copies), as setting number_format per cell looks it up each time.
+        self.styles = {kind: self._cell(None, number_format=fmt)._style
+                       for kind, fmt in FORMATS.items()}
+        self.rows = 0
+
+    def _cell(self, value, **style):
+        cell = WriteOnlyCell(self.ws, value)
+        for key, val in style.items():
+            setattr(cell, key, val)
+        return cell
+
+    def append(self, values) -> None:
+        out = []
+        for kind, value in zip(self.kinds, values, strict=True):
+            value = cell_value(kind, value)
+            if value is not None and kind in FORMATS:
+                value = Cell(self.ws, row=1, column=1, value=value, style_array=self.styles[kind])
+            elif isinstance(value, str) and value.startswith("="):
+                cell = WriteOnlyCell(self.ws, value)
+                cell.data_type = "s"  # typed text, never a formula
+                value = cell
+            out.append(value)
+        self.ws.append(out)
+        self.rows += 1
+
+
+def write_ledger(ledger: Ledger, user: User, filters: Filters, out: str | IO[bytes],
+                 today: date | None = None) -> int:
+    """Write the list, as `user` may see it, to `out` (a path or binary file); returns its rows."""
+    today = today or local_today()
+    wb = Workbook(write_only=True)
+    columns = ledger.columns
+    subtitle = "　　".join([describe(ledger, filters), scope_note(user),
+                           f"导出日期：{today.isoformat()}"])
+    sheet = _Sheet(wb, ledger.title_zh, ledger.title_zh, subtitle,
+                   [HEADERS[ledger.slug][c.key] for c in columns], [c.kind for c in columns],
+                   [c.width for c in columns])
+    for row in service.rows(ledger, user, filters, today):
+        sheet.append(row)
+    if ledger is service.MAJOR:
+        _write_dashboard(wb, stats.dashboard(user, filters, today))
+    wb.save(out)
+    return sheet.rows
+
+
+def _write_dashboard(wb: Workbook, board: stats.Dashboard) -> None:
+    """The database's statistics: figures by area, industry and year, and the plan's targets."""
+    subtitle = (f"存量：{board.cutoff.isoformat()}及以前排查发现"
+                f"　　统计日期：{board.today.isoformat()}")
+    sheet = _Sheet(wb, "统计分析", "重大事故隐患统计分析", subtitle,
+                   ["分类", "项目", "合计", "未销号", "已销号", "逾期", "督办中", "存量",
+                    "存量未销号", "存量清零率", "增量", "增量未销号", "增量清零率", "总清零率"],
+                   ["text", "text", *["int"] * 7, "percent", "int", "int", "percent", "percent"],
+                   [10, 20, 8, 8, 8, 8, 8, 8, 10, 10, 8, 10, 10, 10])
+    groups = [("合计", [("全部", board.overall)]),
+              ("按片区", board.by_area),
+              ("按行业", [(SITE_TYPES_ZH.get(code, code), t) for code, t in board.by_industry]),
+              ("按发现年份", [(f"{year}年", t) for year, t in board.by_year])]
+    for group, tallies in groups:
+        for name, t in tallies:
+            sheet.append([group, name, t.total, t.open, t.closed, t.overdue, t.supervised, t.stock,
+                          t.stock_open, t.stock_rate, t.increment, t.increment_open,
+                          t.increment_rate, t.clearing_rate])
+    targets = _Sheet(wb, "三年行动目标", "治本攻坚三年行动目标完成情况",
+                     f"统计日期：{board.today.isoformat()}",
+                     ["目标", "期限", "考核指标", "当前值", "完成情况"],
+                     ["text", "date", "text", "int", "text"], [48, 12, 30, 8, 10])
+    for target in board.targets:
+        targets.append([TARGETS_ZH[target.key], target.due, TARGET_MEASURES_ZH[target.key],
+                        target.figure, TARGET_STATES_ZH[target.state]])
+
+
+def _chunks(file: IO[bytes], size: int = 64 * 1024):
+    """The file's bytes; closing (so deleting) it after the last one, or if the client leaves."""
+    try:
+        while data := file.read(size):
+            yield data
+    finally:
+        file.close()
+
+
+def send(ledger: Ledger, user: User, filters: Filters, today: date | None = None):
+    """The ledger as a download, built in a temporary file deleted once it has been sent."""
+    today = today or local_today()
+    # Small ledgers stay in memory; big ones roll over to an unnamed file on disk.
+    tmp = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)  # noqa: SIM115 - _chunks closes it
+    try:
+        write_ledger(ledger, user, filters, tmp, today)
+    except BaseException:
+        tmp.close()
+        raise
+    size = tmp.tell()
+    tmp.seek(0)
+    resp = current_app.response_class(_chunks(tmp), mimetype=XLSX, direct_passthrough=True)
+    resp.content_length = size
+    # RFC 5987: the Chinese name for browsers, an ASCII one for the rest (as send_file does).
+    resp.headers.set("Content-Disposition", "attachment",
+                     filename=f"{ledger.slug}_{today.isoformat()}.xlsx",
+                     **{"filename*": f"UTF-8''{quote(file_name(ledger, today))}"})
+    resp.cache_control.no_store = True  # names and phone numbers: not for shared caches
+    return resp

@@ -1,0 +1,665 @@
+"""The five lists (五张清单) and the major-hazard database: filters, columns and row queries.
+
+Each list is a `Ledger`: its columns (page label, value kind, xlsx width), a query whose rows
+come out in column order, and the filters that apply to it. The page, the print view and the
+xlsx export all read the same rows, narrowed to what the user may see (hazards.service.scope,
+sites.service.scope_sites). Rows hold raw values (codes, naive-UTC datetimes, Decimals): the
+page shows them with the UI's labels, the xlsx with the ledger's Chinese ones (export.py).
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import islice
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.orm import aliased
+
+from ..auth.models import User
+from ..checklists.models import ChecklistItem, ChecklistTemplate
+from ..extensions import db
+from ..hazards import labels
+from ..hazards.models import Hazard, HazardEvent, Referral, Supervision
+from ..hazards.service import scope
+from ..hazards.workflow import OPEN_STATES, Action, Level, State, is_overdue
+from ..inspections.models import Answer, Inspection, Result
+from ..roles import Position, Role
+from ..sites.models import Area, Grid, Site, grid_inspectors
+from ..sites.service import scope_sites
+from ..sites.types import SITE_TYPES
+from ..timeutil import ZONE, local_today, to_local
+
+# Filters --------------------------------------------------------------------------------------
+
+LEVELS = {Level.GENERAL: _l("General"), Level.MAJOR: _l("Major")}
+STATUSES = {State.REPORTED: _l("Reported"), State.CONFIRMED: _l("Confirmed"),
+            State.RECTIFYING: _l("Rectifying"), State.SUBMITTED: _l("Rectification submitted"),
+            State.CLOSED: _l("Closed"), State.REJECTED: _l("Rejected")}
+# What the status filter offers, per list ("" = all).
+HAZARD_FILTER = {"open": _l("Open"), "overdue": _l("Overdue"), "closed": _l("Closed"),
+                 "rejected": _l("Rejected")}
+RECTIFICATION_FILTER = {"open": _l("Being fixed"), "overdue": _l("Overdue"),
+                        "submitted": _l("Waiting for verification"), "closed": _l("Closed")}
+MAJOR_FILTER = {"open": _l("Open"), "overdue": _l("Overdue"),
+                "supervised": _l("Under supervision"), "closed": _l("Closed")}
+
+
+def day_start(day: date) -> datetime:
+    """Midnight of a calendar day in the zone, as the naive UTC the database stores."""
+    return datetime.combine(day, time(), tzinfo=ZONE).astimezone(UTC).replace(tzinfo=None)
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value or "")
+    except ValueError:
+        return None  # a hand-edited URL: ignore the bad bound rather than fail the page
+
+
+@dataclass(frozen=True)
+class Filters:
+    area: int | None = None
+    grid: int | None = None
+    site_type: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    level: str = ""
+    status: str = ""
+
+    @classmethod
+    def from_args(cls, args, ledger: "Ledger") -> "Filters":
+        """The filters in the query string that apply to `ledger`; unknown values are dropped."""
+        has = ledger.filters
+        level, status, site_type = (args.get(k, "") for k in ("level", "status", "type"))
+        return cls(
+            area=args.get("area", type=int) if "area" in has else None,
+            grid=args.get("grid", type=int) if "grid" in has else None,
+            site_type=site_type if site_type in SITE_TYPES and "type" in has else "",
+            date_from=_day(args.get("from")) if "period" in has else None,
+            date_to=_day(args.get("to")) if "period" in has else None,
+            level=level if level in LEVELS and "level" in has else "",
+            status=status if status in ledger.statuses else "",
+        )
+
+    def as_args(self) -> dict[str, Any]:
+        """The query string that reproduces these filters (for export and print links)."""
+        args = {"area": self.area, "grid": self.grid, "type": self.site_type,
+                "from": self.date_from and self.date_from.isoformat(),
+                "to": self.date_to and self.date_to.isoformat(),
+                "level": self.level, "status": self.status}
+        return {k: v for k, v in args.items() if v}
+
+    def parts(self) -> list[tuple[str, Any]]:
+        """(field, value) for each filter that is set, with area and grid resolved to names."""
+        parts: list[tuple[str, Any]] = []
+        if self.area and (area := db.session.get(Area, self.area)):
+            parts.append(("area", area.name))
+        if self.grid and (grid := db.session.get(Grid, self.grid)):
+            parts.append(("grid", grid.name))
+        if self.site_type:
+            parts.append(("type", self.site_type))
+        if self.date_from or self.date_to:
+            parts.append(("period", (self.date_from, self.date_to)))
+        if self.level:
+            parts.append(("level", self.level))
+        if self.status:
+            parts.append(("status", self.status))
+        return parts
+
+
+def located(query: Select, f: Filters) -> Select:
+    """Area, grid and industry filters on a query that joins Site and Grid."""
+    if f.grid:
+        query = query.where(Site.grid_id == f.grid)
+    if f.area:
+        query = query.where(Grid.area_id == f.area)
+    if f.site_type:
+        query = query.where(Site.site_type == f.site_type)
+    return query
+
+
+def in_period(query: Select, column, f: Filters) -> Select:
+    """Calendar days in the zone, both ends included."""
+    if f.date_from:
+        query = query.where(column >= day_start(f.date_from))
+    if f.date_to:
+        query = query.where(column < day_start(f.date_to + timedelta(days=1)))
+    return query
+
+
+def _hazard_status(query: Select, status: str, today: date) -> Select:
+    if status == "open":
+        return query.where(Hazard.status.in_(list(OPEN_STATES)))
+    if status == "overdue":
+        return query.where(Hazard.status.in_(list(OPEN_STATES)), Hazard.deadline < today)
+    if status == "supervised":
+        active = select(Supervision.hazard_id).where(Supervision.status == "active")
+        return query.where(Hazard.id.in_(active))
+    if status in (State.CLOSED, State.REJECTED, State.SUBMITTED):
+        return query.where(Hazard.status == status)
+    return query
+
+
+def placed(query: Select, site_fk) -> Select:
+    """Join the site, its grid and area (every list shows where a row belongs)."""
+    return (query.join(Site, site_fk == Site.id).join(Grid, Site.grid_id == Grid.id)
+            .join(Area, Grid.area_id == Area.id))
+
+
+def local_date(value: datetime | None) -> date | None:
+    return to_local(value).date() if value else None
+
+
+# Lists ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: Any  # lazy English msgid, shown on the page
+    kind: str = "text"  # text int date datetime money bool, or a code kind (see LABELS)
+    width: int = 12  # xlsx column width in characters
+    on_page: bool = True  # long texts go only to the xlsx file
+
+    @property
+    def css(self) -> str:
+        """Cell classes: the kind (alignment) and, for text, how much room it needs."""
+        size = ("k-long" if self.width >= 24 else "k-mid" if self.width >= 14
+                else "k-short" if self.width >= 10 else "")
+        return f"k-{self.kind} {size}".strip()
+
+
+@dataclass(frozen=True)
+class Ledger:
+    slug: str
+    title: Any
+    title_zh: str  # the official name: the xlsx title and file name
+    columns: tuple[Column, ...]
+    filters: frozenset[str]  # of area grid type period level
+    statuses: dict[str, Any] = field(default_factory=dict)
+    period_label: Any = None
+    period_zh: str = ""
+    statement: Callable[[User, Filters, date], Select] | None = None
+    convert: Callable[[Any, date], tuple] | None = None
+    generate: Callable[[User, Filters, date], Iterator[tuple]] | None = None  # not one query
+
+    @property
+    def page_columns(self) -> list[tuple[int, Column]]:
+        return [(i, c) for i, c in enumerate(self.columns) if c.on_page]
+
+
+WHERE = (Column("area", _l("Area"), width=10), Column("grid", _l("Grid"), width=10),
+         Column("site", _l("Enterprise or place"), width=24),
+         Column("site_type", _l("Industry"), "site_type", width=12))
+
+
+# 检查清单: submitted inspections.
+
+def _inspections_query(user: User, f: Filters, today: date) -> Select:
+    answers = (select(Answer.inspection_id.label("iid"), func.count().label("total"),
+                      func.sum(case((Answer.result == Result.FAIL, 1), else_=0)).label("failed"))
+               .group_by(Answer.inspection_id).subquery())
+    found = (select(Hazard.inspection_id.label("iid"), func.count().label("n"))
+             .where(Hazard.inspection_id.is_not(None)).group_by(Hazard.inspection_id).subquery())
+    query = placed(select(
+        Inspection.id, Inspection.submitted_at, Area.name, Grid.name, Site.name, Site.site_type,
+        Inspection.kind, User.name, Inspection.led_by, ChecklistTemplate.title,
+        ChecklistTemplate.version, func.coalesce(answers.c.total, 0),
+        func.coalesce(answers.c.failed, 0), func.coalesce(found.c.n, 0), Inspection.from_scan,
+    ), Inspection.site_id)
+    query = (query.join(User, Inspection.inspector_id == User.id)
+             .join(ChecklistTemplate, Inspection.template_id == ChecklistTemplate.id)
+             .outerjoin(answers, answers.c.iid == Inspection.id)
+             .outerjoin(found, found.c.iid == Inspection.id)
+             .where(Inspection.submitted_at.is_not(None),
+                    Inspection.site_id.in_(scope_sites(select(Site.id), user))))
+    query = in_period(located(query, f), Inspection.submitted_at, f)
+    return query.order_by(Inspection.submitted_at.desc(), Inspection.id.desc())
+
+
+INSPECTIONS = Ledger(
+    slug="inspections", title=_l("Inspection list"), title_zh="检查清单",
+    columns=(Column("id", _l("No."), "int", 8),
+             Column("submitted_at", _l("Inspected at"), "datetime", 17),
+             *WHERE, Column("kind", _l("Kind"), "kind", 12),
+             Column("inspector", _l("Inspector"), width=10),
+             Column("led_by", _l("Led by"), width=10),
+             Column("checklist", _l("Checklist"), width=28),
+             Column("version", _l("Version"), width=9),
+             Column("items", _l("Items checked"), "int", 9),
+             Column("failed", _l("Items failed"), "int", 9),
+             Column("hazards", _l("Hazards found"), "int", 9),
+             Column("from_scan", _l("QR scanned on site"), "bool", 9)),
+    filters=frozenset({"area", "grid", "type", "period"}),
+    period_label=_l("Inspected"), period_zh="检查时间",
+    statement=_inspections_query, convert=lambda row, today: tuple(row),
+)
+
+
+# 问题清单: every hazard found, from any channel.
+
+def _hazards_query(user: User, f: Filters, today: date) -> Select:
+    finder = aliased(User)
+    query = placed(select(
+        Hazard.id, Hazard.created_at, Area.name, Grid.name, Site.name, Site.site_type,
+        ChecklistItem.code, Hazard.description, Hazard.location, Hazard.level, Hazard.source,
+        finder.name, Hazard.deadline, Hazard.status, Hazard.closed_at,
+    ), Hazard.site_id)
+    query = (query.outerjoin(ChecklistItem, Hazard.item_id == ChecklistItem.id)
+             .outerjoin(finder, Hazard.found_by_id == finder.id))
+    query = _hazard_status(in_period(located(scope(query, user), f), Hazard.created_at, f),
+                           f.status, today)
+    if f.level:
+        query = query.where(Hazard.level == f.level)
+    return query.order_by(Hazard.created_at.desc(), Hazard.id.desc())
+
+
+def _hazard_row(row, today: date) -> tuple:
+    *head, deadline, status, closed_at = row
+    return (*head, deadline, status, is_overdue(status, deadline, today), closed_at)
+
+
+HAZARDS = Ledger(
+    slug="hazards", title=_l("Problem list"), title_zh="问题清单",
+    columns=(Column("id", _l("No."), "hazard", 8),
+             Column("found_at", _l("Found at"), "datetime", 17),
+             *WHERE, Column("item", _l("Item"), width=12),
+             Column("description", _l("Description"), width=40),
+             Column("location", _l("Location"), width=14),
+             Column("level", _l("Level"), "level", 8),
+             Column("source", _l("Source"), "source", 12),
+             Column("found_by", _l("Found by"), width=10),
+             Column("deadline", _l("Deadline"), "date", 12),
+             Column("status", _l("Status"), "status", 10),
+             Column("overdue", _l("Overdue"), "bool", 8),
+             Column("closed_at", _l("Closed at"), "datetime", 17)),
+    filters=frozenset({"area", "grid", "type", "period", "level"}), statuses=HAZARD_FILTER,
+    period_label=_l("Found"), period_zh="发现时间",
+    statement=_hazards_query, convert=_hazard_row,
+)
+
+
+# 整改销号清单: rectification and close-out of every accepted hazard.
+
+def _last_event(actions: list[str]):
+    """The latest event of these kinds per hazard, as (hazard id, event id)."""
+    return (select(HazardEvent.hazard_id.label("hid"), func.max(HazardEvent.id).label("eid"))
+            .where(HazardEvent.action.in_(actions)).group_by(HazardEvent.hazard_id).subquery())
+
+
+def _rectification_query(user: User, f: Filters, today: date) -> Select:
+    submit, verify = _last_event([Action.SUBMIT]), _last_event([Action.VERIFY, Action.FIX_ON_SPOT])
+    sub_ev, ver_ev = aliased(HazardEvent), aliased(HazardEvent)
+    sub_by, ver_by = aliased(User), aliased(User)
+    query = placed(select(
+        Hazard.id, Area.name, Grid.name, Site.name, Site.site_type, Hazard.description,
+        Hazard.level, Hazard.responsible_name, Hazard.responsible_phone, Hazard.measures,
+        Hazard.funds, Hazard.deadline, sub_ev.at, sub_by.name, Hazard.rectified_note,
+        Hazard.rectification_cost, ver_ev.at, ver_by.name, Hazard.created_at, Hazard.closed_at,
+        Hazard.status,
+    ), Hazard.site_id)
+    query = (query.outerjoin(submit, submit.c.hid == Hazard.id)
+             .outerjoin(sub_ev, sub_ev.id == submit.c.eid)
+             .outerjoin(sub_by, sub_by.id == sub_ev.actor_id)
+             .outerjoin(verify, verify.c.hid == Hazard.id)
+             .outerjoin(ver_ev, ver_ev.id == verify.c.eid)
+             .outerjoin(ver_by, ver_by.id == ver_ev.actor_id)
+             # A hazard enters this list once accepted (or fixed on the spot), never if rejected.
+             .where(Hazard.status.not_in([State.REPORTED, State.REJECTED])))
+    query = _hazard_status(in_period(located(scope(query, user), f), Hazard.created_at, f),
+                           f.status, today)
+    if f.level:
+        query = query.where(Hazard.level == f.level)
+    return query.order_by(Hazard.created_at.desc(), Hazard.id.desc())
+
+
+def days_taken(found: datetime | None, closed: datetime | None) -> int | None:
+    """Calendar days in the zone from finding to close-out (0 when fixed the same day)."""
+    if not found or not closed:
+        return None
+    return (local_date(closed) - local_date(found)).days
+
+
+def _rectification_row(row, today: date) -> tuple:
+    *head, deadline, sub_at, sub_by, note, cost, ver_at, ver_by, found, closed, status = row
+    closed_at = (ver_at or closed) if status == State.CLOSED else None
+    return (*head, deadline, sub_at, sub_by, note, cost, closed_at,
+            ver_by if status == State.CLOSED else None, days_taken(found, closed_at), status,
+            is_overdue(status, deadline, today))
+
+
+RECTIFICATION = Ledger(
+    slug="rectification", title=_l("Rectification and close-out list"), title_zh="整改销号清单",
+    columns=(Column("id", _l("No."), "hazard", 8), *WHERE,
+             Column("description", _l("Hazard"), width=36),
+             Column("level", _l("Level"), "level", 8),
+             Column("responsible", _l("Responsible person"), width=10),
+             Column("responsible_phone", _l("Phone"), width=13),
+             Column("measures", _l("Measures"), width=30),
+             Column("funds", _l("Funds (yuan)"), "money", 12),
+             Column("deadline", _l("Deadline"), "date", 12),
+             Column("submitted_at", _l("Submitted at"), "datetime", 17),
+             Column("submitted_by", _l("Submitted by"), width=10),
+             Column("rectified_note", _l("What was done"), width=30),
+             Column("cost", _l("Cost (yuan)"), "money", 12),
+             Column("verified_at", _l("Verified and closed at"), "datetime", 17),
+             Column("verified_by", _l("Verified by"), width=10),
+             Column("days", _l("Days taken"), "int", 8),
+             Column("status", _l("Status"), "status", 10),
+             Column("overdue", _l("Overdue"), "bool", 8)),
+    filters=frozenset({"area", "grid", "type", "period", "level"}), statuses=RECTIFICATION_FILTER,
+    period_label=_l("Found"), period_zh="发现时间",
+    statement=_rectification_query, convert=_rectification_row,
+)
+
+
+# 责任清单: who answers for what, site by site.
+
+DUTIES = {"principal": _l("Principal"), "controller": _l("Actual controller"),
+          "safety_manager": _l("Safety manager"), "inspector": _l("Grid inspector"),
+          "hazard": _l("Responsible for a hazard"), "office": _l("Supervising office")}
+_BATCH = 500
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _grouped(rows, key: int = 0) -> dict[Any, list]:
+    groups: dict[Any, list] = {}
+    for row in rows:
+        groups.setdefault(row[key], []).append(row)
+    return groups
+
+
+def _responsibility_rows(user: User, f: Filters, today: date) -> Iterator[tuple]:
+    query = (select(Site.id, Site.grid_id, Area.name, Grid.name, Site.name, Site.site_type,
+                    Site.principal_name, Site.principal_phone, Site.controller_name,
+                    Site.controller_phone)
+             .select_from(Site).join(Grid, Site.grid_id == Grid.id)
+             .join(Area, Grid.area_id == Area.id))
+    query = located(scope_sites(query.where(Site.active.is_(True)), user), f)
+    sites = db.session.execute(query.order_by(Area.name, Grid.name, Site.name, Site.id)).all()
+    for chunk in _chunks(sites, _BATCH):  # a few queries per batch of sites, not per site
+        ids, grid_ids = [s[0] for s in chunk], {s[1] for s in chunk}
+        staff = _grouped(db.session.execute(
+            select(User.site_id, User.position, User.name, User.phone)
+            .where(User.site_id.in_(ids), User.role == Role.ENTERPRISE, User.active.is_(True),
+                   User.position.in_([Position.PRINCIPAL, Position.SAFETY_MANAGER]))
+            .order_by(User.position, User.name)))
+        inspectors = _grouped(db.session.execute(
+            select(grid_inspectors.c.grid_id, User.name, User.phone)
+            .join(User, User.id == grid_inspectors.c.user_id)
+            .where(grid_inspectors.c.grid_id.in_(grid_ids), User.active.is_(True))
+            .order_by(User.name)))
+        hazards = _grouped(db.session.execute(
+            select(Hazard.site_id, Hazard.id, Hazard.description, Hazard.level, Hazard.deadline,
+                   Hazard.responsible_name, Hazard.responsible_phone)
+            .where(Hazard.site_id.in_(ids), Hazard.status.in_(list(OPEN_STATES)))
+            .order_by(Hazard.deadline, Hazard.id)))
+        offices = _grouped(db.session.execute(
+            select(Hazard.site_id, Hazard.id, Hazard.description, Hazard.level,
+                   Supervision.due_date, Supervision.office, Supervision.doc_no)
+            .select_from(Supervision).join(Hazard, Supervision.hazard_id == Hazard.id)
+            .where(Hazard.site_id.in_(ids), Supervision.status == "active")
+            .order_by(Supervision.id)))
+        for (sid, grid_id, area, grid, name, site_type, principal, principal_phone, controller,
+             controller_phone) in chunk:
+            where = (area, grid, name, site_type)
+            blank = (None, "", "", None, "")
+            if principal:
+                yield (*where, "principal", principal, principal_phone, *blank)
+            if controller:
+                yield (*where, "controller", controller, controller_phone, *blank)
+            for _sid, position, person, phone in staff.get(sid, []):
+                if position == Position.PRINCIPAL and person == principal:
+                    continue  # the registered principal, already listed
+                yield (*where, str(position), person, phone or "", *blank)
+            for _gid, person, phone in inspectors.get(grid_id, []):
+                yield (*where, "inspector", person, phone or "", *blank)
+            for _sid, hid, desc, level, deadline, person, phone in hazards.get(sid, []):
+                yield (*where, "hazard", person, phone, hid, desc, level, deadline, "")
+            for _sid, hid, desc, level, due, office, doc_no in offices.get(sid, []):
+                yield (*where, "office", office, "", hid, desc, level, due, doc_no)
+
+
+RESPONSIBILITY = Ledger(
+    slug="responsibility", title=_l("Responsibility list"), title_zh="责任清单",
+    columns=(*WHERE, Column("duty", _l("Responsibility"), "duty", 14),
+             Column("who", _l("Person or office"), width=16),
+             Column("phone", _l("Phone"), width=13),
+             Column("hazard_id", _l("Hazard no."), "hazard", 9),
+             Column("hazard", _l("Hazard"), width=36),
+             Column("level", _l("Level"), "level", 8),
+             Column("deadline", _l("Deadline"), "date", 12),
+             Column("note", _l("Document no."), width=16)),
+    filters=frozenset({"area", "grid", "type"}), generate=_responsibility_rows,
+)
+
+
+# 执法清单: referrals to departments with penalty power, and their cases.
+
+def _enforcement_query(user: User, f: Filters, today: date) -> Select:
+    referrer = aliased(User)
+    query = placed(select(
+        Referral.id, Referral.referred_at, Area.name, Grid.name, Site.name, Site.site_type,
+        Referral.hazard_id, Hazard.description, Hazard.level, Referral.department, Referral.measure,
+        Referral.reason, Referral.status, Referral.case_no, Referral.outcome,
+        Referral.penalty_amount, Referral.closed_at, referrer.name,
+    ), Referral.site_id)
+    query = (query.outerjoin(Hazard, Referral.hazard_id == Hazard.id)
+             .outerjoin(referrer, Referral.referred_by_id == referrer.id)
+             .where(Referral.site_id.in_(scope_sites(select(Site.id), user))))
+    query = in_period(located(query, f), Referral.referred_at, f)
+    if f.level:
+        query = query.where(Hazard.level == f.level)
+    if f.status:
+        query = query.where(Referral.status == f.status)
+    return query.order_by(Referral.referred_at.desc(), Referral.id.desc())
+
+
+ENFORCEMENT = Ledger(
+    slug="enforcement", title=_l("Enforcement list"), title_zh="执法清单",
+    columns=(Column("id", _l("No."), "int", 8),
+             Column("referred_at", _l("Referred at"), "datetime", 17),
+             *WHERE, Column("hazard_id", _l("Hazard no."), "hazard", 9),
+             Column("hazard", _l("Hazard"), width=32),
+             Column("level", _l("Level"), "level", 8),
+             Column("department", _l("Department"), width=16),
+             Column("measure", _l("Measure"), "measure", 16),
+             Column("reason", _l("Reason"), width=24),
+             Column("status", _l("Case status"), "referral", 10),
+             Column("case_no", _l("Case no."), width=16),
+             Column("outcome", _l("Outcome"), width=24),
+             Column("penalty", _l("Penalty (yuan)"), "money", 12),
+             Column("closed_at", _l("Closed at"), "datetime", 17),
+             Column("referred_by", _l("Referred by"), width=10)),
+    filters=frozenset({"area", "grid", "type", "period", "level"}),
+    statuses=dict(labels.REFERRAL_STATUS),
+    period_label=_l("Referred"), period_zh="移送时间",
+    statement=_enforcement_query, convert=lambda row, today: tuple(row),
+)
+
+
+# 重大事故隐患数据库: every major hazard, its written report and plan, and its supervision.
+
+# The written report (16号令 第十四条): state and cause, harm and difficulty, and the plan,
+# whose six parts (第十五条) are the goal, measures, funds, organisation, time limits, safety.
+REPORT_PARTS = ("report_state_cause", "report_harm_difficulty")
+PLAN_PARTS = ("plan_goal", "measures", "plan_resources", "plan_organisation", "plan_timeline",
+              "plan_emergency")
+PARTS = {"report_state_cause": _l("State and cause"),
+         "report_harm_difficulty": _l("Harm and difficulty"),
+         "plan_goal": _l("Goal and tasks"), "measures": _l("Measures"),
+         "plan_resources": _l("Funds and materials"),
+         "plan_organisation": _l("Organisation and people"),
+         "plan_timeline": _l("Time limits"), "plan_emergency": _l("Safety and emergency measures")}
+
+
+def missing_parts(texts: dict[str, str | None]) -> tuple[str, ...]:
+    """The report and plan parts not yet written (empty tuple: the report is complete)."""
+    return tuple(p for p in (*REPORT_PARTS, *PLAN_PARTS) if not (texts.get(p) or "").strip())
+
+
+def _major_query(user: User, f: Filters, today: date) -> Select:
+    latest = (select(Supervision.hazard_id.label("hid"), func.max(Supervision.id).label("sid"))
+              .group_by(Supervision.hazard_id).subquery())
+    sup = aliased(Supervision)
+    query = placed(select(
+        Hazard.id, Area.name, Grid.name, Site.name, Site.site_type, Hazard.description,
+        Hazard.source, Hazard.created_at, Hazard.deadline, Hazard.status,
+        *(getattr(Hazard, p) for p in (*REPORT_PARTS, *PLAN_PARTS)),
+        sup.status, sup.level, sup.office, sup.doc_no, sup.due_date, Hazard.closed_at,
+    ), Hazard.site_id)
+    query = (query.outerjoin(latest, latest.c.hid == Hazard.id)
+             .outerjoin(sup, sup.id == latest.c.sid)
+             .where(Hazard.level == Level.MAJOR, Hazard.status != State.REJECTED))
+    query = _hazard_status(in_period(located(scope(query, user), f), Hazard.created_at, f),
+                           f.status, today)
+    return query.order_by(Hazard.created_at.desc(), Hazard.id.desc())
+
+
+def _major_row(row, today: date, cutoff: date | None = None) -> tuple:
+    from .stats import is_stock, stock_cutoff
+    cutoff = cutoff or stock_cutoff()
+    hid, area, grid, site, site_type, desc, source, found, deadline, status = row[:10]
+    texts = dict(zip((*REPORT_PARTS, *PLAN_PARTS), row[10:18], strict=True))
+    sup_status, sup_level, office, doc_no, sup_due, closed = row[18:]
+    return (hid, area, grid, site, site_type, desc, source, found,
+            is_stock(local_date(found), cutoff), deadline, status,
+            is_overdue(status, deadline, today), *texts.values(), missing_parts(texts),
+            sup_status or "none", sup_level or "", office, doc_no, sup_due, closed)
+
+
+MAJOR = Ledger(
+    slug="major", title=_l("Major hazard database"), title_zh="重大事故隐患数据库",
+    columns=(Column("id", _l("No."), "hazard", 8), *WHERE,
+             Column("description", _l("Hazard"), width=36),
+             Column("source", _l("Source"), "source", 12),
+             Column("found_at", _l("Found at"), "datetime", 17),
+             Column("stock", _l("Stock or increment"), "stock", 9),
+             Column("deadline", _l("Deadline"), "date", 12),
+             Column("status", _l("Status"), "status", 10),
+             Column("overdue", _l("Overdue"), "bool", 8),
+             *(Column(p, PARTS[p], width=30, on_page=False) for p in (*REPORT_PARTS, *PLAN_PARTS)),
+             Column("report", _l("Written report"), "parts", 30),
+             Column("supervision", _l("Supervision"), "supervision", 10),
+             Column("supervision_level", _l("Supervision level"), "supervision_level", 9),
+             Column("office", _l("Supervising office"), width=16),
+             Column("doc_no", _l("Document no."), width=16, on_page=False),
+             Column("supervision_due", _l("Supervision due"), "date", 12),
+             Column("closed_at", _l("Closed at"), "datetime", 17)),
+    filters=frozenset({"area", "grid", "type", "period"}), statuses=MAJOR_FILTER,
+    period_label=_l("Found"), period_zh="发现时间",
+    statement=_major_query, convert=_major_row,
+)
+
+FIVE = (INSPECTIONS, HAZARDS, RECTIFICATION, RESPONSIBILITY, ENFORCEMENT)
+LEDGERS = {ledger.slug: ledger for ledger in (*FIVE, MAJOR)}
+
+
+# Reading rows ---------------------------------------------------------------------------------
+
+
+def rows(ledger: Ledger, user: User, filters: Filters, today: date | None = None,
+         offset: int = 0, limit: int | None = None) -> Iterator[tuple]:
+    """The list's rows in column order, streamed from the database 1,000 at a time."""
+    today = today or local_today()
+    if ledger.generate:
+        stop = None if limit is None else offset + limit
+        yield from islice(ledger.generate(user, filters, today), offset, stop)
+        return
+    stmt = ledger.statement(user, filters, today)
+    if offset:
+        stmt = stmt.offset(offset)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    # yield_per streams (a server-side cursor on PostgreSQL): memory stays flat at any size.
+    result = db.session.execute(stmt.execution_options(yield_per=1000))
+    try:
+        for row in result:
+            yield ledger.convert(row, today)
+    finally:
+        result.close()
+
+
+def count(ledger: Ledger, user: User, filters: Filters, today: date | None = None) -> int:
+    today = today or local_today()
+    if ledger.generate:
+        return sum(1 for _row in ledger.generate(user, filters, today))
+    stmt = ledger.statement(user, filters, today).order_by(None)
+    return db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+
+
+@dataclass
+class Listing:
+    rows: list[tuple]
+    total: int
+    next_offset: int | None
+
+
+def listing(ledger: Ledger, user: User, filters: Filters, offset: int = 0, limit: int = 50,
+            today: date | None = None) -> Listing:
+    """One page of rows for the screen, with the total and where the next page starts."""
+    today = today or local_today()
+    page_rows = list(rows(ledger, user, filters, today, offset=offset, limit=limit))
+    total = count(ledger, user, filters, today)
+    more = offset + len(page_rows) < total
+    return Listing(page_rows, total, offset + len(page_rows) if more else None)
+
+
+# Showing values on the page -------------------------------------------------------------------
+
+LABELS: dict[str, dict] = {
+    "level": LEVELS, "status": STATUSES, "source": labels.SOURCES, "kind": labels.SOURCES,
+    "measure": labels.MEASURES, "referral": labels.REFERRAL_STATUS, "duty": DUTIES,
+    "supervision": {**labels.SUPERVISION_STATUS, "none": _l("none")},
+    "supervision_level": labels.SUPERVISION_LEVELS, "site_type": SITE_TYPES,
+    "stock": {True: _l("Stock"), False: _l("Increment")},
+}
+
+
+def display(column: Column, value) -> str:
+    """A cell as the page shows it, in the UI language."""
+    if value is None or value == "":
+        return ""
+    kind = column.kind
+    if kind == "datetime":
+        return to_local(value).strftime("%Y-%m-%d %H:%M")
+    if kind == "date":
+        return value.isoformat()
+    if kind == "money":
+        return f"{value:,.2f}"
+    if kind == "bool":
+        return _("Yes") if value else _("No")
+    if kind == "parts":
+        return (_("Missing: %(parts)s", parts=", ".join(str(PARTS[p]) for p in value)) if value
+                else _("Complete"))
+    if kind in LABELS:
+        return str(LABELS[kind].get(value, value))
+    return str(value)
+
+
+def describe(ledger: Ledger, filters: Filters) -> str:
+    """The filters in the UI language, for the print view's heading."""
+    parts = []
+    for key, value in filters.parts():
+        if key == "area":
+            parts.append(_("Area: %(v)s", v=value))
+        elif key == "grid":
+            parts.append(_("Grid: %(v)s", v=value))
+        elif key == "type":
+            parts.append(_("Industry: %(v)s", v=SITE_TYPES.get(value, value)))
+        elif key == "period":
+            low, high = value
+            parts.append(_("%(what)s from %(low)s to %(high)s", what=ledger.period_label,
+                           low=low or "…", high=high or "…"))
+        elif key == "level":
+            parts.append(_("Level: %(v)s", v=LEVELS[value]))
+        elif key == "status":
+            parts.append(_("Status: %(v)s", v=ledger.statuses[value]))
+    return "; ".join(parts) or _("All rows")

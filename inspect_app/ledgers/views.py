@@ -1,0 +1,78 @@
+"""The five lists, the major-hazard database, their print views and xlsx downloads."""
+
+from flask import current_app, request
+from flask_login import current_user
+
+from ..access import FIELD_ROLES, STAFF_ROLES, allow
+from ..roles import Role
+from ..sites.service import visible_grids
+from ..sites.types import SITE_TYPES
+from ..timeutil import local_today
+from ..web import page
+from . import bp, export, service, stats
+
+MAJOR_ROLES = (*STAFF_ROLES, Role.ENTERPRISE)
+FIVE = "<any(inspections,hazards,rectification,responsibility,enforcement):slug>"
+
+
+def _choices() -> dict:
+    grids = visible_grids(current_user)
+    return {"grids": grids, "areas": sorted({g.area for g in grids}, key=lambda a: a.name),
+            "site_types": SITE_TYPES, "levels": service.LEVELS, "fmt": service.display}
+
+
+def _print(ledger, filters, **context):
+    limit = current_app.config["LEDGER_PRINT_MAX_ROWS"]
+    rows = list(service.rows(ledger, current_user, filters, limit=limit + 1))
+    return page("ledgers/print.html", ledger=ledger, filters=filters, rows=rows[:limit],
+                truncated=len(rows) > limit, limit=limit, fmt=service.display,
+                describe=service.describe(ledger, filters), site_types=SITE_TYPES,
+                today=local_today(), **context)
+
+
+def _list(template: str, ledger, download_endpoint: str, **context):
+    filters = service.Filters.from_args(request.args, ledger)
+    if request.args.get("print"):
+        return _print(ledger, filters, **context)
+    offset = max(request.args.get("after", 0, type=int), 0)
+    listing = service.listing(ledger, current_user, filters, offset=offset,
+                              limit=current_app.config["LEDGER_PAGE_SIZE"])
+    # "More" appends rows; a filter change replaces the results.
+    return page(template, "rows" if offset else "results", ledger=ledger, filters=filters,
+                listing=listing, download_endpoint=download_endpoint, **_choices(), **context)
+
+
+@bp.get("/")
+@allow(*FIELD_ROLES)
+def index():
+    return page("ledgers/index.html", ledgers=service.FIVE,
+                major=service.MAJOR if current_user.role in MAJOR_ROLES else None)
+
+
+@bp.get(f"/{FIVE}")
+@allow(*FIELD_ROLES)
+def show(slug: str):
+    return _list("ledgers/list.html", service.LEDGERS[slug], "ledgers.download")
+
+
+@bp.get(f"/{FIVE}.xlsx")
+@allow(*FIELD_ROLES)
+def download(slug: str):
+    ledger = service.LEDGERS[slug]
+    return export.send(ledger, current_user, service.Filters.from_args(request.args, ledger))
+
+
+@bp.get("/major")
+@allow(*MAJOR_ROLES)
+def major():
+    filters = service.Filters.from_args(request.args, service.MAJOR)
+    return _list("ledgers/major.html", service.MAJOR, "ledgers.major_download",
+                 board=stats.dashboard(current_user, filters), titles=stats.TARGET_TITLES,
+                 measures=stats.TARGET_MEASURES)
+
+
+@bp.get("/major.xlsx")
+@allow(*MAJOR_ROLES)
+def major_download():
+    filters = service.Filters.from_args(request.args, service.MAJOR)
+    return export.send(service.MAJOR, current_user, filters)

@@ -1,0 +1,108 @@
+"""Importing an enterprise's workers from a spreadsheet: every row valid and all created,
+or nothing saved.
+
+The file is read by the admin import (admin.imports: .xlsx, or .csv in UTF-8 or GB18030, Chinese
+headers); each row goes through the same rules as the "new worker" form (service.worker_values).
+"""
+
+import io
+
+from flask import current_app
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import FileStorage
+
+from ..admin import imports
+from ..admin import service as admin
+from ..admin.imports import Column, Report
+from ..auth.models import User
+from ..auth.service import set_pin
+from ..extensions import db
+from ..shifts.models import TeamMember
+from ..web import UserError
+from . import service
+
+COLUMNS = (
+    Column("姓名", "name", True), Column("手机号", "phone", True), Column("班组", "team"),
+    Column("岗位", "post"), Column("初始PIN", "pin"),
+)
+
+
+def run(upload: FileStorage | None, actor: User) -> Report:
+    """Check every row of the upload, then create every worker in one transaction, or none."""
+    try:
+        if upload is None or not upload.filename:
+            raise UserError(_("Choose a file to upload."))
+        table = imports.read_table(upload, current_app.config["IMPORT_MAX_ROWS"])
+        checked, errors = _check(table, actor)
+    except UserError as e:
+        return Report(problem=e.message)
+    if errors:
+        return Report(errors=errors)
+    for values, pin, team, post_id in checked:
+        user = admin.build_user(values)
+        if pin:
+            set_pin(user, pin)
+        if team is not None:
+            db.session.flush()
+            db.session.add(TeamMember(team_id=team.id, user_id=user.id, post_id=post_id))
+    try:
+        db.session.commit()
+    except IntegrityError:  # someone saved the same phone number a moment ago
+        db.session.rollback()
+        return Report(problem=_("Someone saved a conflicting record at the same time; nothing "
+                                "was imported. Upload the file again."))
+    return Report(created=len(checked))
+
+
+def _check(table, actor: User):
+    known = admin.known()
+    teams = {t.name: t for t in service.site_teams(actor.site_id)}
+    first_row: dict[str, int] = {}  # phone -> the row that has it first
+    checked, errors = [], []
+    for number, raw in imports._rows(table, COLUMNS):
+        values, problems = service.worker_values(raw, actor.site_id, known)
+        team = teams.get(raw.get("team", ""))
+        post_id = None
+        if raw.get("team") and team is None:
+            problems["team"] = _("This enterprise has no active team named “%(name)s”.",
+                                 name=raw["team"])
+        if raw.get("post"):
+            post = next((p for p in team.posts if p.name == raw["post"]), None) if team else None
+            if post is None:
+                problems["post"] = _("The team has no post named “%(name)s”.", name=raw["post"])
+            else:
+                post_id = post.id
+        pin = raw.get("pin", "")
+        if pin and (problem := service.pin_error(pin)):
+            problems["pin"] = problem
+        phone = values["phone"]
+        if phone and phone in first_row and "phone" not in problems:
+            problems["phone"] = _("This phone number is also in row %(row)s of the file.",
+                                  row=first_row[phone])
+        if phone:
+            first_row.setdefault(phone, number)
+        errors += imports._errors(number, problems, COLUMNS)
+        checked.append((values, pin, team, post_id))
+    return checked, errors
+
+
+def template_workbook() -> bytes:
+    """An empty sheet with the Chinese header row; phone and PIN cells are text (leading 0s)."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "员工"
+    sheet.append([c.header for c in COLUMNS])
+    for i, column in enumerate(COLUMNS, start=1):
+        cell = sheet.cell(row=1, column=i)
+        cell.font = Font(bold=True, color="C00000" if column.required else None)
+        sheet.column_dimensions[cell.column_letter].width = 16
+        if column.field in ("phone", "pin"):
+            for row in range(2, 1002):
+                sheet.cell(row=row, column=i).number_format = "@"
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,99 @@
+"""The enterprise's people: list, add, edit, PIN, deactivate, import (enterprise staff only)."""
+
+import io
+
+from flask import flash, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..access import allow
+from ..admin.rules import POSITION_LABELS, Invalid
+from ..roles import Role
+from ..shifts import rules
+from ..timeutil import utcnow
+from ..web import page, redirect_to
+from . import bp, imports, service
+
+
+def _person_page(user, form: dict, errors: dict):
+    return page("people/form.html", "person_form", 422 if errors else 200, user=user, form=form,
+                errors=errors, teams=service.site_teams(current_user.site_id),
+                positions=POSITION_LABELS, can_staff=rules.can_manage_staff(current_user),
+                now=utcnow())
+
+
+@bp.get("/")
+@allow(Role.ENTERPRISE)
+def index():
+    return page("people/index.html", people=service.list_people(current_user),
+                members=service.memberships(current_user.site_id),
+                can_staff=rules.can_manage_staff(current_user), now=utcnow())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow(Role.ENTERPRISE)
+def new():
+    form, errors = service.person_form(None, request.args.get("role", Role.WORKER)), {}
+    if request.method == "POST":
+        form = request.form.to_dict()
+        try:
+            user = service.add_person(current_user, form)
+            flash(_("%(name)s added.", name=user.name), "success")
+            return redirect_to(url_for(".edit", user_id=user.id))
+        except Invalid as e:
+            errors = e.errors
+    return _person_page(None, form, errors)
+
+
+@bp.route("/<int:user_id>/edit", methods=["GET", "POST"])
+@allow(Role.ENTERPRISE)
+def edit(user_id: int):
+    user = service.get_person(current_user, user_id)
+    form, errors = service.person_form(user), {}
+    if request.method == "POST":
+        form = {**request.form.to_dict(), "role": user.role}
+        try:
+            service.update_person(current_user, user_id, form)
+            flash(_("Saved."), "success")
+            return redirect_to(url_for(".edit", user_id=user_id))
+        except Invalid as e:
+            errors = e.errors
+    return _person_page(user, form, errors)
+
+
+@bp.post("/<int:user_id>/pin")
+@allow(Role.ENTERPRISE)
+def pin(user_id: int):
+    user = service.get_person(current_user, user_id)
+    try:
+        service.set_pin(current_user, user_id, request.form.get("pin", ""))
+    except Invalid as e:
+        return _person_page(user, service.person_form(user), e.errors)
+    flash(_("PIN set. Tell it to %(name)s in person.", name=user.name), "success")
+    return redirect_to(url_for(".edit", user_id=user_id))
+
+
+@bp.post("/<int:user_id>/<any(deactivate, reactivate):action>")
+@allow(Role.ENTERPRISE)
+def set_active(user_id: int, action: str):
+    service.set_active(current_user, user_id, action == "reactivate")
+    flash(_("Reactivated.") if action == "reactivate" else _("Deactivated."), "success")
+    return redirect_to(url_for(".edit", user_id=user_id))
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@allow(Role.ENTERPRISE)
+def import_rows():
+    service.list_people(current_user)  # 403 for staff of no enterprise
+    report = imports.run(request.files.get("file"), current_user) \
+        if request.method == "POST" else None
+    return page("people/import.html", "import_result", 422 if report and not report.ok else 200,
+                report=report, columns=imports.COLUMNS, shown_errors=200)
+
+
+@bp.get("/import/template.xlsx")
+@allow(Role.ENTERPRISE)
+def import_template():
+    return send_file(io.BytesIO(imports.template_workbook()), as_attachment=True,
+                     download_name="workers-import-template.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

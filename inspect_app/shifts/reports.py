@@ -1,0 +1,185 @@
+"""Hazards workers report from their team page, and the reward record (隐患报告奖励, E3).
+
+A report is an ordinary hazard (source "worker") in the enterprise's list with the same
+lifecycle; this module only adds who reported it from which team, and the reward.
+"""
+
+import io
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from flask import abort
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from ..admin.rules import Invalid
+from ..auth.models import User
+from ..extensions import db
+from ..hazards import service as hazards
+from ..hazards.workflow import Level, Source
+from ..photos import service as photos
+from ..timeutil import to_local, utcnow
+from ..web import UserError
+from . import rules
+from .models import Team, WorkerReport
+from .service import member_team_id
+
+
+def new_key() -> str:
+    """A fresh key for a form as it is shown: sending the same form twice makes one report."""
+    return uuid.uuid4().hex
+
+
+def _key(raw: str | None) -> str:
+    if raw and 8 <= len(raw) <= 64 and all(c.isalnum() or c in "-_" for c in raw):
+        return raw
+    return new_key()
+
+
+def by_key(key: str) -> WorkerReport | None:
+    return db.session.scalar(select(WorkerReport).where(WorkerReport.submit_key == key))
+
+
+def report_hazard(worker: User, team: Team, raw: dict, photo_file=None,
+                  now: datetime | None = None) -> WorkerReport:
+    """A hazard a worker saw, with an optional photo, waiting for the enterprise to confirm."""
+    if not rules.can_report(worker, team, member_team_id(worker)):
+        abort(404)
+    key = _key(raw.get("submit_key"))
+    if (done := by_key(key)) is not None:
+        return done
+    description = (raw.get("description") or "").strip()
+    location = (raw.get("location") or "").strip()[:200]
+    if not description:
+        raise Invalid({"description": _("Say what you saw.")})
+    if len(description) > 2000:
+        raise Invalid({"description": _("At most %(n)s characters.", n=2000)})
+    now = now or utcnow()
+    found = []
+    if photo_file is not None and photo_file.filename:
+        # The form's key doubles as the upload key: a resent form reuses the stored photo.
+        found.append(photos.store(photo_file, uploader=worker, site_id=team.site_id,
+                                  upload_key=key))
+    hazard = hazards.report(site_id=team.site_id, description=description, level=Level.GENERAL,
+                            source=Source.WORKER, reporter=worker, now=now,
+                            location=location or team.name, photos=found, note=team.name)
+    report = WorkerReport(hazard_id=hazard.id, team_id=team.id, site_id=team.site_id,
+                          reporter_id=worker.id, submit_key=key, created_at=now)
+    db.session.add(report)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same form twice, racing: keep the first
+        db.session.rollback()
+        if (done := by_key(key)) is not None:
+            return done
+        raise
+    return report
+
+
+def my_reports(worker: User, limit: int = 50) -> list[WorkerReport]:
+    return list(db.session.scalars(
+        select(WorkerReport).where(WorkerReport.reporter_id == worker.id)
+        .options(selectinload(WorkerReport.hazard)).order_by(WorkerReport.id.desc()).limit(limit)))
+
+
+@dataclass
+class RewardRow:
+    """One worker's line in the reward record."""
+
+    worker: User
+    team: str
+    reports: int = 0
+    confirmed: int = 0
+    rewarded: Decimal = Decimal(0)
+    to_reward: int = 0  # confirmed reports with no reward recorded yet
+
+
+def site_reports(user: User, site_id: int, limit: int = 500) -> list[WorkerReport]:
+    if not rules.can_see_rewards(user, site_id):
+        abort(404)
+    return list(db.session.scalars(
+        select(WorkerReport).where(WorkerReport.site_id == site_id)
+        .options(selectinload(WorkerReport.hazard), selectinload(WorkerReport.reporter),
+                 selectinload(WorkerReport.team))
+        .order_by(WorkerReport.id.desc()).limit(limit)))
+
+
+def reward_record(reports: list[WorkerReport]) -> list[RewardRow]:
+    """Per worker: reports, confirmed ones, rewards given; most confirmed first."""
+    rows: dict[int, RewardRow] = {}
+    for r in reports:
+        row = rows.setdefault(r.reporter_id, RewardRow(r.reporter, r.team.name))
+        row.reports += 1
+        if rules.counts_for_reward(r.hazard.status):
+            row.confirmed += 1
+            if r.reward_amount is None:
+                row.to_reward += 1
+        row.rewarded += r.reward_amount or 0
+    return sorted(rows.values(), key=lambda row: (-row.confirmed, row.worker.name))
+
+
+def record_reward(actor: User, report_id: int, raw: dict,
+                  now: datetime | None = None) -> WorkerReport:
+    """Set the reward given for a confirmed report (amount in yuan and a note)."""
+    report = db.session.get(WorkerReport, report_id)
+    if report is None or not rules.can_see_rewards(actor, report.site_id):
+        abort(404)
+    if not rules.can_manage_people(actor):
+        abort(403)
+    if not rules.counts_for_reward(report.hazard.status):
+        raise UserError(_("Only a confirmed report earns a reward."), 409)
+    text = (raw.get("amount") or "").strip().replace(",", "")
+    try:
+        amount = Decimal(text)
+        if not Decimal(0) <= amount < Decimal(1_000_000):
+            raise InvalidOperation
+    except InvalidOperation:
+        raise Invalid({"amount": _("Enter an amount in yuan, for example 50.")}) from None
+    report.reward_amount = amount.quantize(Decimal("0.01"))
+    report.reward_note = (raw.get("note") or "").strip()[:500]
+    report.rewarded_at, report.rewarded_by_id = now or utcnow(), actor.id
+    db.session.commit()
+    return report
+
+
+# The same words as the hazard pages' status labels (templates/_macros.html).
+STATUS_LABELS = {"reported": _l("Reported"), "confirmed": _l("Confirmed"),
+                 "rectifying": _l("Rectifying"), "submitted": _l("Rectification submitted"),
+                 "closed": _l("Closed"), "rejected": _l("Rejected")}
+
+
+def reward_workbook(reports: list[WorkerReport]) -> bytes:
+    """The reward record as .xlsx: a summary per worker and every report."""
+    book = Workbook()
+    summary = book.active
+    summary.title = _("Summary")[:31]
+    summary.append([_("Name"), _("Mobile number"), _("Team"), _("Reports"), _("Confirmed"),
+                    _("Rewards (yuan)"), _("Confirmed, no reward yet")])
+    for row in reward_record(reports):
+        summary.append([row.worker.name, row.worker.phone or "", row.team, row.reports,
+                        row.confirmed, float(row.rewarded), row.to_reward])
+    detail = book.create_sheet(_("Reports")[:31])
+    detail.append([_("Reported"), _("Name"), _("Team"), _("Hazard"), _("Status"),
+                   _("Reward (yuan)"), _("Reward note")])
+    for r in reports:
+        detail.append([to_local(r.created_at).strftime("%Y-%m-%d %H:%M"), r.reporter.name,
+                       r.team.name, r.hazard.description,
+                       str(STATUS_LABELS.get(r.hazard.status, r.hazard.status)),
+                       float(r.reward_amount) if r.reward_amount is not None else None,
+                       r.reward_note])
+    for sheet in (summary, detail):
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        sheet.freeze_panes = "A2"
+        for letter in "ABCDEFG":
+            sheet.column_dimensions[letter].width = 18
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,370 @@
+"""Team pages, the shift meeting (open, check in, board, close), stops, compliance, reports."""
+
+import io
+from datetime import date
+
+from flask import current_app, flash, redirect, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from ..access import STAFF_ROLES, allow, public
+from ..admin.rules import Invalid
+from ..qr import qr_png, qr_svg
+from ..roles import Role
+from ..sites.types import RISK_COLORS
+from ..timeutil import local_today
+from ..web import UserError, page, redirect_to, safe_next
+from . import bp, reports, rules, service
+
+ENTERPRISE = (Role.ENTERPRISE,)
+TEAM_ROLES = (Role.ENTERPRISE, Role.WORKER)  # who takes part in a meeting
+VIEWERS = (Role.ENTERPRISE, Role.WORKER, *STAFF_ROLES)
+WEEKDAYS = [("1", _l("Mon")), ("2", _l("Tue")), ("3", _l("Wed")), ("4", _l("Thu")),
+            ("5", _l("Fri")), ("6", _l("Sat")), ("7", _l("Sun"))]
+
+
+def team_url(team) -> str:
+    """What a team's QR code encodes: BASE_URL when set (the address phones can reach)."""
+    base = current_app.config.get("BASE_URL") or request.host_url.rstrip("/")
+    return f"{base}/t/{team.qr_token}"
+
+
+def _checkin_input(form) -> dict:
+    return {"confirmed": form.getlist("confirmed"), "fit": form.get("fit", ""),
+            "decision": form.get("decision", ""), "reason": form.get("reason", ""),
+            "pin": form.get("pin", "")}
+
+
+def _period(default: str = "week") -> rules.Period:
+    kind = request.args.get("period", default)
+    try:
+        at = date.fromisoformat(request.args.get("at", ""))
+    except ValueError:
+        at = local_today()
+    return rules.period_of(kind if kind in ("week", "month") else default, at)
+
+
+@bp.get("/t/<token>")
+@public  # an unknown code is explained to anyone; a valid one needs a login (below)
+def scan(token: str):
+    team = service.team_by_token(token)
+    if team is None:
+        return page("shifts/bad_code.html", http_status=404)
+    if not current_user.is_authenticated:  # workers log in with their PIN
+        return redirect(url_for("auth.pin_login", next=request.path))
+    return redirect(url_for(".team", team_id=service.get_team_for(current_user, team.id).id))
+
+
+# Teams --------------------------------------------------------------------------------------
+
+@bp.get("/shifts/")
+@allow(*TEAM_ROLES)
+def index():
+    teams = service.teams_for(current_user)
+    if current_user.role == Role.WORKER:
+        return redirect(url_for(".team", team_id=teams[0].id) if teams else url_for("home.index"))
+    return page("shifts/index.html", teams=teams,
+                todays={t.id: service.todays_meetings(t) for t in teams},
+                stops=service.open_stops(current_user))
+
+
+@bp.route("/shifts/teams/new", methods=["GET", "POST"], defaults={"team_id": None})
+@bp.route("/shifts/teams/<int:team_id>/edit", methods=["GET", "POST"])
+@allow(*ENTERPRISE)
+def team_edit(team_id: int | None):
+    team = service.get_managed_team(current_user, team_id) if team_id else None
+    form, errors = service.team_form(team), {}
+    if request.method == "POST":
+        form = {**request.form.to_dict(), "workdays": request.form.getlist("workdays")}
+        try:
+            team = service.save_team(current_user, form, team_id)
+            flash(_("Team saved."), "success")
+            return redirect_to(url_for(".team", team_id=team.id))
+        except Invalid as e:
+            errors = e.errors
+    people = service.site_people(current_user.site_id, (Role.WORKER, Role.ENTERPRISE))
+    return page("shifts/team_form.html", "team_form", 422 if errors else 200, team=team,
+                form=form, errors=errors, weekdays=WEEKDAYS,
+                leaders=[(u.id, u.name) for u in people])
+
+
+@bp.get("/shifts/teams/<int:team_id>")
+@allow(*VIEWERS)
+def team(team_id: int):
+    team = service.get_team_for(current_user, team_id)
+    mine = service.member_team_id(current_user) == team.id
+    meetings = [(m, service.checkin_of(m, current_user)) for m in service.todays_meetings(team)]
+    manage = rules.can_manage_team(current_user, team)
+    return page("shifts/team.html", team=team, meetings=meetings, mine=mine, manage=manage,
+                lead=rules.can_lead(current_user, team),
+                members=service.members_of(team),
+                stops=[s for s in service.open_stops(current_user)
+                       if s.meeting.team_id == team.id],
+                workers=service.site_people(team.site_id) if manage else [],
+                opened={m.shift for m, _ in meetings})
+
+
+@bp.route("/shifts/teams/<int:team_id>/posts/new", methods=["GET", "POST"],
+          defaults={"post_id": None})
+@bp.route("/shifts/teams/<int:team_id>/posts/<int:post_id>/edit", methods=["GET", "POST"])
+@allow(*ENTERPRISE)
+def post_edit(team_id: int, post_id: int | None):
+    team = service.get_managed_team(current_user, team_id)
+    post = next((p for p in team.posts if p.id == post_id), None) if post_id else None
+    form, errors = service.post_form(post), {}
+    if request.method == "POST":
+        form = request.form.to_dict()
+        try:
+            service.save_post(current_user, team, form, post_id)
+            flash(_("Post saved."), "success")
+            return redirect_to(url_for(".team", team_id=team.id))
+        except Invalid as e:
+            errors = e.errors
+    return page("shifts/post_form.html", "post_form", 422 if errors else 200, team=team,
+                post=post, form=form, errors=errors, risk_colors=RISK_COLORS)
+
+
+@bp.post("/shifts/teams/<int:team_id>/members")
+@allow(*ENTERPRISE)
+def member_set(team_id: int):
+    team = service.get_managed_team(current_user, team_id)
+    member = service.set_member(current_user, team, request.form.get("user_id", type=int),
+                                request.form.get("post_id", type=int))
+    flash(_("%(name)s is in the team.", name=member.user.name), "success")
+    return redirect_to(url_for(".team", team_id=team.id))
+
+
+@bp.post("/shifts/teams/<int:team_id>/members/<int:user_id>/remove")
+@allow(*ENTERPRISE)
+def member_remove(team_id: int, user_id: int):
+    team = service.get_managed_team(current_user, team_id)
+    service.remove_member(current_user, team, user_id)
+    flash(_("Removed from the team."), "success")
+    return redirect_to(url_for(".team", team_id=team.id))
+
+
+@bp.post("/shifts/teams/<int:team_id>/<any(deactivate, reactivate):action>")
+@allow(*ENTERPRISE)
+def team_active(team_id: int, action: str):
+    team = service.get_managed_team(current_user, team_id)
+    service.set_team_active(current_user, team, action == "reactivate")
+    flash(_("Reactivated.") if action == "reactivate" else _("Deactivated."), "success")
+    return redirect_to(url_for(".team", team_id=team.id))
+
+
+@bp.get("/shifts/teams/<int:team_id>/poster")
+@allow(*ENTERPRISE)
+def poster(team_id: int):
+    team = service.get_managed_team(current_user, team_id)
+    return page("shifts/posters.html", posters=[(team, qr_svg(team_url(team)))], title=team.name)
+
+
+@bp.get("/shifts/posters")
+@allow(*ENTERPRISE)
+def posters():
+    teams = [t for t in service.teams_for(current_user) if t.active]
+    return page("shifts/posters.html", posters=[(t, qr_svg(team_url(t))) for t in teams],
+                title=current_user.site.name)
+
+
+@bp.get("/shifts/teams/<int:team_id>/qr.png")
+@allow(*ENTERPRISE)
+def qr_image(team_id: int):
+    team = service.get_managed_team(current_user, team_id)
+    resp = current_app.response_class(qr_png(team_url(team)), mimetype="image/png")
+    resp.headers["Cache-Control"] = "private, no-store"  # the token changes when reissued
+    return resp
+
+
+@bp.post("/shifts/teams/<int:team_id>/qr")
+@allow(*ENTERPRISE)
+def reissue_qr(team_id: int):
+    team = service.get_managed_team(current_user, team_id)
+    service.reissue_qr(current_user, team)
+    flash(_("New QR code issued. Print a new poster: the old one no longer works."), "success")
+    return redirect_to(url_for(".team", team_id=team.id))
+
+
+@bp.get("/shifts/teams/<int:team_id>/history")
+@allow(*VIEWERS)
+def history(team_id: int):
+    team = service.get_team_for(current_user, team_id)
+    period = _period("month")
+    return page("shifts/history.html", "meetings", team=team, period=period,
+                rows=service.history(team, period))
+
+
+# The meeting --------------------------------------------------------------------------------
+
+@bp.post("/shifts/teams/<int:team_id>/meetings")
+@allow(*TEAM_ROLES)
+def open_meeting(team_id: int):
+    team = service.get_team_for(current_user, team_id)
+    meeting = service.open_meeting(current_user, team, request.form.get("shift", ""))
+    return redirect_to(url_for(".meeting", meeting_id=meeting.id))
+
+
+@bp.get("/shifts/meetings/<int:meeting_id>")
+@allow(*VIEWERS)
+def meeting(meeting_id: int):
+    meeting = service.get_meeting_for(current_user, meeting_id)
+    lead = rules.can_lead(current_user, meeting.team)
+    if current_user.role == Role.WORKER and not lead:
+        return redirect(url_for(".checkin", meeting_id=meeting.id))
+    return page("shifts/meeting.html", "board", board=service.board(meeting), lead=lead,
+                reasons=service.stop_reasons, upload_key=reports.new_key())
+
+
+@bp.route("/shifts/meetings/<int:meeting_id>/checkin", methods=["GET", "POST"])
+@allow(Role.WORKER)
+def checkin(meeting_id: int):
+    meeting = service.get_meeting_for(current_user, meeting_id)
+    member = service.get_member(meeting, current_user.id)
+    form, errors = {}, {}
+    if request.method == "POST":
+        form = _checkin_input(request.form)
+        try:
+            done = service.check_in(meeting, current_user, form)
+            flash(_("Stop raised: your leader and the safety staff have been told.")
+                  if done.decision == rules.Decision.STOP else _("Checked in. Work safely."),
+                  "success")
+            return redirect_to(url_for("home.index"))
+        except Invalid as e:
+            errors = e.errors
+    return page("shifts/checkin.html", "checkin_form", 422 if errors else 200, meeting=meeting,
+                member=member, done=service.checkin_of(meeting, current_user), form=form,
+                errors=errors, shared=False, thinks=service.THINKS)
+
+
+@bp.get("/shifts/meetings/<int:meeting_id>/shared")
+@allow(*TEAM_ROLES)
+def shared(meeting_id: int):
+    """The leader's phone passed from hand to hand: each worker taps their name."""
+    meeting = service.get_meeting_for(current_user, meeting_id)
+    if not rules.can_lead(current_user, meeting.team):
+        return redirect(url_for(".meeting", meeting_id=meeting.id))
+    return page("shifts/shared.html", board=service.board(meeting))
+
+
+@bp.route("/shifts/meetings/<int:meeting_id>/shared/<int:user_id>", methods=["GET", "POST"])
+@allow(*TEAM_ROLES)
+def shared_checkin(meeting_id: int, user_id: int):
+    meeting = service.get_meeting_for(current_user, meeting_id)
+    if not rules.can_lead(current_user, meeting.team):
+        return redirect(url_for(".meeting", meeting_id=meeting.id))
+    member = service.get_member(meeting, user_id)
+    form, errors = {}, {}
+    if request.method == "POST":
+        form = _checkin_input(request.form)
+        try:
+            done = service.check_in_shared(meeting, current_user, user_id, form)
+            flash(_("%(name)s: stop raised.", name=member.user.name)
+                  if done.decision == rules.Decision.STOP
+                  else _("%(name)s checked in.", name=member.user.name), "success")
+            return redirect_to(url_for(".shared", meeting_id=meeting.id))
+        except Invalid as e:
+            errors = e.errors
+    return page("shifts/checkin.html", "checkin_form", 422 if errors else 200, meeting=meeting,
+                member=member, done=service.checkin_of(meeting, member.user), form=form,
+                errors=errors, shared=True, thinks=service.THINKS)
+
+
+@bp.post("/shifts/meetings/<int:meeting_id>/close")
+@allow(*TEAM_ROLES)
+def close(meeting_id: int):
+    meeting = service.get_meeting_for(current_user, meeting_id)
+    service.close_meeting(current_user, meeting, request.form.get("note", ""),
+                          request.files.get("photo"), request.form.get("upload_key"))
+    flash(_("Meeting closed."), "success")
+    return redirect_to(url_for(".meeting", meeting_id=meeting.id))
+
+
+@bp.get("/shifts/stops")
+@allow(*TEAM_ROLES)
+def stops():
+    return page("shifts/stops.html", stops=service.open_stops(current_user),
+                reasons=service.stop_reasons, errors={})
+
+
+@bp.post("/shifts/stops/<int:checkin_id>/resolve")
+@allow(*TEAM_ROLES)
+def resolve(checkin_id: int):
+    try:
+        service.resolve_stop(current_user, checkin_id, request.form.get("resolution", ""))
+    except Invalid as e:
+        return page("shifts/stops.html", http_status=422, stops=service.open_stops(current_user),
+                    reasons=service.stop_reasons, errors={checkin_id: e.errors["resolution"]})
+    flash(_("Stop resolved."), "success")
+    return redirect_to(safe_next(request.form.get("next")) or url_for(".stops"))
+
+
+@bp.get("/shifts/compliance")
+@allow(Role.ENTERPRISE, *STAFF_ROLES)
+def compliance():
+    period = _period()
+    result = service.compliance(current_user, period, site_id=request.args.get("site", type=int))
+    return page("shifts/compliance.html", "figures", result=result, period=period)
+
+
+# Workers' hazard reports and rewards ---------------------------------------------------------
+
+@bp.route("/shifts/teams/<int:team_id>/report", methods=["GET", "POST"])
+@allow(Role.WORKER)
+def report(team_id: int):
+    team = service.get_team_for(current_user, team_id)
+    if not rules.can_report(current_user, team, service.member_team_id(current_user)):
+        return redirect(url_for(".team", team_id=team.id))
+    form, errors = {"submit_key": reports.new_key()}, {}
+    if request.method == "POST":
+        form = request.form.to_dict()
+        try:
+            reports.report_hazard(current_user, team, form, request.files.get("photo"))
+            flash(_("Thank you. Your report was sent to the enterprise to confirm."), "success")
+            return redirect_to(url_for(".my_reports"))
+        except Invalid as e:
+            errors = e.errors
+    return page("shifts/report.html", "report_form", 422 if errors else 200, team=team,
+                form=form, errors=errors)
+
+
+@bp.get("/shifts/my-reports")
+@allow(Role.WORKER)
+def my_reports():
+    return page("shifts/my_reports.html", reports=reports.my_reports(current_user),
+                counts_for_reward=rules.counts_for_reward)
+
+
+def _reward_site() -> int:
+    if current_user.role == Role.ENTERPRISE:
+        return current_user.site_id
+    return request.args.get("site", type=int) or 0
+
+
+@bp.get("/shifts/rewards")
+@allow(Role.ENTERPRISE, *STAFF_ROLES)
+def rewards():
+    found = reports.site_reports(current_user, _reward_site())
+    return page("shifts/rewards.html", reports=found, record=reports.reward_record(found),
+                counts_for_reward=rules.counts_for_reward, site_id=_reward_site(),
+                can_reward=rules.can_manage_people(current_user))
+
+
+@bp.get("/shifts/rewards.xlsx")
+@allow(Role.ENTERPRISE, *STAFF_ROLES)
+def rewards_export():
+    found = reports.site_reports(current_user, _reward_site())
+    return send_file(io.BytesIO(reports.reward_workbook(found)), as_attachment=True,
+                     download_name=f"hazard-report-rewards-{local_today().isoformat()}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.post("/shifts/reports/<int:report_id>/reward")
+@allow(Role.ENTERPRISE)
+def reward(report_id: int):
+    try:
+        reports.record_reward(current_user, report_id, request.form)
+        flash(_("Reward recorded."), "success")
+    except UserError as e:
+        flash(e.message, "error")
+    return redirect_to(url_for(".rewards") + f"#report-{report_id}")
