@@ -28,10 +28,12 @@ run: translations
 	  $(VENV)/bin/gunicorn --workers 2 --threads 4 --timeout 120 --bind 0.0.0.0:$(PORT) --access-logfile - 'inspect_app:create_app()'
 
 test: translations
+	$(VENV)/bin/ruff check inspect_app tests bench
 	$(PY) -m pytest -n 2 -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: translations
 	$(PY) bench/page_weight.py
+	BENCH_ROWS=$${BENCH_ROWS:-100000} $(PY) bench/export_bench.py
 
 lint: install
 	$(VENV)/bin/ruff check inspect_app tests bench

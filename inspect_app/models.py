@@ -12,5 +12,5 @@ from .shifts.models import CheckIn, Meeting, Post, Team, TeamMember, WorkerRepor
 from .sites.models import Area, Grid, Site, grid_inspectors
 
 __all__ = ["Answer", "Area", "ChecklistItem", "ChecklistTemplate", "Extension", "Grid", "Hazard",
-           "HazardEvent", "Inspection", "Notification", "Photo", "Position", "Referral", "Role", "Site", "Supervision", "User",
-           "grid_inspectors"]
+           "HazardEvent", "Inspection", "Notification", "Photo", "Position", "Referral", "Role",
+           "Site", "Supervision", "User", "grid_inspectors"]
