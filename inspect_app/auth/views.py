@@ -5,24 +5,37 @@ from flask_login import current_user, login_user, logout_user
 from ..access import allow, public
 from ..web import page, safe_next
 from . import bp
-from .service import authenticate
+from .service import authenticate, authenticate_pin
 
 
-@bp.route("/login", methods=["GET", "POST"])
-@public
-def login():
+def _sign_in(template: str, check, login_field: str, secret_field: str):
+    """The password and PIN pages: the same flow with a different secret."""
     next_url = safe_next(request.values.get("next"))
     if current_user.is_authenticated and request.method == "GET":
         return redirect(next_url or url_for("home.index"))
     error = None
     if request.method == "POST":
-        result = authenticate(request.form.get("login", ""), request.form.get("password", ""))
+        result = check(request.form.get(login_field, ""), request.form.get(secret_field, ""))
         if result.user:
             login_user(result.user, remember=bool(request.form.get("remember")))
             return redirect(next_url or url_for("home.index"))
         error = result.error
-    return page("auth/login.html", http_status=422 if error else 200, error=error, next_url=next_url,
-                login_value=request.form.get("login", ""))
+    return page(template, http_status=422 if error else 200, error=error, next_url=next_url,
+                login_value=request.form.get(login_field, ""))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    return _sign_in("auth/login.html", authenticate, "login", "password")
+
+
+@bp.route("/pin", methods=["GET", "POST"])
+@public
+def pin_login():
+    """Workers: phone number and PIN, no e-mail or password."""
+    return _sign_in("auth/pin.html", authenticate_pin, "phone", "pin")
+
 
 @bp.post("/logout")
 @allow()
@@ -30,22 +43,3 @@ def logout():
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
-
-
-@bp.route("/pin", methods=["GET", "POST"])
-@public
-def pin_login():
-    """Workers: phone number and PIN, no e-mail or password."""
-    from .service import authenticate_pin
-    next_url = safe_next(request.values.get("next"))
-    if current_user.is_authenticated and request.method == "GET":
-        return redirect(next_url or url_for("home.index"))
-    error = None
-    if request.method == "POST":
-        result = authenticate_pin(request.form.get("phone", ""), request.form.get("pin", ""))
-        if result.user:
-            login_user(result.user, remember=bool(request.form.get("remember")))
-            return redirect(next_url or url_for("home.index"))
-        error = result.error
-    return page("auth/pin.html", http_status=422 if error else 200, error=error,
-                next_url=next_url, phone=request.form.get("phone", ""))
