@@ -103,6 +103,7 @@ def load() -> bool:
     load_teams(enterprise, users["worker"], users["safety"])
     _finished_inspections(users, sites)
     _enterprise_demo(users["boss"].site, users["boss"], users["safety"], users["supervisor"])
+    _stock_major_hazards(users["boss"].site, users["safety"], users["supervisor"])
     return True
 
 
@@ -172,3 +173,34 @@ def _enterprise_demo(site, boss, safety, supervisor) -> None:
             held_on=today - timedelta(days=days_ago), created_by_id=safety.id,
             attendance=[TrainingAttendance(user_id=p.id, hours=hours) for p in people]))
     db.session.commit()
+
+
+def _stock_major_hazards(site, safety, supervisor) -> None:
+    """Two major hazards found in 2023 (the plan's "stock") and closed in 2024, through the
+    real lifecycle, so the major-hazard database shows the stock target being met."""
+    import io
+    from datetime import datetime
+
+    from PIL import Image
+    from werkzeug.datastructures import FileStorage, MultiDict
+
+    from .hazards import lifecycle
+    from .hazards import service as hazards
+
+    for n, (found, text) in enumerate([(datetime(2023, 9, 12, 2), "冲压机光电保护装置被拆除"),
+                                       (datetime(2023, 11, 3, 3), "喷漆间防爆电气失效")]):
+        hazard = hazards.report(site_id=site.id, description=text, level="major",
+                                source="supervisory", reporter=supervisor, now=found)
+        db.session.commit()
+        lifecycle.perform(supervisor, hazard.id, "confirm", MultiDict({
+            "responsible_name": "王德明", "deadline": (found + timedelta(days=90)).date().isoformat(),
+            "measures": "停用设备，加装并测试保护装置", "funds": "48000", "interim_measures": "停机挂牌"}),
+            now=found + timedelta(days=1))
+        buf = io.BytesIO()
+        Image.new("RGB", (640, 480), (60, 140, 80)).save(buf, "JPEG")
+        buf.seek(0)
+        lifecycle.perform(safety, hazard.id, "submit", MultiDict({
+            "rectified_note": "已完成整改并经第三方检测", "upload_key": f"demo-stock-{n}"}),
+            [FileStorage(buf, filename="after.jpg")], now=found + timedelta(days=80))
+        lifecycle.perform(supervisor, hazard.id, "verify", MultiDict({"note": "复查合格，予以销号"}),
+                          now=found + timedelta(days=85))

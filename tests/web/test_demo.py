@@ -25,6 +25,11 @@ def test_demo_zone_covers_every_type_colour_and_role(app, client):
             Inspection.submitted_at.is_not(None))) >= 3
         hazards = db.session.scalars(select(Hazard)).all()
         assert hazards and any(is_overdue(h.status, h.deadline, local_today()) for h in hazards)
+        # The plan's "stock" (found in 2023) went through the whole lifecycle and was closed.
+        stock = [h for h in hazards if h.created_at.year == 2023]
+        assert len(stock) == 2 and all(h.status == "closed" and h.level == "major" for h in stock)
+        assert all([e.action for e in h.events] == ["report", "confirm", "submit", "verify"]
+                   for h in stock)
     resp = client.post("/auth/login", data={"login": "13800000001", "password": DEMO_PASSWORD})
     assert resp.status_code == 302
     assert "hazard-card" in client.get("/hazards/").text
