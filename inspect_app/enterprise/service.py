@@ -29,6 +29,7 @@ from ..checklists.service import current_templates, templates_for
 from ..extensions import db
 from ..hazards import service as hazards
 from ..hazards.models import Hazard
+from ..hazards.service import staff_of, supervisors
 from ..inspections import service as inspections
 from ..inspections.models import Inspection
 from ..notifications.service import notify
@@ -144,21 +145,6 @@ def enterprise_site(user: User, site_id: int) -> Site:
     if site is None or not can_see_site(user, site):
         abort(404)
     return site
-
-
-def staff_of(site_id: int, positions=(Position.PRINCIPAL, Position.SAFETY_MANAGER)) -> list[User]:
-    """Who hears about the enterprise's duties: its principal and safety managers, or, when
-    none is named, every enterprise user of it."""
-    users = list(db.session.scalars(select(User).where(
-        User.site_id == site_id, User.role == Role.ENTERPRISE, User.active.is_(True))
-        .order_by(User.id)))
-    named = [u for u in users if u.position in positions]
-    return named or users
-
-
-def supervisors() -> list[User]:
-    return list(db.session.scalars(select(User).where(
-        User.role.in_([Role.SUPERVISOR, Role.ADMIN]), User.active.is_(True))))
 
 
 # Schedule ---------------------------------------------------------------------------------------

@@ -64,8 +64,17 @@ def announce_reported(hazard: Hazard) -> None:
 
 
 def site_staff(site_id: int) -> list[User]:
+    """The enterprise's active staff accounts (not its workers)."""
     return list(db.session.scalars(select(User).where(
-        User.site_id == site_id, User.role == Role.ENTERPRISE, User.active.is_(True))))
+        User.site_id == site_id, User.role == Role.ENTERPRISE, User.active.is_(True))
+        .order_by(User.id)))
+
+
+def staff_of(site_id: int, positions=(Position.PRINCIPAL, Position.SAFETY_MANAGER)) -> list[User]:
+    """Who at the enterprise hears about a duty or an alert: the staff holding `positions`,
+    or, when none is named, every staff account."""
+    staff = site_staff(site_id)
+    return [u for u in staff if u.position in positions] or staff
 
 
 def grid_inspectors(hazard: Hazard) -> list[User]:

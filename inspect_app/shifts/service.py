@@ -18,6 +18,7 @@ from ..admin.rules import Invalid
 from ..auth.models import User
 from ..auth.service import MAX_FAILURES, check_secret, is_locked, pin_matches
 from ..extensions import db
+from ..hazards.service import staff_of
 from ..notifications.service import notify
 from ..photos import service as photos
 from ..roles import Role
@@ -418,16 +419,9 @@ def _record(meeting: Meeting, member: TeamMember, answer: rules.Answer, recorded
     return checkin
 
 
-def safety_staff(site_id: int) -> list[User]:
-    """The enterprise's safety managers and principal; all its staff when none is named."""
-    staff = site_people(site_id, roles=(Role.ENTERPRISE,))
-    named = [u for u in staff if u.position in ("safety_manager", "principal")]
-    return named or staff
-
-
 def _alert_stop(meeting: Meeting, checkin: CheckIn, worker: User) -> None:
     team = meeting.team
-    notify([team.leader, *safety_staff(team.site_id)], kind="shift_stop",
+    notify([team.leader, *staff_of(team.site_id)], kind="shift_stop",
            title=_("Stop raised: %(name)s, %(team)s", name=worker.name, team=team.name),
            body="; ".join(stop_reasons(checkin)),
            link=url_for("shifts.meeting", meeting_id=meeting.id),
