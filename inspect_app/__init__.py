@@ -33,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
         hazards,
         home,
         inspections,
+        install,
         ledgers,
         models,  # noqa: F401 - every model registered before mappers configure
         notifications,
@@ -47,6 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
         import_module(f"{feature.__name__}.views")  # the views attach routes to feature.bp
         app.register_blueprint(feature.bp)
     web.init_app(app)
+    install.init_app(app)
     auth.init_app(app)
     cli.init_app(app)
     return app
