@@ -31,6 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
         cli,
         enterprise,
         hazards,
+        headers,
         home,
         inspections,
         install,
@@ -49,6 +50,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.register_blueprint(feature.bp)
     web.init_app(app)
     install.init_app(app)
+    headers.init_app(app)
     auth.init_app(app)
     cli.init_app(app)
     return app

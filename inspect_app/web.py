@@ -247,4 +247,7 @@ HTMX_CONFIG = {
     ],
     "historyCacheSize": 0,
     "defaultSwapStyle": "innerHTML",
+    # The CSP allows no inline <style> (its indicator rules are in app.css) and no eval.
+    "includeIndicatorStyles": False,
+    "allowEval": False,
 }

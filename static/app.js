@@ -21,6 +21,10 @@
     var msg = xhr.getResponseHeader("X-Message");
     toast(msg ? decodeURIComponent(msg) : (xhr.status + " " + xhr.statusText));
   });
+  // Print buttons (ledger print view, poster sheets): the CSP allows no inline handlers.
+  document.addEventListener("click", function (evt) {
+    if (evt.target.closest && evt.target.closest("[data-print]")) window.print();
+  });
   // A weak signal must not leave a request hanging forever.
   document.addEventListener("htmx:configRequest", function (evt) {
     evt.detail.timeout = evt.detail.timeout || 60000;

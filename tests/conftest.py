@@ -90,14 +90,17 @@ def _clean(app):
     shutil.rmtree(app.config["UPLOAD_DIR"], ignore_errors=True)
 
 
+SESSION_RENEWING = {"/auth/login", "/auth/pin", "/auth/logout"}
+
+
 class Client(FlaskClient):
     """A test client that sends the CSRF token with every POST, as the pages' forms do."""
 
     _token: str | None = None
 
     def csrf_token(self) -> str:
-        if self._token is None:
-            page = self.get("/auth/login")
+        if self._token is None:  # the login page, or the home page's forms once logged in
+            page = self.get("/auth/login", follow_redirects=True)
             self._token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
         return self._token
 
@@ -115,7 +118,10 @@ class Client(FlaskClient):
             headers = dict(kwargs.pop("headers", None) or {})
             headers.setdefault("X-CSRFToken", self.csrf_token())
             kwargs["headers"] = headers
-        return super().post(*args, **kwargs)
+        resp = super().post(*args, **kwargs)
+        if args and str(args[0]).split("?")[0] in SESSION_RENEWING:
+            self._token = None  # logging in or out starts a new session with a new CSRF secret
+        return resp
 
 
 @pytest.fixture

@@ -21,4 +21,4 @@ def detail(template_id: int):
     template = db.session.get(ChecklistTemplate, template_id) or abort(404)
     versions = db.session.scalars(select(ChecklistTemplate).where(
         ChecklistTemplate.slug == template.slug).order_by(ChecklistTemplate.id.desc())).all()
-    return page("checklists/detail.html", template=template, versions=versions)
+    return page("checklists/detail.html", checklist=template, versions=versions)

@@ -1,0 +1,51 @@
+"""Security headers on every response: pages, fragments, photos, exports, errors and static files.
+
+The policy allows only this origin's own files. Scripts run from static files only (no inline
+<script>, on*= handlers or eval), so markup injected into a page cannot run code. Images may
+also be blob: and data: URLs (photo previews shrunk on the phone), the service worker, the web
+app manifest and the camera (the QR scanner) come from this origin.
+"""
+
+from flask import Flask, current_app, request
+
+CSP = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    # style="…" attributes (a bar's height) cannot run code; <style> blocks stay forbidden.
+    "style-src-attr 'unsafe-inline'",
+    "img-src 'self' blob: data:",
+    "media-src 'self' blob:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "worker-src 'self'",
+    "manifest-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+PERMISSIONS = "camera=(self), microphone=(), geolocation=(), payment=(), usb=()"
+HSTS = "max-age=31536000"
+
+
+def secure(response):
+    """Add the headers; dynamic HTML (every page carries the session's CSRF token, and logged-in
+    pages a person's data) is never stored, so the back button on a shared phone after logout
+    shows nothing. Static files keep their year-long cache (their URLs change with content)."""
+    headers = response.headers
+    headers["Content-Security-Policy"] = CSP
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "same-origin"
+    headers["X-Frame-Options"] = "DENY"
+    headers["Permissions-Policy"] = PERMISSIONS
+    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        headers["Strict-Transport-Security"] = HSTS
+    if request.endpoint != "static" and response.mimetype == "text/html":
+        headers["Cache-Control"] = "no-store"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(secure)
