@@ -10,6 +10,7 @@ from werkzeug.routing import RequestRedirect
 
 # Same-origin GET targets in a page: links, images, scripts, styles and htmx GETs.
 _TARGETS = re.compile(r'(?:href|src|hx-get)="(/[^"#]*)"')
+_DOWNLOAD = re.compile(r"\.(xlsx|csv|png|jpe?g|svg)$|^/photos/")
 # GETs that change who is logged in, or only exist for a poster's print run.
 SKIP = {"auth.logout"}
 
@@ -37,14 +38,18 @@ def example_url(app, rule) -> str:
         return url_for(rule.endpoint, **values)
 
 
-def crawl(app, get, start: str = "/", per_endpoint: int = 1, limit: int = 400) -> dict[str, list]:
-    """{endpoint: [(url, response)]} for the pages reachable from `start` through `get(url)`."""
+def crawl(app, get, start: str = "/", per_endpoint: int = 1, limit: int = 400,
+          pages_only: bool = False) -> dict[str, list]:
+    """{endpoint: [(url, response)]} for the pages reachable from `start` through `get(url)`
+    (with `pages_only`, not the static files, images and downloads they link to)."""
     found: dict[str, list] = {}
     queue, queued = [start], {start}
     while queue and sum(map(len, found.values())) < limit:
         url = queue.pop(0)
         endpoint = endpoint_of(app, url)
         if endpoint is None or endpoint in SKIP or len(found.get(endpoint, [])) >= per_endpoint:
+            continue
+        if pages_only and (endpoint == "static" or _DOWNLOAD.search(urlsplit(url).path)):
             continue
         resp = get(url)
         resp.get_data()
