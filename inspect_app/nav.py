@@ -19,11 +19,12 @@ HOME = Link("home.index", _l("Home"))
 HAZARDS = Link("hazards.index", _l("Hazards"), primary=True)
 LISTS = Link("ledgers.index", _l("Five lists"))
 CHECKLISTS = Link("checklists.index", _l("Checklists"))
+SCAN = Link("sites.scanner", _l("Scan"))
 
 MENUS = {
-    Role.INSPECTOR: [HOME, Link("sites.index", _l("Sites"), primary=True), HAZARDS, LISTS,
+    Role.INSPECTOR: [HOME, SCAN, Link("sites.index", _l("Sites"), primary=True), HAZARDS, LISTS,
                      CHECKLISTS],
-    Role.SUPERVISOR: [HOME, HAZARDS, Link("ledgers.major", _l("Major hazards"), primary=True),
+    Role.SUPERVISOR: [HOME, SCAN, HAZARDS, Link("ledgers.major", _l("Major hazards"), primary=True),
                       Link("sites.index", _l("Sites")), LISTS,
                       Link("enterprise.overview", _l("Enterprises")),
                       Link("shifts.compliance", _l("Shift meetings")), CHECKLISTS,

@@ -12,13 +12,9 @@ out="static/vendor/htmx-${HTMX_VERSION}.min.js"
 cp "$tmp/package/dist/htmx.min.js" "$out"
 actual=$(sha256sum "$out" | cut -d' ' -f1)
 [ "$actual" = "$HTMX_SHA256" ] || { echo "sha256 mismatch: $actual" >&2; exit 1; }
-cat > static/vendor/README.md <<NOTE
-# Vendored front-end files
-
-| file | package | version | source | sha256 |
-|---|---|---|---|---|
-| htmx-${HTMX_VERSION}.min.js | htmx.org | ${HTMX_VERSION} | npm registry, \`dist/htmx.min.js\` of \`npm pack htmx.org@${HTMX_VERSION}\` | ${actual} |
-
-Refresh with \`scripts/vendor_htmx.sh\` (edit the version there). Nothing is loaded from a CDN at run time.
-NOTE
+# Replace this package's row of the table (other rows belong to other scripts).
+row="| htmx-${HTMX_VERSION}.min.js | htmx.org | ${HTMX_VERSION} | npm registry, \`dist/htmx.min.js\` of \`npm pack htmx.org@${HTMX_VERSION}\` | ${actual} |"
+readme=static/vendor/README.md
+grep -v '^| htmx-' "$readme" | awk -v row="$row" '{ print } /^\|---/ { print row }' > "$tmp/README.md"
+cp "$tmp/README.md" "$readme"
 echo "$out $actual"

@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 from flask import abort, current_app, redirect, request, session, url_for
 from flask_login import current_user
 
@@ -19,6 +21,22 @@ def site_url(site) -> str:
     """What a site's QR code encodes: BASE_URL when set (the address phones can reach)."""
     base = current_app.config.get("BASE_URL") or request.host_url.rstrip("/")
     return f"{base}/s/{site.qr_token}"
+
+
+def site_origins() -> list[str]:
+    """The origins a poster's code may name: this page's, and BASE_URL's when it differs."""
+    origins = [request.host_url.rstrip("/")]
+    base = urlsplit(current_app.config.get("BASE_URL") or "")
+    if base.scheme and base.netloc:
+        origins.append(f"{base.scheme}://{base.netloc}")
+    return list(dict.fromkeys(origins))
+
+
+@bp.get("/scan")
+@allow(*FIELD_ROLES)
+def scanner():
+    # The phone's camera app and WeChat's 扫一扫 open /s/<token> directly; this is the in-app way.
+    return page("sites/scanner.html", origins=site_origins())
 
 
 @bp.get("/s/<token>")
