@@ -29,6 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
         auth,
         checklists,
         cli,
+        display,
         enterprise,
         hazards,
         headers,
@@ -51,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
     web.init_app(app)
     install.init_app(app)
     headers.init_app(app)
+    display.init_app(app)
     auth.init_app(app)
     cli.init_app(app)
     return app

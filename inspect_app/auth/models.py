@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -30,6 +30,8 @@ class User(UserMixin, db.Model):
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Large-type mode (长辈版, see display.py); the server default keeps existing rows valid.
+    large_type: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     site = relationship("Site", foreign_keys=[site_id])
     grids = relationship("Grid", secondary="grid_inspectors", back_populates="inspectors")
