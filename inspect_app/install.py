@@ -82,8 +82,8 @@ def favicon():
 
 
 # iOS asks for these at the site root even when the page links one.
-@bp.get("/apple-touch-icon.png")
 @bp.get("/apple-touch-icon-precomposed.png")
+@bp.get("/apple-touch-icon.png")  # innermost: the URL url_for builds
 @public
 def apple_touch_icon():
     return _icon("apple-touch-icon.png", "image/png")

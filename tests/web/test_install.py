@@ -73,7 +73,8 @@ def test_icon_files_decode_at_their_sizes():
 def test_pages_link_the_manifest_and_icons(client):
     page = client.get("/auth/login").text
     assert '<link rel="manifest" href="/manifest.webmanifest?lang=zh">' in page
-    assert 'rel="apple-touch-icon"' in page and 'href="/favicon.ico"' in page
+    assert '<link rel="apple-touch-icon" href="/apple-touch-icon.png">' in page
+    assert '<link rel="icon" href="/favicon.ico"' in page
     assert '<meta name="theme-color" content="#0b5cad">' in page
     client.post("/lang/en", data={"next": "/auth/login"})
     assert 'href="/manifest.webmanifest?lang=en"' in client.get("/auth/login").text
