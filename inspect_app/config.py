@@ -58,6 +58,14 @@ class Defaults:
     PHOTO_MAX_PIXELS = 40_000_000  # a 40 MP camera frame; larger is treated as a decompression bomb
     PHOTO_LONG_EDGE = 1600
     PHOTO_THUMB_EDGE = 320
+    # The cost of photo intake, bounded per request and per worker process (issue 9): a step
+    # takes at most this many photos and this many decoded pixels (JPEG counted at the reduced
+    # scale it is decoded at); each process decodes at most this many at once, and a request
+    # that waits longer than PHOTO_DECODE_WAIT seconds for its turn is told to retry (503).
+    PHOTO_MAX_PER_REQUEST = 10
+    PHOTO_REQUEST_PIXELS = 100_000_000
+    PHOTO_DECODE_CONCURRENCY = 2
+    PHOTO_DECODE_WAIT = 30
     IMPORT_MAX_ROWS = 10_000  # a larger register is split; keeps one request well under a minute
     # Days to fix a finding, by hazard level (configurable per deployment).
     HAZARD_DEADLINE_DAYS = {"general": 15, "major": 60}

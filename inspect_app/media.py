@@ -2,7 +2,8 @@
 
 Pure (no Flask, no database) so it can be unit-tested and run from any worker.
 Re-encoding strips EXIF/GPS/comments: inspection photos leave the site, where
-they are taken must not.
+they are taken must not. HEIC/HEIF (iPhones, many Android galleries) is read
+through pillow-heif and stored as JPEG like everything else.
 """
 
 from __future__ import annotations
@@ -14,11 +15,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
 
+import pillow_heif
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
-# HEIF has no decoder installed. MPO (what many phones write for "JPEG") has no
-# opener of its own: the JPEG one returns it, so it is allowed but not passed to open().
-_OPENERS = ("JPEG", "PNG", "WEBP")
+# The HEIF opener applies the file's rotation itself and reads only the primary image:
+# no thumbnails, no depth maps. One decoder thread: the server bounds concurrency itself.
+pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False,
+                                 decode_threads=1)
+# MPO (what many phones write for "JPEG") has no opener of its own: the JPEG one
+# returns it, so it is allowed but not passed to open().
+_OPENERS = ("JPEG", "PNG", "WEBP", "HEIF")
 ALLOWED_FORMATS = (*_OPENERS, "MPO")
 JPEG_QUALITY = 82
 # What Pillow raises on truncated or malformed data (zlib/struct leak through some plugins).
@@ -43,6 +49,25 @@ class ProcessedPhoto:
     taken_at: datetime | None  # naive camera-local time from EXIF, if any
 
 
+def decode_pixels(data: bytes, *, max_bytes: int, max_pixels: int, long_edge: int = 1600) -> int:
+    """How many pixels decoding `data` will cost (JPEG: at its reduced draft scale), read
+    from the header alone, so a request's photos can be budgeted before any is decoded.
+    Raises PhotoRejected as process_photo would for a file too large or too big."""
+    if len(data) > max_bytes:
+        raise PhotoRejected("too_large")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            im = _draft(_open(data, max_pixels), long_edge)
+        except PhotoRejected:
+            raise
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise PhotoRejected("too_many_pixels") from None
+        except _DECODE_ERRORS:
+            raise PhotoRejected("corrupt") from None
+        return im.width * im.height
+
+
 def process_photo(data: bytes, *, max_bytes: int, max_pixels: int,
                   long_edge: int = 1600, thumb_edge: int = 320) -> ProcessedPhoto:
     """Validate `data` cheaply before decoding anything, then orient, downscale and
@@ -55,8 +80,7 @@ def process_photo(data: bytes, *, max_bytes: int, max_pixels: int,
         warnings.simplefilter("ignore")
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            im = _open(data, max_pixels)
-            im.draft(None, (long_edge, long_edge))  # JPEG: decode at a reduced scale >= target
+            im = _draft(_open(data, max_pixels), long_edge)
             im.load()
             taken_at = _taken_at(im)  # before exif_transpose rewrites the EXIF
             im = ImageOps.exif_transpose(im)
@@ -86,6 +110,16 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
         raise PhotoRejected("not_image")
     if im.width * im.height > max_pixels:
         raise PhotoRejected("too_many_pixels")
+    return im
+
+
+def _draft(im: Image.Image, long_edge: int) -> Image.Image:
+    """JPEG: decode at the smallest 1/2, 1/4 or 1/8 scale still at least the target size.
+    The target keeps the aspect ratio: a square box would stop a 4:3 frame at full scale."""
+    w, h = im.size
+    if max(w, h) > long_edge:
+        scale = long_edge / max(w, h)
+        im.draft(None, (max(1, int(w * scale)), max(1, int(h * scale))))
     return im
 
 

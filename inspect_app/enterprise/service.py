@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from ..auth.models import User
 from ..checklists.models import ChecklistTemplate
@@ -512,10 +513,14 @@ def add_drill_photo(user: User, drill_id: int, file, upload_key: str | None) -> 
     drill = get_drill(user, drill_id)
     if user.role != Role.ENTERPRISE:
         abort(403)
-    photo = photos.store(file, uploader=user, site_id=drill.site_id, upload_key=upload_key)
+    photo = photos.store(file, uploader=user, site_id=drill.site_id, upload_key=upload_key,
+                         among=drill.photos)
     if photo not in drill.photos:
         drill.photos.append(photo)
-        db.session.commit()
+        try:
+            db.session.commit()
+        except IntegrityError:  # the same upload twice at once: the first one is kept
+            db.session.rollback()
     return drill
 
 

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..auth.models import User
@@ -127,19 +128,20 @@ def perform(user: User, hazard_id: int, action: str, form, files=(),
         raise UserError(_("You may not do this with this hazard."), 403)
     if rule.general_only and facts.level != Level.GENERAL:
         raise UserError(_("Only a general hazard can be closed on the spot."), 409)
-    files = [f for f in files if f and f.filename]
+    # Photos are checked and processed before anything changes: a refused one refuses the step.
+    uploads = photos.prepare(files)
     note = _apply_fields(action, hazard, form, local_today(now))
     try:
-        target = workflow.apply(action, actor, facts, note=note, photos=len(files))
+        target = workflow.apply(action, actor, facts, note=note, photos=len(uploads))
     except workflow.TransitionError:
         db.session.rollback()
         if rule.needs_note:
             raise UserError(_("Please give a reason.")) from None
         raise UserError(_("Please add at least one photo of the fixed situation.")) from None
     key = form.get("upload_key") or ""
-    stored = [photos.store(f, uploader=user, site_id=hazard.site_id,
+    stored = [photos.store(u, uploader=user, site_id=hazard.site_id,
                            upload_key=f"{key}-{n}" if key else None, taken_at=form.get("taken_at"))
-              for n, f in enumerate(files)]
+              for n, u in enumerate(uploads)]
     event = HazardEvent(hazard_id=hazard.id, actor_id=user.id, at=now, action=action,
                         from_status=hazard.status, to_status=target, note=note)
     hazard.status = target
@@ -153,7 +155,7 @@ def perform(user: User, hazard_id: int, action: str, form, files=(),
             photo.hazard_id, photo.event_id, photo.phase = hazard.id, event.id, "after"
         _notify_transition(hazard, action, user)
         db.session.commit()
-    except StaleDataError:
+    except (StaleDataError, IntegrityError):  # IntegrityError: the same photos, sent twice at once
         db.session.rollback()
         raise Conflict(_("Someone else changed this hazard a moment ago. Here is its current state.")) \
             from None

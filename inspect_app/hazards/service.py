@@ -7,6 +7,7 @@ from flask import abort, current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, select, tuple_
 
+from ..access import FIELD_ROLES
 from ..auth.models import User
 from ..extensions import db
 from ..notifications.service import notify
@@ -103,6 +104,12 @@ def report_from_answer(inspection, answer, user: User, now: datetime) -> Hazard:
 def scope(query: Select, user: User) -> Select:
     """Narrow a query over Hazard to the sites `user` may see."""
     return query.where(Hazard.site_id.in_(scope_sites(select(Site.id), user)))
+
+
+def can_see(user: User, hazard: Hazard) -> bool:
+    """The hazard pages are for field users at the sites they see (workers follow their own
+    reports in shifts)."""
+    return user.role in FIELD_ROLES and can_see_site(user, hazard.site)
 
 
 def get_for(user: User, hazard_id: int) -> Hazard:

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ..access import FIELD_ROLES
 from ..auth.models import User
 from ..checklists.models import ChecklistItem, ChecklistTemplate
 from ..checklists.service import templates_for
@@ -72,17 +73,22 @@ def start(user: User, site: Site, template_id: int, from_scan: bool) -> Inspecti
     return inspection
 
 
-def get_for(user: User, inspection_id: int) -> Inspection:
-    """The inspection, or 404. Its inspector, and supervisors, may see it; others may see a
-    submitted one of a site they can see."""
-    inspection = db.session.get(Inspection, inspection_id)
-    if inspection is None:
-        abort(404)
+def can_see(user: User, inspection: Inspection) -> bool:
+    """Its inspector, and supervisors, may see it; other field users a submitted one of a
+    site they can see. Workers never see inspections."""
+    if user.role not in FIELD_ROLES:
+        return False
     if inspection.inspector_id == user.id or user.is_supervisor:
-        return inspection
-    if inspection.submitted_at and can_see_site(user, inspection.site):
-        return inspection
-    abort(404)
+        return True
+    return inspection.submitted_at is not None and can_see_site(user, inspection.site)
+
+
+def get_for(user: User, inspection_id: int) -> Inspection:
+    """The inspection, or 404 (see can_see)."""
+    inspection = db.session.get(Inspection, inspection_id)
+    if inspection is None or not can_see(user, inspection):
+        abort(404)
+    return inspection
 
 
 def _editable(user: User, inspection: Inspection) -> None:
@@ -141,8 +147,19 @@ def add_photo(user: User, inspection: Inspection, item_id: int, file, upload_key
                                                     Answer.item_id == item.id))
     if answer is None or answer.result != Result.FAIL:
         raise UserError(_("Mark the item as failed before adding a photo."))
-    return photos.store(file, uploader=user, site_id=inspection.site_id, upload_key=upload_key,
-                        answer_id=answer.id, taken_at=taken_at)
+    photo = photos.store(file, uploader=user, site_id=inspection.site_id, upload_key=upload_key,
+                         answer_id=answer.id, taken_at=taken_at)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # The same upload (a retry racing the first try, or the same file twice): the other won.
+        db.session.rollback()
+        photo = photos.find_by_key(user, upload_key) or db.session.scalar(select(Photo).where(
+            Photo.uploader_id == user.id, Photo.answer_id == answer.id,
+            Photo.content_hash == photo.content_hash))
+        if photo is None:
+            raise
+    return photo
 
 
 def remove_photo(user: User, inspection: Inspection, photo_id: int) -> None:

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -11,10 +11,19 @@ from ..timeutil import utcnow
 
 class Photo(db.Model):
     __tablename__ = "photos"
+    __table_args__ = (
+        # A key belongs to its uploader: another user's key is a new photo, never a match.
+        UniqueConstraint("uploader_id", "upload_key", name="uq_photos_uploader_key"),
+        # The same file picked twice for one inspection item is one photo, even when racing.
+        UniqueConstraint("uploader_id", "answer_id", "content_hash", name="uq_photos_uploader_answer_hash"),
+        Index("ix_photos_uploader_hash", "uploader_id", "content_hash"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Client-generated key of the upload: a retried upload finds the photo it already made.
-    upload_key: Mapped[str] = mapped_column(String(64), unique=True)
+    upload_key: Mapped[str] = mapped_column(String(64))
+    # sha256 of the uploaded bytes (before re-encoding); None for photos stored before it existed.
+    content_hash: Mapped[str | None] = mapped_column(String(64))
     uploader_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
     answer_id: Mapped[int | None] = mapped_column(ForeignKey("answers.id", ondelete="SET NULL"), index=True)

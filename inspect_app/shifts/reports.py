@@ -67,13 +67,13 @@ def report_hazard(worker: User, team: Team, raw: dict, photo_file=None,
         # The form's key doubles as the upload key: a resent form reuses the stored photo.
         found.append(photos.store(photo_file, uploader=worker, site_id=team.site_id,
                                   upload_key=key))
-    hazard = hazards.report(site_id=team.site_id, description=description, level=Level.GENERAL,
-                            source=Source.WORKER, reporter=worker, now=now,
-                            location=location or team.name, photos=found, note=team.name)
-    report = WorkerReport(hazard_id=hazard.id, team_id=team.id, site_id=team.site_id,
-                          reporter_id=worker.id, submit_key=key, created_at=now)
-    db.session.add(report)
     try:
+        hazard = hazards.report(site_id=team.site_id, description=description, level=Level.GENERAL,
+                                source=Source.WORKER, reporter=worker, now=now,
+                                location=location or team.name, photos=found, note=team.name)
+        report = WorkerReport(hazard_id=hazard.id, team_id=team.id, site_id=team.site_id,
+                              reporter_id=worker.id, submit_key=key, created_at=now)
+        db.session.add(report)
         db.session.commit()
     except IntegrityError:  # the same form twice, racing: keep the first
         db.session.rollback()

@@ -484,14 +484,16 @@ def close_meeting(actor: User, meeting: Meeting, note: str, photo_file=None,
     if meeting.closed_at is not None:
         return meeting
     if photo_file is not None and photo_file.filename:
-        photo = photos.store(photo_file, uploader=actor, site_id=meeting.team.site_id,
-                             upload_key=upload_key)
-        meeting.photo_id = photo.id
+        meeting.photo = photos.store(photo_file, uploader=actor, site_id=meeting.team.site_id,
+                                     upload_key=upload_key)
     done = {c.user_id for c in meeting.checkins}
     meeting.roster = len(done | {m.user_id for m in members_of(meeting.team)})
     meeting.note, meeting.closed_at, meeting.closed_by_id = (note or "").strip()[:4000], \
         now or utcnow(), actor.id
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # closed twice at once with the same photo: the first close stands
+        db.session.rollback()
     return meeting
 
 

@@ -183,3 +183,32 @@ def test_truncated_png_is_refused():
 def test_reason_is_kept_on_the_exception():
     err = PhotoRejected("corrupt")
     assert err.reason == "corrupt" and isinstance(err, ValueError)
+
+
+def test_heic_is_decoded_and_stored_as_a_stripped_jpeg():
+    exif = Image.Exif()
+    exif.get_ifd(ExifTags.IFD.Exif)[ExifTags.Base.DateTimeOriginal] = "2026:11:29 16:40:00"
+    data = encode(Image.new("RGB", (1200, 900), (30, 160, 60)), "HEIF", exif=exif, quality=60)
+    assert data[4:12] == b"ftypheic"
+    photo = process_photo(data, **LIMITS)
+    out = reopen(photo.image)
+    assert out.format == "JPEG" and out.size == (1200, 900) and len(out.getexif()) == 0
+    assert photo.taken_at == datetime(2026, 11, 29, 16, 40)
+    assert abs(out.getpixel((600, 450))[1] - 160) < 12
+
+
+def test_heic_over_the_pixel_cap_is_refused_from_its_header():
+    data = encode(Image.new("RGB", (1000, 800)), "HEIF", quality=10)
+    assert rejected(data, max_pixels=500_000) == "too_many_pixels"
+
+
+def test_decode_cost_counts_a_jpeg_at_its_draft_scale():
+    from inspect_app.media import decode_pixels
+
+    jpeg = encode(Image.new("RGB", (4000, 3000)), "JPEG")
+    png = encode(Image.new("RGB", (1200, 900)), "PNG")
+    assert decode_pixels(jpeg, **LIMITS, long_edge=1600) == 2000 * 1500  # 1/2 scale, >= 1600x1200
+    assert decode_pixels(jpeg, **LIMITS, long_edge=400) == 500 * 375  # 1/8
+    assert decode_pixels(png, **LIMITS) == 1200 * 900  # PNG has no reduced decode
+    with pytest.raises(PhotoRejected):
+        decode_pixels(b"not an image at all", **LIMITS)
