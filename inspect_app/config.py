@@ -44,6 +44,9 @@ def from_environment(instance_path: str) -> dict:
         "SMTP_STARTTLS": bool(env.get("SMTP_STARTTLS")),
         "MAIL_FROM": env.get("MAIL_FROM", "noreply@localhost"),
     }
+    # Photo decodes at once per worker process: match the cores a worker may use.
+    if env.get("PHOTO_DECODE_CONCURRENCY"):
+        cfg["PHOTO_DECODE_CONCURRENCY"] = max(1, int(env["PHOTO_DECODE_CONCURRENCY"]))
     if env.get("SESSION_COOKIE_SECURE"):
         cfg["SESSION_COOKIE_SECURE"] = cfg["REMEMBER_COOKIE_SECURE"] = True
     return cfg

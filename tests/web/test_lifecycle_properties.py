@@ -7,6 +7,7 @@ to the current state.
 """
 
 import io
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -43,7 +44,9 @@ def cast(ctx):
 def _form(n: int) -> MultiDict:
     return MultiDict({"responsible_name": "李四", "measures": "整改", "funds": "100",
                       "interim_measures": "警戒", "deadline": (local_today() + timedelta(days=5)).isoformat(),
-                      "rectified_note": "已整改", "note": "说明", "upload_key": f"prop-{n}"})
+                      "rectified_note": "已整改", "note": "说明",
+                      # Fresh per example: a key already on another hazard's photo is refused.
+                      "upload_key": f"prop-{uuid.uuid4().hex[:12]}-{n}"})
 
 
 # Mostly people who could plausibly act, so sequences get deep; sometimes anyone at all.

@@ -171,6 +171,35 @@ def test_another_users_upload_key_makes_a_new_photo(app, client, login, field):
     assert count_photos() == 2
 
 
+def test_a_foreign_photo_id_in_a_form_is_refused_and_nothing_changes(app, client, login, field):
+    """Forms name photos only by their uploader's own upload keys: another tenant's photo id (or
+    key) in the drill form or a rectification form links nothing."""
+    other_site = make_site(make_grid())
+    tenant_a = make_user("enterprise", site=other_site)
+    a_photo = service.store(upload(jpeg_bytes()), uploader=tenant_a, site_id=other_site.id,
+                            upload_key="tenant-a-after-0")
+    db.session.commit()
+    drill = Drill(site_id=field["site"].id, created_by_id=field["staff"].id, kind="fire", title="B")
+    db.session.add(drill)
+    db.session.commit()
+    hazard = confirmed_hazard(field)
+    before = hazard_state(hazard.id)
+    login(field["staff"])
+    foreign = {"photo_id": str(a_photo.id), "photo_ids": str(a_photo.id), "photos": str(a_photo.id),
+               "photo": str(a_photo.id), "upload_key": "tenant-a-after-0"}
+    resp = client.post(f"/enterprise/drills/{drill.id}/photos", data=foreign)
+    assert resp.status_code == 422 and "请先选择照片" in resp.text
+    resp = client.post(f"/hazards/{hazard.id}/submit",
+                       data={**foreign, "rectified_note": "已整改", "upload_key": "tenant-a-after"})
+    assert resp.status_code == 422
+    db.session.expire_all()
+    assert db.session.get(Drill, drill.id).photos == [] and hazard_state(hazard.id) == before
+    a_photo = db.session.get(Photo, a_photo.id)
+    assert (a_photo.uploader_id, a_photo.site_id, a_photo.hazard_id, a_photo.event_id) == \
+        (tenant_a.id, other_site.id, None, None)
+    assert count_photos() == 1
+
+
 def test_a_photo_of_one_record_cannot_be_attached_to_another(client, login, field):
     """The key of the user's own photo, already on one drill, sent with another drill's form:
     refused (409), and neither drill nor the photo changes."""
