@@ -230,6 +230,8 @@ def _write_pending(final: Path, data: bytes) -> None:
 @event.listens_for(Session, "after_commit")
 def _finish(session: Session) -> None:
     """The rows are committed: their files take their final names."""
+    if session.get_nested_transaction() is not None:  # a SAVEPOINT released: not the commit yet
+        return
     for tmp, final in session.info.pop("photo_files", ()):
         with suppress(FileNotFoundError):  # the sweep finished it already
             os.replace(tmp, final)

@@ -532,3 +532,20 @@ def test_a_crash_between_commit_and_rename_is_finished_by_the_sweep(app, field):
     with app.app_context():
         again = service.sweep()
     assert (again["removed"], again["finished"]) == (0, 0)
+
+
+def test_files_are_final_only_when_the_outer_transaction_commits(app, field):
+    root = Path(app.config["UPLOAD_DIR"])
+    service.store(upload(jpeg_bytes()), uploader=field["staff"], site_id=field["site"].id,
+                  upload_key="closed-early-01")
+    assert [p.name.endswith(".pending") for p in files_on_disk(app)] == [True, True]
+    db.session.remove()  # the request ended without a commit (an error, a refused step)
+    assert files_on_disk(app) == [] and count_photos() == 0
+
+    photo = service.store(upload(jpeg_bytes()), uploader=field["staff"], site_id=field["site"].id,
+                          upload_key="savepoint-0001")
+    with db.session.begin_nested():  # a SAVEPOINT released is not the commit
+        pass
+    assert all(p.name.endswith(".pending") for p in files_on_disk(app))
+    db.session.commit()
+    assert set(files_on_disk(app)) == {root / photo.path, root / photo.thumb_path}
