@@ -8,7 +8,9 @@ BENCH_SAMPLES requests, one at a time):
   2. while BENCH_CLIENTS clients (default 8) each post very tall PNGs (BENCH_PNG, default 600x30000,
      18 MP, a few KB each: costly to decode, cheap to send) to a drill, one after another, with the
      decode gate as configured (PHOTO_DECODE_CONCURRENCY, default 2 per process);
-  3. the same load with the gate opened to the thread count (what photo intake did before).
+  3. the same, but an upload that finds no free decode slot is answered 503 at once
+     (PHOTO_DECODE_WAIT near 0: the phone's outbox retries), so no thread waits at the gate;
+  4. the same load with the gate opened to the thread count (what photo intake did before).
 
 It also prints the uploads done, their p50, and each run's peak RSS of the workers. Figures only:
 no assertions. Loopback only.
@@ -86,9 +88,9 @@ def costly_pngs(n: int) -> list[bytes]:
 
 
 class Server:
-    def __init__(self, db_url: str, upload_dir: str, port: int, gate: int):
-        env = {**os.environ, "DATABASE_URL": db_url, "UPLOAD_DIR": upload_dir,
-               "SECRET_KEY": "bench", "PHOTO_DECODE_CONCURRENCY": str(gate)}
+    def __init__(self, db_url: str, upload_dir: str, port: int, gate: int, wait: float):
+        env = {**os.environ, "DATABASE_URL": db_url, "UPLOAD_DIR": upload_dir, "SECRET_KEY": "bench",
+               "PHOTO_DECODE_CONCURRENCY": str(gate), "PHOTO_DECODE_WAIT": str(wait)}
         self.proc = subprocess.Popen(
             [str(Path(sys.executable).with_name("gunicorn")), "--workers", "2", "--threads", "4",
              "--timeout", "120", "--bind", f"127.0.0.1:{port}", "inspect_app:create_app()"],
@@ -156,12 +158,12 @@ def pct(values: list[float], p: float) -> float:
     return sorted(values)[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))] * 1000
 
 
-def run(label: str, gate: int, load: bool, pngs: list[bytes]) -> None:
+def run(label: str, gate: int, load: bool, pngs: list[bytes], wait: float = 30) -> None:
     tmp = tempfile.mkdtemp(prefix="photo-bench-")
     db_url = f"sqlite:///{tmp}/bench.db"
     upload_dir = f"{tmp}/uploads"
     username, drill_id = seed(db_url, upload_dir)
-    server = Server(db_url, upload_dir, free_port(), gate)
+    server = Server(db_url, upload_dir, free_port(), gate, wait)
     try:
         login_latencies(server.base, 5)  # warm both workers
         stop = threading.Event()
@@ -177,7 +179,10 @@ def run(label: str, gate: int, load: bool, pngs: list[bytes]) -> None:
                     t = time.perf_counter()
                     status = post_photo(opener, token, url, pngs[n % len(pngs)])
                     uploads.append((time.perf_counter() - t, status))
-                    n += CLIENTS
+                    if status == 503:
+                        time.sleep(0.2)  # as a client would back off before retrying
+                    else:
+                        n += CLIENTS
 
             threads = [threading.Thread(target=client, args=(k,)) for k in range(CLIENTS)]
             for t in threads:
@@ -206,6 +211,7 @@ def main() -> None:
     print(f"PNG size {len(pngs[0])} bytes, {PNG_SIZE[0] * PNG_SIZE[1] / 1e6:.0f} MP", flush=True)
     run("idle (floor)", 2, False, pngs)
     run("load, decode gate 2 per process", 2, True, pngs)
+    run("load, gate 2, no wait (503, retry)", 2, True, pngs, wait=0.01)
     run("load, gate opened (4 per process)", 4, True, pngs)
 
 

@@ -47,6 +47,8 @@ def from_environment(instance_path: str) -> dict:
     # Photo decodes at once per worker process: match the cores a worker may use.
     if env.get("PHOTO_DECODE_CONCURRENCY"):
         cfg["PHOTO_DECODE_CONCURRENCY"] = max(1, int(env["PHOTO_DECODE_CONCURRENCY"]))
+    if env.get("PHOTO_DECODE_WAIT"):
+        cfg["PHOTO_DECODE_WAIT"] = max(0.0, float(env["PHOTO_DECODE_WAIT"]))
     if env.get("SESSION_COOKIE_SECURE"):
         cfg["SESSION_COOKIE_SECURE"] = cfg["REMEMBER_COOKIE_SECURE"] = True
     return cfg
