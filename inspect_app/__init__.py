@@ -5,7 +5,7 @@ from importlib import import_module
 from flask import Flask
 
 from .config import Defaults, from_environment
-from .extensions import compress, csrf, db, htmx, login_manager, migrate
+from .extensions import compress, csrf, db, htmx, limiter, login_manager, migrate
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -20,7 +20,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(env)
     app.config.update(config)
 
-    for ext in (db, login_manager, htmx, csrf, compress):
+    for ext in (db, login_manager, htmx, csrf, compress, limiter):
         ext.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
 
@@ -43,6 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
         photos,
         shifts,
         sites,
+        throttle,
         web,
     )
     for feature in (auth, home, sites, inspections, photos, hazards, admin, checklists,
@@ -53,6 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
     install.init_app(app)
     headers.init_app(app)
     display.init_app(app)
+    throttle.init_app(app)
     auth.init_app(app)
     cli.init_app(app)
     return app

@@ -49,6 +49,9 @@ def from_environment(instance_path: str) -> dict:
         cfg["PHOTO_DECODE_CONCURRENCY"] = max(1, int(env["PHOTO_DECODE_CONCURRENCY"]))
     if env.get("PHOTO_DECODE_WAIT"):
         cfg["PHOTO_DECODE_WAIT"] = max(0.0, float(env["PHOTO_DECODE_WAIT"]))
+    # Rate limits are shared by every worker process through Redis; memory is per process.
+    cfg["RATELIMIT_STORAGE_URI"] = env.get("REDIS_URL") or "memory://"
+    cfg["PROXY_COUNT"] = int(env.get("PROXY_COUNT", "0"))
     if env.get("SESSION_COOKIE_SECURE"):
         cfg["SESSION_COOKIE_SECURE"] = cfg["REMEMBER_COOKIE_SECURE"] = True
     return cfg
@@ -85,6 +88,23 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True
     PAGE_SIZE = 25
+    # Wrong passwords/PINs: a lock per (account, client address) after LOGIN_MAX_FAILURES, and a
+    # whole-account lock (the user and the admins are told) after ACCOUNT_MAX_FAILURES from all
+    # addresses together; an admin can lift it early (auth/lockout.py).
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCK_MINUTES = 15
+    ACCOUNT_MAX_FAILURES = 50
+    ACCOUNT_LOCK_MINUTES = 60
+    # Requests per client address (Flask-Limiter syntax; see throttle.py). Generous enough for
+    # a site office or a mobile carrier's shared address; a flood stops after a few seconds.
+    SIGN_IN_RATE_LIMIT = "20 per minute; 200 per hour"  # password and PIN logins together
+    ANONYMOUS_FORM_RATE_LIMIT = "30 per minute"  # every other form that needs no login
+    CHECKIN_RATE_LIMIT = "60 per 10 minutes"  # PIN check-ins on a leader's shared phone
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_KEY_PREFIX = "inspect"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True  # Redis down: limit per process, never fail
+    PROXY_COUNT = 0  # reverse proxies in front that set X-Forwarded-For (client address)
     # Static URLs carry a content hash (see web.static_url), so browsers may keep them a year.
     SEND_FILE_MAX_AGE_DEFAULT = 365 * 24 * 3600
     COMPRESS_ALGORITHM = ["br", "gzip", "deflate"]

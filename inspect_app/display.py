@@ -8,6 +8,7 @@ so a shared phone does not pass one person's setting to the next.
 from flask import Blueprint, Flask, redirect, request, session, url_for
 from flask_login import current_user, user_logged_in
 
+from . import throttle
 from .access import public
 from .extensions import db
 
@@ -45,6 +46,7 @@ def _carry_over(app, user) -> None:
 
 @bp.post("/large-type")
 @public  # the login page offers it too
+@throttle.anonymous_form
 def toggle_large_type():
     from .web import safe_next
     set_large_type(request.form.get("on") == "1")

@@ -2,6 +2,8 @@
 
 from flask_babel import Babel
 from flask_compress import Compress
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -31,3 +33,5 @@ csrf = CSRFProtect()
 htmx = Htmx()
 babel = Babel()
 compress = Compress()  # phones on weak 4G: every text response goes out compressed
+# Per client address; Redis when REDIS_URL is set (shared by every worker), memory otherwise.
+limiter = Limiter(key_func=get_remote_address)

@@ -1,6 +1,6 @@
 """Every model, imported in one place so mappers and migrations see the whole schema."""
 
-from .auth.models import User
+from .auth.models import AccountEvent, LoginFailure, User
 from .checklists.models import ChecklistItem, ChecklistTemplate
 from .enterprise import models as enterprise_models  # noqa: F401 - SelfCheck, Drill, Training…
 from .hazards.models import Extension, Hazard, HazardEvent, Referral, Supervision
@@ -11,6 +11,6 @@ from .roles import Position, Role
 from .shifts.models import CheckIn, Meeting, Post, Team, TeamMember, WorkerReport  # noqa: F401
 from .sites.models import Area, Grid, Site, grid_inspectors
 
-__all__ = ["Answer", "Area", "ChecklistItem", "ChecklistTemplate", "Extension", "Grid", "Hazard",
-           "HazardEvent", "Inspection", "Notification", "Photo", "Position", "Referral", "Role",
-           "Site", "Supervision", "User", "grid_inspectors"]
+__all__ = ["AccountEvent", "Answer", "Area", "ChecklistItem", "ChecklistTemplate", "Extension",
+           "Grid", "Hazard", "HazardEvent", "Inspection", "LoginFailure", "Notification", "Photo",
+           "Position", "Referral", "Role", "Site", "Supervision", "User", "grid_inspectors"]

@@ -25,6 +25,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
+from . import throttle
 from .access import public
 from .extensions import babel, db, login_manager
 
@@ -150,6 +151,7 @@ def healthz():
 
 @bp.post("/lang/<any(zh, en):code>")
 @public
+@throttle.anonymous_form
 def set_language(code: str):
     session["lang"] = code
     return redirect(safe_next(request.form.get("next")) or url_for("home.index"))
@@ -209,6 +211,7 @@ def init_app(app: Flask) -> None:
             404: _("Not found, or you do not have access to it."),
             405: _("That action is not allowed here."),
             413: _("The upload is too large."),
+            429: _("Too many requests from this device. Wait a minute, then try again."),
         }
         return _error(e.code or 500, messages.get(e.code, e.description or e.name))
 

@@ -47,6 +47,8 @@ def app(tmp_path_factory):
         "UPLOAD_DIR": str(root / "uploads"),
         "BASE_URL": "http://127.0.0.1:5000",
         "SERVER_NAME": None,
+        # Memory, never a REDIS_URL from the environment; one test uses Redis on its own.
+        "RATELIMIT_STORAGE_URI": "memory://",
     })
     with app.app_context():
         db.drop_all()
@@ -79,15 +81,20 @@ def _clean(app):
         db.session.remove()
         from inspect_app.checklists.loader import DATA_DIR
         from inspect_app.checklists.models import ChecklistItem, ChecklistTemplate
+        # Through the connection: the model layer refuses to delete account history.
+        conn = db.session.connection()
         for table in reversed(db.metadata.sorted_tables):
             if table.name not in REFERENCE_TABLES:
-                db.session.execute(delete(table))
+                conn.execute(delete(table))
         bundled = [p.stem for p in DATA_DIR.glob("*.toml")]
         extra = db.select(ChecklistTemplate.id).where(ChecklistTemplate.slug.not_in(bundled))
         db.session.execute(delete(ChecklistItem).where(ChecklistItem.template_id.in_(extra)))
         db.session.execute(delete(ChecklistTemplate).where(ChecklistTemplate.slug.not_in(bundled)))
         db.session.commit()
     shutil.rmtree(app.config["UPLOAD_DIR"], ignore_errors=True)
+    # Each test starts with no requests counted, so many logins in a row are never throttled.
+    from inspect_app.extensions import limiter
+    limiter.reset()
 
 
 SESSION_RENEWING = {"/auth/login", "/auth/pin", "/auth/logout"}

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from ..auth import service as accounts
 from ..auth.models import User
 from ..extensions import db
 from ..roles import Role
@@ -226,15 +227,19 @@ def user_form(user: User | None) -> dict:
             "grid_ids": [str(g.id) for g in user.grids]}
 
 
-def build_user(values: dict, user: User | None = None) -> User:
-    """Apply checked values to a user (a new one when `user` is None); the caller commits."""
+def build_user(values: dict, user: User | None = None, actor: User | None = None) -> User:
+    """Apply checked values to a user (a new one when `user` is None); the caller commits.
+    A changed role or enterprise ends the user's sessions (and a role change is in the history)."""
     values = dict(values)
     grid_ids, password = values.pop("grid_ids"), values.pop("password")
+    old = None if user is None else (user.role, user.site_id)
     if user is None:
         user = User()
         user.set_password(password)
     for key, value in values.items():
         setattr(user, key, value)
+    if old is not None:
+        accounts.changed_role(user, *old, actor)
     chosen = select(Grid).where(Grid.id.in_(grid_ids))
     user.grids = list(db.session.scalars(chosen)) if grid_ids else []
     db.session.add(user)
@@ -248,7 +253,7 @@ def save_user(raw: dict, actor: User | None, user_id: int | None = None,
     values, errors = rules.check_user(raw, known(), actor, user)
     if errors:
         raise Invalid(errors)
-    user = build_user(values, user)
+    user = build_user(values, user, actor)
     if commit:
         db.session.commit()
     return user
@@ -270,7 +275,7 @@ def reset_password(user_id: int, password: str, actor: User) -> User:
     if len(password) < rules.MIN_PASSWORD:
         raise Invalid({"password": _("The password must have at least %(n)s characters.",
                                      n=rules.MIN_PASSWORD)})
-    user.set_password(password)
+    accounts.reset_password(user, password, actor)
     db.session.commit()
     return user
 
@@ -290,6 +295,26 @@ def set_active(kind: str, obj_id: int, active: bool, actor: User):
         raise UserError(_("This grid's area is inactive: reactivate the area first."))
     if kind == "sites" and active and not obj.grid.active:
         raise UserError(_("This site's grid is inactive: move the site to an active grid first."))
+    if kind == "users":
+        accounts.set_active(obj, active, actor)
     obj.active = active
     db.session.commit()
     return obj
+
+
+# Sessions and locks -----------------------------------------------------------------------------
+
+def sign_out_everywhere(user_id: int, actor: User) -> User:
+    """End every session and remember-me cookie of the user (a lost or handed-on phone)."""
+    user = editable_user(user_id, actor)
+    accounts.sign_out_everywhere(user, actor)
+    db.session.commit()
+    return user
+
+
+def unlock_user(user_id: int, actor: User) -> User:
+    """Lift the whole-account lock and every address's count of wrong tries."""
+    user = editable_user(user_id, actor)
+    accounts.admin_unlock(user, actor)
+    db.session.commit()
+    return user

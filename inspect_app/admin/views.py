@@ -11,6 +11,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import STAFF_ROLES, allow
+from ..auth import history
+from ..auth.service import is_locked
 from ..sites.types import FEATURES, NINE_KINDS, RISK_COLORS, SITE_TYPES, SIZE_CLASSES
 from ..web import page, redirect_to
 from . import bp, imports, rules, service
@@ -148,12 +150,30 @@ def user_password(user_id: int):
     return redirect_to(url_for(".user_edit", user_id=user_id))
 
 
+@bp.post("/users/<int:user_id>/sign-out")
+@allow(*STAFF_ROLES)
+def user_sign_out(user_id: int):
+    service.sign_out_everywhere(user_id, current_user)
+    flash(_("Signed out everywhere: every device must log in again."), "success")
+    return redirect_to(url_for(".user_edit", user_id=user_id))
+
+
+@bp.post("/users/<int:user_id>/unlock")
+@allow(*STAFF_ROLES)
+def user_unlock(user_id: int):
+    service.unlock_user(user_id, current_user)
+    flash(_("Unlocked."), "success")
+    return redirect_to(url_for(".user_edit", user_id=user_id))
+
+
 def _user_page(user, form: dict, errors: dict):
     roles = [(r, rules.ROLE_LABELS[r]) for r in service.assignable_roles(current_user)]
     enterprises = [(s.id, f"{s.name} ({s.credit_code})" if s.credit_code else s.name)
                    for s in service.enterprises()]
     return page("admin/user_form.html", "user_form", 422 if errors else 200, user=user,
                 form=form, errors=errors, roles=roles, enterprises=enterprises,
+                history=history.of(user) if user else [], history_kinds=history.KINDS,
+                locked=bool(user and is_locked(user)),
                 positions=rules.POSITION_LABELS, grids=_pairs(service.active_grids()))
 
 

@@ -12,6 +12,13 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
 
     @login_manager.user_loader
-    def load_user(user_id: str):
+    def load_user(token: str):
+        """Sessions and remember-me cookies carry "<id>:<generation>" (User.get_id); raising the
+        generation (auth.service.end_sessions) makes every one issued before fail here."""
+        user_id, _, generation = token.partition(":")
+        if not (user_id.isdigit() and generation.isdigit()):
+            return None
         user = db.session.get(User, int(user_id))
-        return user if user and user.active else None
+        if user is None or not user.active or user.session_generation != int(generation):
+            return None
+        return user

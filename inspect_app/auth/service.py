@@ -1,23 +1,29 @@
-"""Authentication: who is this, by username or phone number, with lockout after failures."""
+"""Authentication: who is this, by username or phone number, without giving away which accounts
+exist (auth.lockout counts the tries), and ending sessions."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from functools import lru_cache
 
+from flask import g, session
 from flask_babel import gettext as _
+from flask_login import logout_user
 from sqlalchemy import or_, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
+from ..roles import Role
 from ..timeutil import utcnow
+from . import history, lockout
 from .models import User
-
-MAX_FAILURES = 5
-LOCK_FOR = timedelta(minutes=15)
 
 
 @dataclass
 class LoginResult:
     user: User | None
     error: str | None = None
+    tries_left: int | None = None  # wrong secret: tries this client has left on this account
+    locked: bool = False
 
 
 def find_user(login: str) -> User | None:
@@ -27,60 +33,148 @@ def find_user(login: str) -> User | None:
     return db.session.scalar(select(User).where(or_(User.username == login, User.phone == login)))
 
 
-def check_secret(user: User | None, ok: bool) -> LoginResult:
-    """Count a password or PIN attempt: five wrong in a row lock the account for a while."""
-    wrong = LoginResult(None, _("Wrong phone number/username or password."))
-    if user is None or not user.active:
-        return wrong
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return generate_password_hash("no account has this password")
+
+
+def attempt(user: User | None, login: str, matches: Callable[[User], bool],
+            wrong_message: str, client: str | None = None) -> LoginResult:
+    """Check a secret for `user` (None: no such active account) from this client.
+
+    Locks are checked (and a try taken, atomically) before any hash; an unknown account hashes a
+    dummy and is counted and locked like a real one, so both get the same answers in about the
+    same time.
+    """
+    if user is not None and not user.active:
+        user = None
+    client = client or lockout.client_address()
     now = utcnow()
-    if user.locked_until and user.locked_until > now:
-        minutes = int((user.locked_until - now).total_seconds() // 60) + 1
-        return LoginResult(None, _("Too many wrong attempts. Try again in %(m)s minutes.", m=minutes))
-    if not ok:
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILURES:
-            user.failed_logins = 0
-            user.locked_until = now + LOCK_FOR
-        db.session.commit()
-        return wrong
-    if user.failed_logins or user.locked_until:
-        user.failed_logins, user.locked_until = 0, None
-        db.session.commit()
+    left = lockout.take_try(user, login, client, now)
+    if left is None:
+        return _locked(user, login, client, now)
+    if user is None:
+        check_password_hash(_dummy_hash(), login or "-")
+        return LoginResult(None, wrong_message, tries_left=left)
+    if not matches(user):
+        return LoginResult(None, wrong_message, tries_left=left)
+    lockout.succeeded(user, client)
     return LoginResult(user)
+
+
+def _locked(user: User | None, login: str, client: str, now) -> LoginResult:
+    until = lockout.locked_until(user, login, client, now)
+    minutes = int((until - now).total_seconds() // 60) + 1 if until else 1
+    return LoginResult(None, _("Too many wrong attempts. Try again in %(m)s minutes.", m=minutes),
+                       tries_left=0, locked=True)
 
 
 def authenticate(login: str, password: str) -> LoginResult:
     """The active user whose username or phone is `login` and whose password matches."""
-    user = find_user(login)
-    return check_secret(user, bool(user and password and user.check_password(password)))
+    return attempt(find_user(login), login,
+                   lambda u: bool(password) and u.check_password(password),
+                   _("Wrong phone number/username or password."))
 
 
 # Workers' PINs --------------------------------------------------------------------------------
 
 def set_pin(user: User, pin: str) -> None:
     """Store a new PIN (hashed like a password) and lift any lock (no commit)."""
-    from werkzeug.security import generate_password_hash
     user.pin_hash = generate_password_hash(pin)
-    user.failed_logins, user.locked_until = 0, None
+    unlock(user)
 
 
-def pin_matches(user: User | None, pin: str) -> bool:
-    from werkzeug.security import check_password_hash
-    return bool(user and user.pin_hash and pin and check_password_hash(user.pin_hash, pin))
-
-
-def is_locked(user: User | None) -> bool:
-    return bool(user and user.locked_until and user.locked_until > utcnow())
+def pin_matches(user: User, pin: str) -> bool:
+    return bool(user.pin_hash and pin and check_password_hash(user.pin_hash, pin))
 
 
 def authenticate_pin(phone: str, pin: str) -> LoginResult:
     """The active worker whose phone is `phone` and whose PIN matches. Only workers have PINs:
-    a short PIN never opens a staff account. Failures count toward the same lock."""
-    from ..roles import Role
+    a short PIN never opens a staff account, and a staff phone is answered like an unknown one."""
     user = find_user(phone)
     if user is not None and user.role != Role.WORKER:
         user = None
-    result = check_secret(user, pin_matches(user, pin))
-    if result.user is None and not is_locked(user):
-        result.error = _("Wrong phone number or PIN.")
-    return result
+    return attempt(user, phone, lambda u: pin_matches(u, pin), _("Wrong phone number or PIN."))
+
+
+# Locks and sessions ---------------------------------------------------------------------------
+
+def is_locked(user: User) -> bool:
+    """Locked as a whole or for some address (the people page shows it; a new PIN lifts it)."""
+    return lockout.is_locked(user, utcnow())
+
+
+def locked_ids(users) -> set[int]:
+    return lockout.locked_ids(users, utcnow())
+
+
+def unlock(user: User) -> None:
+    """Lift the account's lock and every client's count on it (no commit)."""
+    lockout.clear(user)
+
+
+def start_session() -> None:
+    """A fresh session (and CSRF secret) at login, so nothing planted before it survives;
+    only the visitor's display choices (language, large type) are kept."""
+    from ..display import CHOSEN_BEFORE_LOGIN, SESSION_KEY
+    kept = {k: session[k] for k in ("lang", SESSION_KEY, CHOSEN_BEFORE_LOGIN) if k in session}
+    session.clear()
+    g.pop("csrf_token", None)  # Flask-WTF's cached token of the old session
+    session.update(kept)
+
+
+def log_out(user: User) -> None:
+    """Logging out ends this user's every session and remember-me cookie, not only this one."""
+    end_sessions(user)
+    db.session.commit()
+    logout_user()
+    start_session()
+
+
+def end_sessions(user: User) -> None:
+    """Raise the session generation: every id issued before no longer loads (no commit)."""
+    user.session_generation = User.session_generation + 1
+
+
+# What staff do to an account: each ends the user's sessions and is kept in the history -------
+
+def reset_password(user: User, password: str, actor: User | None) -> None:
+    """A new password told in person; lifts any lock (no commit)."""
+    user.set_password(password)
+    unlock(user)
+    end_sessions(user)
+    history.record(user, "password_reset", actor)
+
+
+def reset_pin(user: User, pin: str, actor: User | None) -> None:
+    """A new PIN told in person; lifts any lock (no commit)."""
+    set_pin(user, pin)
+    end_sessions(user)
+    history.record(user, "pin_reset", actor)
+
+
+def changed_role(user: User, old_role: str, old_site_id: int | None, actor: User | None) -> None:
+    """After a change of role or enterprise: what the old sessions could do has changed."""
+    if user.role != old_role:
+        history.record(user, "role_changed", actor, note=f"{old_role} → {user.role}")
+    if user.role != old_role or user.site_id != old_site_id:
+        end_sessions(user)
+
+
+def set_active(user: User, active: bool, actor: User | None) -> None:
+    """Deactivate or reactivate; either way the old sessions stay ended (no commit)."""
+    if user.active == active:
+        return
+    user.active = active
+    end_sessions(user)
+    history.record(user, "reactivated" if active else "deactivated", actor)
+
+
+def sign_out_everywhere(user: User, actor: User) -> None:
+    end_sessions(user)
+    history.record(user, "signed_out", actor)
+
+
+def admin_unlock(user: User, actor: User) -> None:
+    unlock(user)
+    history.record(user, "unlocked", actor)

@@ -1,11 +1,12 @@
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_user
 
+from .. import throttle
 from ..access import allow, public
 from ..web import page, safe_next
 from . import bp
-from .service import authenticate, authenticate_pin
+from .service import authenticate, authenticate_pin, log_out, start_session
 
 
 def _sign_in(template: str, check, login_field: str, secret_field: str):
@@ -17,6 +18,7 @@ def _sign_in(template: str, check, login_field: str, secret_field: str):
     if request.method == "POST":
         result = check(request.form.get(login_field, ""), request.form.get(secret_field, ""))
         if result.user:
+            start_session()
             login_user(result.user, remember=bool(request.form.get("remember")))
             return redirect(next_url or url_for("home.index"))
         error = result.error
@@ -26,12 +28,14 @@ def _sign_in(template: str, check, login_field: str, secret_field: str):
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
+@throttle.sign_in
 def login():
     return _sign_in("auth/login.html", authenticate, "login", "password")
 
 
 @bp.route("/pin", methods=["GET", "POST"])
 @public
+@throttle.sign_in
 def pin_login():
     """Workers: phone number and PIN, no e-mail or password."""
     return _sign_in("auth/pin.html", authenticate_pin, "phone", "pin")
@@ -40,6 +44,6 @@ def pin_login():
 @bp.post("/logout")
 @allow()
 def logout():
-    logout_user()
+    log_out(current_user._get_current_object())
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from ..admin import service as admin
 from ..admin.rules import Invalid, check_user
+from ..auth import service as accounts
 from ..auth.models import User
 from ..auth.service import set_pin as store_pin
 from ..extensions import db
@@ -183,7 +184,7 @@ def set_pin(actor: User, user_id: int, pin: str) -> User:
     pin = (pin or "").strip()
     if problem := pin_error(pin):
         raise Invalid({"pin": problem})
-    store_pin(user, pin)
+    accounts.reset_pin(user, pin, actor)
     db.session.commit()
     return user
 
@@ -193,6 +194,6 @@ def set_active(actor: User, user_id: int, active: bool) -> User:
     _may_change(actor, user)
     if user.id == actor.id and not active:
         raise UserError(_("You cannot deactivate your own account."))
-    user.active = active
+    accounts.set_active(user, active, actor)
     db.session.commit()
     return user

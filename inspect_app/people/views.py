@@ -8,9 +8,9 @@ from flask_login import current_user
 
 from ..access import allow
 from ..admin.rules import POSITION_LABELS, Invalid
+from ..auth.service import locked_ids
 from ..roles import Role
 from ..shifts import rules
-from ..timeutil import utcnow
 from ..web import page, redirect_to
 from . import bp, imports, service
 
@@ -19,15 +19,16 @@ def _person_page(user, form: dict, errors: dict):
     return page("people/form.html", "person_form", 422 if errors else 200, user=user, form=form,
                 errors=errors, teams=service.site_teams(current_user.site_id),
                 positions=POSITION_LABELS, can_staff=rules.can_manage_staff(current_user),
-                now=utcnow())
+                locked=bool(user and locked_ids([user])))
 
 
 @bp.get("/")
 @allow(Role.ENTERPRISE)
 def index():
-    return page("people/index.html", people=service.list_people(current_user),
+    people = service.list_people(current_user)
+    return page("people/index.html", people=people, locked=locked_ids(people),
                 members=service.memberships(current_user.site_id),
-                can_staff=rules.can_manage_staff(current_user), now=utcnow())
+                can_staff=rules.can_manage_staff(current_user))
 
 
 @bp.route("/new", methods=["GET", "POST"])

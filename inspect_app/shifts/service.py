@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from ..admin.rules import Invalid
 from ..auth.models import User
-from ..auth.service import MAX_FAILURES, check_secret, is_locked, pin_matches
+from ..auth.service import attempt, pin_matches
 from ..extensions import db
 from ..hazards.service import staff_of
 from ..notifications.service import notify
@@ -369,7 +369,8 @@ def check_in(meeting: Meeting, worker: User, raw: dict, now: datetime | None = N
 
 def check_in_shared(meeting: Meeting, leader: User, worker_id: int, raw: dict,
                     now: datetime | None = None) -> CheckIn:
-    """A worker checks in on the leader's phone with their PIN; five wrong PINs lock them."""
+    """A worker checks in on the leader's phone with their PIN; wrong PINs count toward the
+    worker's lock for this phone's address (auth.lockout)."""
     if not rules.can_lead(leader, meeting.team):
         abort(404)
     member = _member_of_team(meeting, worker_id)
@@ -380,12 +381,12 @@ def check_in_shared(meeting: Meeting, leader: User, worker_id: int, raw: dict,
     if not worker.pin_hash:
         raise Invalid({"pin": _("%(name)s has no PIN yet: ask the enterprise's staff to set one.",
                                 name=worker.name)})
-    result = check_secret(worker, pin_matches(worker, raw.get("pin") or ""))
+    pin = raw.get("pin") or ""
+    result = attempt(worker, worker.phone or "", lambda u: pin_matches(u, pin), "")
     if result.user is None:
-        if is_locked(worker):
+        if result.locked:
             raise Invalid({"pin": result.error})
-        left = MAX_FAILURES - worker.failed_logins
-        raise Invalid({"pin": _("Wrong PIN. %(n)s tries left before it locks.", n=left)})
+        raise Invalid({"pin": _("Wrong PIN. %(n)s tries left before it locks.", n=result.tries_left)})
     return _record(meeting, member, answer, leader, "shared", now)
 
 

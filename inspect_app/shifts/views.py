@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from .. import throttle
 from ..access import STAFF_ROLES, allow, public
 from ..admin.rules import Invalid
 from ..qr import qr_png, qr_svg
@@ -249,6 +250,7 @@ def shared(meeting_id: int):
 
 @bp.route("/shifts/meetings/<int:meeting_id>/shared/<int:user_id>", methods=["GET", "POST"])
 @allow(*TEAM_ROLES)
+@throttle.pin_check_in  # PINs are typed here
 def shared_checkin(meeting_id: int, user_id: int):
     meeting = service.get_meeting_for(current_user, meeting_id)
     if not rules.can_lead(current_user, meeting.team):

@@ -1,10 +1,60 @@
-"""Logging in by username or phone, remember-me, and lockout after repeated failures."""
+"""Logging in by username or phone, remember-me, locks that protect without locking the real user
+out, the same answer for unknown accounts, throttling per client address, renewed sessions."""
 
+import re
+import threading
 from datetime import timedelta
 
+import pytest
+from limits import parse_many
+from sqlalchemy import func, select
+from werkzeug import security
+
+from inspect_app.auth import service as auth_service
 from inspect_app.extensions import db
-from inspect_app.models import User
+from inspect_app.models import AccountEvent, LoginFailure, Notification, User
+from tests.conftest import HX, Client
 from tests.factories import PASSWORD, make_user
+
+STRANGER, OWNER = "10.9.0.66", "10.9.0.7"
+
+
+def _from(app, address: str) -> Client:
+    """A client whose requests come from `address` (REMOTE_ADDR), with its own cookies."""
+    app.test_client_class = Client
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def _alert(resp) -> str:
+    return re.search(r'role="alert"[^>]*>(.*?)<', resp.text, re.S).group(1).strip()
+
+
+def _limit(app, key: str) -> int:
+    """The smallest number of requests the configured limit allows."""
+    return min(item.amount for item in parse_many(app.config[key]))
+
+
+@pytest.fixture
+def hashes(monkeypatch):
+    """How many password/PIN hashes were computed (the real function, counted)."""
+    calls, lock, real = [0], threading.Lock(), security.check_password_hash
+
+    def counted(*args):
+        with lock:
+            calls[0] += 1
+        return real(*args)
+
+    monkeypatch.setattr(auth_service, "check_password_hash", counted)
+    monkeypatch.setattr("inspect_app.auth.models.check_password_hash", counted)
+    return calls
+
+
+def _failures(user) -> list[tuple[str, int]]:
+    db.session.expire_all()
+    return sorted(db.session.execute(select(LoginFailure.client, LoginFailure.failures).where(
+        LoginFailure.account == f"user:{user.id}")).all())
 
 
 def test_login_by_phone_with_remember_me_sets_a_lasting_cookie(client, ctx):
@@ -17,19 +67,208 @@ def test_login_by_phone_with_remember_me_sets_a_lasting_cookie(client, ctx):
     assert user.name in client.get("/").text
 
 
-def test_five_wrong_passwords_lock_the_account(client, ctx):
+def test_five_wrong_passwords_lock_that_address_only(app, ctx, hashes):
     user = make_user("inspector")
+    stranger, owner = _from(app, STRANGER), _from(app, OWNER)
     for _ in range(5):
-        resp = client.post("/auth/login", data={"login": user.username, "password": "wrong"})
+        resp = stranger.post("/auth/login", data={"login": user.username, "password": "wrong"})
         assert resp.status_code == 422
-    resp = client.post("/auth/login", data={"login": user.username, "password": PASSWORD})
-    assert resp.status_code == 422 and ("minutes" in resp.text or "分钟" in resp.text)
-    db.session.expire_all()
-    locked = db.session.get(User, user.id)
-    locked.locked_until -= timedelta(minutes=16)
+    assert hashes[0] == 5
+    resp = stranger.post("/auth/login", data={"login": user.username, "password": PASSWORD})
+    assert resp.status_code == 422 and "分钟" in _alert(resp)
+    assert hashes[0] == 5  # the lock is checked before any hash
+    assert _failures(user) == [(STRANGER, 5)]
+    # The real user on their own phone is not locked out, and their success resets only them.
+    assert owner.post("/auth/login", data={"login": user.username, "password": PASSWORD}
+                      ).status_code == 302
+    assert _failures(user) == [(STRANGER, 5)]
+    assert db.session.get(User, user.id).failed_logins == 0
+    # The stranger's lock runs out.
+    row = db.session.scalar(select(LoginFailure).where(LoginFailure.client == STRANGER))
+    row.locked_until -= timedelta(minutes=16)
     db.session.commit()
-    resp = client.post("/auth/login", data={"login": user.username, "password": PASSWORD})
-    assert resp.status_code == 302
+    assert stranger.post("/auth/login", data={"login": user.username, "password": PASSWORD}
+                         ).status_code == 302
+
+
+def test_unknown_and_known_accounts_get_the_same_answers_and_work(app, client, ctx, hashes):
+    user = make_user("inspector")
+    answers = {}
+    for login in (user.username, "nobody-such"):
+        c = _from(app, "10.9.1.1")
+        before = hashes[0]
+        wrong = [_alert(c.post("/auth/login", data={"login": login, "password": "x"}))
+                 for _ in range(5)]
+        assert hashes[0] - before == 5  # an unknown name hashes a dummy, as a real one hashes
+        locked = c.post("/auth/login", data={"login": login, "password": "x"})
+        assert hashes[0] - before == 5 and locked.status_code == 422
+        answers[login] = (wrong, _alert(locked))
+    assert answers[user.username] == answers["nobody-such"]
+    assert len(set(answers["nobody-such"][0])) == 1
+    # A staff phone number at the PIN page is answered like an unknown one.
+    staff = make_user("enterprise", phone="13911112222", pin_hash=user.password_hash)
+    c = _from(app, "10.9.1.2")
+    pin_staff = _alert(c.post("/auth/pin", data={"phone": staff.phone, "pin": PASSWORD}))
+    pin_unknown = _alert(c.post("/auth/pin", data={"phone": "13900009999", "pin": "1234"}))
+    assert pin_staff == pin_unknown
+
+
+def test_forty_parallel_wrong_pins_are_exactly_five_tries(app, ctx, hashes):
+    from inspect_app.extensions import limiter
+    worker = make_user("worker", pin_hash=security.generate_password_hash("4826"))
+    clients = [_from(app, "10.9.2.2") for _ in range(40)]
+    for c in clients:
+        c.csrf_token()
+    barrier, results, phone = threading.Barrier(40), [], worker.phone
+
+    def guess(c):
+        barrier.wait()
+        resp = c.post("/auth/pin", data={"phone": phone, "pin": "1357"})
+        results.append((resp.status_code, _alert(resp)))
+
+    limiter.enabled = False  # one address on purpose: the lock, not the rate limit, is tested
+    try:
+        threads = [threading.Thread(target=guess, args=(c,)) for c in clients]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        limiter.enabled = True
+    assert len(results) == 40 and {s for s, _ in results} == {422}
+    wrong = [m for _, m in results if "分钟" not in m]
+    assert len(wrong) == 5 and hashes[0] == 5
+    assert _failures(worker) == [("10.9.2.2", 5)]
+    assert db.session.get(User, worker.id).failed_logins == 5
+
+
+def test_many_failures_from_many_addresses_lock_the_account_and_tell_people(app, ctx, hashes):
+    app.config["ACCOUNT_MAX_FAILURES"] = 8
+    try:
+        user = make_user("inspector")
+        admin = make_user("admin")
+        for n in range(8):  # four addresses, two tries each: no address is locked on its own
+            c = _from(app, f"10.9.3.{n // 2}")
+            assert c.post("/auth/login", data={"login": user.username, "password": "x"}
+                          ).status_code == 422
+        before = hashes[0]
+        owner = _from(app, OWNER)
+        resp = owner.post("/auth/login", data={"login": user.username, "password": PASSWORD})
+        assert resp.status_code == 422 and "分钟" in _alert(resp) and hashes[0] == before
+        db.session.expire_all()
+        assert db.session.get(User, user.id).locked_until is not None
+        told = db.session.scalars(select(Notification.user_id).where(
+            Notification.kind == "account_locked")).all()
+        assert sorted(told) == sorted([user.id, admin.id])
+        events = db.session.scalars(select(AccountEvent).where(AccountEvent.user_id == user.id)).all()
+        assert [(e.kind, e.actor_id) for e in events] == [("locked", None)]
+        # The admin sees it and unlocks; the history says who.
+        staff = _from(app, "10.9.3.200")
+        staff.post("/auth/login", data={"login": admin.username, "password": PASSWORD})
+        page = staff.get(f"/admin/users/{user.id}/edit").text
+        assert "account-history" in page and "/unlock" in page
+        assert staff.post(f"/admin/users/{user.id}/unlock").status_code == 302
+        assert owner.post("/auth/login", data={"login": user.username, "password": PASSWORD}
+                          ).status_code == 302
+        events = db.session.scalars(select(AccountEvent).where(AccountEvent.user_id == user.id)
+                                    .order_by(AccountEvent.id)).all()
+        assert [(e.kind, e.actor_id) for e in events] == [("locked", None), ("unlocked", admin.id)]
+        page = staff.get(f"/admin/users/{user.id}/edit").text
+        assert admin.name in page and "/unlock" not in page
+    finally:
+        app.config["ACCOUNT_MAX_FAILURES"] = 50
+
+
+def test_a_flood_from_one_address_gets_429_while_the_owner_logs_in(app, ctx, hashes):
+    user = make_user("inspector")
+    stranger, owner = _from(app, STRANGER), _from(app, OWNER)
+    stranger.csrf_token()
+    limit = _limit(app, "SIGN_IN_RATE_LIMIT")
+    for n in range(limit):
+        login = user.username if n % 2 else f"guess{n}"  # the limit is per address, not account
+        assert stranger.post("/auth/login", data={"login": login, "password": "x"}
+                             ).status_code == 422
+    counted = _failures(user)
+    hashed = hashes[0]
+    resp = stranger.post("/auth/login", data={"login": user.username, "password": PASSWORD})
+    assert resp.status_code == 429 and resp.headers.get("Retry-After")
+    assert "稍后" in resp.text or "一分钟" in resp.text
+    resp = stranger.post("/auth/pin", data={"phone": user.phone, "pin": "1234"}, headers=HX)
+    assert resp.status_code == 429 and resp.headers["X-Message"]
+    # Nothing was counted or hashed for the refused requests.
+    assert _failures(user) == counted and hashes[0] == hashed
+    assert owner.post("/auth/login", data={"login": user.username, "password": PASSWORD}
+                      ).status_code == 302
+
+
+def test_the_429_page_speaks_the_clients_language(app, ctx):
+    c = _from(app, "10.9.4.4")
+    c.post("/lang/en", data={"next": "/"})
+    for _ in range(_limit(app, "SIGN_IN_RATE_LIMIT")):
+        c.post("/auth/login", data={"login": "x", "password": "x"})
+    resp = c.post("/auth/login", data={"login": "x", "password": "x"})
+    assert resp.status_code == 429 and "Too many requests" in resp.text
+
+
+def test_every_anonymous_form_is_rate_limited(app):
+    """Every route anyone may POST to without logging in has a limit per address."""
+    from inspect_app.access import PUBLIC
+    public_posts = {r.endpoint for r in app.url_map.iter_rules() if "POST" in r.methods
+                    and getattr(app.view_functions[r.endpoint], "access_rule", None) == PUBLIC}
+    assert public_posts >= {"auth.login", "auth.pin_login", "web.set_language"}
+    unlimited = [e for e in public_posts if not getattr(app.view_functions[e], "rate_limit", None)]
+    assert unlimited == []
+
+
+def test_language_form_is_limited_too(app, ctx):
+    c = _from(app, "10.9.5.5")
+    for _ in range(_limit(app, "ANONYMOUS_FORM_RATE_LIMIT")):
+        assert c.post("/lang/en", data={"next": "/"}).status_code == 302
+    assert c.post("/lang/zh", data={"next": "/"}).status_code == 429
+    assert 'lang="en"' in c.get("/auth/login").text  # the refused switch changed nothing
+
+
+def test_rate_limits_are_shared_through_redis(app, ctx):
+    """With REDIS_URL the counts live in Redis, so every worker process sees the same ones."""
+    import redis
+
+    from inspect_app.extensions import limiter
+    url = "redis://127.0.0.1:6379/0"
+    conn = redis.Redis.from_url(url)
+    address = "10.9.6.6"
+    app.config["RATELIMIT_STORAGE_URI"] = url
+    limiter.init_app(app)
+    try:
+        assert "redis" in type(limiter.storage).__name__.lower()
+        c = _from(app, address)
+        for _ in range(_limit(app, "SIGN_IN_RATE_LIMIT")):
+            assert c.post("/auth/login", data={"login": "x", "password": "x"}).status_code == 422
+        assert c.post("/auth/login", data={"login": "x", "password": "x"}).status_code == 429
+        keys = [k for k in conn.scan_iter("*") if address.encode() in k]
+        assert keys
+    finally:
+        for k in conn.scan_iter("*"):
+            if address.encode() in k:
+                conn.delete(k)
+        app.config["RATELIMIT_STORAGE_URI"] = "memory://"
+        limiter.init_app(app)
+
+
+def test_login_starts_a_new_session_with_a_new_csrf_secret(app, ctx):
+    user = make_user("inspector")
+    c = _from(app, OWNER)
+    old_token = c.csrf_token()
+    with c.session_transaction() as s:
+        s["planted"] = "by someone who had the phone before"
+    c.post("/auth/login", data={"login": user.username, "password": PASSWORD},
+           headers={"X-CSRFToken": old_token})
+    with c.session_transaction() as s:
+        assert "planted" not in s
+    # The token from before the login is refused; the new one works.
+    resp = c.post("/lang/en", data={"next": "/"}, headers={"X-CSRFToken": old_token})
+    assert resp.status_code == 400
+    assert c.post("/lang/en", data={"next": "/"}).status_code == 302
+    assert c.get("/").status_code == 200
 
 
 def test_deactivated_user_cannot_log_in_and_is_logged_out(client, login, ctx):
@@ -48,3 +287,29 @@ def test_logout_requires_post(client, login, ctx):
     assert client.get("/auth/logout").status_code == 405
     assert client.post("/auth/logout").status_code == 302
     assert client.get("/").status_code == 302
+
+
+def test_account_history_is_never_updated_or_deleted(ctx):
+    from sqlalchemy import delete, update
+
+    from inspect_app.auth import history
+    from inspect_app.auth.models import AppendOnlyError
+    user = make_user("inspector")
+    history.record(user, "password_reset", None)
+    db.session.commit()
+    entry = db.session.scalar(select(AccountEvent))
+    entry.kind = "unlocked"
+    with pytest.raises(AppendOnlyError):
+        db.session.commit()
+    db.session.rollback()
+    db.session.delete(db.session.scalar(select(AccountEvent)))
+    with pytest.raises(AppendOnlyError):
+        db.session.commit()
+    db.session.rollback()
+    for stmt in (update(AccountEvent).values(note="x"), delete(AccountEvent)):
+        with pytest.raises(AppendOnlyError):
+            db.session.execute(stmt)
+        db.session.rollback()
+    assert db.session.execute(select(AccountEvent.kind, AccountEvent.note)).all() == [
+        ("password_reset", "")]
+    assert db.session.scalar(select(func.count(AccountEvent.id))) == 1

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import generate_password_hash
 
 from inspect_app.extensions import db
-from inspect_app.models import Hazard, Notification, Photo, User
+from inspect_app.models import Hazard, LoginFailure, Notification, Photo, User
 from inspect_app.shifts import reports, rules, service
 from inspect_app.shifts.models import CheckIn, Meeting, Post, Team, TeamMember, WorkerReport
 from inspect_app.timeutil import local_today, utcnow
@@ -126,7 +126,8 @@ def test_five_wrong_pins_lock_the_worker_for_a_while(en, crew):
     resp = pin_login(en, worker)
     assert resp.status_code == 422 and "minutes" in resp.text
     db.session.expire_all()
-    db.session.get(User, worker.id).locked_until -= timedelta(minutes=16)
+    lock = db.session.scalar(select(LoginFailure).where(LoginFailure.account == f"user:{worker.id}"))
+    lock.locked_until -= timedelta(minutes=16)
     db.session.commit()
     assert pin_login(en, worker).status_code == 302
 
@@ -303,7 +304,10 @@ def test_five_wrong_pins_on_the_shared_phone_lock_that_worker_only(en, meeting, 
                    data=answer(pin=PIN)).status_code == 302
     assert en.get("/").status_code == 200  # the leader is still logged in
     db.session.expire_all()
-    assert db.session.get(User, w1.id).locked_until > utcnow()
+    lock = db.session.scalar(select(LoginFailure).where(LoginFailure.account == f"user:{w1.id}"))
+    assert lock.failures == 5 and lock.locked_until > utcnow()
+    assert db.session.scalar(select(LoginFailure).where(
+        LoginFailure.account == f"user:{w2.id}")) is None  # w2's right PIN cleared w2's count
 
 
 def test_shared_check_in_only_for_the_teams_members(client, meeting, crew):
@@ -658,13 +662,14 @@ def test_staff_add_a_worker_who_then_logs_in_with_the_pin(en, login, crew):
 
 def test_resetting_a_pin_unlocks_and_deactivating_locks_out(en, login, crew):
     worker = crew["workers"][0]
-    worker.locked_until = utcnow() + timedelta(minutes=10)
-    db.session.commit()
+    for _ in range(5):
+        assert pin_login(en, worker, "1357").status_code == 422
     login(crew["safety"])
+    assert "Locked after too many wrong PINs" in en.get(f"/people/{worker.id}/edit").text
     assert en.post(f"/people/{worker.id}/pin", data={"pin": "12"}).status_code == 422
     assert en.post(f"/people/{worker.id}/pin", data={"pin": "7391"}).status_code == 302
     db.session.expire_all()
-    assert db.session.get(User, worker.id).locked_until is None
+    assert db.session.scalar(select(LoginFailure.id)) is None
     en.post(f"/people/{worker.id}/deactivate")
     en.post("/auth/logout")
     assert en.post("/auth/pin", data={"phone": worker.phone, "pin": "7391"}).status_code == 422
