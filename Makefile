@@ -5,7 +5,7 @@ PORT ?= 5000
 PYTEST_ARGS ?=
 export FLASK_APP := inspect_app
 
-.PHONY: install translations run test bench lint
+.PHONY: install translations run test bench bench-login lint
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -34,6 +34,10 @@ test: translations
 bench: translations
 	$(PY) bench/page_weight.py
 	BENCH_ROWS=$${BENCH_ROWS:-100000} $(PY) bench/export_bench.py
+
+# Bystander latency of the login page while 8 clients post costly PNGs (about a minute).
+bench-login: translations
+	$(PY) bench/login_latency_under_photo_load.py
 
 lint: install
 	$(VENV)/bin/ruff check inspect_app tests bench
