@@ -1,7 +1,7 @@
 """revocable sessions, lockout per client address, account history
 
 Revision ID: 9c4f0c1af0d9
-Revises: 6c1f0e2a9b41
+Revises: 6a1c2e9f4b7d
 Create Date: 2026-12-01 11:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '9c4f0c1af0d9'
-down_revision = '6c1f0e2a9b41'
+down_revision = '6a1c2e9f4b7d'
 branch_labels = None
 depends_on = None
 
