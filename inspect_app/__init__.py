@@ -34,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
         hazards,
         headers,
         home,
+        idempotency,
         inspections,
         install,
         ledgers,
@@ -55,6 +56,7 @@ def create_app(config: dict | None = None) -> Flask:
     headers.init_app(app)
     display.init_app(app)
     throttle.init_app(app)
+    idempotency.init_app(app)
     auth.init_app(app)
     cli.init_app(app)
     return app

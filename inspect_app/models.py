@@ -4,6 +4,7 @@ from .auth.models import AccountEvent, LoginFailure, User
 from .checklists.models import ChecklistItem, ChecklistTemplate
 from .enterprise import models as enterprise_models  # noqa: F401 - SelfCheck, Drill, Training…
 from .hazards.models import Extension, Hazard, HazardEvent, Referral, Supervision
+from .idempotency import Receipt
 from .inspections.models import Answer, Inspection
 from .notifications.models import Notification
 from .photos.models import Photo
@@ -13,4 +14,4 @@ from .sites.models import Area, Grid, Site, grid_inspectors
 
 __all__ = ["AccountEvent", "Answer", "Area", "ChecklistItem", "ChecklistTemplate", "Extension",
            "Grid", "Hazard", "HazardEvent", "Inspection", "LoginFailure", "Notification", "Photo",
-           "Position", "Referral", "Role", "Site", "Supervision", "User", "grid_inspectors"]
+           "Position", "Receipt", "Referral", "Role", "Site", "Supervision", "User", "grid_inspectors"]

@@ -26,7 +26,7 @@ from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
 from . import throttle
-from .access import public
+from .access import PUBLIC, public
 from .extensions import babel, db, login_manager
 
 
@@ -113,9 +113,12 @@ def filter_args(args) -> dict:
 
 def _error(status: int, message: str):
     if request.htmx:
-        # htmx does not swap 4xx/5xx bodies (see base.html); app.js shows this header as a toast.
+        # htmx does not swap 4xx/5xx bodies (see base.html); app.js and the outbox show this
+        # header at the item. A bare message must not replace the card it came from (409/422
+        # are swapped for the forms that carry them), so this reply swaps nothing.
         resp = make_response(message, status)
         resp.headers["X-Message"] = quote(message)
+        resp.headers["HX-Reswap"] = "none"
         return resp
     return render_template("error.html", status=status, message=message), status
 
@@ -201,6 +204,11 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(e):
+        from flask_login import current_user
+        view = current_app.view_functions.get(request.endpoint)
+        if not current_user.is_authenticated and getattr(view, "access_rule", PUBLIC) != PUBLIC:
+            # The token died with the session: say "log in again", not "form expired".
+            return login_manager.unauthorized()
         return _error(400, _("Your form expired or was sent without its security token. "
                              "Reload the page and try again."))
 

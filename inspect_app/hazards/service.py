@@ -1,7 +1,7 @@
 """The hazard queue: creating findings, scoping, filtering and key-based paging."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask import abort, current_app
 from flask_babel import gettext as _
@@ -172,11 +172,27 @@ def decode_cursor(cursor: str | None) -> tuple | None:
         return None
 
 
+# How long an inspector's own new findings stay pinned above their queue.
+JUST_FOUND_FOR = timedelta(hours=2)
+
+
+def just_found(user: User, now: datetime | None = None) -> list[Hazard]:
+    """What `user` has just reported from an inspection: shown first in their queue."""
+    since = (now or utcnow()) - JUST_FOUND_FOR
+    return list(db.session.scalars(scope(select(Hazard), user).where(
+        Hazard.found_by_id == user.id, Hazard.inspection_id.is_not(None),
+        Hazard.created_at >= since, Hazard.status.in_(list(OPEN_STATES)))
+        .order_by(*_sort_columns(local_today(now))).limit(20)))
+
+
 def queue(user: User, filters: Filters, cursor: str | None = None, page_size: int = 25,
-          today: date | None = None) -> QueuePage:
-    """Hazards `user` may see: overdue first, then major, then by deadline; paged by key."""
+          today: date | None = None, exclude: list[int] = ()) -> QueuePage:
+    """Hazards `user` may see: overdue first, then major, then by deadline; paged by key.
+    `exclude`: hazards already shown above the queue (`just_found`)."""
     today = today or local_today()
     query = scope(select(Hazard).join(Site, Hazard.site_id == Site.id), user)
+    if exclude:
+        query = query.where(Hazard.id.not_in(list(exclude)))
     if filters.status == "open":
         query = query.where(Hazard.status.in_(list(OPEN_STATES)))
     elif filters.status == "closed":

@@ -13,13 +13,17 @@ from . import bp, lifecycle, service, workflow
 @allow(*FIELD_ROLES)
 def index():
     filters = service.Filters.from_args(request.args)
-    result = service.queue(current_user, filters, cursor=request.args.get("after"))
+    # The inspector's just-submitted findings head the unfiltered queue (and are not repeated).
+    just_found = service.just_found(current_user) if filters == service.Filters() else []
+    result = service.queue(current_user, filters, cursor=request.args.get("after"),
+                           exclude=[h.id for h in just_found])
     # "More" appends rows; a filter change replaces the whole list.
     fragment = "rows" if request.args.get("after") else "results"
     return page("hazards/index.html", fragment, result=result, filters=filters,
                 grids=(grids := visible_grids(current_user)),
                 areas=sorted({g.area for g in grids}, key=lambda a: a.name), site_types=SITE_TYPES,
-                today=local_today(), workflow=workflow, args=request.args)
+                today=local_today(), workflow=workflow, args=request.args,
+                just_found=just_found)
 
 
 def _detail(hazard, error=None, http_status=200):

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..access import FIELD_ROLES
@@ -195,31 +195,33 @@ def unanswered(inspection: Inspection) -> list[ChecklistItem]:
 
 def submit(user: User, inspection_id: int) -> Inspection:
     """Close the inspection and turn each failed item into one hazard. Idempotent: a second
-    submit (double tap, retry) returns the already-submitted inspection unchanged."""
-    # Lock the row so two submits on PostgreSQL run one after the other.
-    inspection = db.session.scalar(
-        select(Inspection).where(Inspection.id == inspection_id).with_for_update())
+    submit (double tap, retry, five at once) returns the already-submitted inspection unchanged."""
+    inspection = db.session.get(Inspection, inspection_id)
     if inspection is None:
         abort(404)
     if inspection.inspector_id != user.id:
         abort(403)
     if inspection.submitted_at is not None:
-        db.session.rollback()
         return inspection
     missing = unanswered(inspection)
     if missing:
-        db.session.rollback()
         raise UnansweredError(missing)
     now = utcnow()
+    # Claim the inspection with one conditional UPDATE: of submits racing, exactly one changes the
+    # row; the others wait on its row lock (PostgreSQL) or the write lock (SQLite), then change
+    # nothing and answer with the submitted inspection. (Checking first and writing hazards after
+    # let two submits both create hazards, and the loser's flush died on the unique constraint.)
+    claimed = db.session.execute(
+        update(Inspection).where(Inspection.id == inspection.id, Inspection.submitted_at.is_(None))
+        .values(submitted_at=now).execution_options(synchronize_session=False)).rowcount
+    if not claimed:
+        db.session.rollback()  # expires `inspection`: it reloads as the winner committed it
+        return inspection
     inspection.submitted_at = now
     for answer in inspection.answers:
         if answer.result == Result.FAIL:
             hazards.report_from_answer(inspection, answer, user, now)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()  # a concurrent submit of the same inspection committed first
-        db.session.refresh(inspection)
+    db.session.commit()
     return inspection
 
 

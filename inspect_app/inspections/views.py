@@ -1,8 +1,10 @@
-from flask import flash, redirect, request, session, url_for
+from flask import flash, jsonify, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import idempotency
 from ..access import FIELD_ROLES, allow
+from ..photos import service as photos
 from ..sites.service import get_site_for
 from ..timeutil import utcnow
 from ..web import UserError, page, redirect_to, wants_fragment
@@ -36,22 +38,35 @@ def run(inspection_id: int):
 @allow(*FIELD_ROLES)
 def answer(inspection_id: int, item_id: int):
     inspection = service.get_for(current_user, inspection_id)
-    service.record_answer(current_user, inspection, item_id, request.form.get("result"),
-                          request.form.get("note"))
-    if not wants_fragment():
-        return redirect(url_for(".run", inspection_id=inspection.id, _anchor=f"item-{item_id}"))
-    return _checklist_page(inspection, ["item", "progress_oob"], item=_item_of(inspection, item_id))
+    idempotency.once(current_user, idempotency.key_from_request(), "answer",
+                     f"{inspection.id}/{item_id}", lambda: service.record_answer(
+                         current_user, inspection, item_id, request.form.get("result"),
+                         request.form.get("note")))
+    return _item_reply(inspection, item_id, ["item", "progress_oob"])
 
 
 @bp.post("/<int:inspection_id>/items/<int:item_id>/photos")
 @allow(*FIELD_ROLES)
 def upload(inspection_id: int, item_id: int):
     inspection = service.get_for(current_user, inspection_id)
-    service.add_photo(current_user, inspection, item_id, request.files.get("photo"),
-                      request.form.get("upload_key"), request.form.get("taken_at"))
-    if not wants_fragment():
-        return redirect(url_for(".run", inspection_id=inspection.id, _anchor=f"item-{item_id}"))
-    return _checklist_page(inspection, "item", item=_item_of(inspection, item_id))
+    # The photo's upload key doubles as its idempotency key (the outbox sends the same one).
+    key = idempotency.key_from_request() or request.form.get("upload_key")
+    idempotency.once(current_user, key if key and idempotency.KEY_PATTERN.fullmatch(key) else None,
+                     "photo", f"{inspection.id}/{item_id}", lambda: service.add_photo(
+                         current_user, inspection, item_id, request.files.get("photo"), key,
+                         request.form.get("taken_at")))
+    return _item_reply(inspection, item_id, "item")
+
+
+@bp.get("/<int:inspection_id>/photos/key/<key>")
+@allow(*FIELD_ROLES)
+def photo_by_key(inspection_id: int, key: str):
+    """Does the server already hold this upload? Asked after a lost reply, before re-sending."""
+    inspection = service.get_for(current_user, inspection_id)
+    photo = photos.find_by_key(current_user, key)
+    if photo is None or photo.answer is None or photo.answer.inspection_id != inspection.id:
+        return jsonify(found=False), 404
+    return jsonify(found=True, id=photo.id, item=photo.answer.item_id)
 
 
 @bp.post("/<int:inspection_id>/photos/<int:photo_id>/remove")
@@ -69,13 +84,23 @@ def remove_photo(inspection_id: int, photo_id: int):
 @allow(*FIELD_ROLES)
 def submit(inspection_id: int):
     try:
-        inspection = service.submit(current_user, inspection_id)
+        inspection = idempotency.once(
+            current_user, idempotency.key_from_request(), "submit", str(inspection_id),
+            lambda: service.submit(current_user, inspection_id),
+            replay=lambda: service.get_for(current_user, inspection_id)).value
     except service.UnansweredError as e:
         inspection = service.get_for(current_user, inspection_id)
         return _checklist_page(inspection, "submit_panel", http_status=422, submit_error=e.message,
                                missing={i.id for i in e.items})
     flash(_("Inspection submitted."), "success")
     return redirect_to(url_for(".run", inspection_id=inspection.id))
+
+
+def _item_reply(inspection, item_id: int, fragment):
+    """After a write to one item: that item (htmx, outbox) or back to it on the page (plain form)."""
+    if not wants_fragment():
+        return redirect(url_for(".run", inspection_id=inspection.id, _anchor=f"item-{item_id}"))
+    return _checklist_page(inspection, fragment, item=_item_of(inspection, item_id))
 
 
 def _item_of(inspection, item_id):
