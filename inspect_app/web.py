@@ -152,6 +152,28 @@ def healthz():
     return jsonify(status="ok", database="ok")
 
 
+# What the service worker stores on install, so a page reopened offline has its scripts and styles.
+SW_PRECACHE = ("app.css", "vendor/htmx-2.0.11.min.js", "app.js", "photos.js", "outbox.js")
+
+
+@bp.get("/sw.js")
+@public
+def service_worker():
+    """static/sw.js with its version and precache list, served from / so its scope is the site."""
+    urls = [static_url(name) for name in SW_PRECACHE]
+    path = os.path.join(current_app.static_folder, "sw.js")
+    version = hashlib.sha256("".join([_content_hash(path), *urls]).encode()).hexdigest()[:12]
+    with open(path, encoding="utf-8") as f:
+        source = f.read()
+    source = source.replace('const VERSION = "dev";', f"const VERSION = {json.dumps(version)};", 1)
+    source = source.replace("const PRECACHE = [];", f"const PRECACHE = {json.dumps(urls)};", 1)
+    resp = make_response(source)
+    resp.mimetype = "text/javascript"
+    resp.headers["Service-Worker-Allowed"] = "/"
+    resp.headers["Cache-Control"] = "no-cache"  # the browser checks for a new version each visit
+    return resp
+
+
 @bp.post("/lang/<any(zh, en):code>")
 @public
 @throttle.anonymous_form

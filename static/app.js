@@ -16,6 +16,17 @@
     : "No network: your last action was not saved. Please try again.";
   document.addEventListener("htmx:sendError", function () { toast(offlineText); });
   document.addEventListener("htmx:timeout", function () { toast(offlineText); });
+  // A refusal (409/422) that swaps nothing says why in X-Message; a later success clears the toast.
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    var xhr = evt.detail.xhr;
+    if (!xhr) return;
+    var msg = xhr.getResponseHeader("X-Message");
+    if ((xhr.status === 409 || xhr.status === 422) && msg) toast(decodeURIComponent(msg));
+    else if (xhr.status >= 200 && xhr.status < 300) {
+      var el = document.getElementById("toast");
+      if (el) el.hidden = true;
+    }
+  });
   document.addEventListener("htmx:responseError", function (evt) {
     var xhr = evt.detail.xhr;
     var msg = xhr.getResponseHeader("X-Message");

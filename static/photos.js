@@ -60,6 +60,9 @@
     }).catch(function () { return { file: file, taken: "" }; });
   }
 
+  // The checklist's outbox (outbox.js) shrinks and uploads each photo on its own.
+  window.shrinkPhoto = shrink;
+
   document.addEventListener("change", function (evt) {
     var input = evt.target;
     if (!input.matches || !input.matches("input[type=file][data-shrink]") || !input.files.length) return;
@@ -70,8 +73,17 @@
       var dt = new DataTransfer();
       results.forEach(function (r) { dt.items.add(r.file); });
       input.files = dt.files;
-      var taken = form.querySelector("input[name=taken_at]");
-      if (taken) taken.value = results[0].taken || "";
+      // Each photo keeps its own capture time: one taken_at field per file, in the files' order.
+      var fields = form.querySelectorAll("input[name=taken_at]");
+      if (fields.length) {
+        for (var i = 1; i < fields.length; i++) fields[i].remove();
+        var last = fields[0];
+        results.forEach(function (r, i) {
+          var field = i === 0 ? last : last.cloneNode();
+          field.value = r.taken || "";
+          if (i > 0) { last.parentNode.insertBefore(field, last.nextSibling); last = field; }
+        });
+      }
     }).finally(function () {
       buttons.forEach(function (b) { b.disabled = false; });
       form.classList.remove("shrinking");

@@ -46,4 +46,7 @@ def pin_login():
 def logout():
     log_out(current_user._get_current_object())
     flash(_("You have logged out."), "info")
-    return redirect(url_for("auth.login"))
+    resp = redirect(url_for("auth.login"))
+    # A shared phone keeps nothing of this user: cached pages, the outbox, the service worker.
+    resp.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return resp

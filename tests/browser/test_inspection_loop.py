@@ -11,11 +11,13 @@ from tests.factories import PASSWORD, make_grid, make_site, make_user
 
 # Set on the checklist once it loads; it is gone if anything reloads the page.
 MARKER = "window.__marker"
-# Counts finished htmx swaps. htmx wires up swapped-in content only when it settles, so the
-# next tap on a new element waits for this (else it would be a plain form post).
+# Counts finished swaps: htmx's, and the outbox's (outbox.js) for the checklist's writes. htmx
+# wires up swapped-in content only when it settles, so the next tap on a new element waits for
+# this (else it would be a plain form post).
 WATCH_SETTLES = """() => {
   window.__settles = 0;
   document.addEventListener("htmx:afterSettle", () => { window.__settles += 1; });
+  document.addEventListener("outbox:swapped", () => { window.__settles += 1; });
 }"""
 
 
@@ -140,7 +142,7 @@ def test_scan_inspect_photo_submit_and_find_the_hazard(app, live_server, phone, 
     assert page.url.split("#")[0] == url
 
     page.goto(f"{live_server}/hazards/")
-    card = page.locator(".hazard-card")
+    card = page.locator("#just-found li")  # the inspector's new findings head the queue
     expect(card).to_have_count(1)
     expect(card).to_contain_text(data["site_name"])
     expect(card).to_contain_text("灭火器压力不足")
