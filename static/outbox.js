@@ -616,5 +616,6 @@
   }).catch(function () {
     active = false;  // no IndexedDB (some private modes): htmx does the writes as before
   });
-  window.__outbox = { pending: function () { return pending().length; }, queue: function () { return queue; } };
+  // For tests and the page-weight bench: how many writes wait, and whether the outbox took over.
+  window.__outbox = { pending: function () { return pending().length; }, active: function () { return active; } };
 })();
