@@ -122,7 +122,7 @@
     bar.appendChild(button);
     document.body.appendChild(bar);
   }
-  if ("serviceWorker" in navigator && site.sw && me) {
+  if ("serviceWorker" in navigator && site.sw) {
     navigator.serviceWorker.register(site.sw, { scope: "/" }).then(function (reg) {
       if (reg.waiting && navigator.serviceWorker.controller) announceUpdate(reg.waiting);
       reg.addEventListener("updatefound", function () {
@@ -314,6 +314,7 @@
       return;
     }
     swapIn(r.text);
+    snapshotNow();  // at once: the phone may lose signal and be reloaded in the next second
     setItemState(entry.item, ofItem(entry.item).length ? "queued" : "saved", ofItem(entry.item).length ? T.queued : T.saved);
   }
   function refusedWrite(entry, r) {
@@ -359,7 +360,7 @@
     if (!el) return;
     var line = el.querySelector(".item-state");
     el.setAttribute("data-state", state);
-    if (line) { line.textContent = text || ""; line.hidden = !text; }
+    if (line) { line.textContent = text || ""; line.hidden = false; } // its room is kept: no shift under a finger
   }
 
   // Overlay what is still queued for an item over what the server last rendered.
@@ -497,7 +498,8 @@
     doc.querySelectorAll("[data-ob-unhid]").forEach(function (n) { n.hidden = true; n.removeAttribute("data-ob-unhid"); });
     doc.querySelectorAll(".queued").forEach(function (n) { n.classList.remove("queued"); });
     doc.querySelectorAll(".item[data-state]").forEach(function (n) { n.removeAttribute("data-state"); });
-    doc.querySelectorAll(".item-state, #outbox-bar, #toast, #update-bar, .submit-wait").forEach(function (n) {
+    doc.querySelectorAll(".item-state").forEach(function (n) { n.textContent = ""; });
+    doc.querySelectorAll("#outbox-bar, #toast, #update-bar, .submit-wait").forEach(function (n) {
       if (n.id === "update-bar") { n.remove(); return; }
       n.hidden = true;
       if (n.id !== "toast") n.textContent = "";

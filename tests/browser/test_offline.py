@@ -34,6 +34,8 @@ def _log_in(page: Page, username: str) -> None:
 def _open_checklist(page: Page, base: str, data: dict) -> int:
     """Log in, start the site's checklist, and wait until the service worker controls the page
     and the outbox has taken the writes over."""
+    page.on("pageerror", lambda e: print("PAGEERROR", e))
+    page.on("console", lambda m: print("CONSOLE", m.type, m.text))
     page.goto(f"{base}/auth/login?next=/sites/{data['site_id']}")
     _log_in(page, data["username"])
     expect(page).to_have_url(f"{base}/sites/{data['site_id']}")
@@ -175,6 +177,7 @@ def _tick_all_but(page: Page, failing: str) -> None:
         if dom_id != failing:
             page.locator(f"#{dom_id} .tick-pass").tap()
     page.locator(f"#{failing} .tick-fail").tap()
+    expect(page.locator(f"#{failing}")).to_have_class(re.compile(r"\bresult-fail\b"))
     expect(page.locator("#outbox-bar")).to_have_text(ALL_SAVED)
 
 
