@@ -11,6 +11,7 @@
   var RETRY_MIN = 1000, RETRY_MAX = 30000;
   var NOTE_DEBOUNCE = 1200;
   var PAGES_CACHE = "pages";
+  var leaving = false;  // set when leaving on purpose (log in again, log out): no unload warning
 
   function readJSON(id) {
     var el = document.getElementById(id);
@@ -97,6 +98,7 @@
       return Promise.all([clearPages(), clearQueue()]).then(function () {
         try { localStorage.removeItem("outbox-user"); } catch (e) { /* private mode */ }
         form.dataset.cleared = "1";
+        leaving = true;
         form.submit();
       });
     });
@@ -266,8 +268,8 @@
     send(entry).then(function (r) {
       var outcome = classify(r);
       sending = null;
-      pumping = false;
       if (outcome === "retry") {
+        pumping = false;
         entry.state = "queued";
         entry.tries += 1;
         putEntry(entry);
@@ -277,6 +279,7 @@
         return;
       }
       if (outcome === "auth") {
+        pumping = false;
         entry.state = "queued";
         paint(entry.item);
         blocked = "auth";
@@ -285,8 +288,10 @@
       }
       backoff = RETRY_MIN;
       var lost = r.replayed || r.header("Idempotency-Replayed") === "true";
+      // Still "pumping" until the entry has left the queue, so it is never sent twice.
       return deleteEntry(entry.seq).then(function () {
-        queue.splice(queue.indexOf(entry), 1);
+        var at = queue.indexOf(entry);
+        if (at >= 0) queue.splice(at, 1);
         if (outcome === "ok") {
           acknowledged(entry, r);
           if (lost && entry.tries > 0) toast(T.replyLost, "info");
@@ -294,6 +299,8 @@
         } else {
           refusedWrite(entry, r);
         }
+      }).finally(function () {
+        pumping = false;
         render();
         pump();
       });
@@ -592,7 +599,6 @@
     evt.returnValue = T.leave;
     return T.leave;
   });
-  var leaving = false;
   document.addEventListener("click", function (evt) {
     // Going to log in again keeps the queue; it is sent when the user is back.
     if (evt.target.closest && evt.target.closest("a.login-again")) leaving = true;

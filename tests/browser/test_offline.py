@@ -34,15 +34,13 @@ def _log_in(page: Page, username: str) -> None:
 def _open_checklist(page: Page, base: str, data: dict) -> int:
     """Log in, start the site's checklist, and wait until the service worker controls the page
     and the outbox has taken the writes over."""
-    page.on("pageerror", lambda e: print("PAGEERROR", e))
-    page.on("console", lambda m: print("CONSOLE", m.type, m.text))
     page.goto(f"{base}/auth/login?next=/sites/{data['site_id']}")
     _log_in(page, data["username"])
     expect(page).to_have_url(f"{base}/sites/{data['site_id']}")
     page.locator("form[action*='/inspections/start/'] button").first.click()
     expect(page).to_have_url(re.compile(r"/inspections/\d+$"))
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
-    page.wait_for_function("window.__outbox && window.__outbox.active()")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => window.__outbox && window.__outbox.active()")
     return int(page.url.rsplit("/", 1)[1])
 
 
@@ -137,7 +135,7 @@ def test_reload_offline_opens_the_started_inspection_from_the_cache(app, live_se
     expect(page.locator(f"#{ids[1]} .tick-pass")).to_have_attribute("aria-pressed", "true")
     expect(page.locator(f"#{ids[2]} .tick-na")).to_have_class(re.compile(r"\bqueued\b"))
     expect(page.locator("#outbox-bar")).to_have_text("1 条待上传")
-    page.wait_for_function("window.__outbox && window.__outbox.active()")
+    page.wait_for_function("() => window.__outbox && window.__outbox.active()")
     page.locator(f"#{ids[3]} .tick-pass").tap()
     expect(page.locator("#outbox-bar")).to_have_text("2 条待上传")
     assert set(_answers(app, inspection_id)) == {_item_id(i) for i in ids[:2]}
