@@ -2,7 +2,6 @@
 service worker (static/sw.js) on a 360x740 phone, with the network cut by Playwright and
 throttled through CDP. Every check of what was saved is made in the database."""
 
-import io
 import re
 
 from PIL import Image
@@ -252,7 +251,8 @@ def test_logout_warns_of_unsent_writes_and_clears_pages_and_queue(app, live_serv
     assert len(messages) == 1 and "1" in messages[0]  # warned before anything was dropped
     assert not page.evaluate("caches.has('pages')")  # no page of the last user is left
     left = page.evaluate("""() => new Promise(r => { const q = indexedDB.open('inspect-outbox', 1);
-        q.onupgradeneeded = () => q.result.createObjectStore('entries', {keyPath: 'seq', autoIncrement: true});
+        q.onupgradeneeded = () => q.result.createObjectStore(
+            'entries', {keyPath: 'seq', autoIncrement: true});
         q.onsuccess = () => { const t = q.result.transaction('entries').objectStore('entries').count();
                               t.onsuccess = () => r(t.result); }; })""")
     assert left == 0
