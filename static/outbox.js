@@ -321,6 +321,7 @@
       return;
     }
     swapIn(r.text);
+    paint(entry.item);  // what is still queued for the item, over the server's copy
     snapshotNow();  // at once: the phone may lose signal and be reloaded in the next second
     setItemState(entry.item, ofItem(entry.item).length ? "queued" : "saved", ofItem(entry.item).length ? T.queued : T.saved);
   }

@@ -66,6 +66,8 @@ def photo_by_key(inspection_id: int, key: str):
     photo = photos.find_by_key(current_user, key)
     if photo is None or photo.answer is None or photo.answer.inspection_id != inspection.id:
         return jsonify(found=False), 404
+    if wants_fragment():  # the outbox: the item as it is now, with the photo, in place of a resend
+        return _checklist_page(inspection, "item", item=_item_of(inspection, photo.answer.item_id))
     return jsonify(found=True, id=photo.id, item=photo.answer.item_id)
 
 

@@ -10,10 +10,12 @@ from playwright.sync_api import Page, expect
 from inspect_app.timeutil import utcnow
 from tests.factories import PASSWORD, jpeg_bytes, make_grid, make_site, make_user, template
 
-# Counts finished htmx swaps: a tap on swapped-in content must wait until htmx has wired it up.
+# Counts finished swaps (htmx's, and the checklist outbox's): a tap on swapped-in content must
+# wait until it has been wired up.
 WATCH_SETTLES = """() => {
   window.__settles = 0;
   document.addEventListener("htmx:afterSettle", () => { window.__settles += 1; });
+  document.addEventListener("outbox:swapped", () => { window.__settles += 1; });
 }"""
 
 

@@ -150,6 +150,11 @@ def test_repeated_photo_key_stores_one_photo_and_the_server_says_it_holds_it(cli
     assert db.session.scalar(select(func.count(Photo.id))) == 1
     held = client.get(f"/inspections/{inspection_id}/photos/key/{key}")
     assert held.status_code == 200 and held.json["found"] and held.json["item"] == item.id
+    # Asked by the outbox (htmx headers): the item with its photo, to swap in instead of resending.
+    held = client.get(f"/inspections/{inspection_id}/photos/key/{key}", headers=HX)
+    assert held.status_code == 200 and f'id="item-{item.id}"' in held.text and "/photos/" in held.text
+    assert client.get(f"/inspections/{inspection_id}/photos/key/other-key-0001",
+                      headers=HX).status_code == 404
 
 
 def test_submit_repeated_key_redirects_like_the_first(client, login, field):
