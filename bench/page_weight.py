@@ -123,6 +123,8 @@ def main() -> None:
 
     print(f"checklist page {path}, Chromium 360x740, service worker on (bytes of bodies, compressed)")
     print(f"  first visit   {first_down:>9,} B   (floor: the HTML alone {html_floor:,} B)")
+    for p, n in sorted(first_paths.items()):
+        print(f"                {n:>9,} B  {p}")
     print(f"  repeat visit  {repeat_down:>9,} B   (floor: the HTML alone {html_floor:,} B); "
           f"static files from the network: {len(from_network)}")
     for p, n in sorted(repeat_paths.items()):

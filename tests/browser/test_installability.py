@@ -38,7 +38,7 @@ def test_chromium_finds_no_installability_errors(profile_phone, live_server):
     if SW.exists():  # OFFLINE's worker: the page registers it for the whole site
         # `ready` settles once a worker is active for this page; wait with a bound, not forever.
         page.evaluate("() => { navigator.serviceWorker.ready.then(r => { window.__swScope = r.scope; }); }")
-        scope = page.wait_for_function("window.__swScope").json_value()
+        scope = page.wait_for_function("() => window.__swScope").json_value()  # a function: CSP has no eval
         assert scope == f"{live_server}/"
     manifest = page.evaluate("""async () => {
         const r = await fetch(document.querySelector("link[rel=manifest]").href);
