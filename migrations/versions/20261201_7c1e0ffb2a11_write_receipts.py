@@ -1,7 +1,7 @@
 """write receipts: idempotency keys of the phone's outbox
 
 Revision ID: 7c1e0ffb2a11
-Revises: 6a1c2e9f4b7d
+Revises: 9c4f0c1af0d9
 Create Date: 2026-12-01 10:30:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '7c1e0ffb2a11'
-down_revision = '6a1c2e9f4b7d'
+down_revision = '9c4f0c1af0d9'
 branch_labels = None
 depends_on = None
 
