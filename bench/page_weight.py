@@ -81,9 +81,12 @@ def main() -> None:
         token = re.search(r'name="csrf_token" value="([^"]+)"', api.get("/auth/login").text()).group(1)
         api.post("/auth/login", form={"login": "inspector1", "password": "demo1234", "csrf_token": token})
         site = api.get("/sites/1").text()
+        # Logging in starts a new session (and CSRF token): read it again.
+        token = re.search(r'name="csrf_token" value="([^"]+)"', site).group(1)
         template_id = re.search(r'name="template" value="(\d+)"', site).group(1)
         started = api.post("/inspections/start/1", form={"template": template_id, "csrf_token": token},
                            max_redirects=0)
+        assert started.status == 302, (started.status, started.text()[:300])
         path = started.headers["location"]
         page = context.new_page()
 
