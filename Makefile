@@ -5,7 +5,7 @@ PORT ?= 5000
 PYTEST_ARGS ?=
 export FLASK_APP := inspect_app
 
-.PHONY: install translations run test bench bench-login lint
+.PHONY: install translations run test bench bench-photos lint
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -35,9 +35,9 @@ bench: translations
 	$(PY) bench/page_weight.py
 	BENCH_ROWS=$${BENCH_ROWS:-100000} $(PY) bench/export_bench.py
 
-# Bystander latency of the login page while 8 clients post costly PNGs (about a minute).
-bench-login: translations
-	$(PY) bench/login_latency_under_photo_load.py
+# Bystander latency of the login page while 8 clients post costly PNGs (a few minutes).
+bench-photos: translations
+	$(PY) bench/photo_load.py
 
 lint: install
 	$(VENV)/bin/ruff check inspect_app tests bench

@@ -1,9 +1,9 @@
 """Every route declares who may call it, and the rules hold."""
 
 import pytest
-from flask import url_for
 
 from inspect_app.access import BUILTIN_PUBLIC, PUBLIC
+from tests.crawl import example_url
 from tests.factories import make_grid, make_site, make_user
 
 
@@ -17,23 +17,12 @@ def test_every_route_declares_an_access_rule(app):
     assert missing == []
 
 
-def _example_url(app, rule) -> str:
-    """A URL for the rule with placeholder arguments (1 for numbers, the first choice of any())."""
-    values = {}
-    for arg, conv in rule._converters.items():
-        name = type(conv).__name__
-        values[arg] = 1 if name in ("IntegerConverter", "NumberConverter") else (
-            sorted(conv.items)[0] if name == "AnyConverter" else "x")
-    with app.test_request_context():
-        return url_for(rule.endpoint, **values)
-
-
 def test_non_public_routes_send_anonymous_users_to_login(app, client):
     checked = 0
     for rule in _rules(app):
         if app.view_functions[rule.endpoint].access_rule == PUBLIC:
             continue
-        url = _example_url(app, rule)
+        url = example_url(app, rule)
         method = "GET" if "GET" in rule.methods else "POST"
         resp = client.open(url, method=method, headers={"X-CSRFToken": client.csrf_token()})
         assert resp.status_code == 302 and "/auth/login" in resp.location, (rule.endpoint, resp.status_code)
