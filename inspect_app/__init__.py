@@ -6,6 +6,7 @@ from flask import Flask
 
 from .config import Defaults, from_environment
 from .extensions import compress, csrf, db, htmx, limiter, login_manager, migrate
+from .forms import IdConverter
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -20,6 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(env)
     app.config.update(config)
 
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     for ext in (db, login_manager, htmx, csrf, compress, limiter):
         ext.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
