@@ -24,6 +24,7 @@ Fields (all take `required=False`, `label=`, `default=None`):
   `Id()`: 1 .. 2**31-1 (PostgreSQL's `integer`), so a 20-digit id is "not found", not a crash.
 - `Money(column=None, high=None, low=0)`: finite decimal (no NaN/Infinity/exponent), at most
   the column's scale, below the column's maximum; "1,200.50" accepted.
+- `Number(low, high, scale=2)`: the same for other quantities (hours), both ends included.
 - `Date(low=None, high=None)`: ISO date within the configured window (`DATE_MIN`..`DATE_MAX`,
   default 1900-01-01..2100-12-31), so date arithmetic at the edges cannot overflow.
 - `Year()`: an integer year within the same window.
@@ -44,7 +45,7 @@ import enum
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask import current_app, flash, has_app_context
 from flask_babel import gettext as _
@@ -203,34 +204,58 @@ class Ids(Id):
         return values
 
 
-class Money(Field):
-    def __init__(self, *, column=None, high: Decimal | int | None = None, low: int = 0,
-                 scale: int | None = None, **kw):
+class Number(Field):
+    """A finite decimal with at most `scale` places within [low, high] (hours, scores)."""
+
+    def __init__(self, low=0, high=100_000, *, scale: int = 2, **kw):
         super().__init__(**kw)
-        ctype = _column_type(column)
-        self.scale = scale if scale is not None else (getattr(ctype, "scale", None) or 2)
-        precision = getattr(ctype, "precision", None)
-        column_max = Decimal(10) ** (precision - self.scale) if precision else Decimal(10) ** 10
-        self.high = min(Decimal(high), column_max) if high is not None else column_max
-        self.low = Decimal(low)
+        self.low, self.high, self.scale = Decimal(str(low)), Decimal(str(high)), scale
+
+    def bad(self, key: str) -> str:
+        return _("%(field)s must be a number.", field=self.name_for(key))
+
+    def out_of_range(self, key: str) -> str:
+        return _("%(field)s must be between %(low)s and %(high)s.", field=self.name_for(key),
+                 low=self.low, high=self.high)
+
+    def in_range(self, value: Decimal) -> bool:
+        return self.low <= value <= self.high
 
     def convert(self, raw: str, key: str) -> Decimal:
         text = raw.replace(",", "").replace("，", "")
         if not _MONEY.fullmatch(text.removeprefix("-")):  # no NaN, Infinity, exponent or 5,000 digits
-            raise ValueError(_("%(field)s must be an amount in yuan.", field=self.name_for(key)))
-        try:
-            value = Decimal(text)
-        except InvalidOperation:  # pragma: no cover - the pattern admits only plain decimals
-            raise ValueError(_("%(field)s must be an amount in yuan.",
-                               field=self.name_for(key))) from None
-        if not self.low <= value < self.high:
-            raise ValueError(_("%(field)s must be at least %(low)s and below %(high)s.",
-                               field=self.name_for(key), low=self.low, high=self.high))
+            raise ValueError(self.bad(key))
+        value = Decimal(text)
+        if not self.in_range(value):
+            raise ValueError(self.out_of_range(key))
         quantum = Decimal(1).scaleb(-self.scale)
         if value != value.quantize(quantum):
             raise ValueError(_("%(field)s has at most %(n)s decimal places.",
                                field=self.name_for(key), n=self.scale))
         return value.quantize(quantum)
+
+
+class Money(Number):
+    """Yuan, bounded by a Numeric column: at most its scale, below 10**(precision - scale)."""
+
+    def __init__(self, *, column=None, high: Decimal | int | None = None, low: int = 0,
+                 scale: int | None = None, **kw):
+        ctype = _column_type(column)
+        scale = scale if scale is not None else (getattr(ctype, "scale", None) or 2)
+        precision = getattr(ctype, "precision", None)
+        column_max = Decimal(10) ** (precision - scale) if precision else Decimal(10) ** 10
+        super().__init__(low, min(Decimal(high), column_max) if high is not None else column_max,
+                         scale=scale, **kw)
+
+    def bad(self, key: str) -> str:
+        return _("%(field)s must be an amount in yuan.", field=self.name_for(key))
+
+    def out_of_range(self, key: str) -> str:
+        return _("%(field)s must be at least %(low)s and below %(high)s.",
+                 field=self.name_for(key), low=self.low, high=self.high)
+
+    def in_range(self, value: Decimal) -> bool:
+        return self.low <= value < self.high
 
 
 class Date(Field):

@@ -55,7 +55,7 @@ def render_blocks(template: str, blocks: list[str], **context) -> str:
     return "".join("".join(tmpl.blocks[b](ctx)) for b in blocks)
 
 
-def page(template: str, fragment: str | list[str] | None = None, http_status: int = 200,
+def page(template: str, /, fragment: str | list[str] | None = None, http_status: int = 200,
          **context):
     """The full page normally; only the named block(s) when htmx asks for a fragment."""
     if fragment and wants_fragment():

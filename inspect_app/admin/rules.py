@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from .. import forms
+from ..forms import Invalid  # noqa: F401 - the one error idiom, re-exported for admin
 from ..roles import Position, Role
 from ..sites.types import FEATURES, NINE_KINDS, RISK_COLORS, SITE_TYPES, SIZE_CLASSES
-from ..web import UserError
 
 # GB 32100: 18 digits or capital letters, never I, O, Z, S or V.
 CREDIT_CODE = re.compile(r"[0-9A-HJ-NP-RTUWXY]{18}")
@@ -44,14 +45,6 @@ SITE_LENGTHS = {"name": 128, "address": 256, "principal_name": 64, "controller_n
 USER_LENGTHS = {"username": 64, "name": 64}
 
 
-class Invalid(UserError):
-    """Errors by field in a form or a spreadsheet row; nothing was saved."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(next(iter(errors.values())))
-        self.errors = errors
-
-
 @dataclass
 class Known:
     """What the rules check against in the database."""
@@ -76,15 +69,24 @@ def user_input(form) -> dict:
     return raw
 
 
-def _text(raw: dict, key: str) -> str:
-    value = raw.get(key)
-    return "" if value is None else str(value).strip()
+def _texts(raw: dict, keys, errors: dict[str, str]) -> dict:
+    """Each key's text through the forms layer (a spreadsheet cell may be a number)."""
+    field = forms.Text(forms.TEXT_MAX)  # the columns' own caps are checked by _lengths
+    values = {}
+    for key in keys:
+        value = raw.get(key)
+        try:
+            values[key] = field.clean(None if value is None else str(value), key)
+        except ValueError as e:
+            values[key], errors[key] = "", str(e)
+    return values
 
 
 def as_id(value) -> int | None:
+    """An id from a form or a cell, or None when it cannot name a row (blank, junk, 2**40)."""
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        return forms.Id().clean(None if value is None else str(value), "id")
+    except ValueError:
         return None
 
 
@@ -107,8 +109,8 @@ def _lengths(values: dict, limits: dict[str, int], errors: dict[str, str]) -> No
 
 def check_site(raw: dict, known: Known, site_id: int | None = None) -> tuple[dict, dict[str, str]]:
     """Clean values for a Site and the errors by field (`site_id`: the site being edited)."""
-    v = {key: _text(raw, key) for key in SITE_FIELDS}
     errors: dict[str, str] = {}
+    v = _texts(raw, SITE_FIELDS, errors)
     if not v["name"]:
         errors["name"] = _("Enter the name.")
     code = v["credit_code"] = v["credit_code"].upper() or None
@@ -150,8 +152,8 @@ def check_user(raw: dict, known: Known, actor=None, user=None) -> tuple[dict, di
     `user` is the account being edited (None: a new one, which needs a password); `actor` is
     who makes the change (None: the command line, which may do anything).
     """
-    v = {key: _text(raw, key) for key in USER_FIELDS}
     errors: dict[str, str] = {}
+    v = _texts(raw, USER_FIELDS, errors)
     own_id = user.id if user else None
     if not v["username"]:
         errors["username"] = _("Enter a username.")

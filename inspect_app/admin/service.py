@@ -7,12 +7,14 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from .. import forms
 from ..auth import service as accounts
 from ..auth.models import User
 from ..extensions import db
 from ..roles import Role
 from ..sites import service as sites
 from ..sites.models import Area, Grid, Site
+from ..sites.types import RISK_COLORS, SITE_TYPES
 from ..web import UserError
 from . import rules
 from .rules import Invalid
@@ -138,9 +140,12 @@ class SiteFilters:
 
     @classmethod
     def from_args(cls, args) -> "SiteFilters":
-        return cls(q=args.get("q", "").strip(), grid_id=args.get("grid", type=int),
-                   site_type=args.get("type", ""), risk=args.get("risk", ""),
-                   active=args.get("active", ""))
+        """The site list's filters from a query string, through the forms layer."""
+        v = forms.filters(args, {"q": forms.Text(100), "grid": forms.Id(),
+                                 "type": forms.Choice(SITE_TYPES, default=""),
+                                 "risk": forms.Choice(RISK_COLORS, default=""),
+                                 "active": forms.Choice(("0", "1"), default="")})
+        return cls(q=v.q, grid_id=v.grid, site_type=v.type, risk=v.risk, active=v.active)
 
 
 def list_sites(f: SiteFilters, limit: int = 200) -> list[Site]:

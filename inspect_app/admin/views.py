@@ -10,6 +10,7 @@ from flask import flash, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import forms
 from ..access import STAFF_ROLES, allow
 from ..auth import history
 from ..auth.service import is_locked
@@ -115,8 +116,10 @@ def site_reissue_qr(site_id: int):
 @bp.get("/users")
 @allow(*STAFF_ROLES)
 def users():
-    args = request.args
-    found = service.list_users(args.get("role", ""), args.get("active", ""), args.get("q", ""))
+    args = forms.filters(request.args, {"role": forms.Choice(rules.ROLE_LABELS, default=""),
+                                        "active": forms.Choice(("0", "1"), default=""),
+                                        "q": forms.Text(100)})
+    found = service.list_users(args.role, args.active, args.q)
     return page("admin/users.html", "results", users=found, args=args,
                 role_labels=rules.ROLE_LABELS)
 

@@ -12,9 +12,9 @@ the enterprise's principal for the three-part written report (16号令 第十四
 
 import io
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
 
 from flask import abort, current_app
 from flask_babel import gettext as _
@@ -28,6 +28,7 @@ from ..auth.models import User
 from ..checklists.models import ChecklistTemplate
 from ..checklists.service import current_templates, templates_for
 from ..extensions import db
+from ..forms import Invalid
 from ..hazards import service as hazards
 from ..hazards.models import Hazard
 from ..hazards.service import staff_of, supervisors
@@ -84,45 +85,6 @@ REPORT_FIELDS = (
     ("plan_emergency", _l("Safety measures and emergency plan"), 3),
     ("interim_measures", _l("Interim safety measures"), 3),
 )
-
-
-# Small helpers ----------------------------------------------------------------------------------
-
-def _text(form, key: str, limit: int = 4000) -> str:
-    return (form.get(key) or "").strip()[:limit]
-
-
-def _date(form, key: str, label: str, required: bool = True) -> date | None:
-    raw = (form.get(key) or "").strip()
-    if not raw and not required:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise UserError(_("Please give a valid date for: %(field)s", field=label)) from None
-
-
-def _number(form, key: str, label: str, cast=int, low=0, high=100_000, required=False):
-    raw = (form.get(key) or "").strip()
-    if not raw:
-        if required:
-            raise UserError(_("Please fill in: %(field)s", field=label))
-        return None
-    try:
-        value = cast(raw)
-    except ValueError:
-        raise UserError(_("%(field)s must be a number.", field=label)) from None
-    if not low <= value <= high:
-        raise UserError(_("%(field)s must be between %(low)s and %(high)s.", field=label,
-                          low=low, high=high))
-    return value
-
-
-def _decimal(raw: str) -> Decimal:
-    try:
-        return Decimal(raw.replace(",", ""))
-    except InvalidOperation:
-        raise ValueError(raw) from None
 
 
 def own_site(user: User) -> Site:
@@ -274,16 +236,17 @@ def major_hazard(user: User, hazard_id: int) -> Hazard:
     return hazard
 
 
-def save_report(user: User, hazard_id: int, form) -> Hazard:
-    """Save the three-part written report; the supervisors hear once it is complete."""
+def save_report(user: User, hazard_id: int, values: Mapping) -> Hazard:
+    """Save the three-part written report (the parts sent, typed by forms.REPORT); the
+    supervisors hear once it is complete."""
     hazard = major_hazard(user, hazard_id)
     if user.role != Role.ENTERPRISE:
         abort(403)
     for name, _label, _part in REPORT_FIELDS:
-        if name in form:
-            setattr(hazard, name, _text(form, name))
-    if "funds" in form:
-        hazard.funds = _number(form, "funds", _("Funds"), cast=_decimal, high=10**9)
+        if name in values:
+            setattr(hazard, name, values[name])
+    if "funds" in values:
+        hazard.funds = values["funds"]
     if not report_missing(hazard):
         notify(supervisors(), kind="major_report",
                title=_("Written report on a major hazard received: %(site)s",
@@ -354,8 +317,9 @@ def get_assessment(user: User, assessment_id: int) -> StandardAssessment:
     return _own(user, StandardAssessment, assessment_id)
 
 
-def save_scores(user: User, assessment_id: int, form) -> StandardAssessment:
-    """Save the scores sent (field `item-<id>`: points, "na", or empty for not yet scored)."""
+def save_scores(user: User, assessment_id: int, scores: Mapping[int, int | str | None],
+                notes: Mapping[int, str], note: str | None = None) -> StandardAssessment:
+    """Save the scores sent by item id: points, "na", or None for not yet scored."""
     assessment = get_assessment(user, assessment_id)
     if user.role != Role.ENTERPRISE:
         abort(403)
@@ -363,30 +327,30 @@ def save_scores(user: User, assessment_id: int, form) -> StandardAssessment:
         raise UserError(_("This assessment was submitted and can no longer be changed."), 409)
     existing = {s.item_id: s for s in assessment.scores}
     for item in assessment.template.items:
-        key = f"item-{item.id}"
-        if key not in form:
+        if item.id not in scores:
             continue
-        raw = form.get(key, "").strip()
-        note = _text(form, f"note-{item.id}", 1000)
-        if raw == "":
+        raw, item_note = scores[item.id], notes.get(item.id, "")
+        if raw is None:
             if item.id in existing:
                 assessment.scores.remove(existing[item.id])
             continue
-        points = None if raw == "na" else _number(form, key, item.code, high=item.weight or 0)
+        if raw != "na" and not 0 <= raw <= (item.weight or 0):
+            raise Invalid({f"item-{item.id}": _(
+                "%(field)s must be between %(low)s and %(high)s.", field=item.code, low=0,
+                high=item.weight or 0)})
+        points = None if raw == "na" else raw
         score = existing.get(item.id)
         if score is None:
-            assessment.scores.append(StandardScore(item_id=item.id, points=points, note=note))
+            assessment.scores.append(StandardScore(item_id=item.id, points=points, note=item_note))
         else:
-            score.points, score.note = points, note
-    assessment.note = _text(form, "note") if "note" in form else assessment.note
+            score.points, score.note = points, item_note
+    assessment.note = note if note is not None else assessment.note
     db.session.commit()
     return assessment
 
 
-def submit_assessment(user: User, assessment_id: int, form=None) -> StandardAssessment:
-    """Save any scores sent with it, then fix the score and the pass mark in the history."""
-    if form is not None:
-        save_scores(user, assessment_id, form)
+def submit_assessment(user: User, assessment_id: int) -> StandardAssessment:
+    """Fix the score and the pass mark in the history (the view saves any scores sent first)."""
     assessment = get_assessment(user, assessment_id)
     if user.role != Role.ENTERPRISE:
         abort(403)
@@ -404,19 +368,17 @@ def submit_assessment(user: User, assessment_id: int, form=None) -> StandardAsse
     return assessment
 
 
-def record_grade(user: User, site_id: int, form) -> StandardGrade:
+def record_grade(user: User, site_id: int, grade: str, granted: date, expires: date | None,
+                 document_no: str = "") -> StandardGrade:
     """A supervisor records the grade an enterprise was awarded after review."""
     site = enterprise_site(user, site_id)
-    grade = form.get("grade", "")
     if grade not in GRADE_LABELS:
         raise UserError(_("Choose a grade."))
-    granted = _date(form, "granted_on", _("Granted on"))
-    expires = _date(form, "expires_on", _("Expires on"), required=False)
     if expires is None:  # grades are valid for three years
         expires = (granted.replace(year=granted.year + 3) if (granted.month, granted.day) != (2, 29)
                    else date(granted.year + 3, 2, 28))
     record = StandardGrade(site_id=site.id, grade=grade, granted_on=granted, expires_on=expires,
-                           document_no=_text(form, "document_no", 60), recorded_by_id=user.id)
+                           document_no=document_no, recorded_by_id=user.id)
     db.session.add(record)
     notify(staff_of(site.id), kind="standard_grade", link=path_for("enterprise.standard"),
            title=_("Standardization grade recorded: %(grade)s", grade=GRADE_LABELS[grade]))
@@ -440,13 +402,12 @@ def model_posts(site: Site | None = None, pending_only: bool = False) -> list[Mo
     return list(db.session.scalars(query.order_by(ModelPost.proposed_at.desc())))
 
 
-def propose_post(user: User, form) -> ModelPost:
+def propose_post(user: User, name: str, holder: str = "", description: str = "") -> ModelPost:
     site = own_site(user)
-    name = _text(form, "name", 100)
     if not name:
         raise UserError(_("Please fill in: %(field)s", field=_("Post")))
-    post = ModelPost(site_id=site.id, name=name, holder=_text(form, "holder", 64),
-                     description=_text(form, "description"), proposed_by_id=user.id)
+    post = ModelPost(site_id=site.id, name=name, holder=holder, description=description,
+                     proposed_by_id=user.id)
     db.session.add(post)
     db.session.flush()
     notify(supervisors(), kind="model_post", link=path_for("enterprise.overview"),
@@ -476,8 +437,9 @@ def drills(site: Site) -> list[Drill]:
     return planned + done
 
 
-def save_drill(user: User, form, drill_id: int | None = None, today: date | None = None) -> Drill:
-    """Plan a drill, or record one as done (date, participants, lessons)."""
+def save_drill(user: User, values: Mapping, drill_id: int | None = None,
+               today: date | None = None) -> Drill:
+    """Plan a drill, or record one as done (date, participants, lessons): forms.DRILL's values."""
     today = today or local_today()
     if drill_id is None:
         drill = Drill(site_id=own_site(user).id, created_by_id=user.id)
@@ -485,21 +447,22 @@ def save_drill(user: User, form, drill_id: int | None = None, today: date | None
         drill = _own(user, Drill, drill_id)
         if user.role != Role.ENTERPRISE:
             abort(403)
-    kind = form.get("kind", drill.kind or "")
+    kind = values.get("kind") or drill.kind or ""
     if kind not in schedule.DRILL_KINDS:
         raise UserError(_("Choose the type of drill."))
-    planned_on = _date(form, "planned_on", _("Planned for"), required=False) or drill.planned_on
-    done_on = _date(form, "done_on", _("Held on"), required=False)
+    planned_on = values.get("planned_on") or drill.planned_on
+    done_on = values.get("done_on")
     if done_on and done_on > today:
         raise UserError(_("A drill cannot be recorded as held in the future."))
     if not (done_on or planned_on):
         raise UserError(_("Give the planned date, or the date it was held."))
-    participants = _number(form, "participants", _("Participants"), high=100_000,
-                           required=done_on is not None)
+    participants = values.get("participants")
+    if done_on is not None and participants is None:
+        raise Invalid({"participants": _("Please fill in: %(field)s", field=_("Participants"))})
     drill.kind, drill.planned_on, drill.done_on, drill.participants = (kind, planned_on, done_on,
                                                                        participants)
-    drill.title = _text(form, "title", 120) or drill.title or str(DRILL_LABELS[kind])
-    drill.lessons = _text(form, "lessons")
+    drill.title = values.get("title") or drill.title or str(DRILL_LABELS[kind])
+    drill.lessons = values.get("lessons") or ""
     db.session.add(drill)
     db.session.commit()
     return drill
@@ -541,28 +504,27 @@ def trainings(site: Site, year: int | None = None) -> list[Training]:
     return list(db.session.scalars(query.order_by(Training.held_on.desc(), Training.id.desc())))
 
 
-def record_training(user: User, form, today: date | None = None) -> Training:
+def record_training(user: User, values: Mapping, today: date | None = None) -> Training:
+    """Record a training session from forms.TRAINING's values."""
     site = own_site(user)
     today = today or local_today()
-    topic = _text(form, "topic", 120)
+    topic, kind, held_on = values["topic"], values["kind"], values["held_on"]
     if not topic:
         raise UserError(_("Please fill in: %(field)s", field=_("Topic")))
-    kind = form.get("kind", "refresher")
     if kind not in TRAINING_KINDS:
         raise UserError(_("Choose initial or refresher training."))
-    held_on = _date(form, "held_on", _("Held on"))
     if held_on > today:
         raise UserError(_("A training cannot be recorded before it is held."))
-    hours = _number(form, "hours", _("Hours"), cast=float, low=0.5, high=200, required=True)
+    hours = float(values["hours"])
     mine = {p.id for p in people(site)}
-    attendees = {int(v) for v in form.getlist("attendee") if v.isdigit()}
+    attendees = set(values.get("attendee") or ())
     if attendees - mine:
         abort(404)
-    if not attendees and not _text(form, "other_attendees"):
+    if not attendees and not values.get("other_attendees"):
         raise UserError(_("Tick who attended."))
     training = Training(site_id=site.id, topic=topic, kind=kind, held_on=held_on, hours=hours,
-                        trainer=_text(form, "trainer", 64),
-                        other_attendees=_text(form, "other_attendees"), created_by_id=user.id)
+                        trainer=values.get("trainer") or "",
+                        other_attendees=values.get("other_attendees") or "", created_by_id=user.id)
     training.attendance = [TrainingAttendance(user_id=uid, hours=hours)
                            for uid in sorted(attendees)]
     db.session.add(training)
@@ -640,12 +602,12 @@ def statistics(site: Site, year: int, quarter: int) -> dict:
     return figures
 
 
-def statistics_period(args, today: date | None = None) -> tuple[int, int]:
+def statistics_period(year: int | None, quarter: int | None,
+                      today: date | None = None) -> tuple[int, int]:
     """The (year, quarter) asked for; by default the last quarter that has ended."""
     today = today or local_today()
     last = schedule.previous(schedule.period_of("quarter", today))
-    year = args.get("year", type=int) or last.start.year
-    quarter = args.get("quarter", type=int)
+    year = year or last.start.year
     if quarter is None:
         quarter = (last.start.month - 1) // 3 + 1 if year == last.start.year else 0
     if not (2000 <= year <= today.year + 1 and 0 <= quarter <= 4):

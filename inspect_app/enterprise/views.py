@@ -2,17 +2,18 @@ import io
 import uuid
 
 import click
-from flask import flash, redirect, request, send_file, session, url_for
+from flask import abort, flash, redirect, request, send_file, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import forms as f
 from ..access import STAFF_ROLES, allow
 from ..inspections.service import scanned_recently
 from ..roles import Position, Role
 from ..sites.types import RISK_COLORS
 from ..timeutil import local_today, utcnow
 from ..web import page, redirect_to, wants_fragment
-from . import bp, schedule, service
+from . import bp, forms, schedule, service
 
 ENTERPRISE = Role.ENTERPRISE
 
@@ -47,11 +48,10 @@ def home():
 @bp.post("/checks/start")
 @allow(ENTERPRISE)
 def start_check():
-    form = request.form
+    v = f.parse(request.form, forms.START_CHECK)
     from_scan = scanned_recently(session.get("scan"), current_user.site_id, utcnow())
-    inspection = service.start_check(current_user, form.get("duty", ""),
-                                     form.get("template", type=int) or 0, form.get("led_by", ""),
-                                     form.get("principal_present") == "1", from_scan)
+    inspection = service.start_check(current_user, v.duty, v.template or 0, v.led_by,
+                                     v.principal_present, from_scan)
     return redirect(url_for("inspections.run", inspection_id=inspection.id))
 
 
@@ -75,7 +75,8 @@ def hazard_lists():
 @allow(ENTERPRISE, *STAFF_ROLES)
 def major_report(hazard_id: int):
     if request.method == "POST":
-        hazard = service.save_report(current_user, hazard_id, request.form)
+        hazard = service.save_report(current_user, hazard_id,
+                                     f.parse(request.form, forms.REPORT, only_present=True))
         flash(_("Written report saved.") if not service.report_missing(hazard) else
               _("Saved. The report is not complete yet."), "success")
         return redirect_to(url_for(".major_report", hazard_id=hazard.id))
@@ -101,7 +102,8 @@ def standard():
 @bp.post("/standard/start")
 @allow(ENTERPRISE)
 def standard_start():
-    assessment = service.start_assessment(current_user, request.form.get("template", type=int) or 0)
+    assessment = service.start_assessment(current_user,
+                                          f.parse(request.form, forms.TEMPLATE).template or 0)
     return redirect(url_for(".assessment", assessment_id=assessment.id))
 
 
@@ -119,14 +121,37 @@ def assessment(assessment_id: int):
     return _assessment_page(service.get_assessment(current_user, assessment_id))
 
 
+def _scores(form) -> tuple[dict, dict]:
+    """Fields `item-<id>` (points, "na" or blank) and `note-<id>`, by item id."""
+    scores, notes, errors = {}, {}, {}
+    for key in form:
+        kind, _sep, raw_id = key.partition("-")
+        if kind not in ("item", "note") or not raw_id.isascii() or not raw_id.isdigit():
+            continue
+        try:
+            item_id = f.Id().clean(raw_id, key)
+            raw = form.get(key, "").strip()
+            if kind == "note":
+                notes[item_id] = forms.NOTE.clean(raw, key)
+            else:
+                scores[item_id] = "na" if raw == "na" else forms.SCORE.clean(raw, key)
+        except ValueError as e:
+            errors[key] = str(e)
+    if errors:
+        raise f.Invalid(errors)
+    return scores, notes
+
+
 @bp.post("/standard/<int:assessment_id>")
 @allow(ENTERPRISE)
 def assessment_save(assessment_id: int):
+    scores, notes = _scores(request.form)
+    note = f.check(request.form["note"], f.Text(), "note") if "note" in request.form else None
+    assessment = service.save_scores(current_user, assessment_id, scores, notes, note)
     if request.form.get("action") == "submit":
-        done = service.submit_assessment(current_user, assessment_id, request.form)
+        done = service.submit_assessment(current_user, assessment_id)
         flash(_("Assessment submitted: %(score)s points.", score=done.score), "success")
         return redirect_to(url_for(".standard"))
-    assessment = service.save_scores(current_user, assessment_id, request.form)
     if wants_fragment():  # a score changed: only the running total comes back
         return _assessment_page(assessment, "score_total")
     return redirect(url_for(".assessment", assessment_id=assessment.id))
@@ -142,7 +167,8 @@ def posts():
 @bp.post("/posts")
 @allow(ENTERPRISE)
 def post_new():
-    service.propose_post(current_user, request.form)
+    v = f.parse(request.form, forms.POST)
+    service.propose_post(current_user, v.name, v.holder, v.description)
     flash(_("Model post proposed; the zone will review it."), "success")
     return redirect_to(url_for(".posts"))
 
@@ -162,7 +188,7 @@ def drills():
 @bp.post("/drills")
 @allow(ENTERPRISE)
 def drill_new():
-    drill = service.save_drill(current_user, request.form)
+    drill = service.save_drill(current_user, f.parse(request.form, forms.DRILL))
     flash(_("Drill saved."), "success")
     return redirect_to(url_for(".drill", drill_id=drill.id))
 
@@ -182,7 +208,7 @@ def drill(drill_id: int):
 @bp.post("/drills/<int:drill_id>")
 @allow(ENTERPRISE)
 def drill_save(drill_id: int):
-    drill = service.save_drill(current_user, request.form, drill_id)
+    drill = service.save_drill(current_user, f.parse(request.form, forms.DRILL), drill_id)
     flash(_("Drill saved."), "success")
     return redirect_to(url_for(".drill", drill_id=drill.id))
 
@@ -201,7 +227,7 @@ def drill_photo(drill_id: int):
 @allow(ENTERPRISE)
 def training():
     site = service.own_site(current_user)
-    year = request.args.get("year", type=int) or local_today().year
+    year = f.filters(request.args, forms.YEAR).year or local_today().year
     return page("enterprise/training.html", site=site, year=year,
                 sessions=service.trainings(site, year), people=service.people(site),
                 statuses=service.training_statuses(site, year), today=local_today(), **_labels())
@@ -210,7 +236,7 @@ def training():
 @bp.post("/training")
 @allow(ENTERPRISE)
 def training_new():
-    training = service.record_training(current_user, request.form)
+    training = service.record_training(current_user, f.parse(request.form, forms.TRAINING))
     flash(_("Training recorded."), "success")
     return redirect_to(url_for(".training", year=training.held_on.year))
 
@@ -220,14 +246,21 @@ def training_new():
 def _statistics_site():
     if current_user.role == ENTERPRISE:
         return service.own_site(current_user)
-    return service.enterprise_site(current_user, request.args.get("site", type=int) or 0)
+    return service.enterprise_site(current_user, f.filters(request.args, forms.SITE).site or 0)
+
+
+def _period(data) -> tuple[int, int]:
+    v = f.filters(data, forms.PERIOD, notify=False)  # out of range: 404 below, as before
+    if (data.get("year") and v.year is None) or (data.get("quarter") and v.quarter is None):
+        abort(404)
+    return service.statistics_period(v.year, v.quarter)
 
 
 @bp.get("/statistics")
 @allow(ENTERPRISE, *STAFF_ROLES)
 def statistics():
     site = _statistics_site()
-    year, quarter = service.statistics_period(request.args)
+    year, quarter = _period(request.args)
     signed = service.confirmation(site, year, quarter)
     period = schedule.quarter(year, quarter)
     return page("enterprise/statistics.html", "table", site=site, year=year, quarter=quarter,
@@ -241,8 +274,9 @@ def statistics():
 @bp.post("/statistics/confirm")
 @allow(ENTERPRISE)
 def statistics_confirm():
-    year, quarter = service.statistics_period(request.form)
-    service.confirm_statistics(current_user, year, quarter, request.form.get("signed_name", ""))
+    year, quarter = _period(request.form)
+    signed_name = f.parse(request.form, forms.SIGN).signed_name
+    service.confirm_statistics(current_user, year, quarter, signed_name)
     flash(_("Statistics table signed."), "success")
     return redirect_to(url_for(".statistics", year=year, quarter=quarter))
 
@@ -251,7 +285,7 @@ def statistics_confirm():
 @allow(ENTERPRISE, *STAFF_ROLES)
 def statistics_export():
     site = _statistics_site()
-    year, quarter = service.statistics_period(request.args)
+    year, quarter = _period(request.args)
     name = f"hazard-statistics-{site.id}-{year}{f'-Q{quarter}' if quarter else ''}.xlsx"
     return send_file(io.BytesIO(service.statistics_xlsx(site, year, quarter)), as_attachment=True,
                      download_name=name, mimetype="application/vnd.openxmlformats-officedocument"
@@ -282,7 +316,8 @@ def site_summary(site_id: int):
 @bp.post("/sites/<int:site_id>/grades")
 @allow(*STAFF_ROLES)
 def grade_new(site_id: int):
-    service.record_grade(current_user, site_id, request.form)
+    v = f.parse(request.form, forms.GRADE)
+    service.record_grade(current_user, site_id, v.grade, v.granted_on, v.expires_on, v.document_no)
     flash(_("Grade recorded."), "success")
     return redirect_to(url_for(".site_summary", site_id=site_id))
 

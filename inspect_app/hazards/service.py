@@ -7,6 +7,7 @@ from flask import abort, current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, select, tuple_
 
+from .. import forms
 from ..access import FIELD_ROLES
 from ..auth.models import User
 from ..extensions import db
@@ -14,6 +15,7 @@ from ..notifications.service import notify
 from ..roles import Position, Role
 from ..sites.models import Grid, Site
 from ..sites.service import can_see_site, scope_sites
+from ..sites.types import SITE_TYPES
 from ..timeutil import local_today, utcnow
 from ..web import path_for
 from . import workflow
@@ -136,13 +138,13 @@ class Filters:
 
     @classmethod
     def from_args(cls, args) -> "Filters":
-        status = args.get("status", "open")
-        if status not in ("open", "closed", "all", *State):
-            status = "open"
-        level = args.get("level", "")
-        return cls(status=status, level=level if level in set(Level) else "",
-                   area=args.get("area", type=int), grid=args.get("grid", type=int),
-                   site_type=args.get("type", ""), overdue=args.get("overdue") == "1")
+        """The queue's filters from a query string, through the forms layer (bad ones dropped)."""
+        v = forms.filters(args, {
+            "status": forms.Choice(("open", "closed", "all", *State), default="open"),
+            "level": forms.Choice(Level, default=""), "area": forms.Id(), "grid": forms.Id(),
+            "type": forms.Choice(SITE_TYPES, default=""), "overdue": forms.Bool()})
+        return cls(status=v.status, level=v.level, area=v.area, grid=v.grid,
+                   site_type=v.type, overdue=v.overdue)
 
 
 @dataclass
@@ -167,9 +169,12 @@ def encode_cursor(hazard: Hazard, today: date) -> str:
 def decode_cursor(cursor: str | None) -> tuple | None:
     try:
         overdue, major, deadline, hazard_id = (cursor or "").split(".")
-        return int(overdue), int(major), date.fromisoformat(deadline), int(hazard_id)
-    except ValueError:
-        return None
+        return (forms.check(overdue, forms.Int(0, 1, required=True)),
+                forms.check(major, forms.Int(0, 1, required=True)),
+                forms.check(deadline, forms.Date(required=True)),
+                forms.check(hazard_id, forms.Id(required=True)))
+    except (ValueError, forms.Invalid):
+        return None  # a hand-edited "More" link: start from the top
 
 
 # How long an inspector's own new findings stay pinned above their queue.

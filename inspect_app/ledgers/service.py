@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import aliased
 
+from .. import forms
 from ..auth.models import User
 from ..checklists.models import ChecklistItem, ChecklistTemplate
 from ..extensions import db
@@ -52,13 +53,6 @@ def day_start(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=ZONE).astimezone(UTC).replace(tzinfo=None)
 
 
-def _day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value or "")
-    except ValueError:
-        return None  # a hand-edited URL: ignore the bad bound rather than fail the page
-
-
 @dataclass(frozen=True)
 class Filters:
     area: int | None = None
@@ -73,15 +67,18 @@ class Filters:
     def from_args(cls, args, ledger: "Ledger") -> "Filters":
         """The filters in the query string that apply to `ledger`; unknown values are dropped."""
         has = ledger.filters
-        level, status, site_type = (args.get(k, "") for k in ("level", "status", "type"))
+        v = forms.filters(args, {"area": forms.Id(), "grid": forms.Id(),
+                                 "type": forms.Choice(SITE_TYPES), "from": forms.Date(),
+                                 "to": forms.Date(), "level": forms.Choice(LEVELS),
+                                 "status": forms.Choice(ledger.statuses)})
         return cls(
-            area=args.get("area", type=int) if "area" in has else None,
-            grid=args.get("grid", type=int) if "grid" in has else None,
-            site_type=site_type if site_type in SITE_TYPES and "type" in has else "",
-            date_from=_day(args.get("from")) if "period" in has else None,
-            date_to=_day(args.get("to")) if "period" in has else None,
-            level=level if level in LEVELS and "level" in has else "",
-            status=status if status in ledger.statuses else "",
+            area=v.area if "area" in has else None,
+            grid=v.grid if "grid" in has else None,
+            site_type=(v.type or "") if "type" in has else "",
+            date_from=v["from"] if "period" in has else None,
+            date_to=v.to if "period" in has else None,
+            level=(v.level or "") if "level" in has else "",
+            status=v.status or "",
         )
 
     def as_args(self) -> dict[str, Any]:

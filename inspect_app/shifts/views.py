@@ -1,14 +1,13 @@
 """Team pages, the shift meeting (open, check in, board, close), stops, compliance, reports."""
 
 import io
-from datetime import date
 
 from flask import current_app, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from .. import throttle
+from .. import forms, throttle
 from ..access import STAFF_ROLES, allow, public
 from ..admin.rules import Invalid
 from ..qr import qr_png, qr_svg
@@ -38,12 +37,13 @@ def _checkin_input(form) -> dict:
 
 
 def _period(default: str = "week") -> rules.Period:
-    kind = request.args.get("period", default)
-    try:
-        at = date.fromisoformat(request.args.get("at", ""))
-    except ValueError:
-        at = local_today()
-    return rules.period_of(kind if kind in ("week", "month") else default, at)
+    args = forms.filters(request.args, {"period": forms.Choice(("week", "month"), default=default),
+                                        "at": forms.Date()})
+    return rules.period_of(args.period, args.at or local_today())
+
+
+def _site_arg() -> int | None:
+    return forms.filters(request.args, {"site": forms.Id()}).site
 
 
 @bp.get("/t/<token>")
@@ -130,8 +130,9 @@ def post_edit(team_id: int, post_id: int | None):
 @allow(*ENTERPRISE)
 def member_set(team_id: int):
     team = service.get_managed_team(current_user, team_id)
-    member = service.set_member(current_user, team, request.form.get("user_id", type=int),
-                                request.form.get("post_id", type=int))
+    v = forms.parse(request.form, {"user_id": forms.Id(label=_l("Member")),
+                                   "post_id": forms.Id(label=_l("Post"))})
+    member = service.set_member(current_user, team, v.user_id, v.post_id)
     flash(_("%(name)s is in the team.", name=member.user.name), "success")
     return redirect_to(url_for(".team", team_id=team.id))
 
@@ -305,7 +306,7 @@ def resolve(checkin_id: int):
 @allow(Role.ENTERPRISE, *STAFF_ROLES)
 def compliance():
     period = _period()
-    result = service.compliance(current_user, period, site_id=request.args.get("site", type=int))
+    result = service.compliance(current_user, period, site_id=_site_arg())
     return page("shifts/compliance.html", "figures", result=result, period=period)
 
 
@@ -340,7 +341,7 @@ def my_reports():
 def _reward_site() -> int:
     if current_user.role == Role.ENTERPRISE:
         return current_user.site_id
-    return request.args.get("site", type=int) or 0
+    return _site_arg() or 0
 
 
 @bp.get("/shifts/rewards")

@@ -3,6 +3,7 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, redirect, request, session, url_for
 from flask_login import current_user
 
+from .. import forms
 from ..access import FIELD_ROLES, STAFF_ROLES, allow, public
 from ..checklists.service import templates_for
 from ..extensions import db
@@ -58,9 +59,11 @@ def scan(token: str):
 def index():
     if current_user.role == Role.ENTERPRISE:
         return redirect(url_for("sites.detail", site_id=current_user.site_id))
-    args = request.args
-    sites = service.list_sites(current_user, q=args.get("q", ""), grid_id=args.get("grid", type=int),
-                               risk=args.get("risk", ""), site_type=args.get("type", ""))
+    args = forms.filters(request.args, {"q": forms.Text(100), "grid": forms.Id(),
+                                        "risk": forms.Choice(RISK_COLORS, default=""),
+                                        "type": forms.Choice(SITE_TYPES, default="")})
+    sites = service.list_sites(current_user, q=args.q, grid_id=args.grid, risk=args.risk,
+                               site_type=args.type)
     status = service.status_of([s.id for s in sites])
     return page("sites/index.html", "results", sites=sites, site_status=status,
                 grids=service.visible_grids(current_user), risk_colors=RISK_COLORS,

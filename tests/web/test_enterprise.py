@@ -235,8 +235,7 @@ def test_one_enterprise_never_sees_another_enterprises_self_checks(client, login
     _run(client, inspection_id, fail={major.id})
     hazard_id = db.session.scalar(select(Hazard.id).where(Hazard.inspection_id == inspection_id))
     drill = service.save_drill(db.session.get(User, firm["boss"].id),
-                               {"kind": "fire", "done_on": local_today().isoformat(),
-                                "participants": "30"})
+                               {"kind": "fire", "done_on": local_today(), "participants": 30})
     client.post("/enterprise/standard/start", data={"template": template("std-small").id})
     assessment_id = db.session.scalar(select(StandardAssessment.id))
 
