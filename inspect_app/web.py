@@ -1,8 +1,12 @@
 """Rendering (full page or htmx fragment), errors, CSRF, locale and health check."""
 
+import contextlib
 import hashlib
 import json
+import logging
 import os
+import threading
+import time
 from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
@@ -11,6 +15,7 @@ from flask import (
     Flask,
     current_app,
     flash,
+    g,
     has_request_context,
     jsonify,
     make_response,
@@ -22,7 +27,10 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from . import throttle
@@ -123,6 +131,88 @@ def _error(status: int, message: str):
     return render_template("error.html", status=status, message=message), status
 
 
+log = logging.getLogger("inspect_app")  # the app's logger (Flask names it after the package)
+RETRY_AFTER = 30  # seconds; phones and the offline outbox try again after this
+
+
+class _OutageLog:
+    """One log line per failed request at most, and repeats summarised: an outage of a minute
+    writes a few lines, not a traceback per request (which once grew the log 35 MB in 23 s)."""
+
+    every = 60.0  # seconds between lines while the database stays down
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.failed = 0  # failed requests since the last line
+        self.since: float | None = None  # when this outage began (None: no outage)
+        self.last_line = 0.0
+
+    def failure(self, error: Exception) -> None:
+        now = time.monotonic()
+        with self.lock:
+            self.failed += 1
+            if self.since is None:
+                self.since = now
+            elif now - self.last_line < self.every:
+                return
+            cause = getattr(error, "orig", None) or error
+            detail = str(cause).strip().splitlines()[0][:200] if str(cause).strip() else ""
+            more = f" ({self.failed - 1} more failed requests since the last line)" \
+                if self.failed > 1 else ""
+            log.error("database unavailable: %s: %s; answering 503%s",
+                                     type(cause).__name__, detail, more)
+            self.failed, self.last_line = 0, now
+
+    def success(self) -> None:
+        if self.since is None:
+            return
+        with self.lock:
+            if self.since is None:
+                return
+            log.warning("database reachable again after %.0f s (%d more failed "
+                                       "requests)", time.monotonic() - self.since, self.failed)
+            self.since, self.failed = None, 0
+
+
+outage = _OutageLog()
+
+
+def database_unavailable(error: Exception):
+    """503 with Retry-After, from a template that needs no database, in the user's language."""
+    g.database_down = True
+    # Flask-Login's context processor loads the user eagerly: make it an anonymous one here.
+    g._login_user = current_app.login_manager.anonymous_user()
+    with contextlib.suppress(Exception):  # the connection is already gone; nothing to undo
+        db.session.rollback()
+    # Idle pooled connections may point at what failed (a replaced SQLite file, a restarted
+    # server): drop them so the next request connects afresh.
+    with contextlib.suppress(Exception):
+        db.engine.dispose()
+    outage.failure(error)
+    message = _("The server is busy. Your phone will try again in a moment; nothing you "
+                "entered is lost.")
+    if request.htmx:
+        resp = make_response(message, 503)
+        resp.headers["X-Message"] = quote(message)
+    else:
+        resp = make_response(render_template("unavailable.html", message=message), 503)
+    resp.headers["Retry-After"] = str(RETRY_AFTER)
+    return resp
+
+
+@event.listens_for(Engine, "engine_connect")
+def _used_database(connection) -> None:
+    if has_request_context():
+        g.used_database = True
+
+
+def _note_recovery(response):
+    """A request that used the database and did not fail on it: an outage, if on, is over."""
+    if g.get("used_database") and not g.get("database_down"):
+        outage.success()
+    return response
+
+
 def _buffer_static(response):
     """Static files are small: read them into the response so Flask-Compress can gzip them
     like any page (its streaming path offers no gzip and leaves the file open)."""
@@ -145,10 +235,15 @@ bp = Blueprint("web", __name__)
 @public
 def healthz():
     try:
-        db.session.execute(text("SELECT 1"))
+        # A real table: an empty file where the SQLite database was still answers "SELECT 1".
+        db.session.execute(text("SELECT 1 FROM users LIMIT 1"))
     except Exception as e:  # noqa: BLE001 - any database failure means "not ready"
         db.session.rollback()
-        return jsonify(status="error", database="unreachable", error=type(e).__name__), 503
+        g.database_down = True
+        resp = jsonify(status="error", database="unreachable", error=type(e).__name__)
+        resp.status_code = 503
+        resp.headers["Retry-After"] = str(RETRY_AFTER)
+        return resp
     return jsonify(status="ok", database="ok")
 
 
@@ -206,6 +301,12 @@ def init_app(app: Flask) -> None:
                    default_translation_directories="translations")
     app.before_request(_check_origin)
     app.after_request(_buffer_static)
+    app.after_request(_note_recovery)
+    # The database down or refusing connections (OperationalError, e.g. "connection refused",
+    # "database is locked"), or a pool with no connection to hand out: 503, service resumes by
+    # itself once it is back (pool_pre_ping replaces dead connections).
+    for error in (OperationalError, InterfaceError, SQLAlchemyTimeoutError):
+        app.register_error_handler(error, database_unavailable)
     from .hazards.labels import GLOBALS
     app.jinja_env.globals.update(GLOBALS)
 
@@ -250,7 +351,7 @@ def init_app(app: Flask) -> None:
         from flask_login import current_user
 
         from .notifications.service import unread_count
-        if not current_user.is_authenticated:
+        if g.get("database_down") or not current_user.is_authenticated:
             return {}
         from .nav import links_for
         return {"unread_count": unread_count(current_user), "nav_links": links_for(current_user)}
