@@ -47,7 +47,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 
-from flask import current_app, flash, has_app_context
+from flask import current_app, flash, has_app_context, has_request_context
 from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
 
@@ -343,7 +343,7 @@ def filters(args: Mapping, fields: dict[str, Field], *, notify: bool = True) -> 
             values[key] = field.clean(field.raw(args, key), key)
         except ValueError as e:
             values[key] = [] if field.multi else field.default
-            if notify:
+            if notify and has_request_context():
                 flash(_("A filter was ignored: %(error)s", error=str(e)), "warning")
     return values
 

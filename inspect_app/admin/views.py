@@ -8,16 +8,22 @@ import io
 
 from flask import flash, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .. import forms
 from ..access import STAFF_ROLES, allow
 from ..auth import history
 from ..auth.service import is_locked
+from ..sites.models import Area, Grid
 from ..sites.types import FEATURES, NINE_KINDS, RISK_COLORS, SITE_TYPES, SIZE_CLASSES
 from ..web import page, redirect_to
 from . import bp, imports, rules, service
 from .rules import Invalid
+
+AREA = {"name": forms.Text(column=Area.name, multiline=False, label=_l("Name"))}
+GRID = {"name": forms.Text(column=Grid.name, multiline=False, label=_l("Name")),
+        "area_id": forms.Id(label=_l("Area")), "inspector_ids": forms.Ids(label=_l("Inspectors"))}
 
 KINDS = "areas, grids, sites, users"
 
@@ -49,7 +55,7 @@ def area_edit(area_id: int | None):
     if request.method == "POST":
         form = {"name": request.form.get("name", "")}
         try:
-            service.save_area(form, area_id)
+            service.save_area(forms.parse(request.form, AREA), area_id)
             flash(_("Area saved."), "success")
             return redirect_to(url_for(".areas"))
         except Invalid as e:
@@ -67,7 +73,7 @@ def grid_edit(grid_id: int | None):
     if request.method == "POST":
         form = {**request.form.to_dict(), "inspector_ids": request.form.getlist("inspector_ids")}
         try:
-            service.save_grid(form, grid_id)
+            service.save_grid(forms.parse(request.form, GRID), grid_id)
             flash(_("Grid saved."), "success")
             return redirect_to(url_for(".areas"))
         except Invalid as e:

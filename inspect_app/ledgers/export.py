@@ -3,31 +3,21 @@
 Laid out like a government ledger: the list's name as a title row, the filters, scope and
 export date under it, Chinese headers whatever the UI language (the file is the official
 ledger), a frozen header, real date cells and numbers. Rows go from the database cursor into
-openpyxl's write-only workbook, which writes them out as they come; the finished file sits in
-a temporary file that is streamed to the client and deleted when the response closes. So a
-100,000-row ledger never sits in memory.
+the one xlsx writer (inspect_app/xlsx.py: write-only, streamed, formula-like text escaped),
+so a 100,000-row ledger never sits in memory.
 """
 
-import tempfile
 from datetime import date
 from typing import IO
-from urllib.parse import quote
 
-from flask import current_app
-from openpyxl import Workbook
-from openpyxl.cell import Cell, WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
-
+from .. import xlsx
 from ..auth.models import User
 from ..roles import Role
-from ..timeutil import local_today, to_local
+from ..timeutil import local_today
 from . import service, stats
 from .service import Filters, Ledger
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = xlsx.MIMETYPE
 
 # Column headers, one dict per list, keyed by service's column keys (a test keeps them in step).
 INSPECTION_HEADERS = {
@@ -125,15 +115,6 @@ TARGET_MEASURES_ZH = {"stock_cleared": "存量未销号数", "increment_curbed":
                       "dynamic_zero": "重大事故隐患未销号数"}
 TARGET_STATES_ZH = {"met": "已达成", "not_met": "未达成", "pending": "推进中"}
 
-FORMATS = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm", "money": "#,##0.00",
-           "percent": "0.0%"}
-_THIN = Side(style="thin", color="999999")
-_HEADER_FONT, _TITLE_FONT = Font(bold=True), Font(bold=True, size=16)
-_HEADER_FILL = PatternFill("solid", fgColor="DDE6F0")
-_HEADER_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_CENTER_WRAP = Alignment(horizontal="center", vertical="center", wrap_text=True)
-
-
 def describe(ledger: Ledger, filters: Filters) -> str:
     """The filters, in the ledger's words."""
     parts = []
@@ -168,76 +149,45 @@ def file_name(ledger: Ledger, today: date) -> str:
 
 
 def cell_value(kind: str, value):
-    """A row value as the ledger writes it: dates as dates, money as numbers, codes in Chinese."""
+    """A row value in the ledger's words: codes in Chinese; dates, money and text are typed by
+    the xlsx writer."""
     if value is None or value == "":
         return None
-    if kind == "datetime":
-        return to_local(value).replace(tzinfo=None)  # Excel has no time zones: local time
     if kind in VALUES:
         return VALUES[kind].get(value, value)
     if kind == "parts":
         return ("缺：" + "、".join(PARTS_ZH[p] for p in value)) if value else "完整"
-    if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
     return value
 
 
 class _Sheet:
-    """One write-only sheet laid out as a ledger: title, subtitle, header, then rows."""
+    """A ledger sheet: the writer's Sheet, with each value first put in the ledger's words."""
 
-    def __init__(self, wb: Workbook, name: str, title: str, subtitle: str,
+    def __init__(self, book: xlsx.Book, name: str, title: str, subtitle: str,
                  headers: list[str], kinds: list[str], widths: list[int]):
-        self.ws = ws = wb.create_sheet(name[:31])
+        self.sheet = book.sheet(name, headers, kinds, widths=widths, title=title,
+                                subtitle=subtitle)
         self.kinds = kinds
-        last = get_column_letter(len(headers))
-        # Everything about the sheet's layout is written before its first row.
-        for n, width in enumerate(widths, start=1):
-            ws.column_dimensions[get_column_letter(n)].width = width
-        ws.freeze_panes = "A4"
-        ws.print_title_rows = "3:3"
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.row_dimensions[1].height = 30
-        ws.merged_cells.add(f"A1:{last}1")
-        ws.merged_cells.add(f"A2:{last}2")
-        ws.append([self._cell(title, font=_TITLE_FONT, alignment=Alignment(horizontal="center"))])
-        ws.append([self._cell(subtitle)])
-        ws.append([self._cell(h, font=_HEADER_FONT, fill=_HEADER_FILL, border=_HEADER_BORDER,
-                              alignment=_CENTER_WRAP) for h in headers])
-        # One style per number format, registered once; each data cell gets a copy of it
-        # (Cell(style_array=...) copies), as setting number_format per cell looks it up each time.
-        self.styles = {kind: self._cell(None, number_format=fmt)._style
-                       for kind, fmt in FORMATS.items()}
-        self.rows = 0
 
-    def _cell(self, value, **style):
-        cell = WriteOnlyCell(self.ws, value)
-        for key, val in style.items():
-            setattr(cell, key, val)
-        return cell
+    @property
+    def rows(self) -> int:
+        return self.sheet.rows
 
     def append(self, values) -> None:
-        out = []
-        for kind, value in zip(self.kinds, values, strict=True):
-            value = cell_value(kind, value)
-            if value is not None and kind in FORMATS:
-                value = Cell(self.ws, row=1, column=1, value=value, style_array=self.styles[kind])
-            elif isinstance(value, str) and value.startswith("="):
-                cell = WriteOnlyCell(self.ws, value)
-                cell.data_type = "s"  # typed text, never a formula
-                value = cell
-            out.append(value)
-        self.ws.append(out)
-        self.rows += 1
+        self.sheet.append([cell_value(k, v) for k, v in zip(self.kinds, values, strict=True)])
 
 
 def write_ledger(ledger: Ledger, user: User, filters: Filters, out: str | IO[bytes],
                  today: date | None = None) -> int:
     """Write the list, as `user` may see it, to `out` (a path or binary file); returns its rows."""
     today = today or local_today()
-    wb = Workbook(write_only=True)
+    book = xlsx.Book()
+    rows = _fill(book, ledger, user, filters, today)
+    book.save(out)
+    return rows
+
+
+def _fill(wb: xlsx.Book, ledger: Ledger, user: User, filters: Filters, today: date) -> int:
     columns = ledger.columns
     subtitle = "　　".join([describe(ledger, filters), scope_note(user),
                            f"导出日期：{today.isoformat()}"])
@@ -248,11 +198,10 @@ def write_ledger(ledger: Ledger, user: User, filters: Filters, out: str | IO[byt
         sheet.append(row)
     if ledger is service.MAJOR:
         _write_dashboard(wb, stats.dashboard(user, filters, today))
-    wb.save(out)
     return sheet.rows
 
 
-def _write_dashboard(wb: Workbook, board: stats.Dashboard) -> None:
+def _write_dashboard(wb: xlsx.Book, board: stats.Dashboard) -> None:
     """The database's statistics: figures by area, industry and year, and the plan's targets."""
     subtitle = (f"存量：{board.cutoff.isoformat()}及以前排查发现"
                 f"　　统计日期：{board.today.isoformat()}")
@@ -279,32 +228,9 @@ def _write_dashboard(wb: Workbook, board: stats.Dashboard) -> None:
                         target.figure, TARGET_STATES_ZH[target.state]])
 
 
-def _chunks(file: IO[bytes], size: int = 64 * 1024):
-    """The file's bytes; closing (so deleting) it after the last one, or if the client leaves."""
-    try:
-        while data := file.read(size):
-            yield data
-    finally:
-        file.close()
-
-
 def send(ledger: Ledger, user: User, filters: Filters, today: date | None = None):
     """The ledger as a download, built in a temporary file deleted once it has been sent."""
     today = today or local_today()
-    # Small ledgers stay in memory; big ones roll over to an unnamed file on disk.
-    tmp = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)  # noqa: SIM115 - _chunks closes it
-    try:
-        write_ledger(ledger, user, filters, tmp, today)
-    except BaseException:
-        tmp.close()
-        raise
-    size = tmp.tell()
-    tmp.seek(0)
-    resp = current_app.response_class(_chunks(tmp), mimetype=XLSX, direct_passthrough=True)
-    resp.content_length = size
-    # RFC 5987: the Chinese name for browsers, an ASCII one for the rest (as send_file does).
-    resp.headers.set("Content-Disposition", "attachment",
-                     filename=f"{ledger.slug}_{today.isoformat()}.xlsx",
-                     **{"filename*": f"UTF-8''{quote(file_name(ledger, today))}"})
-    resp.cache_control.no_store = True  # names and phone numbers: not for shared caches
-    return resp
+    book = xlsx.Book()
+    _fill(book, ledger, user, filters, today)
+    return book.response(f"{ledger.slug}_{today.isoformat()}.xlsx", file_name(ledger, today))

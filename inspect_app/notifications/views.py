@@ -1,6 +1,7 @@
 from flask import request, url_for
 from flask_login import current_user
 
+from .. import forms
 from ..access import allow
 from ..web import page, redirect_to
 from . import bp, service
@@ -15,6 +16,6 @@ def index():
 @bp.post("/read")
 @allow()
 def read():
-    service.mark_read(current_user, request.form.get("id", type=int))
+    service.mark_read(current_user, forms.parse(request.form, {"id": forms.Id()}).id)
     return redirect_to(request.form.get("next") if (request.form.get("next") or "").startswith("/")
                        and not request.form.get("next", "").startswith("//") else url_for(".index"))

@@ -4,6 +4,7 @@ Who may do what is asked of rules.py; the queries here are scoped so that what a
 not see answers 404.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -121,38 +122,31 @@ def team_form(team: Team | None) -> dict:
             "workdays": list(team.workdays), "late_minutes": str(team.late_minutes)}
 
 
-def save_team(actor: User, raw: dict, team_id: int | None = None) -> Team:
-    """Create or change a team of the actor's enterprise; raises Invalid with every error."""
+def save_team(actor: User, values: Mapping, team_id: int | None = None) -> Team:
+    """Create or change a team of the actor's enterprise from the typed values of the team form
+    (shifts/views.TEAM); raises Invalid with every error."""
     team = get_managed_team(actor, team_id) if team_id else None
     if not rules.can_manage_people(actor):
         abort(403)
     site_id = actor.site_id
     errors = {}
-    name = (raw.get("name") or "").strip()
+    name = values.get("name") or ""
     if not name:
         errors["name"] = _("Enter the name.")
-    elif len(name) > 64:
-        errors["name"] = _("At most %(n)s characters.", n=64)
     elif db.session.scalar(select(Team.id).where(Team.site_id == site_id, Team.name == name,
                                                  Team.id != (team_id or 0))):
         errors["name"] = _("This name is already used.")
-    shifts = rules.parse_shifts(raw.get("shifts") or "")
+    shifts = rules.parse_shifts(values.get("shifts") or "")
     if not shifts:
         errors["shifts"] = _("Name at least one shift.")
-    workdays = rules.parse_workdays(raw.get("workdays") or [])
+    workdays = rules.parse_workdays(values.get("workdays") or [])
     if not workdays:
         errors["workdays"] = _("Tick at least one working day.")
-    try:
-        late = int(raw.get("late_minutes") or rules.DEFAULT_LATE_MINUTES)
-        if not 0 <= late <= 240:
-            raise ValueError
-    except ValueError:
-        late = rules.DEFAULT_LATE_MINUTES
-        errors["late_minutes"] = _("Enter minutes from 0 to 240.")
+    late = values.get("late_minutes")
+    late = rules.DEFAULT_LATE_MINUTES if late is None else late
     leader = None
-    if raw.get("leader_id"):
-        leader = db.session.get(User, int(raw["leader_id"])) if str(raw["leader_id"]).isdigit() \
-            else None
+    if values.get("leader_id"):
+        leader = db.session.get(User, values["leader_id"])
         if leader is None or leader.site_id != site_id or not leader.active \
                 or leader.role not in (Role.WORKER, Role.ENTERPRISE):
             errors["leader_id"] = _("Choose a leader from this enterprise's people.")
@@ -193,29 +187,24 @@ def post_form(post: Post | None) -> dict:
     return {k: getattr(post, k) for k in ("name", "risk_color", "risks", "measures", "emergency")}
 
 
-def save_post(actor: User, team: Team, raw: dict, post_id: int | None = None) -> Post:
-    """Create or change a post and its risk card."""
+def save_post(actor: User, team: Team, values: Mapping, post_id: int | None = None) -> Post:
+    """Create or change a post and its risk card (typed values of shifts/views.POST)."""
     if not rules.can_manage_team(actor, team):
         abort(404)
     post = db.session.get(Post, post_id) if post_id else None
     if post_id and (post is None or post.team_id != team.id):
         abort(404)
-    values = {k: (raw.get(k) or "").strip() for k in ("name", "risk_color", "risks", "measures",
-                                                      "emergency")}
+    values = {k: values.get(k) or "" for k in ("name", "risk_color", "risks", "measures",
+                                                "emergency")}
     errors = {}
     if not values["name"]:
         errors["name"] = _("Enter the name.")
-    elif len(values["name"]) > 64:
-        errors["name"] = _("At most %(n)s characters.", n=64)
     elif db.session.scalar(select(Post.id).where(Post.team_id == team.id,
                                                  Post.name == values["name"],
                                                  Post.id != (post_id or 0))):
         errors["name"] = _("This name is already used.")
     if values["risk_color"] not in RISK_COLORS:
         errors["risk_color"] = _("Choose a risk colour from the list.")
-    for key in ("risks", "measures", "emergency"):
-        if len(values[key]) > 1000:
-            errors[key] = _("At most %(n)s characters.", n=1000)
     if errors:
         raise Invalid(errors)
     post = post or Post(team_id=team.id)

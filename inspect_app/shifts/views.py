@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .. import forms, throttle
+from .. import forms as f
 from ..access import STAFF_ROLES, allow, public
 from ..admin.rules import Invalid
 from ..qr import qr_png, qr_svg
@@ -16,12 +17,23 @@ from ..sites.types import RISK_COLORS
 from ..timeutil import local_today
 from ..web import UserError, page, redirect_to, safe_next
 from . import bp, reports, rules, service
+from .models import Post, Team
 
 ENTERPRISE = (Role.ENTERPRISE,)
 TEAM_ROLES = (Role.ENTERPRISE, Role.WORKER)  # who takes part in a meeting
 VIEWERS = (Role.ENTERPRISE, Role.WORKER, *STAFF_ROLES)
 WEEKDAYS = [("1", _l("Mon")), ("2", _l("Tue")), ("3", _l("Wed")), ("4", _l("Thu")),
             ("5", _l("Fri")), ("6", _l("Sat")), ("7", _l("Sun"))]
+
+
+TEAM = {"name": f.Text(column=Team.name, multiline=False, label=_l("Name")),
+        "shifts": f.Text(column=Team.shifts, label=_l("Shifts")),
+        "workdays": f.Ids(label=_l("Working days")),
+        "late_minutes": f.Int(0, 240, default=rules.DEFAULT_LATE_MINUTES, label=_l("Minutes")),
+        "leader_id": f.Id(label=_l("Leader"))}
+POST = {"name": f.Text(column=Post.name, multiline=False, label=_l("Name")),
+        "risk_color": f.Choice(RISK_COLORS, label=_l("Risk colour")),
+        **{key: f.Text(1000) for key in ("risks", "measures", "emergency")}}
 
 
 def team_url(team) -> str:
@@ -79,7 +91,7 @@ def team_edit(team_id: int | None):
     if request.method == "POST":
         form = {**request.form.to_dict(), "workdays": request.form.getlist("workdays")}
         try:
-            team = service.save_team(current_user, form, team_id)
+            team = service.save_team(current_user, f.parse(request.form, TEAM), team_id)
             flash(_("Team saved."), "success")
             return redirect_to(url_for(".team", team_id=team.id))
         except Invalid as e:
@@ -117,7 +129,7 @@ def post_edit(team_id: int, post_id: int | None):
     if request.method == "POST":
         form = request.form.to_dict()
         try:
-            service.save_post(current_user, team, form, post_id)
+            service.save_post(current_user, team, f.parse(request.form, POST), post_id)
             flash(_("Post saved."), "success")
             return redirect_to(url_for(".team", team_id=team.id))
         except Invalid as e:
