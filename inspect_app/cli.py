@@ -1,8 +1,9 @@
-"""Command-line tools: `flask checklists load`, `flask demo load`, `flask users create`."""
+"""Command-line tools: `flask checklists load`, `flask demo load`, `flask users create`,
+`flask backup PATH`, `flask restore PATH`."""
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 checklists_cli = AppGroup("checklists", help="Checklist templates.")
 demo_cli = AppGroup("demo", help="Demo data.")
@@ -101,6 +102,40 @@ def create_user(username, role, name, phone, password):
     click.echo(f"created {user.username} ({user.role})")
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def backup_command(path):
+    """Write the database, every photo and a manifest (row counts, checksums) to PATH (.tar.gz)."""
+    from .backup import BackupError, backup
+
+    try:
+        result = backup(path)
+    except BackupError as e:
+        raise click.ClickException(str(e)) from e
+    click.echo(f"{result.path}: {sum(result.tables.values())} rows in {len(result.tables)} "
+               f"tables, {result.files} files")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace a database with rows and an upload folder "
+              "with files (otherwise refused).")
+@with_appcontext
+def restore_command(path, force):
+    """Load a backup into an empty database and upload folder; checks rows and checksums."""
+    from .backup import BackupError, restore
+
+    try:
+        result = restore(path, force=force)
+    except BackupError as e:
+        raise click.ClickException(str(e)) from e
+    click.echo(f"restored {sum(result.tables.values())} rows in {len(result.tables)} tables, "
+               f"{result.files} files; counts and checksums match the manifest")
+
+
 def init_app(app: Flask) -> None:
     for group in (checklists_cli, demo_cli, users_cli, hazards_cli, notifications_cli):
         app.cli.add_command(group)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
