@@ -105,6 +105,9 @@ class Defaults:
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True  # Redis down: limit per process, never fail
     PROXY_COUNT = 0  # reverse proxies in front that set X-Forwarded-For (client address)
+    # Dates a form or filter accepts (forms.Date); outside it a date is refused, not computed on.
+    DATE_MIN = "1900-01-01"
+    DATE_MAX = "2100-12-31"
     # Static URLs carry a content hash (see web.static_url), so browsers may keep them a year.
     SEND_FILE_MAX_AGE_DEFAULT = 365 * 24 * 3600
     COMPRESS_ALGORITHM = ["br", "gzip", "deflate"]

@@ -64,13 +64,14 @@ class Sheet:
                  subtitle: str | None = None):
         self.ws = ws = book.wb.create_sheet(_safe_title(name))
         self.kinds = kinds
-        last = get_column_letter(len(headers))
+        last = get_column_letter(len(kinds))
         top = 1 + (title is not None) + (subtitle is not None)
         # Everything about the sheet's layout is written before its first row.
-        for n, width in enumerate(widths or [16] * len(headers), start=1):
+        for n, width in enumerate(widths or [16] * len(kinds), start=1):
             ws.column_dimensions[get_column_letter(n)].width = width
-        ws.freeze_panes = f"A{top + 1}"
-        ws.print_title_rows = f"{top}:{top}"
+        if headers:  # a list freezes and prints its header; a form-like sheet has none
+            ws.freeze_panes = f"A{top + 1}"
+            ws.print_title_rows = f"{top}:{top}"
         ws.page_setup.orientation = "landscape"
         ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
         ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
@@ -83,13 +84,18 @@ class Sheet:
             row = top - 1
             ws.merged_cells.add(f"A{row}:{last}{row}")
             ws.append([self._cell(subtitle)])
-        ws.append([self._cell(h, font=HEADER_FONT, fill=_HEADER_FILL, border=_HEADER_BORDER,
-                              alignment=_CENTER_WRAP) for h in headers])
+        if headers:
+            self.header(headers)
         # One style per number format, registered once; each data cell gets a copy of it
         # (Cell(style_array=...) copies), as setting number_format per cell looks it up each time.
         self.styles = {kind: self._cell(None, number_format=fmt)._style
                        for kind, fmt in FORMATS.items()}
         self.rows = 0
+
+    def header(self, labels: list[str]) -> None:
+        """A row styled as the header (also mid-sheet, for a form-like sheet's second table)."""
+        self.ws.append([self._cell(h, font=HEADER_FONT, fill=_HEADER_FILL, border=_HEADER_BORDER,
+                                   alignment=_CENTER_WRAP) for h in labels])
 
     def _cell(self, value, **style):
         cell = WriteOnlyCell(self.ws, text(value) if isinstance(value, str) else value)
@@ -99,10 +105,13 @@ class Sheet:
             setattr(cell, key, val)
         return cell
 
-    def append(self, values) -> None:
-        """One row, each value written as its column's kind."""
+    def append(self, values, kinds: list[str] | None = None) -> None:
+        """One row, each value written as its column's kind (or this row's own `kinds`, for
+        form-like sheets whose rows differ); a short row leaves the rest empty."""
+        kinds = kinds or self.kinds
+        values = list(values) + [None] * (len(kinds) - len(values))
         out = []
-        for kind, value in zip(self.kinds, values, strict=True):
+        for kind, value in zip(kinds, values, strict=True):
             value = typed(kind, value)
             if value is not None and kind in FORMATS:
                 value = Cell(self.ws, row=1, column=1, value=value, style_array=self.styles[kind])

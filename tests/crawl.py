@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import url_for
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
+from werkzeug.routing.converters import AnyConverter, NumberConverter
 
 # Same-origin GET targets in a page: links, images, scripts, styles and htmx GETs.
 _TARGETS = re.compile(r'(?:href|src|hx-get)="(/[^"#]*)"')
@@ -31,9 +32,8 @@ def example_url(app, rule) -> str:
     """A URL for the rule with placeholder arguments (1 for numbers, the first choice of any())."""
     values = {}
     for arg, conv in rule._converters.items():
-        name = type(conv).__name__
-        values[arg] = 1 if name in ("IntegerConverter", "NumberConverter") else (
-            sorted(conv.items)[0] if name == "AnyConverter" else "x")
+        values[arg] = 1 if isinstance(conv, NumberConverter) else (
+            sorted(conv.items)[0] if isinstance(conv, AnyConverter) else "x")
     with app.test_request_context():
         return url_for(rule.endpoint, **values)
 

@@ -10,7 +10,6 @@ flushed and, in the same commit as the inspection's submit, notify the superviso
 the enterprise's principal for the three-part written report (16号令 第十四条).
 """
 
-import io
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,11 +18,10 @@ from datetime import date, datetime, timedelta
 from flask import abort, current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from .. import xlsx
 from ..auth.models import User
 from ..checklists.models import ChecklistTemplate
 from ..checklists.service import current_templates, templates_for
@@ -40,7 +38,7 @@ from ..roles import Position, Role
 from ..sites.models import Site
 from ..sites.service import can_see_site
 from ..sites.types import applicable_codes
-from ..timeutil import local_today, to_local, utcnow
+from ..timeutil import local_today, utcnow
 from ..web import UserError, path_for
 from . import schedule, scoring
 from .models import (
@@ -653,55 +651,46 @@ STAT_ROWS = (
 )
 
 
-def statistics_xlsx(site: Site, year: int, quarter: int) -> bytes:
+def statistics_xlsx(site: Site, year: int, quarter: int) -> xlsx.Book:
     """The statistics table as a workbook, with the principal's signature when signed."""
     signed = confirmation(site, year, quarter)
     figures = signed.figures if signed else statistics(site, year, quarter)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = figures["period"]
-    bold = Font(bold=True)
-    ws.append([_("Hazard statistics table")])
-    ws["A1"].font = Font(bold=True, size=14)
-    ws.append([_("Enterprise"), site.name])
-    ws.append([_("Period"), f"{figures['period']} ({figures['start']} – {figures['end']})"])
-    ws.append([_("Due to the authorities by"), figures["deadline"]])
-    ws.append([])
-    ws.append(["", _("General"), _("Major"), _("Total")])
-    for cell in ws[ws.max_row]:
-        cell.font = bold
+    book = xlsx.Book()
+    sheet = book.sheet(figures["period"], [], ["text", "int", "int", "int", "text"],
+                       widths=[40, 16, 16, 16, 16], title=_("Hazard statistics table"))
+    sheet.append([_("Enterprise"), site.name], ["text"] * 5)
+    sheet.append([_("Period"), f"{figures['period']} ({figures['start']} – {figures['end']})"],
+                 ["text"] * 5)
+    sheet.append([_("Due to the authorities by"), figures["deadline"]],
+                 ["text", "date", "text", "text", "text"])
+    sheet.blank()
+    sheet.header(["", _("General"), _("Major"), _("Total"), ""])
     for key, label in STAT_ROWS:
         if key in figures:
-            ws.append([str(label), "", "", figures[key]])
+            sheet.append([str(label), None, None, figures[key]])
         else:
             g, m = figures[f"{key}_general"], figures[f"{key}_major"]
-            ws.append([str(label), g, m, g + m])
+            sheet.append([str(label), g, m, g + m])
     rate = figures["rectification_rate"]
-    ws.append([_("Rectification rate") + " (%)", "", "", "" if rate is None else rate])
-    ws.append([_("Rectification spending (yuan)"), "", "", figures["rectification_money"]])
+    sheet.append([_("Rectification rate") + " (%)", None, None, rate],
+                 ["text", "int", "int", "money", "text"])
+    sheet.append([_("Rectification spending (yuan)"), None, None,
+                  figures["rectification_money"]], ["text", "int", "int", "money", "text"])
     if figures["majors"]:
-        ws.append([])
-        ws.append([_("Major hazards"), _("Found"), _("Deadline"), _("Closed"), _("Written report")])
-        for cell in ws[ws.max_row]:
-            cell.font = bold
+        sheet.blank()
+        sheet.header([_("Major hazards"), _("Found"), _("Deadline"), _("Closed"),
+                      _("Written report")])
         for m in figures["majors"]:
-            ws.append([m["description"], m["found"], m["deadline"], m["closed"] or "",
-                       _("complete") if m["report"] else _("incomplete")])
-    ws.append([])
+            sheet.append([m["description"], m["found"], m["deadline"], m["closed"] or None,
+                          _("complete") if m["report"] else _("incomplete")],
+                         ["text", "date", "date", "date", "text"])
+    sheet.blank()
     if signed:
-        ws.append([_("Principal's signature"), signed.signed_name,
-                   to_local(signed.confirmed_at).strftime("%Y-%m-%d %H:%M")])
+        sheet.append([_("Principal's signature"), signed.signed_name, signed.confirmed_at],
+                     ["text", "text", "datetime", "text", "text"])
     else:
-        ws.append([_("Principal's signature"), _("not yet signed")])
-    ws.column_dimensions["A"].width = 40
-    for col in "BCDE":
-        ws.column_dimensions[col].width = 16
-    for row in ws.iter_rows():
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+        sheet.append([_("Principal's signature"), _("not yet signed")], ["text"] * 5)
+    return book
 
 
 # The supervisors' overview ----------------------------------------------------------------------

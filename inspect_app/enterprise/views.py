@@ -1,8 +1,7 @@
-import io
 import uuid
 
 import click
-from flask import abort, flash, redirect, request, send_file, session, url_for
+from flask import abort, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -287,9 +286,7 @@ def statistics_export():
     site = _statistics_site()
     year, quarter = _period(request.args)
     name = f"hazard-statistics-{site.id}-{year}{f'-Q{quarter}' if quarter else ''}.xlsx"
-    return send_file(io.BytesIO(service.statistics_xlsx(site, year, quarter)), as_attachment=True,
-                     download_name=name, mimetype="application/vnd.openxmlformats-officedocument"
-                     ".spreadsheetml.sheet")
+    return service.statistics_xlsx(site, year, quarter).response(name)
 
 
 # The supervisors' pages ------------------------------------------------------------------------

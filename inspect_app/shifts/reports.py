@@ -4,28 +4,26 @@ A report is an ordinary hazard (source "worker") in the enterprise's list with t
 lifecycle; this module only adds who reported it from which team, and the reward.
 """
 
-import io
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask import abort
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from .. import xlsx
 from ..admin.rules import Invalid
 from ..auth.models import User
 from ..extensions import db
 from ..hazards import service as hazards
 from ..hazards.workflow import Level, Source
 from ..photos import service as photos
-from ..timeutil import to_local, utcnow
+from ..timeutil import utcnow
 from ..web import UserError
 from . import rules
 from .models import Team, WorkerReport
@@ -125,7 +123,7 @@ def reward_record(reports: list[WorkerReport]) -> list[RewardRow]:
     return sorted(rows.values(), key=lambda row: (-row.confirmed, row.worker.name))
 
 
-def record_reward(actor: User, report_id: int, raw: dict,
+def record_reward(actor: User, report_id: int, amount: Decimal, note: str = "",
                   now: datetime | None = None) -> WorkerReport:
     """Set the reward given for a confirmed report (amount in yuan and a note)."""
     report = db.session.get(WorkerReport, report_id)
@@ -135,15 +133,7 @@ def record_reward(actor: User, report_id: int, raw: dict,
         abort(403)
     if not rules.counts_for_reward(report.hazard.status):
         raise UserError(_("Only a confirmed report earns a reward."), 409)
-    text = (raw.get("amount") or "").strip().replace(",", "")
-    try:
-        amount = Decimal(text)
-        if not Decimal(0) <= amount < Decimal(1_000_000):
-            raise InvalidOperation
-    except InvalidOperation:
-        raise Invalid({"amount": _("Enter an amount in yuan, for example 50.")}) from None
-    report.reward_amount = amount.quantize(Decimal("0.01"))
-    report.reward_note = (raw.get("note") or "").strip()[:500]
+    report.reward_amount, report.reward_note = amount, note
     report.rewarded_at, report.rewarded_by_id = now or utcnow(), actor.id
     db.session.commit()
     return report
@@ -155,31 +145,22 @@ STATUS_LABELS = {"reported": _l("Reported"), "confirmed": _l("Confirmed"),
                  "closed": _l("Closed"), "rejected": _l("Rejected")}
 
 
-def reward_workbook(reports: list[WorkerReport]) -> bytes:
+def reward_workbook(reports: list[WorkerReport]) -> xlsx.Book:
     """The reward record as .xlsx: a summary per worker and every report."""
-    book = Workbook()
-    summary = book.active
-    summary.title = _("Summary")[:31]
-    summary.append([_("Name"), _("Mobile number"), _("Team"), _("Reports"), _("Confirmed"),
-                    _("Rewards (yuan)"), _("Confirmed, no reward yet")])
+    book = xlsx.Book()
+    summary = book.sheet(_("Summary"), [
+        _("Name"), _("Mobile number"), _("Team"), _("Reports"), _("Confirmed"),
+        _("Rewards (yuan)"), _("Confirmed, no reward yet")],
+        ["text", "text", "text", "int", "int", "money", "int"], widths=[18] * 7)
     for row in reward_record(reports):
         summary.append([row.worker.name, row.worker.phone or "", row.team, row.reports,
-                        row.confirmed, float(row.rewarded), row.to_reward])
-    detail = book.create_sheet(_("Reports")[:31])
-    detail.append([_("Reported"), _("Name"), _("Team"), _("Hazard"), _("Status"),
-                   _("Reward (yuan)"), _("Reward note")])
+                        row.confirmed, row.rewarded, row.to_reward])
+    detail = book.sheet(_("Reports"), [
+        _("Reported"), _("Name"), _("Team"), _("Hazard"), _("Status"), _("Reward (yuan)"),
+        _("Reward note")], ["datetime", "text", "text", "text", "text", "money", "text"],
+        widths=[18, 18, 18, 40, 18, 18, 30])
     for r in reports:
-        detail.append([to_local(r.created_at).strftime("%Y-%m-%d %H:%M"), r.reporter.name,
-                       r.team.name, r.hazard.description,
+        detail.append([r.created_at, r.reporter.name, r.team.name, r.hazard.description,
                        str(STATUS_LABELS.get(r.hazard.status, r.hazard.status)),
-                       float(r.reward_amount) if r.reward_amount is not None else None,
-                       r.reward_note])
-    for sheet in (summary, detail):
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        sheet.freeze_panes = "A2"
-        for letter in "ABCDEFG":
-            sheet.column_dimensions[letter].width = 18
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+                       r.reward_amount, r.reward_note])
+    return book

@@ -1,8 +1,7 @@
 """Team pages, the shift meeting (open, check in, board, close), stops, compliance, reports."""
 
-import io
 
-from flask import current_app, flash, redirect, request, send_file, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -17,7 +16,7 @@ from ..sites.types import RISK_COLORS
 from ..timeutil import local_today
 from ..web import UserError, page, redirect_to, safe_next
 from . import bp, reports, rules, service
-from .models import Post, Team
+from .models import Post, Team, WorkerReport
 
 ENTERPRISE = (Role.ENTERPRISE,)
 TEAM_ROLES = (Role.ENTERPRISE, Role.WORKER)  # who takes part in a meeting
@@ -31,6 +30,9 @@ TEAM = {"name": f.Text(column=Team.name, multiline=False, label=_l("Name")),
         "workdays": f.Ids(label=_l("Working days")),
         "late_minutes": f.Int(0, 240, default=rules.DEFAULT_LATE_MINUTES, label=_l("Minutes")),
         "leader_id": f.Id(label=_l("Leader"))}
+REWARD = {"amount": f.Money(column=WorkerReport.reward_amount, required=True,
+                            label=_l("Reward (yuan)")),
+          "note": f.Text(500, label=_l("Reward note"))}
 POST = {"name": f.Text(column=Post.name, multiline=False, label=_l("Name")),
         "risk_color": f.Choice(RISK_COLORS, label=_l("Risk colour")),
         **{key: f.Text(1000) for key in ("risks", "measures", "emergency")}}
@@ -369,16 +371,16 @@ def rewards():
 @allow(Role.ENTERPRISE, *STAFF_ROLES)
 def rewards_export():
     found = reports.site_reports(current_user, _reward_site())
-    return send_file(io.BytesIO(reports.reward_workbook(found)), as_attachment=True,
-                     download_name=f"hazard-report-rewards-{local_today().isoformat()}.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return reports.reward_workbook(found).response(
+        f"hazard-report-rewards-{local_today().isoformat()}.xlsx")
 
 
 @bp.post("/shifts/reports/<int:report_id>/reward")
 @allow(Role.ENTERPRISE)
 def reward(report_id: int):
     try:
-        reports.record_reward(current_user, report_id, request.form)
+        v = f.parse(request.form, REWARD)
+        reports.record_reward(current_user, report_id, v.amount, v.note)
         flash(_("Reward recorded."), "success")
     except UserError as e:
         flash(e.message, "error")

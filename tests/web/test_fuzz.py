@@ -147,6 +147,7 @@ def _fuzz_route(app, client, rule, method, role, user_id, record) -> None:
         except Exception as e:  # TESTING propagates what would have been a 500
             record(role, method, rule.rule, url, 500, f"{type(e).__name__}: {str(e)[:200]}")
             return
+        resp.close()  # a streamed photo or export holds its file open until closed
         record(role, method, rule.rule, url, resp.status_code, "")
         if (role and resp.status_code == 302 and "/auth/login" in (resp.location or "")
                 and rule.endpoint != "auth.login"):

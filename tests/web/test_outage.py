@@ -117,6 +117,7 @@ def _captured(app):
     handler = logging.Handler()
     handler.emit = records.append
     app.logger.addHandler(handler)
+    app.logger.disabled = False  # Alembic's fileConfig (test_migrations) disables existing loggers
     try:
         yield records
     finally:
