@@ -5,13 +5,14 @@ appends a HazardEvent, notifies the people concerned and commits once.
 """
 
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from .. import forms
 from ..auth.models import User
 from ..extensions import db
 from ..notifications.service import notify
@@ -20,6 +21,7 @@ from ..roles import Role
 from ..timeutil import local_today, utcnow
 from ..web import UserError
 from . import workflow
+from .forms import FUNDS
 from .models import Extension, Hazard, HazardEvent, Referral, Supervision
 from .service import _link, get_for, grid_inspectors, site_staff, supervisors
 from .workflow import Action, Actor, Facts, Level, State
@@ -50,36 +52,34 @@ def allowed_actions(hazard: Hazard, user: User) -> list[Action]:
     return workflow.allowed_actions(actor_of(user), facts_of(hazard))
 
 
+# Fields of the lifecycle's forms, bounded by their columns (the one forms layer).
+_TEXT_COLUMNS = {"responsible_name": Hazard.responsible_name,
+                 "responsible_phone": Hazard.responsible_phone, "office": Supervision.office,
+                 "doc_no": Supervision.doc_no, "department": Referral.department,
+                 "case_no": Referral.case_no}
+
+
 def _text(form, key: str, required: bool = False, label: str = "") -> str:
-    value = (form.get(key) or "").strip()
-    if required and not value:
-        raise UserError(_("Please fill in: %(field)s", field=label or key))
-    return value[:4000]
+    field = forms.Text(column=_TEXT_COLUMNS.get(key), required=required, label=label or None)
+    return forms.check(form.get(key), field, key)
 
 
 def _date(form, key: str, label: str, not_before: date | None = None) -> date:
-    try:
-        value = date.fromisoformat(form.get(key) or "")
-    except ValueError:
-        raise UserError(_("Please give a valid date for: %(field)s", field=label)) from None
+    value = forms.check(form.get(key), forms.Date(required=True, label=label), key)
     if not_before and value < not_before:
-        raise UserError(_("%(field)s cannot be in the past.", field=label))
+        raise forms.Invalid({key: _("%(field)s cannot be in the past.", field=label)})
     return value
 
 
 def _money(form, key: str, label: str, required: bool = False) -> Decimal | None:
-    raw = (form.get(key) or "").strip().replace(",", "")
-    if not raw:
-        if required:
-            raise UserError(_("Please fill in: %(field)s", field=label))
-        return None
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise UserError(_("%(field)s must be an amount in yuan.", field=label)) from None
-    if value < 0 or value >= Decimal("1e10"):
-        raise UserError(_("%(field)s must be an amount in yuan.", field=label))
-    return value.quantize(Decimal("0.01"))
+    field = FUNDS if key == "funds" else forms.Money(column=_MONEY_COLUMNS[key], label=label)
+    if required and not (form.get(key) or "").strip():
+        raise forms.Invalid({key: _("Please fill in: %(field)s", field=label)})
+    return forms.check(form.get(key), field, key)
+
+
+_MONEY_COLUMNS = {"rectification_cost": Hazard.rectification_cost,
+                  "penalty_amount": Referral.penalty_amount}
 
 
 def _apply_fields(action: Action, hazard: Hazard, form, today: date) -> str:
@@ -146,7 +146,8 @@ def perform(user: User, hazard_id: int, action: str, form, files=(),
                         from_status=hazard.status, to_status=target, note=note)
     hazard.status = target
     hazard.closed_at = now if target in workflow.DONE_STATES else None
-    if action == Action.REJECT and (dup := form.get("duplicate_of", type=int)):
+    if action == Action.REJECT and (dup := forms.check(form.get("duplicate_of"), forms.Id(),
+                                                        "duplicate_of")):
         hazard.duplicate_of_id = get_for(user, dup).id  # a duplicate of a hazard they can see
     db.session.add(event)
     try:

@@ -1,6 +1,7 @@
 from flask import request, url_for
 from flask_login import current_user
 
+from .. import forms
 from ..access import FIELD_ROLES, STAFF_ROLES, allow
 from ..sites.service import visible_grids
 from ..sites.types import SITE_TYPES
@@ -69,7 +70,8 @@ def request_extension(hazard_id: int):
 @allow(*STAFF_ROLES)
 def decide_extension(hazard_id: int, extension_id: int, decision: str):
     return _run(hazard_id, lambda: lifecycle.decide_extension(
-        current_user, extension_id, decision == "approve", request.form.get("note", "")))
+        current_user, extension_id, decision == "approve",
+        forms.check(request.form.get("note"), forms.Text(), "note")))
 
 
 @bp.post("/<int:hazard_id>/supervise")

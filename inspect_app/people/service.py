@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..admin import service as admin
-from ..admin.rules import Invalid, check_user
+from ..admin.rules import Invalid, as_id, check_user
 from ..auth import service as accounts
 from ..auth.models import User
 from ..auth.service import set_pin as store_pin
@@ -81,11 +81,12 @@ def pin_error(pin: str) -> str | None:
 def _placement(site_id: int, raw: dict, errors: dict) -> tuple[Team | None, int | None]:
     """The team and post chosen in a form (both optional)."""
     team_id, post_id = raw.get("team_id") or "", raw.get("post_id") or ""
-    team = db.session.get(Team, int(team_id)) if str(team_id).isdigit() else None
+    # Through the forms layer: a 5,000-digit or 2**31 id names no row (not a crash).
+    team = db.session.get(Team, tid) if (tid := as_id(team_id)) else None
     if team_id and (team is None or team.site_id != site_id):
         errors["team_id"] = _("Choose one of this enterprise's teams.")
         return None, None
-    post = db.session.get(Post, int(post_id)) if str(post_id).isdigit() else None
+    post = db.session.get(Post, pid) if (pid := as_id(post_id)) else None
     if post_id and (team is None or post is None or post.team_id != team.id):
         errors["post_id"] = _("Choose a post of the chosen team.")
         return team, None
