@@ -72,6 +72,7 @@ class Relay:
         finally:
             with suppress(OSError):
                 dst.shutdown(socket.SHUT_WR)
+            src.close()  # each direction closes the socket it read from
 
 
 @pytest.fixture
