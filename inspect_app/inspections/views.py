@@ -2,7 +2,7 @@ from flask import flash, jsonify, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import idempotency
+from .. import forms, idempotency
 from ..access import FIELD_ROLES, allow
 from ..photos import service as photos
 from ..sites.service import get_site_for
@@ -23,8 +23,8 @@ def _checklist_page(inspection, fragment=None, http_status=200, **extra):
 def start(site_id: int):
     site = get_site_for(current_user, site_id)
     from_scan = service.scanned_recently(session.get("scan"), site.id, utcnow())
-    inspection = service.start(current_user, site, request.form.get("template", type=int) or 0,
-                               from_scan)
+    template_id = forms.check(request.form.get("template"), forms.Id(), "template") or 0
+    inspection = service.start(current_user, site, template_id, from_scan)
     return redirect(url_for(".run", inspection_id=inspection.id))
 
 
