@@ -28,7 +28,9 @@ class LoginResult:
 
 def find_user(login: str) -> User | None:
     login = login.strip()
-    if not login:
+    # No account has such a name (PostgreSQL refuses NUL in text outright): the caller still
+    # counts the try and hashes a dummy, so it answers like any unknown name.
+    if not login or len(login) > 64 or "\x00" in login:
         return None
     return db.session.scalar(select(User).where(or_(User.username == login, User.phone == login)))
 

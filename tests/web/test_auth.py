@@ -113,6 +113,20 @@ def test_unknown_and_known_accounts_get_the_same_answers_and_work(app, client, c
     assert pin_staff == pin_unknown
 
 
+def test_a_name_no_account_can_have_is_answered_like_an_unknown_one(app, client, ctx, hashes):
+    """NUL (which PostgreSQL refuses in text) or an overlong name: the same answer, the same work."""
+    user = make_user("inspector")
+    c = _from(app, "10.9.1.3")
+    unknown = _alert(c.post("/auth/login", data={"login": "nobody-such", "password": "x"}))
+    for login in ("a\x00b", "x" * 5000, user.username + "\x00"):
+        before = hashes[0]
+        resp = c.post("/auth/login", data={"login": login, "password": "x"})
+        assert resp.status_code == 422 and _alert(resp) == unknown
+        assert hashes[0] - before == 1
+    pin = c.post("/auth/pin", data={"phone": "139\x00", "pin": "1234"})
+    assert pin.status_code == 422
+
+
 def test_forty_parallel_wrong_pins_are_exactly_five_tries(app, ctx, hashes):
     from inspect_app.extensions import limiter
     worker = make_user("worker", pin_hash=security.generate_password_hash("4826"))
