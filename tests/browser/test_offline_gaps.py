@@ -24,6 +24,14 @@ from tests.browser.test_offline import (
 )
 
 THUMB = ".thumbs img:not(.pending-photo img)"
+# The cache names once the controlling worker has finished activating (its clean-up is done).
+ACTIVATED_CACHES = """async () => {
+    const r = await navigator.serviceWorker.getRegistration();
+    const w = r.active;
+    if (w.state !== "activated") await new Promise(done => w.addEventListener(
+        "statechange", () => w.state === "activated" && done()));
+    return (await navigator.serviceWorker.getRegistration()).waiting === null && caches.keys();
+}"""
 
 
 def _fail(page, dom_id: str) -> None:
@@ -136,3 +144,41 @@ def test_photos_picked_together_each_keep_their_own_capture_time(app, live_serve
         times = sorted(p.taken_at.strftime("%Y:%m:%d %H:%M:%S") for p in db.session.scalars(
             select(Photo).where(Photo.answer_id == answer.id)))
     assert times == sorted(when for when, _ in taken.values())
+
+
+def test_a_new_service_worker_is_announced_and_waits_for_the_button(
+        app, live_server, phone, monkeypatch):
+    data = _field(app)
+    page = phone
+    _open_checklist(page, live_server, data)
+    old = page.evaluate("caches.keys()")
+    assert [n for n in old if n.startswith("static-")] and "static-v2-test" not in old
+    page.evaluate("window.__samePage = true")  # gone if the page is reloaded under the user
+    serve = app.view_functions["web.service_worker"]
+
+    def new_version():  # as after a deploy that changed sw.js
+        resp = serve()
+        resp.set_data(re.sub(r'const VERSION = "[^"]*";', 'const VERSION = "v2-test";',
+                             resp.get_data(as_text=True), count=1))
+        return resp
+
+    monkeypatch.setitem(app.view_functions, "web.service_worker", new_version)
+    page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
+    bar = page.locator("#update-bar")
+    expect(bar).to_contain_text("新版本可用")
+    # Installed, but not swapped: the old version still controls the page and its caches stay.
+    assert page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.waiting !== null)")
+    assert page.evaluate("caches.keys()").count("static-v2-test") == 1
+    assert set(old) <= set(page.evaluate("caches.keys()"))
+    assert page.evaluate("window.__samePage") is True
+    tick = page.locator(f"#{_items(page)[0]} .tick-pass")
+    tick.tap()  # the page still works meanwhile
+    expect(tick).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#outbox-bar")).to_have_text(ALL_SAVED)
+
+    bar.locator("button").click()
+    page.wait_for_function(
+        "() => window.__samePage === undefined && navigator.serviceWorker.controller !== null")
+    expect(page.locator("#update-bar")).to_have_count(0)
+    # Once the new version is activated, only its static cache is left.
+    assert [n for n in page.evaluate(ACTIVATED_CACHES) if n.startswith("static-")] == ["static-v2-test"]
