@@ -3,15 +3,18 @@ photos picked at once keeping their own capture times, a note being typed surviv
 another user on the same phone, and a new service-worker version waiting for the user.
 Reuses the checklist helpers of test_offline.py; every check of what was saved is in the database."""
 
+import contextlib
 import re
 
 import pillow_heif
 from PIL import ExifTags, Image
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from inspect_app.extensions import db
-from inspect_app.models import Photo
+from inspect_app.idempotency import Receipt
+from inspect_app.models import Photo, Site
 from tests.browser.test_offline import (
     ALL_SAVED,
     _answers,
@@ -19,9 +22,11 @@ from tests.browser.test_offline import (
     _field,
     _item_id,
     _items,
+    _log_in,
     _open_checklist,
     _photo,
 )
+from tests.factories import make_user
 
 THUMB = ".thumbs img:not(.pending-photo img)"
 # The cache names once the controlling worker has finished activating (its clean-up is done).
@@ -182,3 +187,67 @@ def test_a_new_service_worker_is_announced_and_waits_for_the_button(
     expect(page.locator("#update-bar")).to_have_count(0)
     # Once the new version is activated, only its static cache is left.
     assert [n for n in page.evaluate(ACTIVATED_CACHES) if n.startswith("static-")] == ["static-v2-test"]
+
+
+# How many outbox entries this phone still holds and which pages it keeps, once the page's start-up
+# clean-up is done (it runs as the page loads; asked again until it is, as expect() would).
+LEFT_ON_PHONE = """async () => {
+    const held = () => new Promise(r => { const q = indexedDB.open('inspect-outbox', 1);
+        q.onsuccess = () => { const t = q.result.transaction('entries').objectStore('entries').count();
+                              t.onsuccess = () => { q.result.close(); r(t.result); }; }; });
+    const pages = async () => (await caches.has('pages'))
+        ? (await (await caches.open('pages')).keys()).map(k => new URL(k.url).pathname) : [];
+    for (let n = 0; n < 100; n++) {
+        const [count, kept] = [await held(), await pages()];
+        if (count === 0 && !kept.some(p => p.startsWith('/inspections/'))) return [count, kept];
+        await new Promise(r => setTimeout(r, 100));
+    }
+    return [await held(), await pages()];
+}"""
+
+
+def test_another_user_logging_in_gets_nothing_of_the_last_users_pages_or_queue(
+        app, live_server, phone):
+    data = _field(app)
+    with app.app_context():
+        user = make_user("inspector", grids=[db.session.get(Site, data["site_id"]).grid])
+        other, other_id = user.username, user.id
+    page = phone
+    page.on("dialog", lambda d: d.accept())  # leaving with unsent writes
+    theirs = _open_checklist(page, live_server, data)
+    page.route("**/inspections/*/items/*", lambda route: route.abort())  # the server is unreachable
+    page.locator(f"#{_items(page)[0]} .tick-pass").tap()
+    expect(page.locator("#outbox-bar")).to_have_text("1 条待上传")
+    assert "/inspections/" in " ".join(page.evaluate(
+        "caches.open('pages').then(c => c.keys()).then(ks => ks.map(k => k.url))"))
+
+    page.context.clear_cookies()  # the first inspector's session is over; someone else logs in
+    page.goto(f"{live_server}/auth/login")
+    _log_in(page, other)
+    expect(page).to_have_url(f"{live_server}/")
+    page.unroute("**/inspections/*/items/*")
+    count, kept = page.evaluate(LEFT_ON_PHONE)
+    assert count == 0 and not [p for p in kept if p.startswith("/inspections/")]
+
+    page.context.set_offline(True)  # the last user's checklist is not served from the cache
+    with contextlib.suppress(PlaywrightError):  # the browser's own offline error
+        page.goto(f"{live_server}/inspections/{theirs}")
+    expect(page.locator("article.item")).to_have_count(0)
+    page.context.set_offline(False)
+
+    # The second inspector's own checklist, where an outbox sends: only their own write goes.
+    page.goto(f"{live_server}/sites/{data['site_id']}")
+    page.locator("form[action*='/inspections/start/'] button").first.click()
+    expect(page).to_have_url(re.compile(r"/inspections/\d+$"))
+    mine = int(page.url.rsplit("/", 1)[1])
+    page.wait_for_function("() => window.__outbox && window.__outbox.active()")
+    tick = page.locator(f"#{_items(page)[1]} .tick-fail")
+    tick.tap()
+    expect(tick).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#outbox-bar")).to_have_text(ALL_SAVED)
+    assert mine != theirs
+    assert _answers(app, theirs) == {}
+    assert list(_answers(app, mine)) == [_item_id(_items(page)[1])]
+    with app.app_context():
+        assert [(r.user_id, r.kind) for r in db.session.scalars(select(Receipt))] == [
+            (other_id, "answer")]
