@@ -86,6 +86,21 @@
   var switched = me && lastUser && lastUser !== me;
   var ready = switched ? Promise.all([clearPages(), clearQueue(me)]) : Promise.resolve();
   try { if (me) localStorage.setItem("outbox-user", me); } catch (e) { /* private mode */ }
+  // Logged out with writes still queued (a session ran out, or the phone is being handed on):
+  // say so before anyone logs in, since another user's login deletes them.
+  if (!me) {
+    allEntries().catch(function () { return []; }).then(function (entries) {
+      var unsent = entries.filter(function (e) { return e.state !== "refused"; }).length;
+      var main = document.getElementById("main");
+      if (!unsent || !main || document.getElementById("unsent-notice")) return;
+      var note = document.createElement("p");
+      note.id = "unsent-notice";
+      note.className = "flash flash-error";
+      note.setAttribute("role", "alert");
+      note.textContent = say(site.text.switchUnsent, { n: unsent });
+      main.insertBefore(note, main.firstChild);
+    });
+  }
 
   // Logging out clears this user's pages and queue; unsent writes are warned about first.
   document.addEventListener("submit", function (evt) {

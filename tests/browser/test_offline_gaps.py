@@ -223,6 +223,8 @@ def test_another_user_logging_in_gets_nothing_of_the_last_users_pages_or_queue(
 
     page.context.clear_cookies()  # the first inspector's session is over; someone else logs in
     page.goto(f"{live_server}/auth/login")
+    # Before anyone logs in, the login page warns that a stranger's login deletes the queued write.
+    expect(page.locator("#unsent-notice")).to_contain_text("还有1条记录未上传")
     _log_in(page, other)
     expect(page).to_have_url(f"{live_server}/")
     page.unroute("**/inspections/*/items/*")
