@@ -4,6 +4,7 @@ Every change goes through here (routes, CLI and tests alike), is checked by work
 appends a HazardEvent, notifies the people concerned and commits once.
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -45,11 +46,84 @@ def facts_of(hazard: Hazard) -> Facts:
         if event.action == Action.SUBMIT:
             submitted_by = event.actor_id
     return Facts(status=hazard.status, level=hazard.level, site_id=hazard.site_id,
-                 grid_id=hazard.site.grid_id, submitted_by=submitted_by)
+                 grid_id=hazard.site.grid_id, submitted_by=submitted_by,
+                 extensions=tuple((e.id, e.status) for e in hazard.extensions),
+                 supervisions=tuple((s.id, s.status) for s in hazard.supervisions),
+                 referrals=tuple((r.id, r.status) for r in hazard.referrals))
 
 
-def allowed_actions(hazard: Hazard, user: User) -> list[Action]:
-    return workflow.allowed_actions(actor_of(user), facts_of(hazard))
+@dataclass(frozen=True)
+class Offer:
+    """One action the user may take now, with the extension/supervision/referral it acts on."""
+
+    action: Action
+    subject: Extension | Supervision | Referral | None = None
+
+    @property
+    def transition(self) -> bool:
+        return self.action in workflow.TRANSITIONS
+
+
+def offers(hazard: Hazard, user: User) -> list[Offer]:
+    """Everything the user may do with the hazard now: the detail page loops over this."""
+    subjects = {(kind, obj.id): obj for kind in ("extensions", "supervisions", "referrals")
+                for obj in getattr(hazard, kind)}
+    return [Offer(action, subjects[(workflow.RULES[action].subject[0], i)] if i else None)
+            for action, i in workflow.allowed_actions(actor_of(user), facts_of(hazard))]
+
+
+def _refusal_messages(action: Action, facts: Facts) -> dict:
+    """(action or None, code, detail) -> message, or (message, status) where it differs."""
+    extension = (Action.APPROVE_EXTENSION, Action.REFUSE_EXTENSION)
+    supervision = (Action.LIFT_SUPERVISION, Action.DECLINE_SUPERVISION)
+    referral = (Action.FILE_REFERRAL, Action.CLOSE_REFERRAL)
+    return {
+        (None, "state", ""): _("This hazard is now '%(status)s'; that step no longer applies.",
+                               status=facts.status),
+        (None, "who", ""): _("You may not do this with this hazard."),
+        (None, "who", "own_work"): _("The person who submitted the rectification cannot verify it."),
+        (None, "level", ""): _("Only a general hazard can be closed on the spot."),
+        (None, "note", ""): _("Please give a reason."),
+        (None, "photo", ""): _("Please add at least one photo of the fixed situation."),
+        (Action.REQUEST_EXTENSION, "who", ""):
+            _("Only the enterprise's own staff can ask for more time."),
+        (Action.REQUEST_EXTENSION, "state", ""):
+            _("An extension can only be asked for while the hazard is being fixed."),
+        (Action.REQUEST_EXTENSION, "state", "exists"):
+            _("An extension request is already waiting for a decision."),
+        **{(a, "state", "subject"): _("This request was already decided.") for a in extension},
+        (Action.SUPERVISE, "state", ""): _("Only an open hazard can be put under supervision."),
+        (Action.SUPERVISE, "state", "exists"): _("This hazard is already under supervision."),
+        **{(a, "state", "subject"): _("This supervision was already changed.") for a in supervision},
+        **{(a, "state", "subject"): _("This case was already updated.") for a in referral},
+        # A case is the supervisors' business: others are told it does not exist.
+        **{(a, "who", ""): (_("Not found, or you do not have access to it."), 404) for a in referral},
+    }
+
+
+_REFUSAL_STATUS = {"state": 409, "level": 409, "who": 403, "note": 422, "photo": 422}
+_INPUT_FIELD = {"note": "note", "photo": "photos"}
+
+
+def refusal(error: workflow.TransitionError, facts: Facts) -> UserError:
+    """The one place a workflow refusal becomes what the user is told, and its status."""
+    messages = _refusal_messages(error.action, facts)
+    found = next(m for key in ((error.action, error.code, error.detail), (None, error.code, error.detail),
+                               (None, error.code, "")) if (m := messages.get(key)) is not None)
+    message, status = found if isinstance(found, tuple) else (found, _REFUSAL_STATUS[error.code])
+    if error.code in _INPUT_FIELD:  # shown beside the field it is about
+        field = "rectified_note" if error.action == Action.SUBMIT else _INPUT_FIELD[error.code]
+        return forms.Invalid({field: message})
+    return Conflict(message) if status == 409 else UserError(message, status)
+
+
+def _check(action: Action, user: User, facts: Facts, subject: int | None = None, *,
+           note: str | None = None, photos: int | None = None) -> State:
+    """The state `action` leads to, or the user's refusal. Without note/photos, only whether
+    the action is open at all (so a refused user is told before their input is looked at)."""
+    if error := workflow.refusal(action, actor_of(user), facts, subject, note=note, photos=photos):
+        raise refusal(error, facts)
+    return workflow.RULES[action].target or State(facts.status)
 
 
 # Fields of the lifecycle's forms, bounded by their columns (the one forms layer).
@@ -110,34 +184,22 @@ def perform(user: User, hazard_id: int, action: str, form, files=(),
     """Apply one action to a hazard for `user`, or raise (403/409/422) with nothing changed."""
     now = now or utcnow()
     hazard = get_for(user, hazard_id)
-    try:
-        action = Action(action)
-    except ValueError:
-        raise UserError(_("Unknown action."), 404) from None
+    if action not in workflow.TRANSITIONS:
+        raise UserError(_("Unknown action."), 404)
+    action = Action(action)
     expected = form.get("version", type=int)
     if expected is not None and expected != hazard.version:
         raise Conflict(_("Someone else changed this hazard a moment ago. Here is its current state."))
-    actor, facts = actor_of(user), facts_of(hazard)
-    rule = workflow.RULES[action]
-    if facts.status not in rule.sources:
-        raise Conflict(_("This hazard is now '%(status)s'; that step no longer applies.",
-                         status=facts.status))
-    if not rule.who(actor, facts):
-        if action in (Action.VERIFY, Action.RETURN) and actor.id == facts.submitted_by:
-            raise UserError(_("The person who submitted the rectification cannot verify it."), 403)
-        raise UserError(_("You may not do this with this hazard."), 403)
-    if rule.general_only and facts.level != Level.GENERAL:
-        raise UserError(_("Only a general hazard can be closed on the spot."), 409)
+    facts = facts_of(hazard)
+    _check(action, user, facts)
     # Photos are checked and processed before anything changes: a refused one refuses the step.
     uploads = photos.prepare(files)
     note = _apply_fields(action, hazard, form, local_today(now))
     try:
-        target = workflow.apply(action, actor, facts, note=note, photos=len(uploads))
-    except workflow.TransitionError:
-        db.session.rollback()
-        if rule.needs_note:
-            raise UserError(_("Please give a reason.")) from None
-        raise UserError(_("Please add at least one photo of the fixed situation.")) from None
+        target = _check(action, user, facts, note=note, photos=len(uploads))
+    except UserError:
+        db.session.rollback()  # _apply_fields changed the hazard in the session
+        raise
     key = form.get("upload_key") or ""
     stored = [photos.store(u, uploader=user, site_id=hazard.site_id,
                            upload_key=f"{key}-{n}" if key else None, taken_at=form.get("taken_at"))
@@ -187,12 +249,7 @@ def _notify_transition(hazard: Hazard, action: Action, user: User) -> None:
 def request_extension(user: User, hazard_id: int, form, now: datetime | None = None) -> Extension:
     now = now or utcnow()
     hazard = get_for(user, hazard_id)
-    if not workflow.is_site_staff(actor_of(user), facts_of(hazard)):
-        raise UserError(_("Only the enterprise's own staff can ask for more time."), 403)
-    if not workflow.is_open(hazard.status) or hazard.status == State.REPORTED:
-        raise Conflict(_("An extension can only be asked for while the hazard is being fixed."))
-    if any(e.status == "pending" for e in hazard.extensions):
-        raise Conflict(_("An extension request is already waiting for a decision."))
+    _check(Action.REQUEST_EXTENSION, user, facts_of(hazard))
     reason = _text(form, "reason", True, _("Reason"))
     new_deadline = _date(form, "new_deadline", _("New deadline"))
     if new_deadline <= hazard.deadline:
@@ -217,10 +274,8 @@ def decide_extension(user: User, extension_id: int, approve: bool, note: str = "
     if ext is None:
         raise UserError(_("Not found, or you do not have access to it."), 404)
     hazard = get_for(user, ext.hazard_id)
-    if not user.is_supervisor:
-        raise UserError(_("You may not do this with this hazard."), 403)
-    if ext.status != "pending":
-        raise Conflict(_("This request was already decided."))
+    _check(Action.APPROVE_EXTENSION if approve else Action.REFUSE_EXTENSION, user,
+           facts_of(hazard), ext.id)
     ext.status = "approved" if approve else "refused"
     ext.decided_by_id, ext.decided_at, ext.decision_note = user.id, now, note.strip()
     if approve:
@@ -242,12 +297,7 @@ def open_supervision(user: User, hazard_id: int, form, now: datetime | None = No
     """Put a hazard under supervision, or accept a proposal the sweep made."""
     now = now or utcnow()
     hazard = get_for(user, hazard_id)
-    if not user.is_supervisor:
-        raise UserError(_("You may not do this with this hazard."), 403)
-    if not workflow.is_open(hazard.status):
-        raise Conflict(_("Only an open hazard can be put under supervision."))
-    if any(s.status == "active" for s in hazard.supervisions):
-        raise Conflict(_("This hazard is already under supervision."))
+    _check(Action.SUPERVISE, user, facts_of(hazard))
     level = form.get("level") or "zone"
     if level not in workflow.SUPERVISION_LEVELS:
         raise UserError(_("Choose a supervision level."))
@@ -275,12 +325,11 @@ def close_supervision(user: User, supervision_id: int, status: str,
     sup = db.session.get(Supervision, supervision_id)
     if sup is None:
         raise UserError(_("Not found, or you do not have access to it."), 404)
-    get_for(user, sup.hazard_id)
-    if not user.is_supervisor:
-        raise UserError(_("You may not do this with this hazard."), 403)
-    allowed = {"active": "lifted", "proposed": "declined"}
-    if allowed.get(sup.status) != status:
+    hazard = get_for(user, sup.hazard_id)
+    actions = {"lifted": Action.LIFT_SUPERVISION, "declined": Action.DECLINE_SUPERVISION}
+    if status not in actions:
         raise Conflict(_("This supervision was already changed."))
+    _check(actions[status], user, facts_of(hazard), sup.id)
     sup.status, sup.closed_at = status, now or utcnow()
     db.session.commit()
     return sup
@@ -292,8 +341,7 @@ def close_supervision(user: User, supervision_id: int, status: str,
 def refer(user: User, hazard_id: int, form, now: datetime | None = None) -> Referral:
     now = now or utcnow()
     hazard = get_for(user, hazard_id)
-    if not user.is_supervisor:
-        raise UserError(_("You may not do this with this hazard."), 403)
+    _check(Action.REFER, user, facts_of(hazard))
     measure = form.get("measure")
     if measure not in workflow.ENFORCEMENT_MEASURES:
         raise UserError(_("Choose an enforcement measure."))
@@ -311,11 +359,13 @@ def refer(user: User, hazard_id: int, form, now: datetime | None = None) -> Refe
 def update_referral(user: User, referral_id: int, form, now: datetime | None = None) -> Referral:
     """Record the case number (filed) or the outcome (closed) of a referral."""
     ref = db.session.get(Referral, referral_id)
-    if ref is None or not user.is_supervisor:
+    if ref is None:
         raise UserError(_("Not found, or you do not have access to it."), 404)
     status = form.get("status")
-    if (ref.status, status) not in {("referred", "filed"), ("referred", "closed"), ("filed", "closed")}:
+    actions = {"filed": Action.FILE_REFERRAL, "closed": Action.CLOSE_REFERRAL}
+    if status not in actions:
         raise Conflict(_("This case was already updated."))
+    _check(actions[status], user, facts_of(get_for(user, ref.hazard_id)), ref.id)
     if status == "filed":
         ref.case_no = _text(form, "case_no", True, _("Case number"))
     else:

@@ -30,10 +30,8 @@ def index():
 def _detail(hazard, error=None, http_status=200):
     return page("hazards/detail.html", "status_panel", http_status=http_status, hazard=hazard,
                 today=local_today(), workflow=workflow, error=error,
-                actions=lifecycle.allowed_actions(hazard, current_user),
-                is_staff=current_user.is_supervisor,
-                can_extend=workflow.is_site_staff(lifecycle.actor_of(current_user),
-                                                   lifecycle.facts_of(hazard)))
+                offers=lifecycle.offers(hazard, current_user),
+                is_staff=current_user.is_supervisor)
 
 
 @bp.get("/<int:hazard_id>")

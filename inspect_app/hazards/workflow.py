@@ -34,6 +34,7 @@ class Source(StrEnum):
 
 
 class Action(StrEnum):
+    # Transitions: the hazard moves to another state.
     CONFIRM = "confirm"
     REJECT = "reject"
     START = "start"
@@ -41,10 +42,22 @@ class Action(StrEnum):
     VERIFY = "verify"
     RETURN = "return"
     FIX_ON_SPOT = "fix_on_spot"  # 立查立改: a general hazard fixed while the inspector watches
+    # Side-actions: the hazard keeps its state; an extension, supervision or referral changes.
+    REQUEST_EXTENSION = "request_extension"  # 延期申请
+    APPROVE_EXTENSION = "approve_extension"
+    REFUSE_EXTENSION = "refuse_extension"
+    SUPERVISE = "supervise"  # 督办 (also accepts a proposal the sweep made)
+    LIFT_SUPERVISION = "lift_supervision"
+    DECLINE_SUPERVISION = "decline_supervision"
+    REFER = "refer"  # 移交执法
+    FILE_REFERRAL = "file_referral"  # the case number is known (立案)
+    CLOSE_REFERRAL = "close_referral"  # the outcome is known (结案)
 
 
 OPEN_STATES = frozenset({State.REPORTED, State.CONFIRMED, State.RECTIFYING, State.SUBMITTED})
 DONE_STATES = frozenset({State.CLOSED, State.REJECTED})
+ALL_STATES = OPEN_STATES | DONE_STATES
+FIXING_STATES = frozenset({State.CONFIRMED, State.RECTIFYING, State.SUBMITTED})
 
 ENFORCEMENT_MEASURES = ("order_rectify", "suspend", "fine", "seal", "cut_power", "other")
 SUPERVISION_LEVELS = ("zone", "county", "city", "province")
@@ -67,6 +80,13 @@ class Facts:
     site_id: int
     grid_id: int
     submitted_by: int | None = None  # who submitted the current rectification
+    # (id, status) of the hazard's extension requests, supervisions and referrals.
+    extensions: tuple[tuple[int, str], ...] = ()
+    supervisions: tuple[tuple[int, str], ...] = ()
+    referrals: tuple[tuple[int, str], ...] = ()
+
+    def subjects(self, kind: str) -> tuple[tuple[int, str], ...]:
+        return getattr(self, kind)
 
 
 def is_supervisor(actor: Actor, facts: Facts) -> bool:
@@ -82,62 +102,119 @@ def is_checker(actor: Actor, facts: Facts) -> bool:
     return is_supervisor(actor, facts) or (actor.role == "inspector" and facts.grid_id in actor.grid_ids)
 
 
-def is_verifier(actor: Actor, facts: Facts) -> bool:
-    """A checker who did not submit the rectification: nobody verifies their own work."""
-    return is_checker(actor, facts) and actor.id != facts.submitted_by
-
-
 @dataclass(frozen=True)
 class Rule:
-    sources: frozenset[str]
-    target: State
+    sources: frozenset[str]  # the hazard states the action applies in
     who: Callable[[Actor, Facts], bool]
+    target: State | None = None  # None: a side-action, the hazard keeps its state
     needs_note: bool = False  # a reason must be given
     needs_photo: bool = False  # an after-photo must be attached
     general_only: bool = False
+    not_by_submitter: bool = False  # nobody verifies their own rectification
+    # A side-action on one of the hazard's extensions/supervisions/referrals in these statuses.
+    subject: tuple[str, frozenset[str]] | None = None
+    # Refused while the hazard has an extension/supervision/referral in this status.
+    unless: tuple[str, str] | None = None
 
 
+def _subject(kind: str, *statuses: str) -> tuple[str, frozenset[str]]:
+    return kind, frozenset(statuses)
+
+
+# Every hazard action, transitions and side-actions alike: who, from which state, under which facts.
 RULES: dict[Action, Rule] = {
-    Action.CONFIRM: Rule(frozenset({State.REPORTED}), State.CONFIRMED, is_supervisor),
-    Action.REJECT: Rule(frozenset({State.REPORTED}), State.REJECTED, is_supervisor, needs_note=True),
-    Action.START: Rule(frozenset({State.CONFIRMED}), State.RECTIFYING, is_site_staff),
-    Action.SUBMIT: Rule(frozenset({State.CONFIRMED, State.RECTIFYING}), State.SUBMITTED,
-                        is_site_staff, needs_photo=True),
-    Action.VERIFY: Rule(frozenset({State.SUBMITTED}), State.CLOSED, is_verifier),
-    Action.RETURN: Rule(frozenset({State.SUBMITTED}), State.RECTIFYING, is_verifier, needs_note=True),
-    Action.FIX_ON_SPOT: Rule(frozenset({State.REPORTED}), State.CLOSED, is_checker, needs_photo=True,
+    Action.CONFIRM: Rule(frozenset({State.REPORTED}), is_supervisor, State.CONFIRMED),
+    Action.REJECT: Rule(frozenset({State.REPORTED}), is_supervisor, State.REJECTED, needs_note=True),
+    Action.START: Rule(frozenset({State.CONFIRMED}), is_site_staff, State.RECTIFYING),
+    Action.SUBMIT: Rule(frozenset({State.CONFIRMED, State.RECTIFYING}), is_site_staff,
+                        State.SUBMITTED, needs_photo=True),
+    Action.VERIFY: Rule(frozenset({State.SUBMITTED}), is_checker, State.CLOSED,
+                        not_by_submitter=True),
+    Action.RETURN: Rule(frozenset({State.SUBMITTED}), is_checker, State.RECTIFYING, needs_note=True,
+                        not_by_submitter=True),
+    Action.FIX_ON_SPOT: Rule(frozenset({State.REPORTED}), is_checker, State.CLOSED, needs_photo=True,
                              general_only=True),
+    # More time is asked for while the hazard is being fixed, one request at a time.
+    Action.REQUEST_EXTENSION: Rule(FIXING_STATES, is_site_staff,
+                                   unless=("extensions", "pending")),
+    # A pending request is decided even if the hazard was closed meanwhile.
+    Action.APPROVE_EXTENSION: Rule(ALL_STATES, is_supervisor,
+                                   subject=_subject("extensions", "pending")),
+    Action.REFUSE_EXTENSION: Rule(ALL_STATES, is_supervisor,
+                                  subject=_subject("extensions", "pending")),
+    Action.SUPERVISE: Rule(OPEN_STATES, is_supervisor, unless=("supervisions", "active")),
+    Action.LIFT_SUPERVISION: Rule(ALL_STATES, is_supervisor,
+                                  subject=_subject("supervisions", "active")),
+    Action.DECLINE_SUPERVISION: Rule(ALL_STATES, is_supervisor,
+                                     subject=_subject("supervisions", "proposed")),
+    Action.REFER: Rule(ALL_STATES, is_supervisor),
+    Action.FILE_REFERRAL: Rule(ALL_STATES, is_supervisor, subject=_subject("referrals", "referred")),
+    Action.CLOSE_REFERRAL: Rule(ALL_STATES, is_supervisor,
+                                subject=_subject("referrals", "referred", "filed")),
 }
+TRANSITIONS = frozenset(a for a, rule in RULES.items() if rule.target)
 
 
 class TransitionError(Exception):
-    """The action is not allowed for this actor in this state; nothing changes."""
+    """The action is not allowed for this actor with this hazard; nothing changes.
+
+    `code` says which condition failed: state (the hazard's state, or the facts about its
+    extensions/supervisions/referrals), level, who, note or photo. `detail` narrows it for the
+    message: "own_work" (who), "subject" (that request/supervision/case already moved on),
+    "exists" (one is already pending/active). The lifecycle maps these to a message and status."""
+
+    def __init__(self, code: str, action: Action, detail: str = ""):
+        super().__init__(f"{action}: {code}{' ' + detail if detail else ''}")
+        self.code, self.action, self.detail = code, action, detail
 
 
-def can(action: Action, actor: Actor, facts: Facts) -> bool:
-    rule = RULES[action]
-    return (facts.status in rule.sources and rule.who(actor, facts)
-            and not (rule.general_only and facts.level != Level.GENERAL))
-
-
-def allowed_actions(actor: Actor, facts: Facts) -> list[Action]:
-    return [a for a in RULES if can(a, actor, facts)]
-
-
-def apply(action: Action, actor: Actor, facts: Facts, *, note: str = "", photos: int = 0) -> State:
-    """The state `action` leads to, or TransitionError saying why it cannot be done."""
+def refusal(action: Action, actor: Actor, facts: Facts, subject: int | None = None,
+            *, note: str | None = None, photos: int | None = None) -> TransitionError | None:
+    """Why `action` cannot be done, or None. The input (note, photos) is checked only when given.
+    The order is part of the contract: state, who, level, facts, then the input."""
     rule = RULES[action]
     if facts.status not in rule.sources:
-        raise TransitionError(f"cannot {action} a hazard that is {facts.status}")
-    if rule.general_only and facts.level != Level.GENERAL:
-        raise TransitionError(f"{action} is only for general hazards")
+        return TransitionError("state", action)
     if not rule.who(actor, facts):
-        raise TransitionError(f"{actor.role} may not {action} this hazard")
-    if rule.needs_note and not note.strip():
-        raise TransitionError(f"{action} needs a reason")
-    if rule.needs_photo and photos < 1:
-        raise TransitionError(f"{action} needs an after-photo")
-    return rule.target
+        return TransitionError("who", action)
+    if rule.not_by_submitter and actor.id == facts.submitted_by:
+        return TransitionError("who", action, "own_work")
+    if rule.general_only and facts.level != Level.GENERAL:
+        return TransitionError("level", action)
+    if rule.subject:
+        kind, statuses = rule.subject
+        if not any(i == subject and s in statuses for i, s in facts.subjects(kind)):
+            return TransitionError("state", action, "subject")
+    if rule.unless and any(s == rule.unless[1] for _, s in facts.subjects(rule.unless[0])):
+        return TransitionError("state", action, "exists")
+    if note is not None and rule.needs_note and not note.strip():
+        return TransitionError("note", action)
+    if photos is not None and rule.needs_photo and photos < 1:
+        return TransitionError("photo", action)
+    return None
+
+
+def can(action: Action, actor: Actor, facts: Facts, subject: int | None = None) -> bool:
+    """Whether the action is open to this actor now (before any input is given)."""
+    return refusal(action, actor, facts, subject) is None
+
+
+def allowed_actions(actor: Actor, facts: Facts) -> list[tuple[Action, int | None]]:
+    """Every action open to the actor, with the extension/supervision/referral it acts on
+    (None for actions on the hazard itself), in the order of RULES."""
+    offers: list[tuple[Action, int | None]] = []
+    for action, rule in RULES.items():
+        ids = [i for i, _ in facts.subjects(rule.subject[0])] if rule.subject else [None]
+        offers += [(action, i) for i in ids if can(action, actor, facts, i)]
+    return offers
+
+
+def apply(action: Action, actor: Actor, facts: Facts, subject: int | None = None, *,
+          note: str = "", photos: int = 0) -> State:
+    """The state `action` leads to (the same state for a side-action), or TransitionError."""
+    if error := refusal(action, actor, facts, subject, note=note, photos=photos):
+        raise error
+    return RULES[action].target or State(facts.status)
 
 
 def replay(events: list[tuple[str | None, str]]) -> str | None:

@@ -307,3 +307,33 @@ def test_enterprise_cannot_use_supervisor_routes(client, login, world):
     assert client.post(f"/hazards/{hazard.id}/refer", data={"department": "x",
                                                              "measure": "fine"}).status_code == 403
     assert client.post(f"/hazards/{hazard.id}/supervise", data={}).status_code == 403
+
+
+def test_hazard_page_offers_side_actions_the_workflow_allows(client, login, world):
+    site, people = world
+    hazard = new_hazard(site, people, level="major")
+    lifecycle.perform(people["sup"], hazard.id, "confirm", confirm_form())
+    url = f"/hazards/{hazard.id}"
+    login(people["staff"])
+    assert f"{url}/extension\"" in client.get(url).text
+    ext = lifecycle.request_extension(people["staff"], hazard.id, MultiDict({
+        "new_deadline": (hazard.deadline + timedelta(days=5)).isoformat(), "reason": "等配件"}))
+    page = client.get(url).text
+    assert f"{url}/extension\"" not in page  # one request at a time
+    assert f"{url}/extension/{ext.id}/approve" not in page and f"{url}/supervise" not in page
+    client.post("/auth/logout")
+    client._token = None
+    login(people["sup"])
+    page = client.get(url).text
+    assert f"{url}/extension/{ext.id}/approve" in page and f"{url}/extension/{ext.id}/refuse" in page
+    assert f"{url}/supervise\"" in page and f"{url}/refer\"" in page
+    sup = lifecycle.open_supervision(people["sup"], hazard.id, MultiDict({
+        "level": "zone", "office": "安委办", "due_date": hazard.deadline.isoformat()}))
+    ref = lifecycle.refer(people["sup"], hazard.id, MultiDict({"department": "执法大队",
+                                                               "measure": "fine"}))
+    page = client.get(url).text
+    assert f"{url}/supervise\"" not in page  # already under supervision
+    assert f"{url}/supervise/{sup.id}/lifted" in page
+    assert page.count(f"{url}/referrals/{ref.id}\"") == 2  # filed, or closed straight away
+    lifecycle.update_referral(people["sup"], ref.id, MultiDict({"status": "filed", "case_no": "1"}))
+    assert client.get(url).text.count(f"{url}/referrals/{ref.id}\"") == 1
