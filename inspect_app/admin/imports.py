@@ -22,7 +22,7 @@ from ..auth.models import User
 from ..extensions import db
 from ..roles import Position, Role
 from ..sites.models import Grid, Site
-from ..sites.types import FEATURES, NINE_KINDS, RISK_COLORS, SITE_TYPES, SIZE_CLASSES
+from ..sites.types import FEATURES, HAZ_MODES, NINE_KINDS, RISK_COLORS, SITE_TYPES, SIZE_CLASSES
 from ..web import UserError
 from . import rules, service
 
@@ -43,6 +43,7 @@ SITE_COLUMNS = (
     Column("主要负责人", "principal_name"), Column("负责人电话", "principal_phone"),
     Column("实际控制人", "controller_name"), Column("控制人电话", "controller_phone"),
     Column("网格", "grid_id", True), Column("风险等级", "risk_color", True),
+    Column("危化品经营方式", "haz_modes"),  # last, so files made from the older template still fit
 )
 USER_COLUMNS = (
     Column("用户名", "username", True), Column("姓名", "name", True), Column("手机号", "phone"),
@@ -66,7 +67,12 @@ CHOICES = {
         "小幼儿园": "school", "小美容洗浴": "salon", "小网吧": "internet"}),
     "features": (FEATURES, {
         "粉尘": "DUST", "可燃性粉尘": "DUST", "粉尘涉爆": "DUST", "涉氨制冷": "NH3",
-        "液氨": "NH3", "有限空间": "CS", "特种设备": "SE"}),
+        "液氨": "NH3", "有限空间": "CS", "有毒有害有限空间": "CS", "特种设备": "SE",
+        "易燃易爆物品存放": "FLAM", "易燃易爆物品": "FLAM", "劳动密集型企业": "LABOR",
+        "劳动密集型": "LABOR", "多业态混合生产经营场所": "MULTI", "多业态混合": "MULTI"}),
+    "haz_modes": (HAZ_MODES, {
+        "生产": "PROD", "经营": "TRADE", "经营（有储存）": "TRADE", "经营(有储存)": "TRADE",
+        "储存": "STORE", "使用": "USE"}),
     "size_class": (SIZE_CLASSES, {
         "规模以上": "large", "大型": "large", "中型": "medium", "小微": "small", "小型": "small"}),
     "risk_color": (RISK_COLORS, {
@@ -262,6 +268,7 @@ def _check_sites(table) -> tuple[list[dict], list[RowError]]:
             raw[key] = _code(key, raw.get(key, ""))
         raw["size_class"] = raw["size_class"] or "small"
         raw["features"] = [_code("features", f) for f in _split(raw.get("features", ""))]
+        raw["haz_modes"] = [_code("haz_modes", m) for m in _split(raw.get("haz_modes", ""))]
         grid_name = raw.get("grid_id", "")
         raw["grid_id"] = grids.get(grid_name)
         values, problems = rules.check_site(raw, known)

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from .. import forms
 from ..forms import Invalid  # noqa: F401 - the one error idiom, re-exported for admin
 from ..roles import Position, Role
-from ..sites.types import FEATURES, NINE_KINDS, RISK_COLORS, SITE_TYPES, SIZE_CLASSES
+from ..sites.types import FEATURES, HAZ_MODES, NINE_KINDS, RISK_COLORS, SITE_TYPES, SIZE_CLASSES
 
 # GB 32100: 18 digits or capital letters, never I, O, Z, S or V.
 CREDIT_CODE = re.compile(r"[0-9A-HJ-NP-RTUWXY]{18}")
@@ -59,6 +59,7 @@ def site_input(form) -> dict:
     """A submitted site form as the plain dict `check_site` takes."""
     raw = {key: form.get(key, "") for key in SITE_FIELDS}
     raw["features"] = form.getlist("features")
+    raw["haz_modes"] = form.getlist("haz_modes")
     return raw
 
 
@@ -130,6 +131,13 @@ def check_site(raw: dict, known: Known, site_id: int | None = None) -> tuple[dic
     if unknown := [f for f in features if f not in FEATURES]:
         errors["features"] = _("Unknown features: %(codes)s.", codes=", ".join(unknown))
     v["features"] = ",".join(f for f in FEATURES if f in features)
+    modes = [str(m).strip() for m in raw.get("haz_modes") or [] if str(m).strip()]
+    if unknown := [m for m in modes if m not in HAZ_MODES]:
+        errors["haz_modes"] = _("Unknown hazardous-chemicals modes: %(codes)s.",
+                                codes=", ".join(unknown))
+    elif modes and v["site_type"] != "HAZ":
+        errors["haz_modes"] = _("Only hazardous-chemicals sites have these modes; leave them empty.")
+    v["haz_modes"] = ",".join(m for m in HAZ_MODES if m in modes)
     if v["size_class"] not in SIZE_CLASSES:
         errors["size_class"] = _("Choose a size class from the list.")
     if v["risk_color"] not in RISK_COLORS:

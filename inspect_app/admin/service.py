@@ -168,9 +168,9 @@ def list_sites(f: SiteFilters, limit: int = 200) -> list[Site]:
 def site_form(site: Site | None) -> dict:
     """A site's fields as the form shows them (a new site starts small and blue)."""
     if site is None:
-        return {"size_class": "small", "risk_color": "blue", "features": []}
+        return {"size_class": "small", "risk_color": "blue", "features": [], "haz_modes": []}
     return {**{key: getattr(site, key) or "" for key in rules.SITE_FIELDS},
-            "features": site.feature_codes}
+            "features": site.feature_codes, "haz_modes": site.haz_mode_codes}
 
 
 def save_site(raw: dict, site_id: int | None = None) -> Site:

@@ -16,7 +16,7 @@ from ..access import STAFF_ROLES, allow
 from ..auth import history
 from ..auth.service import is_locked
 from ..sites.models import Area, Grid
-from ..sites.types import FEATURES, NINE_KINDS, RISK_COLORS, SITE_TYPES, SIZE_CLASSES
+from ..sites.types import FEATURES, HAZ_MODES, NINE_KINDS, RISK_COLORS, SITE_TYPES, SIZE_CLASSES
 from ..web import page, redirect_to
 from . import bp, imports, rules, service
 from .rules import Invalid
@@ -108,6 +108,7 @@ def site_edit(site_id: int | None):
     return page("admin/site_form.html", "site_form", 422 if errors else 200, site=site,
                 form=form, errors=errors, grids=_pairs(service.active_grids()),
                 site_types=SITE_TYPES, nine_kinds=NINE_KINDS, features=FEATURES,
+                haz_modes=HAZ_MODES,
                 risk_colors=RISK_COLORS, size_classes=SIZE_CLASSES)
 
 

@@ -8,15 +8,20 @@ import hashlib
 import json
 import tomllib
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
 
 from ..extensions import db
-from .models import KINDS, MAJOR_FLAGS, SECTIONS, ChecklistItem, ChecklistTemplate
+from ..timeutil import local_today
+from . import standards
+from .models import KINDS, SECTIONS, ChecklistItem, ChecklistTemplate
 
 DATA_DIR = Path(__file__).parent / "data"
 ITEM_KEYS = ("code", "section", "requirement", "basis", "major", "guidance")
+# Optional item keys, and the column each one fills.
+EXTRA_KEYS = ("std", "clause", "element")
 
 
 class ChecklistFileError(ValueError):
@@ -31,30 +36,49 @@ class LoadResult:
     created: bool
 
 
-def parse(path: Path) -> dict:
+class SupersededError(ChecklistFileError):
+    """Items cite an edition that has been replaced; the message names each item and citation."""
+
+
+def parse(path: Path, day: date | None = None) -> dict:
     """Read and validate one checklist file."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise ChecklistFileError(f"{path.name}: {e}") from e
+    return validate(data, path.name, day)
+
+
+def validate(data: dict, name: str, day: date | None = None) -> dict:
+    """Check a checklist (a file's or an upload's content) against the rules for its items on
+    `day` (default today): structure first, then every item's basis (standards.item_problems).
+    A superseded citation is refused with all such items named at once."""
     for key in ("slug", "kind", "version", "title", "applies_to", "items"):
         if not data.get(key):
-            raise ChecklistFileError(f"{path.name}: missing '{key}'")
+            raise ChecklistFileError(f"{name}: missing '{key}'")
     if data["kind"] not in KINDS:
-        raise ChecklistFileError(f"{path.name}: unknown kind {data['kind']!r}")
-    seen = set()
+        raise ChecklistFileError(f"{name}: unknown kind {data['kind']!r}")
+    if unknown := standards.unknown_codes(data["applies_to"]):
+        raise ChecklistFileError(f"{name}: unknown applies_to codes {', '.join(unknown)}")
+    day = day or local_today()
+    seen, superseded = set(), []
     for n, item in enumerate(data["items"], 1):
-        where = f"{path.name} item {n} ({item.get('code', '?')})"
+        where = f"{name} item {n} ({item.get('code', '?')})"
         for key in ITEM_KEYS:
             if not str(item.get(key, "")).strip():
                 raise ChecklistFileError(f"{where}: missing '{key}'")
         if item["section"] not in SECTIONS:
             raise ChecklistFileError(f"{where}: unknown section {item['section']!r}")
-        if item["major"] not in MAJOR_FLAGS:
-            raise ChecklistFileError(f"{where}: major must be one of Y/C/N")
         if item["code"] in seen:
             raise ChecklistFileError(f"{where}: duplicate code")
         seen.add(item["code"])
+        problems = standards.item_problems(item, day)
+        superseded += [f"{item['code']} {p.message}" for p in problems if p.superseded]
+        if others := [p for p in problems if not p.superseded]:
+            raise ChecklistFileError(f"{where}: " + "; ".join(p.message for p in others))
+    if superseded:
+        raise SupersededError(f"{name}: refused, {len(superseded)} items cite a superseded "
+                              "edition: " + "; ".join(superseded))
     return data
 
 
@@ -77,8 +101,23 @@ def _next_version(existing: list[ChecklistTemplate], declared: str) -> str:
 
 def load_file(path: Path) -> LoadResult:
     """Load one file into the database (no commit)."""
-    data = parse(path)
-    digest = content_hash(data)
+    return load_data(parse(path))
+
+
+def _item_row(n: int, item: dict) -> ChecklistItem:
+    return ChecklistItem(
+        position=n, weight=item.get("weight"),
+        applies=",".join(item.get("applies") or []), reference=bool(item.get("reference")),
+        **{k: str(item[k]).strip() for k in ITEM_KEYS},
+        **{k: str(item.get(k, "")).strip() for k in EXTRA_KEYS},
+        **standards.resolved(item))
+
+
+def load_data(data: dict) -> LoadResult:
+    """Load one validated checklist as its slug's current version (no commit): the version it
+    matches if one does, else a new one."""
+    # What the registry adds (edition, regime, verify) is part of the version too.
+    digest = content_hash({**data, "resolved": [standards.resolved(i) for i in data["items"]]})
     existing = db.session.scalars(
         select(ChecklistTemplate).where(ChecklistTemplate.slug == data["slug"])
     ).all()
@@ -96,11 +135,7 @@ def load_file(path: Path) -> LoadResult:
         applies_to=",".join(data["applies_to"]), pass_mark=data.get("pass_mark"),
         content_hash=digest, is_current=True,
     )
-    template.items = [
-        ChecklistItem(position=n, weight=item.get("weight"),
-                      **{k: str(item[k]).strip() for k in ITEM_KEYS})
-        for n, item in enumerate(data["items"], 1)
-    ]
+    template.items = [_item_row(n, item) for n, item in enumerate(data["items"], 1)]
     db.session.add(template)
     return LoadResult(template.slug, template.version, len(template.items), created=True)
 

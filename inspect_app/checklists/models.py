@@ -11,6 +11,8 @@ from ..timeutil import utcnow
 KINDS = ("enterprise_checklist", "standardization_guide", "compliance_rules", "grid_guideline")
 SECTIONS = ("基础管理", "设备设施", "作业现场", "作业行为")
 MAJOR_FLAGS = ("Y", "C", "N")
+VERIFY_STATUSES = ("V", "P", "U")  # seen in a source / partly / not confirmed (needs checking)
+REGIMES = ("accident", "fire")  # 重大事故隐患 / 重大火灾隐患
 
 
 class ChecklistTemplate(db.Model):
@@ -36,15 +38,25 @@ class ChecklistTemplate(db.Model):
 
     @property
     def sections(self) -> list[tuple[str, list["ChecklistItem"]]]:
-        """Items grouped by section in checklist order (Jinja's groupby would sort them)."""
-        groups: dict[str, list[ChecklistItem]] = {}
-        for item in self.items:
-            groups.setdefault(item.section, []).append(item)
-        return list(groups.items())
+        return group_sections(self.items)
 
     @property
     def applies_codes(self) -> set[str]:
         return set(self.applies_to.split(","))
+
+    def items_for(self, site_codes: set[str], majors_only: bool = False) -> list["ChecklistItem"]:
+        """The items that apply to a site with these codes (all of a major flag Y only when
+        `majors_only`: a grid patrol's share of an enterprise list)."""
+        return [i for i in self.items if i.applies_to_site(site_codes)
+                and (not majors_only or i.is_major)]
+
+
+def group_sections(items) -> list[tuple[str, list["ChecklistItem"]]]:
+    """Items grouped by section in checklist order (Jinja's groupby would sort them)."""
+    groups: dict[str, list[ChecklistItem]] = {}
+    for item in items:
+        groups.setdefault(item.section, []).append(item)
+    return list(groups.items())
 
 
 class ChecklistItem(db.Model):
@@ -61,9 +73,67 @@ class ChecklistItem(db.Model):
     major: Mapped[str] = mapped_column(String(1))  # Y: failing it is a 重大事故隐患; C: conditional
     guidance: Mapped[str] = mapped_column(Text, default="")
     weight: Mapped[int | None]
+    # The primary basis as data: its key in standards.toml, edition and clause.
+    std: Mapped[str] = mapped_column(String(40), default="")
+    edition: Mapped[str] = mapped_column(String(40), default="")
+    clause: Mapped[str] = mapped_column(String(64), default="")
+    # For Y and C items: the regime of the judgement standard (REGIMES) and its full name.
+    regime: Mapped[str] = mapped_column(String(8), default="")
+    judgement: Mapped[str] = mapped_column(String(200), default="")
+    # Codes of the sites the item applies to (comma-separated; "-X" excludes sites with X);
+    # empty: every site the template applies to.
+    applies: Mapped[str] = mapped_column(String(128), default="")
+    element: Mapped[str] = mapped_column(String(32), default="")  # C: GB 35181 综合判定要素
+    verify: Mapped[str] = mapped_column(String(1), default="V")
+    verify_note: Mapped[str] = mapped_column(Text, default="")
+    reference: Mapped[bool] = mapped_column(default=False)  # basis cited for reference only
 
     template = relationship("ChecklistTemplate", back_populates="items")
 
     @property
     def is_major(self) -> bool:
         return self.major == "Y"
+
+    @property
+    def applies_codes(self) -> list[str]:
+        return [c for c in self.applies.split(",") if c]
+
+    def applies_to_site(self, site_codes: set[str]) -> bool:
+        """Whether the item applies to a site with these codes (Site.checklist_codes)."""
+        wanted = [c for c in self.applies_codes if not c.startswith("-")]
+        excluded = {c[1:] for c in self.applies_codes if c.startswith("-")}
+        return not (excluded & site_codes) and (not wanted or bool(set(wanted) & site_codes))
+
+    @property
+    def citation(self) -> str:
+        """The judgement standard and clause a hazard made from this item carries."""
+        return f"{self.judgement} {self.clause}".strip() if self.judgement else ""
+
+
+class FireProposal(db.Model):
+    """GB 35181's combination rule met in one inspection: proposed to a supervisor, who
+    decides whether it is one 重大火灾隐患 (accepted: the hazard it became)."""
+
+    __tablename__ = "fire_proposals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), unique=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    place_kind: Mapped[str] = mapped_column(String(16))
+    threshold: Mapped[int]
+    elements: Mapped[str] = mapped_column(Text)  # one "code requirement" line per element
+    status: Mapped[str] = mapped_column(String(10), default="proposed", index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    note: Mapped[str] = mapped_column(Text, default="")
+    hazard_id: Mapped[int | None] = mapped_column(ForeignKey("hazards.id"))
+
+    inspection = relationship("Inspection")
+    site = relationship("Site")
+    decided_by = relationship("User")
+    hazard = relationship("Hazard")
+
+    @property
+    def element_lines(self) -> list[str]:
+        return [line for line in self.elements.splitlines() if line]

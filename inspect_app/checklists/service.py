@@ -6,7 +6,7 @@ from ..auth.models import User
 from ..extensions import db
 from ..roles import Role
 from ..sites.models import Site
-from ..sites.types import applicable_codes
+from ..sites.types import FEATURES
 from .models import ChecklistTemplate
 
 # Per role, the kinds of checklist offered, in order of preference.
@@ -25,11 +25,16 @@ def current_templates() -> list[ChecklistTemplate]:
 
 
 def templates_for(site: Site, user: User) -> list[ChecklistTemplate]:
-    """Current templates that cover this site, for this role; a grid inspector gets the
-    guideline written for grid inspectors when one covers the site, else the enterprise list."""
+    """Current templates that cover this site, for this role. A grid inspector gets the
+    guideline written for grid inspectors when one covers the site, plus the enterprise lists
+    of the site's special features (粉尘涉爆, 涉氨制冷…), whose major items a patrol asks
+    (Inspection.items); with no guideline, the enterprise lists."""
     kinds = KINDS_FOR_ROLE.get(user.role, ())
-    codes = applicable_codes(site.site_type, site.feature_codes)
-    fitting = [t for t in current_templates() if t.kind in kinds and t.applies_codes & codes]
+    codes = site.checklist_codes
+    fitting = [t for t in current_templates() if t.kind in kinds and t.applies_codes & codes
+               and t.items_for(codes)]
     if user.role == Role.INSPECTOR and any(t.kind == "grid_guideline" for t in fitting):
-        fitting = [t for t in fitting if t.kind == "grid_guideline"]
+        features = set(site.feature_codes) & set(FEATURES)
+        fitting = [t for t in fitting if t.kind == "grid_guideline"
+                   or (t.applies_codes & features and any(i.is_major for i in t.items_for(codes)))]
     return sorted(fitting, key=lambda t: (kinds.index(t.kind), t.slug))

@@ -22,6 +22,10 @@ class Hazard(db.Model):
     description: Mapped[str] = mapped_column(Text)
     location: Mapped[str] = mapped_column(String(200), default="")  # where on the site
     level: Mapped[str] = mapped_column(String(8), index=True)  # general | major
+    # Carried over from a major checklist item: 重大事故隐患 (accident) or 重大火灾隐患 (fire),
+    # and the judgement standard with its clause.
+    regime: Mapped[str] = mapped_column(String(8), default="")
+    judgement: Mapped[str] = mapped_column(String(240), default="")
     status: Mapped[str] = mapped_column(String(16), index=True)
     source: Mapped[str] = mapped_column(String(16), index=True)
     deadline: Mapped[date] = mapped_column(index=True)

@@ -28,7 +28,8 @@ SOURCE_FOR_KIND = {"patrol": Source.PATROL, "supervisory": Source.SUPERVISORY,
 
 def report(*, site_id: int, description: str, level: str, source: str, reporter: User | None,
            now: datetime | None = None, inspection_id: int | None = None, item_id: int | None = None,
-           location: str = "", photos=(), note: str = "") -> Hazard:
+           location: str = "", photos=(), note: str = "", regime: str = "",
+           judgement: str = "") -> Hazard:
     """A new hazard from any channel (patrol, self-check, worker, public), in the REPORTED state
     with the default deadline for its level (no commit: the caller's transaction owns it)."""
     now = now or utcnow()
@@ -38,6 +39,7 @@ def report(*, site_id: int, description: str, level: str, source: str, reporter:
         deadline=workflow.default_deadline(level, local_today(now),
                                            current_app.config["HAZARD_DEADLINE_DAYS"]),
         found_by_id=reporter.id if reporter else None, created_at=now,
+        regime=regime, judgement=judgement[:240],
     )
     db.session.add(hazard)
     db.session.flush()
@@ -97,10 +99,15 @@ def _link(hazard: Hazard) -> str:
 def report_from_answer(inspection, answer, user: User, now: datetime) -> Hazard:
     """One failed answer becomes one reported hazard, with the answer's photos (no commit)."""
     item = answer.item
+    level = workflow.level_for_item(item.major)
+    # A major item's regime and judgement standard travel with the hazard (the 重大事故隐患 and
+    # 重大火灾隐患 registers are kept apart); a C item's stay with the combination rule.
+    major = level == Level.MAJOR
     return report(site_id=inspection.site_id, description=answer.note or item.requirement,
-                  level=workflow.level_for_item(item.major), source=SOURCE_FOR_KIND[inspection.kind],
+                  level=level, source=SOURCE_FOR_KIND[inspection.kind],
                   reporter=user, now=now, inspection_id=inspection.id, item_id=item.id,
-                  photos=answer.photos, note=f"{item.code} {inspection.template.title}")
+                  photos=answer.photos, note=f"{item.code} {inspection.template.title}",
+                  regime=item.regime if major else "", judgement=item.citation if major else "")
 
 
 def scope(query: Select, user: User) -> Select:

@@ -6,6 +6,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..checklists.models import group_sections
 from ..extensions import db
 from ..timeutil import utcnow
 
@@ -43,6 +44,17 @@ class Inspection(db.Model):
     inspector = relationship("User")
     answers = relationship("Answer", back_populates="inspection", cascade="all, delete-orphan")
     hazards = relationship("Hazard", back_populates="inspection", order_by="Hazard.id")
+
+    @property
+    def items(self):
+        """The checklist's items that apply to this site; a grid patrol on an enterprise list
+        (the site's feature lists, added to the grid guideline) asks only its major items."""
+        majors_only = self.kind == InspectionKind.PATROL and self.template.kind == "enterprise_checklist"
+        return self.template.items_for(self.site.checklist_codes, majors_only)
+
+    @property
+    def sections(self):
+        return group_sections(self.items)
 
 
 class Answer(db.Model):

@@ -100,7 +100,7 @@ def _editable(user: User, inspection: Inspection) -> None:
 
 def _item(inspection: Inspection, item_id: int) -> ChecklistItem:
     item = db.session.get(ChecklistItem, item_id)
-    if item is None or item.template_id != inspection.template_id:
+    if item is None or item not in inspection.items:
         abort(404)
     return item
 
@@ -196,14 +196,15 @@ class Progress:
 
 
 def progress(inspection: Inspection) -> Progress:
-    answers = inspection.answers
-    return Progress(len(answers), len(inspection.template.items),
+    items = {i.id for i in inspection.items}
+    answers = [a for a in inspection.answers if a.item_id in items]
+    return Progress(len(answers), len(items),
                     sum(a.result == Result.FAIL for a in answers))
 
 
 def unanswered(inspection: Inspection) -> list[ChecklistItem]:
     done = {a.item_id for a in inspection.answers}
-    return [i for i in inspection.template.items if i.id not in done]
+    return [i for i in inspection.items if i.id not in done]
 
 
 def submit(user: User, inspection_id: int) -> Inspection:

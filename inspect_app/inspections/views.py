@@ -106,7 +106,7 @@ def _item_reply(inspection, item_id: int, fragment):
 
 
 def _item_of(inspection, item_id):
-    for item in inspection.template.items:
+    for item in inspection.items:
         if item.id == item_id:
             return item
     raise UserError(_("Not found, or you do not have access to it."), 404)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..timeutil import utcnow
+from .types import applicable_codes
 
 grid_inspectors = Table(
     "grid_inspectors",
@@ -55,6 +56,7 @@ class Site(db.Model):
     site_type: Mapped[str] = mapped_column(String(8), index=True)
     subkind: Mapped[str] = mapped_column(String(32), default="")
     features: Mapped[str] = mapped_column(String(64), default="")  # e.g. "DUST,CS"
+    haz_modes: Mapped[str] = mapped_column(String(32), default="")  # HAZ sites: e.g. "PROD,STORE"
     size_class: Mapped[str] = mapped_column(String(8), default="small")
     principal_name: Mapped[str] = mapped_column(String(64), default="")
     principal_phone: Mapped[str] = mapped_column(String(20), default="")
@@ -73,6 +75,15 @@ class Site(db.Model):
     @property
     def feature_codes(self) -> list[str]:
         return [f for f in self.features.split(",") if f]
+
+    @property
+    def haz_mode_codes(self) -> list[str]:
+        return [m for m in (self.haz_modes or "").split(",") if m]
+
+    @property
+    def checklist_codes(self) -> set[str]:
+        """The codes checklists and their items name to apply to this site."""
+        return applicable_codes(self.site_type, self.feature_codes, self.haz_mode_codes)
 
     def __repr__(self) -> str:
         return f"<Site {self.id} {self.name}>"

@@ -33,8 +33,20 @@ SITE_TYPES = {
 FEATURES = {
     "DUST": _l("Combustible dust"),
     "NH3": _l("Ammonia refrigeration"),
-    "CS": _l("Confined spaces"),
+    "CS": _l("Confined spaces with toxic or asphyxiant risk"),
     "SE": _l("Special equipment"),
+    "FLAM": _l("Stores flammable or explosive goods"),
+    "LABOR": _l("Labour-intensive enterprise"),
+    "MULTI": _l("Mixed multi-use production and business premises"),
+}
+
+# What a hazardous-chemicals (HAZ) site does with them: AQ 3067—2026 covers 生产 and
+# 经营（有储存） only; a unit that only uses chemicals falls under 10号令 and GB 35181.
+HAZ_MODES = {
+    "PROD": _l("Produces"),
+    "TRADE": _l("Trades, with storage"),
+    "STORE": _l("Stores"),
+    "USE": _l("Uses only"),
 }
 
 # 九小场所 kinds.
@@ -65,11 +77,16 @@ SIZE_CLASSES = {
 }
 
 
-def applicable_codes(site_type: str, features: list[str]) -> set[str]:
-    """Every code a checklist's `applies_to` may name to cover this site."""
+def applicable_codes(site_type: str, features, haz_modes=()) -> set[str]:
+    """Every code a checklist's or an item's `applies_to` may name to cover this site:
+    ALL, the type (GM for its sub-industries), each feature, and HAZ:<mode> for a HAZ site."""
     codes = {"ALL", site_type, *features}
     if site_type in GM_FAMILY:
         codes.add("GM")
+    if site_type == "HAZ":
+        # A HAZ site whose mode is not recorded yet (sites made before modes existed) keeps
+        # the in-scope list rather than silently losing its majors.
+        codes |= {f"HAZ:{m}" for m in (haz_modes or ("PROD", "TRADE"))}
     return codes
 
 
@@ -79,4 +96,5 @@ def site_type_label(site) -> str:
     if site.site_type == "NINE" and site.subkind in NINE_KINDS:
         label = f"{label} · {NINE_KINDS[site.subkind]}"
     features = [str(FEATURES[f]) for f in site.feature_codes if f in FEATURES]
-    return " · ".join([label, *features])
+    modes = [str(HAZ_MODES[m]) for m in site.haz_mode_codes if m in HAZ_MODES]
+    return " · ".join([label, *modes, *features])

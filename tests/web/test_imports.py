@@ -12,7 +12,8 @@ from tests.factories import make_grid, make_site, make_user
 
 HX = {"HX-Request": "true"}
 SITE_HEADERS = ["名称", "统一社会信用代码", "地址", "类型代码", "细分类型", "特征", "规模",
-                "主要负责人", "负责人电话", "实际控制人", "控制人电话", "网格", "风险等级"]
+                "主要负责人", "负责人电话", "实际控制人", "控制人电话", "网格", "风险等级",
+                "危化品经营方式"]
 USER_HEADERS = ["用户名", "姓名", "手机号", "角色", "所属企业(信用代码或名称)", "职务", "网格",
                 "初始密码"]
 CODES = ["91350583MA31234567", "91350583MA31234568", "91350583MA31234569"]
@@ -237,3 +238,12 @@ def test_user_import_checks_every_row(staff, grid):
     assert "<td>6</td><td>用户名</td>" in resp.text
     assert "<td>7</td><td>角色</td><td>Only an admin can give the admin role." in resp.text
     assert "<td>8</td><td>所属企业(信用代码或名称)</td>" in resp.text
+
+
+def test_import_reads_new_features_and_haz_modes(staff, grid):
+    row = ["南安化工一厂", CODES[0], "工业路1号", "危险化学品", "", "易燃易爆物品存放、劳动密集型",
+           "小微", "王五", "13900000000", "", "", grid.name, "红", "使用"]
+    resp = upload(staff, "sites", xlsx([row]), "企业.xlsx")
+    assert resp.status_code == 200 and "Imported 1 site." in resp.text, resp.text
+    site = db.session.scalar(select(Site).where(Site.credit_code == CODES[0]))
+    assert (site.features, site.haz_modes) == ("FLAM,LABOR", "USE")

@@ -29,7 +29,7 @@ def _start(client, site, slug="grid-nine"):
 
 
 def _answer_all(client, inspection_id, result="pass", skip=()):
-    items = db.session.get(Inspection, inspection_id).template.items
+    items = db.session.get(Inspection, inspection_id).items  # those that apply to the site
     for item in items:
         if item.id in skip:
             continue
