@@ -93,6 +93,7 @@ class Defaults:
     # addresses together; an admin can lift it early (auth/lockout.py).
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
+    LOGIN_FAILURE_WINDOW_MINUTES = 15  # an address's count starts again after this long quiet
     ACCOUNT_MAX_FAILURES = 50
     ACCOUNT_LOCK_MINUTES = 60
     # Requests per client address (Flask-Limiter syntax; see throttle.py). Generous enough for

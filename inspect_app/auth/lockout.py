@@ -9,6 +9,9 @@
   that only succeeds while unlocked: of 40 simultaneous wrong PINs exactly five are checked.
 - A login that names no active account is counted under its name the same way, so it is locked
   and answered exactly like a real one.
+- An address's count starts again once its lock has run out, or after LOGIN_FAILURE_WINDOW_MINUTES
+  without a wrong try. Such a row means no more than a missing one, so `prune()` (`flask auth
+  prune`, for cron) deletes it: a spray of made-up names leaves no lasting rows.
 """
 
 import hashlib
@@ -16,7 +19,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app, has_request_context, request
 from flask_babel import gettext as _
-from sqlalchemy import case, delete, or_, select, update
+from sqlalchemy import and_, case, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -48,11 +51,11 @@ def account_locked_until(user: User | None, now: datetime) -> datetime | None:
 
 
 def _take(model, where, count, lock_col, limit: int, lock_end: datetime, now: datetime,
-          **extra) -> int | None:
+          stale=None, **extra) -> int | None:
     """One atomic try on a counter row: the new count, or None while it is locked. A lock that
-    has run out starts the count again."""
+    has run out, or a count that is `stale`, starts the count again."""
     expired = lock_col <= now
-    before = case((expired, 0), else_=count)
+    before = case((expired if stale is None else or_(expired, stale), 0), else_=count)
     stmt = (update(model).where(*where, or_(lock_col.is_(None), expired))
             .values({count: before + 1, lock_col: case((before + 1 >= limit, lock_end), else_=None),
                      **extra})
@@ -75,7 +78,7 @@ def take_try(user: User | None, login: str, client: str, now: datetime) -> int |
         .on_conflict_do_nothing(index_elements=["account", "client"]))
     n = _take(LoginFailure, [LoginFailure.account == account, LoginFailure.client == client[:64]],
               LoginFailure.failures, LoginFailure.locked_until, cfg["LOGIN_MAX_FAILURES"],
-              now + _minutes("LOGIN_LOCK_MINUTES"), now, updated_at=now)
+              now + _minutes("LOGIN_LOCK_MINUTES"), now, stale=_stale(now), updated_at=now)
     if n is None:
         db.session.commit()
         return None
@@ -89,6 +92,22 @@ def take_try(user: User | None, login: str, client: str, now: datetime) -> int |
             _account_locked(user, now)
     db.session.commit()
     return cfg["LOGIN_MAX_FAILURES"] - n
+
+
+def _stale(now: datetime):
+    """An address's count without a lock and without a wrong try for the window."""
+    return and_(LoginFailure.locked_until.is_(None),
+                LoginFailure.updated_at < now - _minutes("LOGIN_FAILURE_WINDOW_MINUTES"))
+
+
+def prune(now: datetime) -> int:
+    """Delete the rows that no longer count (lock run out, or stale) and commit; how many.
+    take_try treats them as absent anyway, so this changes no answer, only the table's size."""
+    deleted = db.session.execute(delete(LoginFailure).where(
+        or_(LoginFailure.locked_until <= now, _stale(now)))
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    return deleted
 
 
 def succeeded(user: User, client: str) -> None:

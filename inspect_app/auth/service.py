@@ -73,8 +73,9 @@ def _locked(user: User | None, login: str, client: str, now) -> LoginResult:
 
 def authenticate(login: str, password: str) -> LoginResult:
     """The active user whose username or phone is `login` and whose password matches."""
+    # Always one hash, an empty password too: the answer's timing tells nothing.
     return attempt(find_user(login), login,
-                   lambda u: bool(password) and u.check_password(password),
+                   lambda u: u.check_password(password or "-") and bool(password),
                    _("Wrong phone number/username or password."))
 
 
@@ -87,7 +88,10 @@ def set_pin(user: User, pin: str) -> None:
 
 
 def pin_matches(user: User, pin: str) -> bool:
-    return bool(user.pin_hash and pin and check_password_hash(user.pin_hash, pin))
+    """Always one hash (a dummy for a worker without a PIN, or no PIN typed), so such an account
+    answers in the same time as any other."""
+    ok = check_password_hash(user.pin_hash or _dummy_hash(), pin or "-")
+    return ok and bool(user.pin_hash and pin)
 
 
 def authenticate_pin(phone: str, pin: str) -> LoginResult:

@@ -50,3 +50,15 @@ def logout():
     # A shared phone keeps nothing of this user: cached pages, the outbox, the service worker.
     resp.headers["Clear-Site-Data"] = '"cache", "storage"'
     return resp
+
+
+@bp.cli.command("prune")
+def prune():
+    """Delete login-failure counts that no longer count (lock run out, or quiet for the window).
+    Changes no answer; keeps the table small. For cron, hourly."""
+    import click
+
+    from ..timeutil import utcnow
+    from .lockout import prune as prune_failures
+
+    click.echo(f"pruned {prune_failures(utcnow())} login-failure rows")

@@ -127,6 +127,31 @@ def test_a_name_no_account_can_have_is_answered_like_an_unknown_one(app, client,
     assert pin.status_code == 422
 
 
+def test_every_wrong_try_costs_exactly_one_hash(app, ctx, hashes):
+    """Timing tells no account apart: an unknown name or phone, a real account, an empty secret
+    and a worker without a PIN each cost one hash, and get the same answer as an unknown one."""
+    user = make_user("inspector")
+    worker = make_user("worker", phone="13911113333", pin_hash=security.generate_password_hash("4826"))
+    no_pin = make_user("worker", phone="13911114444", pin_hash=None)
+    tries = [("/auth/login", {"login": "nobody-such", "password": "x"}),
+             ("/auth/login", {"login": user.username, "password": "x"}),
+             ("/auth/login", {"login": user.username, "password": ""}),
+             ("/auth/login", {"login": "nobody-such", "password": ""}),
+             ("/auth/pin", {"phone": "13900009999", "pin": "1234"}),
+             ("/auth/pin", {"phone": worker.phone, "pin": "1357"}),
+             ("/auth/pin", {"phone": worker.phone, "pin": ""}),
+             ("/auth/pin", {"phone": no_pin.phone, "pin": "1234"}),
+             ("/auth/pin", {"phone": no_pin.phone, "pin": ""})]
+    answers = {}
+    for n, (url, data) in enumerate(tries):
+        c = _from(app, f"10.9.1.{100 + n}")
+        before = hashes[0]
+        resp = c.post(url, data=data)
+        assert resp.status_code == 422 and hashes[0] - before == 1, data
+        answers.setdefault(url, set()).add(_alert(resp))
+    assert all(len(messages) == 1 for messages in answers.values()), answers
+
+
 def test_forty_parallel_wrong_pins_are_exactly_five_tries(app, ctx, hashes):
     from inspect_app.extensions import limiter
     worker = make_user("worker", pin_hash=security.generate_password_hash("4826"))
@@ -327,3 +352,41 @@ def test_account_history_is_never_updated_or_deleted(ctx):
     assert db.session.execute(select(AccountEvent.kind, AccountEvent.note)).all() == [
         ("password_reset", "")]
     assert db.session.scalar(select(func.count(AccountEvent.id))) == 1
+
+
+def test_counts_that_no_longer_count_are_pruned_and_nothing_else(app, ctx):
+    """A count starts again after its lock ran out or after the quiet window; `flask auth prune`
+    deletes exactly those rows, so pruning changes no answer (a spray of names leaves nothing)."""
+    from inspect_app.auth import lockout
+    from inspect_app.timeutil import utcnow
+    user = make_user("inspector")
+    now = utcnow()
+    ago = lambda minutes: now - timedelta(minutes=minutes)  # noqa: E731
+    for _ in range(5):
+        lockout.take_try(user, "", "10.9.5.1", ago(20))  # locked 20 min ago: ran out
+        lockout.take_try(user, "", "10.9.5.2", ago(5))  # locked 5 min ago: still in force
+    for _ in range(3):
+        lockout.take_try(None, "made-up-name", "10.9.5.3", ago(16))  # quiet for 16 min
+        lockout.take_try(user, "", "10.9.5.4", ago(2))  # counting
+    assert lockout.take_try(user, "", "10.9.5.3", ago(1)) == 4  # another account: its own count
+    result = app.test_cli_runner().invoke(args=["auth", "prune"])
+    assert result.exit_code == 0 and "pruned 2 " in result.output
+    assert _failures(user) == [("10.9.5.2", 5), ("10.9.5.3", 1), ("10.9.5.4", 3)]
+    assert db.session.scalar(select(func.count(LoginFailure.id))) == 3
+    # What was pruned would have started again anyway; what is kept still counts and locks.
+    assert lockout.take_try(None, "made-up-name", "10.9.5.3", now) == 4
+    assert lockout.take_try(user, "", "10.9.5.1", now) == 4
+    assert lockout.take_try(user, "", "10.9.5.2", now) is None
+    assert lockout.take_try(user, "", "10.9.5.4", now) == 1
+    assert app.test_cli_runner().invoke(args=["auth", "prune"]).output.startswith("pruned 0 ")
+
+
+def test_a_quiet_count_starts_again_without_pruning(app, ctx):
+    from inspect_app.auth import lockout
+    from inspect_app.timeutil import utcnow
+    user = make_user("inspector")
+    now = utcnow()
+    for _ in range(4):
+        lockout.take_try(user, "", "10.9.5.9", now - timedelta(minutes=16))
+    assert lockout.take_try(user, "", "10.9.5.9", now) == 4  # not the fifth: the window passed
+    assert lockout.locked_until(user, "", "10.9.5.9", now) is None

@@ -306,6 +306,9 @@ def test_standardization_self_assessment_scored_with_history_and_trend(client, l
     assert high.score == 100.0 and high.passed
     history = client.get("/enterprise/standard").text
     assert f"{100.0 - low.score:+.1f}" in history and history.count('class="bar') == 2
+    # Bar heights are classes in 5% steps (the CSP allows no style= attribute).
+    assert f'class="bar h{round(float(low.score) / 5) * 5} fail"' in history
+    assert 'class="bar h100 pass"' in history and "style=" not in history
     # Submitted assessments are history: no more changes.
     assert client.post(f"/enterprise/standard/{second}", data=data).status_code == 409
 

@@ -16,6 +16,7 @@ TEMPLATES = Path(__file__).parents[2] / "templates"
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\b(?:src=|type=\"application/json\"))[^>]*>", re.I)
 HANDLER = re.compile(r"\son[a-z]+\s*=", re.I)
 JS_URL = re.compile(r"javascript:", re.I)
+STYLE_ATTR = re.compile(r"\sstyle\s*=", re.I)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -33,6 +34,7 @@ def assert_secure(url: str, resp) -> None:
     assert set(csp["img-src"]) == {"'self'", "blob:", "data:"}, url
     assert csp["worker-src"] == ["'self'"] and csp["manifest-src"] == ["'self'"], url
     assert "'unsafe-inline'" not in csp["style-src"], url
+    assert "'unsafe-inline'" not in h["Content-Security-Policy"], url  # no style-src-attr either
     assert h.get("X-Content-Type-Options") == "nosniff", url
     assert h.get("Referrer-Policy") == "same-origin", url
     assert "camera=(self)" in h.get("Permissions-Policy", ""), url
@@ -125,13 +127,14 @@ def test_hsts_only_when_cookies_are_https_only(app, client):
         app.config["SESSION_COOKIE_SECURE"] = False
 
 
-def test_templates_have_no_inline_script_or_handler():
-    """The CSP refuses inline code: no <script> without src (JSON data blocks excepted), no on*=
-    attributes, no javascript: URLs, in any template (the print buttons are wired in app.js)."""
+def test_templates_have_no_inline_script_handler_or_style():
+    """The CSP refuses inline code and inline styles: no <script> without src (JSON data blocks
+    excepted), no on*= attributes, no javascript: URLs and no style= attributes, in any template
+    (the print buttons are wired in app.js; a trend bar's height is a class)."""
     offences = []
     for path in sorted(TEMPLATES.rglob("*.html")):
         text = path.read_text()
-        for pattern in (INLINE_SCRIPT, HANDLER, JS_URL):
+        for pattern in (INLINE_SCRIPT, HANDLER, JS_URL, STYLE_ATTR):
             offences += [(path.name, m.group(0)) for m in pattern.finditer(text)]
     assert offences == []
     assert "data-print" in (TEMPLATES / "ledgers/print.html").read_text()
