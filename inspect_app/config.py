@@ -43,6 +43,10 @@ def from_environment(instance_path: str) -> dict:
         "SMTP_PASSWORD": env.get("SMTP_PASSWORD", ""),
         "SMTP_STARTTLS": bool(env.get("SMTP_STARTTLS")),
         "MAIL_FROM": env.get("MAIL_FROM", "noreply@localhost"),
+        # Texts to principals and actual controllers: `log` (default) or `http` (JSON gateway).
+        "SMS_BACKEND": env.get("SMS_BACKEND", "log"),
+        "SMS_URL": env.get("SMS_URL", ""),
+        "SMS_TOKEN": env.get("SMS_TOKEN", ""),
     }
     # Photo decodes at once per worker process: match the cores a worker may use.
     if env.get("PHOTO_DECODE_CONCURRENCY"):
@@ -150,5 +154,13 @@ class Defaults:
     # Major hazards found on or before this day (in the zone) are the stock (存量), later ones
     # the increment (增量) — the three-year plan's split (安委〔2024〕2号).
     MAJOR_STOCK_CUTOFF = "2023-12-31"
+    # The plan's three targets as the zone reads them (ledgers/stats.py; shown on the page).
+    MAJOR_TARGETS = {
+        "stock_cleared": {"closed_by": "2024-12-31"},  # found by MAJOR_STOCK_CUTOFF
+        "increment_curbed": {"year": 2025, "baseline_year": 2024},  # fewer found than baseline
+        "dynamic_zero": {"from": "2026-01-01", "due": "2026-12-31"},  # each closed in time
+    }
+    SMS_MAX_ATTEMPTS = 3  # a failed text is retried by the next cron runs up to this many times
+    SMS_TIMEOUT = 10  # seconds per gateway call
     LEDGER_PAGE_SIZE = 50  # rows per screen of a list; "More" appends the next screen
     LEDGER_PRINT_MAX_ROWS = 2000  # a print view beyond this points to the xlsx export

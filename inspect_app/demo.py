@@ -175,31 +175,28 @@ def _enterprise_demo(site, boss, safety, supervisor) -> None:
 
 
 def _stock_major_hazards(site, safety, supervisor) -> None:
-    """Two major hazards found in 2023 (the plan's "stock") and closed in 2024, through the
-    real lifecycle, so the major-hazard database shows the stock target being met."""
+    """The plan's "stock": major hazards found in 2023, loaded through the stock import (the
+    same path a zone uses for its paper register), two of them closed in 2024."""
     import io
-    from datetime import datetime
 
-    from PIL import Image
-    from werkzeug.datastructures import FileStorage, MultiDict
+    from openpyxl import Workbook
+    from werkzeug.datastructures import FileStorage
 
-    from .hazards import lifecycle
-    from .hazards import service as hazards
+    from .majors import stock
 
-    for n, (found, text) in enumerate([(datetime(2023, 9, 12, 2), "冲压机光电保护装置被拆除"),
-                                       (datetime(2023, 11, 3, 3), "喷漆间防爆电气失效")]):
-        hazard = hazards.report(site_id=site.id, description=text, level="major",
-                                source="supervisory", reporter=supervisor, now=found)
-        db.session.commit()
-        lifecycle.perform(supervisor, hazard.id, "confirm", MultiDict({
-            "responsible_name": "王德明", "deadline": (found + timedelta(days=90)).date().isoformat(),
-            "measures": "停用设备，加装并测试保护装置", "funds": "48000", "interim_measures": "停机挂牌"}),
-            now=found + timedelta(days=1))
-        buf = io.BytesIO()
-        Image.new("RGB", (640, 480), (60, 140, 80)).save(buf, "JPEG")
-        buf.seek(0)
-        lifecycle.perform(safety, hazard.id, "submit", MultiDict({
-            "rectified_note": "已完成整改并经第三方检测", "upload_key": f"demo-stock-{n}"}),
-            [FileStorage(buf, filename="after.jpg")], now=found + timedelta(days=80))
-        lifecycle.perform(supervisor, hazard.id, "verify", MultiDict({"note": "复查合格，予以销号"}),
-                          now=found + timedelta(days=85))
+    book = Workbook()
+    sheet = book.active
+    sheet.append([c.header for c in stock.COLUMNS])
+    for row in (
+            ("2023-09-12", "重大", "重大事故隐患", "", "冲压机光电保护装置被拆除", "已销号",
+             "2023-12-11", "2024-03-05", "南雪安核〔2024〕5号"),
+            ("2023-11-03", "重大", "重大事故隐患", "", "喷漆间防爆电气失效", "已销号",
+             "2024-02-01", "2024-01-28", "南雪安核〔2024〕2号"),
+            ("2023-06-20", "一般", "", "", "车间消防通道堆放物料", "已销号",
+             "2023-07-05", "2023-06-28", "")):
+        sheet.append([site.credit_code, *row])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    report = stock.run(FileStorage(buffer, filename="2023年隐患台账.xlsx"), supervisor)
+    assert report.ok, (report.problem, report.errors)

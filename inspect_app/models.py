@@ -3,7 +3,7 @@
 from .auth.models import AccountEvent, LoginFailure, User
 from .checklists.models import ChecklistItem, ChecklistTemplate
 from .enterprise import models as enterprise_models  # noqa: F401 - SelfCheck, Drill, Training…
-from .hazards.models import Extension, Hazard, HazardEvent, Referral, Supervision
+from .hazards.models import Extension, Hazard, HazardEvent, HazardImport, Referral, Supervision
 from .idempotency import Receipt
 from .inspections.models import Answer, Inspection
 from .notifications.models import Notification
@@ -11,7 +11,9 @@ from .photos.models import Photo
 from .roles import Position, Role
 from .shifts.models import CheckIn, Meeting, Post, Team, TeamMember, WorkerReport  # noqa: F401
 from .sites.models import Area, Grid, Site, grid_inspectors
+from .sms.models import SmsMessage
 
 __all__ = ["AccountEvent", "Answer", "Area", "ChecklistItem", "ChecklistTemplate", "Extension",
-           "Grid", "Hazard", "HazardEvent", "Inspection", "LoginFailure", "Notification", "Photo",
-           "Position", "Receipt", "Referral", "Role", "Site", "Supervision", "User", "grid_inspectors"]
+           "Grid", "Hazard", "HazardEvent", "HazardImport", "Inspection", "LoginFailure",
+           "Notification", "Photo", "Position", "Receipt", "Referral", "Role", "Site", "SmsMessage",
+           "Supervision", "User", "grid_inspectors"]

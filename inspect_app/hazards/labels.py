@@ -4,13 +4,16 @@ import uuid
 
 from flask_babel import lazy_gettext as _l
 
+from .regimes import AUTHORITIES, REGIMES
+
 SOURCES = {"patrol": _l("Grid patrol"), "supervisory": _l("Supervisory inspection"),
            "self_check": _l("Enterprise self-check"), "worker": _l("Worker report"),
-           "public": _l("Public report")}
+           "public": _l("Public report"), "imported": _l("Imported register")}
 ACTIONS = {"confirm": _l("Confirm"), "reject": _l("Reject"), "start": _l("Start fixing"),
            "submit": _l("Submit rectification"), "verify": _l("Verify and close"),
            "return": _l("Send back"), "fix_on_spot": _l("Fixed on the spot")}
-EVENTS = {**ACTIONS, "report": _l("Reported"), "overdue": _l("Became overdue"),
+EVENTS = {**ACTIONS, "report": _l("Reported"), "import": _l("Imported from a register"),
+          "overdue": _l("Became overdue"),
           "extension_requested": _l("Extension requested"),
           "extension_approved": _l("Extension approved"), "extension_refused": _l("Extension refused"),
           "supervise": _l("Put under supervision"), "refer": _l("Referred for enforcement")}
@@ -24,6 +27,10 @@ MEASURES = {"order_rectify": _l("Order to rectify within a time limit"),
 REFERRAL_STATUS = {"referred": _l("referred"), "filed": _l("case filed"),
                    "closed": _l("case closed")}
 
+SMS_STATUS = {"queued": _l("queued"), "sending": _l("sending"), "sent": _l("sent"),
+              "delivered": _l("delivered"), "failed": _l("failed")}
+SMS_ROLES = {"principal": _l("Principal"), "controller": _l("Actual controller")}
+
 
 def _lookup(table):
     return lambda code: str(table.get(code, code))
@@ -34,6 +41,8 @@ GLOBALS = {
     "event_label": _lookup(EVENTS), "supervision_status": _lookup(SUPERVISION_STATUS),
     "supervision_level": _lookup(SUPERVISION_LEVELS), "measure_label": _lookup(MEASURES),
     "referral_status": _lookup(REFERRAL_STATUS),
+    "regime_label": _lookup(REGIMES), "regime_labels": REGIMES, "authority_label": _lookup(AUTHORITIES),
+    "sms_status": _lookup(SMS_STATUS), "sms_role": _lookup(SMS_ROLES),
     # A fresh key per rendered form: a retried upload reuses it, a new form gets a new one.
     "new_key": lambda: uuid.uuid4().hex,
 }

@@ -7,7 +7,12 @@ from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..timeutil import utcnow
+from ..timeutil import local_today, utcnow
+
+
+def _found_on_default(context) -> date:
+    """Unless told, a hazard was found the day its record was made."""
+    return local_today(context.get_current_parameters().get("created_at") or utcnow())
 
 
 class Hazard(db.Model):
@@ -31,8 +36,16 @@ class Hazard(db.Model):
     deadline: Mapped[date] = mapped_column(index=True)
     found_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # The day it was found (in the zone), which every figure counts by; `created_at` is only
+    # when the record was keyed in (an imported 2023 hazard is created today, found in 2023).
+    found_on: Mapped[date] = mapped_column(default=_found_on_default, index=True)
     closed_at: Mapped[datetime | None]
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("hazards.id"))
+    # The authority that decides a major hazard (regimes.py: 应急管理, 住建, 消防救援);
+    # empty for a general hazard.
+    authority: Mapped[str] = mapped_column(String(12), default="")
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("hazard_imports.id"), index=True)
+    closing_doc_no: Mapped[str] = mapped_column(String(60), default="")  # 核销/销号 document
 
     # Confirmation: who answers for fixing it (责任人) and the "five fixes" (五定) of the plan.
     responsible_name: Mapped[str] = mapped_column(String(64), default="")
@@ -67,6 +80,7 @@ class Hazard(db.Model):
     supervisions = relationship("Supervision", back_populates="hazard", order_by="Supervision.id")
     extensions = relationship("Extension", back_populates="hazard", order_by="Extension.id")
     referrals = relationship("Referral", back_populates="hazard", order_by="Referral.id")
+    imported_from = relationship("HazardImport")
 
 
 class HazardEvent(db.Model):
@@ -154,3 +168,19 @@ class Referral(db.Model):
     hazard = relationship("Hazard", back_populates="referrals")
     site = relationship("Site")
     referred_by = relationship("User")
+
+
+class HazardImport(db.Model):
+    """One spreadsheet of historic hazards (the stock), imported whole: the hazards it created
+    point back here, so a figure can always say where its rows came from."""
+
+    __tablename__ = "hazard_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)  # the same file twice is refused
+    rows: Mapped[int]
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    imported_by = relationship("User")

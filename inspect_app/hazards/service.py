@@ -20,6 +20,7 @@ from ..timeutil import local_today, utcnow
 from ..web import path_for
 from . import workflow
 from .models import Hazard, HazardEvent
+from .regimes import Regime, default_authority
 from .workflow import OPEN_STATES, Level, Source, State
 
 SOURCE_FOR_KIND = {"patrol": Source.PATROL, "supervisory": Source.SUPERVISORY,
@@ -31,15 +32,20 @@ def report(*, site_id: int, description: str, level: str, source: str, reporter:
            location: str = "", photos=(), note: str = "", regime: str = "",
            judgement: str = "") -> Hazard:
     """A new hazard from any channel (patrol, self-check, worker, public), in the REPORTED state
-    with the default deadline for its level (no commit: the caller's transaction owns it)."""
+    with the default deadline for its level (no commit: the caller's transaction owns it).
+    A major one gets its regime (accident unless told) and that regime's deciding authority."""
     now = now or utcnow()
+    found_on = local_today(now)
+    site = db.session.get(Site, site_id)
+    regime = (regime or Regime.ACCIDENT) if level == Level.MAJOR else ""
     hazard = Hazard(
         site_id=site_id, inspection_id=inspection_id, item_id=item_id, description=description,
         location=location, level=level, status=State.REPORTED, source=source,
-        deadline=workflow.default_deadline(level, local_today(now),
+        deadline=workflow.default_deadline(level, found_on,
                                            current_app.config["HAZARD_DEADLINE_DAYS"]),
-        found_by_id=reporter.id if reporter else None, created_at=now,
+        found_by_id=reporter.id if reporter else None, created_at=now, found_on=found_on,
         regime=regime, judgement=judgement[:240],
+        authority=default_authority(regime, site.site_type) if regime else "",
     )
     db.session.add(hazard)
     db.session.flush()

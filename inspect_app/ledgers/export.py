@@ -10,6 +10,8 @@ so a 100,000-row ledger never sits in memory.
 from datetime import date
 from typing import IO
 
+from flask_babel import force_locale
+
 from .. import xlsx
 from ..auth.models import User
 from ..roles import Role
@@ -27,7 +29,7 @@ INSPECTION_HEADERS = {
     "hazards": "发现隐患数", "from_scan": "现场扫码",
 }
 HAZARD_HEADERS = {
-    "id": "隐患编号", "found_at": "发现时间", "area": "片区", "grid": "网格", "site": "单位名称",
+    "id": "隐患编号", "found_on": "发现日期", "area": "片区", "grid": "网格", "site": "单位名称",
     "site_type": "行业类型", "item": "检查项编号", "description": "隐患描述",
     "location": "隐患部位",
     "level": "隐患等级", "source": "发现渠道", "found_by": "发现人", "deadline": "整改期限",
@@ -57,7 +59,8 @@ ENFORCEMENT_HEADERS = {
 }
 MAJOR_HEADERS = {
     "id": "隐患编号", "area": "片区", "grid": "网格", "site": "单位名称", "site_type": "行业类型",
-    "description": "隐患描述", "source": "排查渠道", "found_at": "发现时间", "stock": "存量/增量",
+    "regime": "隐患类别", "authority": "认定部门",
+    "description": "隐患描述", "source": "排查渠道", "found_on": "发现日期", "stock": "存量/增量",
     "deadline": "整改期限", "status": "状态", "overdue": "是否逾期",
     "report_state_cause": "现状及产生原因", "report_harm_difficulty": "危害程度和整改难易程度",
     "plan_goal": "治理方案：目标和任务", "measures": "治理方案：方法和措施",
@@ -85,7 +88,10 @@ VALUES: dict[str, dict] = {
     "status": {"reported": "已上报", "confirmed": "已确认", "rectifying": "整改中",
                "submitted": "待复查", "closed": "已销号", "rejected": "不予认定"},
     "source": {"patrol": "网格员巡查", "supervisory": "监管检查", "self_check": "企业自查",
-               "worker": "员工报告", "public": "举报核实"},
+               "worker": "员工报告", "public": "举报核实", "imported": "历史台账导入"},
+    "regime": {"accident": "重大事故隐患", "fire": "重大火灾隐患"},
+    "authority": {"emergency": "应急管理部门", "housing": "住房和城乡建设部门",
+                  "fire": "消防救援机构"},
     "kind": {"patrol": "网格员巡查", "supervisory": "监管检查", "self_check": "企业自查"},
     "measure": {"order_rectify": "责令限期整改", "suspend": "停产停业整顿", "fine": "罚款",
                 "seal": "查封扣押", "cut_power": "停止供电", "other": "其他"},
@@ -111,8 +117,10 @@ STATUS_FILTERS_ZH = {"hazards": _HAZARD_FILTERS_ZH, "rectification": _HAZARD_FIL
 TARGETS_ZH = {"stock_cleared": "2024年底前基本消除2023年及以前排查发现的重大事故隐患存量",
               "increment_curbed": "2025年底前有效遏制重大事故隐患增量",
               "dynamic_zero": "2026年底前形成重大事故隐患动态清零的常态化机制"}
-TARGET_MEASURES_ZH = {"stock_cleared": "存量未销号数", "increment_curbed": "增量逾期未销号数",
-                      "dynamic_zero": "重大事故隐患未销号数"}
+TARGET_MEASURES_ZH = {"stock_cleared": "存量到期未销号数",
+                      "increment_curbed": "目标年度新发现重大隐患数（基准年度数见说明）",
+                      "dynamic_zero": "超期销号或超期未销号数"}
+REGIMES_ZH = VALUES["regime"]
 TARGET_STATES_ZH = {"met": "已达成", "not_met": "未达成", "pending": "推进中"}
 
 def describe(ledger: Ledger, filters: Filters) -> str:
@@ -132,6 +140,8 @@ def describe(ledger: Ledger, filters: Filters) -> str:
             parts.append(f"隐患等级：{VALUES['level'][value]}")
         elif key == "status":
             parts.append(f"状态：{STATUS_FILTERS_ZH[ledger.slug][value]}")
+        elif key == "regime":
+            parts.append(f"隐患类别：{VALUES['regime'][value]}")
     return "筛选条件：" + ("；".join(parts) if parts else "全部")
 
 
@@ -197,7 +207,7 @@ def _fill(wb: xlsx.Book, ledger: Ledger, user: User, filters: Filters, today: da
     for row in service.rows(ledger, user, filters, today):
         sheet.append(row)
     if ledger is service.MAJOR:
-        _write_dashboard(wb, stats.dashboard(user, filters, today))
+        _write_dashboard(wb, stats.dashboard(user, filters, today, regime=filters.regime))
     return sheet.rows
 
 
@@ -213,7 +223,8 @@ def _write_dashboard(wb: xlsx.Book, board: stats.Dashboard) -> None:
     groups = [("合计", [("全部", board.overall)]),
               ("按片区", board.by_area),
               ("按行业", [(SITE_TYPES_ZH.get(code, code), t) for code, t in board.by_industry]),
-              ("按发现年份", [(f"{year}年", t) for year, t in board.by_year])]
+              ("按发现年份", [(f"{year}年", t) for year, t in board.by_year]),
+              ("按隐患类别", [(REGIMES_ZH.get(r, r), t) for r, t in board.by_regime])]
     for group, tallies in groups:
         for name, t in tallies:
             sheet.append([group, name, t.total, t.open, t.closed, t.overdue, t.supervised, t.stock,
@@ -221,11 +232,15 @@ def _write_dashboard(wb: xlsx.Book, board: stats.Dashboard) -> None:
                           t.increment_rate, t.clearing_rate])
     targets = _Sheet(wb, "三年行动目标", "治本攻坚三年行动目标完成情况",
                      f"统计日期：{board.today.isoformat()}",
-                     ["目标", "期限", "考核指标", "当前值", "完成情况"],
-                     ["text", "date", "text", "int", "text"], [48, 12, 30, 8, 10])
+                     ["目标", "期限", "考核指标", "当前值", "完成情况", "口径"],
+                     ["text", "date", "text", "int", "text", "text"], [48, 12, 30, 8, 10, 60])
     for target in board.targets:
+        with force_locale("zh"):
+            definition = board.rules.definition(target.key)
+        if target.baseline is not None:
+            definition += f"（基准年度：{target.baseline}）"
         targets.append([TARGETS_ZH[target.key], target.due, TARGET_MEASURES_ZH[target.key],
-                        target.figure, TARGET_STATES_ZH[target.state]])
+                        target.figure, TARGET_STATES_ZH[target.state], definition])
 
 
 def send(ledger: Ledger, user: User, filters: Filters, today: date | None = None):

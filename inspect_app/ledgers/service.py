@@ -24,6 +24,7 @@ from ..checklists.models import ChecklistItem, ChecklistTemplate
 from ..extensions import db
 from ..hazards import labels
 from ..hazards.models import Hazard, HazardEvent, Referral, Supervision
+from ..hazards.regimes import AUTHORITIES, REGIMES
 from ..hazards.service import scope
 from ..hazards.workflow import OPEN_STATES, Action, Level, State, is_overdue
 from ..inspections.models import Answer, Inspection, Result
@@ -62,6 +63,7 @@ class Filters:
     date_to: date | None = None
     level: str = ""
     status: str = ""
+    regime: str = ""  # a major hazard's regime (hazards/regimes.py)
 
     @classmethod
     def from_args(cls, args, ledger: "Ledger") -> "Filters":
@@ -70,7 +72,8 @@ class Filters:
         v = forms.filters(args, {"area": forms.Id(), "grid": forms.Id(),
                                  "type": forms.Choice(SITE_TYPES), "from": forms.Date(),
                                  "to": forms.Date(), "level": forms.Choice(LEVELS),
-                                 "status": forms.Choice(ledger.statuses)})
+                                 "status": forms.Choice(ledger.statuses),
+                                 "regime": forms.Choice(REGIMES)})
         return cls(
             area=v.area if "area" in has else None,
             grid=v.grid if "grid" in has else None,
@@ -79,6 +82,7 @@ class Filters:
             date_to=v.to if "period" in has else None,
             level=(v.level or "") if "level" in has else "",
             status=v.status or "",
+            regime=(v.regime or "") if "regime" in has else "",
         )
 
     def as_args(self) -> dict[str, Any]:
@@ -86,7 +90,7 @@ class Filters:
         args = {"area": self.area, "grid": self.grid, "type": self.site_type,
                 "from": self.date_from and self.date_from.isoformat(),
                 "to": self.date_to and self.date_to.isoformat(),
-                "level": self.level, "status": self.status}
+                "level": self.level, "status": self.status, "regime": self.regime}
         return {k: v for k, v in args.items() if v}
 
     def parts(self) -> list[tuple[str, Any]]:
@@ -104,6 +108,8 @@ class Filters:
             parts.append(("level", self.level))
         if self.status:
             parts.append(("status", self.status))
+        if self.regime:
+            parts.append(("regime", self.regime))
         return parts
 
 
@@ -124,6 +130,15 @@ def in_period(query: Select, column, f: Filters) -> Select:
         query = query.where(column >= day_start(f.date_from))
     if f.date_to:
         query = query.where(column < day_start(f.date_to + timedelta(days=1)))
+    return query
+
+
+def found_in_period(query: Select, f: Filters) -> Select:
+    """Hazards by the day they were found (not the day their record was keyed in)."""
+    if f.date_from:
+        query = query.where(Hazard.found_on >= f.date_from)
+    if f.date_to:
+        query = query.where(Hazard.found_on <= f.date_to)
     return query
 
 
@@ -241,17 +256,17 @@ INSPECTIONS = Ledger(
 def _hazards_query(user: User, f: Filters, today: date) -> Select:
     finder = aliased(User)
     query = placed(select(
-        Hazard.id, Hazard.created_at, Area.name, Grid.name, Site.name, Site.site_type,
+        Hazard.id, Hazard.found_on, Area.name, Grid.name, Site.name, Site.site_type,
         ChecklistItem.code, Hazard.description, Hazard.location, Hazard.level, Hazard.source,
         finder.name, Hazard.deadline, Hazard.status, Hazard.closed_at,
     ), Hazard.site_id)
     query = (query.outerjoin(ChecklistItem, Hazard.item_id == ChecklistItem.id)
              .outerjoin(finder, Hazard.found_by_id == finder.id))
-    query = _hazard_status(in_period(located(scope(query, user), f), Hazard.created_at, f),
+    query = _hazard_status(found_in_period(located(scope(query, user), f), f),
                            f.status, today)
     if f.level:
         query = query.where(Hazard.level == f.level)
-    return query.order_by(Hazard.created_at.desc(), Hazard.id.desc())
+    return query.order_by(Hazard.found_on.desc(), Hazard.id.desc())
 
 
 def _hazard_row(row, today: date) -> tuple:
@@ -262,7 +277,7 @@ def _hazard_row(row, today: date) -> tuple:
 HAZARDS = Ledger(
     slug="hazards", title=_l("Problem list"), title_zh="问题清单",
     columns=(Column("id", _l("No."), "hazard", 8),
-             Column("found_at", _l("Found at"), "datetime", 17),
+             Column("found_on", _l("Found on"), "date", 12),
              *WHERE, Column("item", _l("Item"), width=12),
              Column("description", _l("Description"), width=40),
              Column("location", _l("Location"), width=14),
@@ -295,7 +310,7 @@ def _rectification_query(user: User, f: Filters, today: date) -> Select:
         Hazard.id, Area.name, Grid.name, Site.name, Site.site_type, Hazard.description,
         Hazard.level, Hazard.responsible_name, Hazard.responsible_phone, Hazard.measures,
         Hazard.funds, Hazard.deadline, sub_ev.at, sub_by.name, Hazard.rectified_note,
-        Hazard.rectification_cost, ver_ev.at, ver_by.name, Hazard.created_at, Hazard.closed_at,
+        Hazard.rectification_cost, ver_ev.at, ver_by.name, Hazard.found_on, Hazard.closed_at,
         Hazard.status,
     ), Hazard.site_id)
     query = (query.outerjoin(submit, submit.c.hid == Hazard.id)
@@ -306,18 +321,18 @@ def _rectification_query(user: User, f: Filters, today: date) -> Select:
              .outerjoin(ver_by, ver_by.id == ver_ev.actor_id)
              # A hazard enters this list once accepted (or fixed on the spot), never if rejected.
              .where(Hazard.status.not_in([State.REPORTED, State.REJECTED])))
-    query = _hazard_status(in_period(located(scope(query, user), f), Hazard.created_at, f),
+    query = _hazard_status(found_in_period(located(scope(query, user), f), f),
                            f.status, today)
     if f.level:
         query = query.where(Hazard.level == f.level)
-    return query.order_by(Hazard.created_at.desc(), Hazard.id.desc())
+    return query.order_by(Hazard.found_on.desc(), Hazard.id.desc())
 
 
-def days_taken(found: datetime | None, closed: datetime | None) -> int | None:
+def days_taken(found: date | None, closed: datetime | None) -> int | None:
     """Calendar days in the zone from finding to close-out (0 when fixed the same day)."""
     if not found or not closed:
         return None
-    return (local_date(closed) - local_date(found)).days
+    return (local_date(closed) - found).days
 
 
 def _rectification_row(row, today: date) -> tuple:
@@ -507,27 +522,31 @@ def _major_query(user: User, f: Filters, today: date) -> Select:
               .group_by(Supervision.hazard_id).subquery())
     sup = aliased(Supervision)
     query = placed(select(
-        Hazard.id, Area.name, Grid.name, Site.name, Site.site_type, Hazard.description,
-        Hazard.source, Hazard.created_at, Hazard.deadline, Hazard.status,
+        Hazard.id, Area.name, Grid.name, Site.name, Site.site_type, Hazard.regime,
+        Hazard.authority, Hazard.description, Hazard.source, Hazard.found_on, Hazard.deadline,
+        Hazard.status,
         *(getattr(Hazard, p) for p in (*REPORT_PARTS, *PLAN_PARTS)),
         sup.status, sup.level, sup.office, sup.doc_no, sup.due_date, Hazard.closed_at,
     ), Hazard.site_id)
     query = (query.outerjoin(latest, latest.c.hid == Hazard.id)
              .outerjoin(sup, sup.id == latest.c.sid)
              .where(Hazard.level == Level.MAJOR, Hazard.status != State.REJECTED))
-    query = _hazard_status(in_period(located(scope(query, user), f), Hazard.created_at, f),
+    if f.regime:
+        query = query.where(Hazard.regime == f.regime)
+    query = _hazard_status(found_in_period(located(scope(query, user), f), f),
                            f.status, today)
-    return query.order_by(Hazard.created_at.desc(), Hazard.id.desc())
+    return query.order_by(Hazard.found_on.desc(), Hazard.id.desc())
 
 
 def _major_row(row, today: date, cutoff: date | None = None) -> tuple:
     from .stats import is_stock, stock_cutoff
     cutoff = cutoff or stock_cutoff()
-    hid, area, grid, site, site_type, desc, source, found, deadline, status = row[:10]
-    texts = dict(zip((*REPORT_PARTS, *PLAN_PARTS), row[10:18], strict=True))
-    sup_status, sup_level, office, doc_no, sup_due, closed = row[18:]
-    return (hid, area, grid, site, site_type, desc, source, found,
-            is_stock(local_date(found), cutoff), deadline, status,
+    hid, area, grid, site, site_type, regime, authority, desc, source, found, deadline, \
+        status = row[:12]
+    texts = dict(zip((*REPORT_PARTS, *PLAN_PARTS), row[12:20], strict=True))
+    sup_status, sup_level, office, doc_no, sup_due, closed = row[20:]
+    return (hid, area, grid, site, site_type, regime, authority, desc, source, found,
+            is_stock(found, cutoff), deadline, status,
             is_overdue(status, deadline, today), *texts.values(), missing_parts(texts),
             sup_status or "none", sup_level or "", office, doc_no, sup_due, closed)
 
@@ -535,9 +554,11 @@ def _major_row(row, today: date, cutoff: date | None = None) -> tuple:
 MAJOR = Ledger(
     slug="major", title=_l("Major hazard database"), title_zh="重大事故隐患数据库",
     columns=(Column("id", _l("No."), "hazard", 8), *WHERE,
+             Column("regime", _l("Regime"), "regime", 12),
+             Column("authority", _l("Deciding authority"), "authority", 12),
              Column("description", _l("Hazard"), width=36),
              Column("source", _l("Source"), "source", 12),
-             Column("found_at", _l("Found at"), "datetime", 17),
+             Column("found_on", _l("Found on"), "date", 12),
              Column("stock", _l("Stock or increment"), "stock", 9),
              Column("deadline", _l("Deadline"), "date", 12),
              Column("status", _l("Status"), "status", 10),
@@ -550,7 +571,7 @@ MAJOR = Ledger(
              Column("doc_no", _l("Document no."), width=16, on_page=False),
              Column("supervision_due", _l("Supervision due"), "date", 12),
              Column("closed_at", _l("Closed at"), "datetime", 17)),
-    filters=frozenset({"area", "grid", "type", "period"}), statuses=MAJOR_FILTER,
+    filters=frozenset({"area", "grid", "type", "period", "regime"}), statuses=MAJOR_FILTER,
     period_label=_l("Found"), period_zh="发现时间",
     statement=_major_query, convert=_major_row,
 )
@@ -617,6 +638,7 @@ LABELS: dict[str, dict] = {
     "supervision": {**labels.SUPERVISION_STATUS, "none": _l("none")},
     "supervision_level": labels.SUPERVISION_LEVELS, "site_type": SITE_TYPES,
     "stock": {True: _l("Stock"), False: _l("Increment")},
+    "regime": REGIMES, "authority": AUTHORITIES,
 }
 
 

@@ -9,10 +9,12 @@ Definitions (safety-facts §2.5, §11; plan item 13):
 - stock (存量): found on or before the cut-off day (MAJOR_STOCK_CUTOFF, a calendar day in the
   zone, default 2023-12-31); increment (增量): found after it;
 - clearing rate (清零率): closed / total;
-- targets: stock cleared by 2024-12-31 (no stock hazard open); increment curbed by 2025-12-31
-  (no increment hazard open past its deadline: every new one is fixed in time); dynamic zero
-  by 2026-12-31 (no major hazard open). A target whose figure is 0 today is met; otherwise it
-  is pending until its due date and not met after it.
+- the plan's targets as it means them (§一(二); definitions configurable in MAJOR_TARGETS and
+  shown on the page, see `targets`):
+  存量清零: every major found on or before the cut-off closed by its due day;
+  增量遏制: fewer majors found in the target year than in the baseline year;
+  动态清零: from its start day, every major closed within its time limit (the deadline after
+  approved extensions) and none open past it.
 """
 
 from collections.abc import Iterable
@@ -43,6 +45,8 @@ class MajorRecord:
     supervised: bool = False  # an active 督办
     area: str = ""
     site_type: str = ""
+    closed_on: date | None = None  # calendar day in the zone, when closed
+    regime: str = ""  # accident | fire (hazards/regimes.py)
 
 
 def is_stock(found_on: date, cutoff: date) -> bool:
@@ -102,31 +106,69 @@ class Tally:
         return rate(self.increment_closed, self.increment)
 
 
-class TargetState(StrEnum):
-    MET = "met"
-    NOT_MET = "not_met"
-    PENDING = "pending"  # not yet met, due date still ahead
-
-
-# (key, due date, the Tally figure that must be 0)
-TARGETS = (
-    ("stock_cleared", date(2024, 12, 31), "stock_open"),
-    ("increment_curbed", date(2025, 12, 31), "increment_overdue"),
-    ("dynamic_zero", date(2026, 12, 31), "open"),
-)
+TARGET_KEYS = ("stock_cleared", "increment_curbed", "dynamic_zero")
 TARGET_TITLES = {
     "stock_cleared": _l("Stock of major hazards cleared"),
     "increment_curbed": _l("Increment of major hazards curbed"),
     "dynamic_zero": _l("Major hazards at dynamic zero"),
 }
 TARGET_MEASURES = {
-    "stock_cleared": _l("stock hazards still open"),
-    "increment_curbed": _l("new major hazards open past their deadline"),
-    "dynamic_zero": _l("major hazards open"),
+    "stock_cleared": _l("stock hazards not closed by the due day"),
+    "increment_curbed": _l("major hazards found in the target year"),
+    "dynamic_zero": _l("major hazards closed late or open past their time limit"),
 }
 
 
+@dataclass(frozen=True)
+class TargetRules:
+    """The targets' parameters (config MAJOR_TARGETS; the plan's by default)."""
+
+    stock_found_by: date = date(2023, 12, 31)
+    stock_closed_by: date = date(2024, 12, 31)
+    increment_year: int = 2025
+    increment_baseline_year: int = 2024
+    zero_from: date = date(2026, 1, 1)
+    zero_due: date = date(2026, 12, 31)
+
+    @classmethod
+    def from_config(cls, cfg: dict) -> "TargetRules":
+        stock, inc, zero = (cfg.get(k, {}) for k in TARGET_KEYS)
+        d = cls()
+        return cls(
+            stock_found_by=date.fromisoformat(stock.get("found_by", d.stock_found_by.isoformat())),
+            stock_closed_by=date.fromisoformat(stock.get("closed_by", d.stock_closed_by.isoformat())),
+            increment_year=int(inc.get("year", d.increment_year)),
+            increment_baseline_year=int(inc.get("baseline_year", d.increment_baseline_year)),
+            zero_from=date.fromisoformat(zero.get("from", d.zero_from.isoformat())),
+            zero_due=date.fromisoformat(zero.get("due", d.zero_due.isoformat())))
+
+    def due(self, key: str) -> date:
+        return {"stock_cleared": self.stock_closed_by,
+                "increment_curbed": date(self.increment_year, 12, 31),
+                "dynamic_zero": self.zero_due}[key]
+
+    def definition(self, key: str) -> str:
+        """What the target counts, in words, with this deployment's days and years."""
+        from flask_babel import gettext as _
+        if key == "stock_cleared":
+            return _("Every major hazard found on or before %(found)s is closed by %(closed)s.",
+                     found=self.stock_found_by.isoformat(), closed=self.stock_closed_by.isoformat())
+        if key == "increment_curbed":
+            return _("Fewer major hazards are found in %(year)s than in %(base)s (or none in "
+                     "either year).", year=self.increment_year, base=self.increment_baseline_year)
+        return _("From %(start)s, every major hazard is closed within its time limit (the "
+                 "deadline after approved extensions), and none is open past it.",
+                 start=self.zero_from.isoformat())
+
+
+class TargetState(StrEnum):
+    MET = "met"
+    NOT_MET = "not_met"
+    PENDING = "pending"  # not yet met, due date still ahead
+
+
 def target_state(due: date, today: date, figure: int) -> TargetState:
+    """For a figure that must reach 0 by `due` (the stock): 0 is met, whenever it happens."""
     if figure == 0:
         return TargetState.MET
     return TargetState.NOT_MET if today > due else TargetState.PENDING
@@ -139,6 +181,46 @@ class Target:
     figure: int
     state: TargetState
     days_left: int  # negative once the due date has passed
+    baseline: int | None = None  # 增量遏制: the baseline year's count
+
+
+def _counted(rec: MajorRecord) -> bool:
+    return rec.status in OPEN_STATES or rec.status == State.CLOSED
+
+
+def _late(rec: MajorRecord, today: date) -> bool:
+    """Closed after its time limit, or open past it as of today."""
+    if rec.status == State.CLOSED:
+        return rec.closed_on is not None and rec.closed_on > rec.deadline
+    return is_overdue(rec.status, rec.deadline, today)
+
+
+def targets(records: list[MajorRecord], rules: TargetRules, today: date) -> list[Target]:
+    """The three targets of the plan, each as its definition reads."""
+    records = [r for r in records if _counted(r)]
+    stock_due = rules.stock_closed_by
+    stock_left = sum(1 for r in records if r.found_on <= rules.stock_found_by
+                     and not (r.status == State.CLOSED and r.closed_on and r.closed_on <= stock_due))
+    stock = Target("stock_cleared", stock_due, stock_left,
+                   target_state(stock_due, today, stock_left), (stock_due - today).days)
+
+    inc_due = rules.due("increment_curbed")
+    found = sum(1 for r in records if r.found_on.year == rules.increment_year)
+    base = sum(1 for r in records if r.found_on.year == rules.increment_baseline_year)
+    below = found < base or (found == 0 and base == 0)
+    if not below:
+        inc_state = TargetState.NOT_MET  # counts only grow: reaching the baseline is final
+    else:
+        inc_state = TargetState.MET if today > inc_due else TargetState.PENDING
+    increment = Target("increment_curbed", inc_due, found, inc_state, (inc_due - today).days,
+                       baseline=base)
+
+    zero_due = rules.zero_due
+    late = sum(1 for r in records if r.deadline >= rules.zero_from and _late(r, today))
+    zero_state = (TargetState.NOT_MET if late else
+                  TargetState.MET if today > zero_due else TargetState.PENDING)
+    zero = Target("dynamic_zero", zero_due, late, zero_state, (zero_due - today).days)
+    return [stock, increment, zero]
 
 
 @dataclass
@@ -149,24 +231,28 @@ class Dashboard:
     by_area: list[tuple[str, Tally]] = field(default_factory=list)
     by_industry: list[tuple[str, Tally]] = field(default_factory=list)  # (site type code, tally)
     by_year: list[tuple[int, Tally]] = field(default_factory=list)  # year found
+    by_regime: list[tuple[str, Tally]] = field(default_factory=list)  # accident | fire
     targets: list[Target] = field(default_factory=list)
+    rules: TargetRules = field(default_factory=TargetRules)
 
 
-def summarise(records: Iterable[MajorRecord], cutoff: date, today: date) -> Dashboard:
+def summarise(records: Iterable[MajorRecord], cutoff: date, today: date,
+              rules: TargetRules | None = None) -> Dashboard:
     """Every figure of the major-hazard dashboard from plain records (pure)."""
+    records = list(records)
+    rules = rules or TargetRules(stock_found_by=cutoff)
     overall = Tally()
     areas: dict[str, Tally] = {}
     industries: dict[str, Tally] = {}
     years: dict[int, Tally] = {}
+    regimes: dict[str, Tally] = {}
     for rec in records:
         for tally in (overall, areas.setdefault(rec.area, Tally()),
                       industries.setdefault(rec.site_type, Tally()),
-                      years.setdefault(rec.found_on.year, Tally())):
+                      years.setdefault(rec.found_on.year, Tally()),
+                      regimes.setdefault(rec.regime or "accident", Tally())):
             tally.add(rec, cutoff, today)
     order = {code: n for n, code in enumerate(SITE_TYPES)}
-    targets = [Target(key, due, getattr(overall, figure),
-                      target_state(due, today, getattr(overall, figure)), (due - today).days)
-               for key, due, figure in TARGETS]
     return Dashboard(
         today=today, cutoff=cutoff, overall=overall,
         by_area=[(name, t) for name, t in sorted(areas.items()) if t.total],
@@ -174,7 +260,9 @@ def summarise(records: Iterable[MajorRecord], cutoff: date, today: date) -> Dash
                                                      key=lambda kv: (order.get(kv[0], 99), kv[0]))
                      if t.total],
         by_year=[(year, t) for year, t in sorted(years.items()) if t.total],
-        targets=targets,
+        by_regime=[(r, regimes[r]) for r in ("accident", "fire") if r in regimes
+                   and regimes[r].total],
+        targets=targets(records, rules, today), rules=rules,
     )
 
 
@@ -183,20 +271,36 @@ def stock_cutoff() -> date:
     return date.fromisoformat(current_app.config["MAJOR_STOCK_CUTOFF"])
 
 
-def load_records(user: User, filters) -> list[MajorRecord]:
+def target_rules(cutoff: date | None = None) -> TargetRules:
+    from flask import current_app
+    cfg = dict(current_app.config.get("MAJOR_TARGETS") or {})
+    cfg.setdefault("stock_cleared", {})
+    cfg["stock_cleared"] = {"found_by": (cutoff or stock_cutoff()).isoformat(),
+                            **cfg["stock_cleared"]}
+    return TargetRules.from_config(cfg)
+
+
+def load_records(user: User, filters, regime: str = "") -> list[MajorRecord]:
     """The major hazards `user` may see in the filters' area, grid and industry."""
     from .service import located, placed
 
     active = select(Supervision.hazard_id).where(Supervision.status == "active")
-    query = placed(select(Hazard.created_at, Hazard.status, Hazard.deadline,
-                          Hazard.id.in_(active), Area.name, Site.site_type), Hazard.site_id)
+    query = placed(select(Hazard.found_on, Hazard.status, Hazard.deadline,
+                          Hazard.id.in_(active), Area.name, Site.site_type, Hazard.closed_at,
+                          Hazard.regime), Hazard.site_id)
     query = located(scope(query, user), filters).where(Hazard.level == Level.MAJOR,
                                                        Hazard.status != State.REJECTED)
-    return [MajorRecord(local_today(found), status, deadline, bool(supervised), area, site_type)
-            for found, status, deadline, supervised, area, site_type in db.session.execute(query)]
+    if regime:
+        query = query.where(Hazard.regime == regime)
+    return [MajorRecord(found, status, deadline, bool(supervised), area, site_type,
+                        local_today(closed) if closed else None, regime_)
+            for found, status, deadline, supervised, area, site_type, closed, regime_
+            in db.session.execute(query)]
 
 
 def dashboard(user: User, filters, today: date | None = None,
-              cutoff: date | None = None) -> Dashboard:
-    """The dashboard for what `user` may see (area, grid and industry filters apply)."""
-    return summarise(load_records(user, filters), cutoff or stock_cutoff(), today or local_today())
+              cutoff: date | None = None, regime: str = "") -> Dashboard:
+    """The dashboard for what `user` may see (area, grid, industry and regime filters apply)."""
+    cutoff = cutoff or stock_cutoff()
+    return summarise(load_records(user, filters, regime), cutoff, today or local_today(),
+                     target_rules(cutoff))

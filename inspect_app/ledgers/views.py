@@ -67,7 +67,8 @@ def download(slug: str):
 def major():
     filters = service.Filters.from_args(request.args, service.MAJOR)
     return _list("ledgers/major.html", service.MAJOR, "ledgers.major_download",
-                 board=stats.dashboard(current_user, filters), titles=stats.TARGET_TITLES,
+                 board=stats.dashboard(current_user, filters, regime=filters.regime),
+                 titles=stats.TARGET_TITLES,
                  measures=stats.TARGET_MEASURES)
 
 

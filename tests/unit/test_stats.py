@@ -7,9 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from inspect_app.ledgers.stats import (
-    TARGETS,
     MajorRecord,
     Tally,
+    TargetRules,
     TargetState,
     is_stock,
     rate,
@@ -22,9 +22,12 @@ TODAY = date(2026, 6, 1)
 
 
 def rec(found: date, status: str = "confirmed", *, deadline: date | None = None,
-        supervised: bool = False, area: str = "雪峰片区", site_type: str = "MECH") -> MajorRecord:
+        supervised: bool = False, area: str = "雪峰片区", site_type: str = "MECH",
+        closed_on: date | None = None, regime: str = "accident") -> MajorRecord:
+    if status == "closed" and closed_on is None:
+        closed_on = found + timedelta(days=10)
     return MajorRecord(found, status, deadline or TODAY + timedelta(days=30), supervised, area,
-                       site_type)
+                       site_type, closed_on, regime)
 
 
 def targets_of(board) -> dict:
@@ -119,9 +122,12 @@ def test_breakdowns_add_up_to_the_whole(items):
 # The plan's targets ------------------------------------------------------------------------------
 
 def test_target_due_dates_are_the_plans():
-    assert [(key, due) for key, due, _ in TARGETS] == [
-        ("stock_cleared", date(2024, 12, 31)), ("increment_curbed", date(2025, 12, 31)),
-        ("dynamic_zero", date(2026, 12, 31))]
+    rules = TargetRules()
+    assert [(key, rules.due(key)) for key in ("stock_cleared", "increment_curbed", "dynamic_zero")] \
+        == [("stock_cleared", date(2024, 12, 31)), ("increment_curbed", date(2025, 12, 31)),
+            ("dynamic_zero", date(2026, 12, 31))]
+    assert TargetRules.from_config({"increment_curbed": {"year": 2026, "baseline_year": 2025}}) \
+        .due("increment_curbed") == date(2026, 12, 31)
 
 
 @pytest.mark.parametrize(("today", "figure", "state"), [
@@ -135,23 +141,22 @@ def test_target_state_relative_to_today(today, figure, state):
     assert target_state(date(2024, 12, 31), today, figure) == state
 
 
-# An open stock hazard, and a new one open past its deadline since mid-2024.
-PLAN_RECORDS = [rec(date(2023, 3, 1), "rectifying"),
+# An open stock hazard (due mid-2026), and one found in 2024 that stays open.
+PLAN_RECORDS = [rec(date(2023, 3, 1), "rectifying", deadline=date(2026, 7, 1)),
                 rec(date(2024, 3, 1), "rectifying", deadline=date(2024, 6, 1))]
 
 
 @pytest.mark.parametrize(("today", "expected"), [
-    # Before every due date: nothing is met yet, all pending.
     (date(2024, 11, 1), {"stock_cleared": "pending", "increment_curbed": "pending",
                          "dynamic_zero": "pending"}),
     # After the stock target: it is missed while a stock hazard stays open.
     (date(2025, 2, 1), {"stock_cleared": "not_met", "increment_curbed": "pending",
                         "dynamic_zero": "pending"}),
-    # After the increment target: the overdue new hazard misses it.
-    (date(2026, 1, 5), {"stock_cleared": "not_met", "increment_curbed": "not_met",
+    # No major found in 2025 against one in 2024: the increment is curbed.
+    (date(2026, 1, 5), {"stock_cleared": "not_met", "increment_curbed": "met",
                         "dynamic_zero": "pending"}),
-    # After the last target: all three are missed.
-    (date(2027, 1, 1), {"stock_cleared": "not_met", "increment_curbed": "not_met",
+    # The stock hazard is open past its 2026 time limit: dynamic zero is missed.
+    (date(2027, 1, 1), {"stock_cleared": "not_met", "increment_curbed": "met",
                         "dynamic_zero": "not_met"}),
 ])
 def test_targets_before_and_after_each_due_date(today, expected):
@@ -159,24 +164,72 @@ def test_targets_before_and_after_each_due_date(today, expected):
     assert {k: str(t.state) for k, t in targets_of(board).items()} == expected
 
 
-def test_targets_met_when_their_figures_are_zero():
-    # The stock is closed and the one new hazard is within its deadline.
-    records = [rec(date(2023, 3, 1), "closed"), rec(date(2025, 3, 1), "rectifying",
-                                                    deadline=date(2027, 6, 1))]
-    targets = targets_of(summarise(records, CUTOFF, date(2026, 3, 1)))
-    stock, zero = targets["stock_cleared"], targets["dynamic_zero"]
-    assert stock.state == TargetState.MET and stock.figure == 0
-    assert targets["increment_curbed"].state == TargetState.MET
-    assert zero.state == TargetState.PENDING and zero.figure == 1
-    assert zero.days_left == (date(2026, 12, 31) - date(2026, 3, 1)).days
-    # Once the last one closes, dynamic zero is met too, before or after its due date.
-    records[1] = rec(date(2025, 3, 1), "closed")
-    for today in (date(2026, 3, 1), date(2027, 3, 1)):
-        board = summarise(records, CUTOFF, today)
-        assert targets_of(board)["dynamic_zero"].state == TargetState.MET
+def test_stock_closed_after_its_due_day_misses_the_target():
+    late = [rec(date(2023, 3, 1), "closed", closed_on=date(2025, 1, 10))]
+    stock = targets_of(summarise(late, CUTOFF, date(2025, 6, 1)))["stock_cleared"]
+    assert stock.state == TargetState.NOT_MET and stock.figure == 1
+    in_time = [rec(date(2023, 3, 1), "closed", closed_on=date(2024, 12, 31))]
+    assert targets_of(summarise(in_time, CUTOFF, date(2025, 6, 1)))["stock_cleared"].state \
+        == TargetState.MET
 
 
-def test_empty_database_meets_every_target():
+@pytest.mark.parametrize(("found_2024", "found_2025", "today", "state"), [
+    (3, 2, date(2025, 6, 1), TargetState.PENDING),  # below so far, year not over
+    (3, 2, date(2026, 1, 1), TargetState.MET),
+    (2, 2, date(2025, 6, 1), TargetState.NOT_MET),  # reached the baseline: cannot recover
+    (0, 0, date(2026, 1, 1), TargetState.MET),  # none in either year
+    (0, 1, date(2026, 1, 1), TargetState.NOT_MET),
+])
+def test_increment_is_the_number_found_against_the_baseline_year(found_2024, found_2025, today,
+                                                                 state):
+    records = ([rec(date(2024, 5, 1), "closed")] * found_2024
+               + [rec(date(2025, 5, 1), "closed")] * found_2025)
+    target = targets_of(summarise(records, CUTOFF, today))["increment_curbed"]
+    assert (target.state, target.figure, target.baseline) == (state, found_2025, found_2024)
+
+
+def test_dynamic_zero_counts_late_closures_and_open_past_the_limit():
+    records = [
+        rec(date(2026, 2, 1), "closed", deadline=date(2026, 3, 1), closed_on=date(2026, 3, 1)),
+        rec(date(2026, 2, 1), "rectifying", deadline=date(2026, 12, 1)),
+        # before the target's start: not counted
+        rec(date(2025, 2, 1), "closed", deadline=date(2025, 3, 1), closed_on=date(2025, 5, 1)),
+    ]
+    zero = targets_of(summarise(records, CUTOFF, date(2026, 11, 1)))["dynamic_zero"]
+    assert zero.state == TargetState.PENDING and zero.figure == 0
+    zero = targets_of(summarise(records, CUTOFF, date(2027, 1, 2)))["dynamic_zero"]
+    assert zero.state == TargetState.NOT_MET and zero.figure == 1  # open past 12-01
+    records[1] = rec(date(2026, 2, 1), "closed", deadline=date(2026, 12, 1),
+                     closed_on=date(2026, 12, 3))  # closed, but two days late
+    zero = targets_of(summarise(records, CUTOFF, date(2027, 1, 2)))["dynamic_zero"]
+    assert zero.state == TargetState.NOT_MET and zero.figure == 1
+    records[1] = rec(date(2026, 2, 1), "closed", deadline=date(2026, 12, 1),
+                     closed_on=date(2026, 11, 30))
+    zero = targets_of(summarise(records, CUTOFF, date(2027, 1, 2)))["dynamic_zero"]
+    assert zero.state == TargetState.MET and zero.figure == 0
+
+
+def test_empty_database():
     board = summarise([], CUTOFF, TODAY)
     assert board.overall == Tally() and board.by_area == [] and board.overall.clearing_rate is None
-    assert {t.state for t in board.targets} == {TargetState.MET}
+    states = {t.key: t.state for t in board.targets}
+    assert states == {"stock_cleared": TargetState.MET, "increment_curbed": TargetState.MET,
+                      "dynamic_zero": TargetState.PENDING}
+
+
+def test_regimes_are_counted_apart():
+    board = summarise([rec(date(2025, 1, 1)), rec(date(2025, 2, 1), regime="fire"),
+                       rec(date(2025, 3, 1), regime="fire")], CUTOFF, TODAY)
+    assert [(r, t.total) for r, t in board.by_regime] == [("accident", 1), ("fire", 2)]
+
+
+def test_definitions_name_the_configured_days():
+    rules = TargetRules.from_config({"stock_cleared": {"found_by": "2023-12-31",
+                                                       "closed_by": "2025-06-30"}})
+    from flask import Flask
+    from flask_babel import Babel
+    app = Flask(__name__)
+    Babel(app)
+    with app.app_context():
+        assert "2025-06-30" in rules.definition("stock_cleared")
+        assert "2024" in rules.definition("increment_curbed")
