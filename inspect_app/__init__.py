@@ -40,17 +40,19 @@ def create_app(config: dict | None = None) -> Flask:
         inspections,
         install,
         ledgers,
+        majors,
         models,  # noqa: F401 - every model registered before mappers configure
         notifications,
         people,
         photos,
         shifts,
         sites,
+        sms,
         throttle,
         web,
     )
     for feature in (auth, home, sites, inspections, photos, hazards, admin, checklists,
-                    notifications, shifts, people, enterprise, ledgers):
+                    notifications, shifts, people, enterprise, ledgers, sms, majors):
         import_module(f"{feature.__name__}.views")  # the views attach routes to feature.bp
         app.register_blueprint(feature.bp)
     web.init_app(app)

@@ -10,6 +10,7 @@ demo_cli = AppGroup("demo", help="Demo data.")
 users_cli = AppGroup("users", help="User accounts.")
 hazards_cli = AppGroup("hazards", help="Hazard lifecycle jobs (for cron).")
 notifications_cli = AppGroup("notifications", help="Notification delivery.")
+sms_cli = AppGroup("sms", help="Text messages to principals and actual controllers.")
 
 
 @hazards_cli.command("sweep")
@@ -21,9 +22,11 @@ def sweep_hazards(at):
 
     from .hazards.lifecycle import sweep
     from .notifications.service import send_pending_email
+    from .sms.service import send_pending as send_pending_sms
 
     counts = sweep(datetime.fromisoformat(at) if at else None)
     counts["emails"] = send_pending_email()
+    counts.update({f"sms_{k}": v for k, v in send_pending_sms().items()})
     click.echo(" ".join(f"{k}={v}" for k, v in counts.items()))
 
 
@@ -33,6 +36,19 @@ def email_notifications():
     from .notifications.service import send_pending_email
 
     click.echo(f"sent {send_pending_email()}")
+
+
+@sms_cli.command("send")
+def send_sms():
+    """Send queued text messages (SMS_BACKEND log|http) and record delivery reports."""
+    from .sms.gateway import GatewayError
+    from .sms.service import send_pending
+
+    try:
+        counts = send_pending()
+    except GatewayError as e:
+        raise click.ClickException(str(e)) from e
+    click.echo(" ".join(f"{k}={v}" for k, v in counts.items()))
 
 
 @checklists_cli.command("load")
@@ -135,7 +151,8 @@ def restore_command(path, force):
 
 
 def init_app(app: Flask) -> None:
-    for group in (checklists_cli, demo_cli, users_cli, hazards_cli, notifications_cli):
+    for group in (checklists_cli, demo_cli, users_cli, hazards_cli, notifications_cli,
+                  sms_cli):
         app.cli.add_command(group)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
