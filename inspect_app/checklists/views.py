@@ -1,12 +1,13 @@
-from flask import abort
+from flask import abort, flash, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..access import FIELD_ROLES, STAFF_ROLES, allow
 from ..extensions import db
-from ..web import page
-from . import bp
-from .labels import regime_label, verify_label
+from ..web import page, redirect_to
+from . import bp, combination
+from .labels import PROPOSAL_STATUS, regime_label, verify_label
 from .models import ChecklistTemplate
 from .service import current_templates
 
@@ -14,7 +15,9 @@ from .service import current_templates
 @bp.get("/")
 @allow(*FIELD_ROLES)
 def index():
-    return page("checklists/index.html", templates=current_templates())
+    staff = current_user.role in STAFF_ROLES
+    return page("checklists/index.html", templates=current_templates(), staff=staff,
+                pending=len(combination.pending()) if staff else 0)
 
 
 @bp.get("/<int:template_id>")
@@ -27,3 +30,21 @@ def detail(template_id: int):
                 staff=current_user.role in STAFF_ROLES, regime_label=regime_label,
                 verify_label=verify_label,
                 unconfirmed=sum(i.verify == "U" for i in template.items))
+
+
+@bp.get("/proposals")
+@allow(*STAFF_ROLES)
+def proposals():
+    return page("checklists/proposals.html", pending=combination.pending(),
+                decided=combination.recent(), statuses=PROPOSAL_STATUS)
+
+
+@bp.post("/proposals/<int:proposal_id>")
+@allow(*STAFF_ROLES)
+def decide(proposal_id: int):
+    accept = request.form.get("decision") == "accept"
+    proposal = combination.decide(proposal_id, current_user, accept, request.form.get("note"))
+    flash(_("Decision recorded: %(status)s.", status=PROPOSAL_STATUS[proposal.status]), "success")
+    if proposal.hazard_id:
+        return redirect_to(url_for("hazards.detail", hazard_id=proposal.hazard_id))
+    return redirect_to(url_for(".proposals"))

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..access import FIELD_ROLES
 from ..auth.models import User
+from ..checklists import combination
 from ..checklists.models import ChecklistItem, ChecklistTemplate
 from ..checklists.service import templates_for
 from ..extensions import db
@@ -235,6 +236,7 @@ def submit(user: User, inspection_id: int) -> Inspection:
     for answer in inspection.answers:
         if answer.result == Result.FAIL:
             hazards.report_from_answer(inspection, answer, user, now)
+    combination.propose_for(inspection, now)  # GB 35181's comprehensive elements, together
     db.session.commit()
     return inspection
 
