@@ -138,16 +138,16 @@ def _finished_inspections(users, sites) -> None:
 def _enterprise_demo(site, boss, safety, supervisor) -> None:
     """Two self-assessments (below, then above the bar), a grade, model posts, drills and
     training hours for the demo enterprise, backdated so the pages have a history."""
-    from .enterprise import service as enterprise
+    from .enterprise import standard
     from .enterprise.models import Drill, ModelPost, StandardGrade, Training, TrainingAttendance
 
     today, now = local_today(), utcnow()
-    std = enterprise.standard_templates(site)[0]  # std-small covers the 工贸 types
+    std = standard.standard_templates(site)[0]  # std-small covers the 工贸 types
     for days_ago, share in ((300, 0.5), (30, 0.85)):
-        draft = enterprise.start_assessment(safety, std.id)
-        enterprise.save_scores(safety, draft.id,
-                               {i.id: round((i.weight or 0) * share) for i in std.items}, {})
-        enterprise.submit_assessment(safety, draft.id)
+        draft = standard.start_assessment(safety, std.id)
+        standard.save_scores(safety, draft.id,
+                             {i.id: round((i.weight or 0) * share) for i in std.items}, {})
+        standard.submit_assessment(safety, draft.id)
         draft.started_at = draft.submitted_at = now - timedelta(days=days_ago)
     db.session.add(StandardGrade(site_id=site.id, grade="level3", document_no="南雪安〔2025〕3号",
                                  granted_on=today - timedelta(days=20), recorded_by_id=supervisor.id,

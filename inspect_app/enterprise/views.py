@@ -12,15 +12,30 @@ from ..roles import Position, Role
 from ..sites.types import RISK_COLORS
 from ..timeutil import local_today, utcnow
 from ..web import page, redirect_to, wants_fragment
-from . import bp, forms, schedule, service
+from . import (
+    bp,
+    checks,
+    drills,
+    export,
+    forms,
+    overview,
+    reminders,
+    reports,
+    schedule,
+    scope,
+    scoring,
+    standard,
+    statistics,
+    training,
+)
 
 ENTERPRISE = Role.ENTERPRISE
 
 
 def _labels() -> dict:
     """Labels every enterprise page may show."""
-    return {"duty_labels": service.DUTY_LABELS, "drill_labels": service.DRILL_LABELS,
-            "grade_labels": service.GRADE_LABELS, "training_kinds": service.TRAINING_KINDS}
+    return {"duty_labels": checks.DUTY_LABELS, "drill_labels": drills.DRILL_LABELS,
+            "grade_labels": standard.GRADE_LABELS, "training_kinds": training.TRAINING_KINDS}
 
 
 # The enterprise's own pages --------------------------------------------------------------------
@@ -28,18 +43,18 @@ def _labels() -> dict:
 @bp.get("/")
 @allow(ENTERPRISE)
 def home():
-    site = service.own_site(current_user)
+    site = scope.own_site(current_user)
     today = local_today()
-    due = service.due_for(site, today)
+    due = checks.due_for(site, today)
     last = schedule.previous(schedule.period_of("quarter", today))
     year, number = last.start.year, (last.start.month - 1) // 3 + 1
     return page("enterprise/home.html", site=site, due=due, today=today,
-                templates={d: service.templates_for_duty(site, current_user, d)
+                templates={d: checks.templates_for_duty(site, current_user, d)
                            for d in schedule.CHECK_DUTIES},
-                unfinished=service.unfinished(current_user),
-                pending_reports=service.reports_pending(site),
-                open_hazards=service.site_hazards(site, open_only=True),
-                stats_due=None if service.confirmation(site, year, number)
+                unfinished=checks.unfinished(current_user),
+                pending_reports=reports.reports_pending(site),
+                open_hazards=reports.site_hazards(site, open_only=True),
+                stats_due=None if statistics.confirmation(site, year, number)
                 else (last, year, number),
                 is_principal=current_user.position == Position.PRINCIPAL, **_labels())
 
@@ -49,66 +64,66 @@ def home():
 def start_check():
     v = f.parse(request.form, forms.START_CHECK)
     from_scan = scanned_recently(session.get("scan"), current_user.site_id, utcnow())
-    inspection = service.start_check(current_user, v.duty, v.template or 0, v.led_by,
+    inspection = checks.start_check(current_user, v.duty, v.template or 0, v.led_by,
                                      v.principal_present, from_scan)
     return redirect(url_for("inspections.run", inspection_id=inspection.id))
 
 
-@bp.get("/checks")
+@bp.get("/checks", endpoint="checks")
 @allow(ENTERPRISE)
-def checks():
-    site = service.own_site(current_user)
-    return page("enterprise/checks.html", site=site, rows=service.self_checks(site), **_labels())
+def checks_page():
+    site = scope.own_site(current_user)
+    return page("enterprise/checks.html", site=site, rows=checks.self_checks(site), **_labels())
 
 
 @bp.get("/hazards")
 @allow(ENTERPRISE)
 def hazard_lists():
-    site = service.own_site(current_user)
+    site = scope.own_site(current_user)
     which = "rectification" if request.args.get("list") == "rectification" else "hazards"
     return page("enterprise/hazards.html", "lists", site=site, which=which, today=local_today(),
-                hazards=service.site_hazards(site), missing=service.report_missing)
+                hazards=reports.site_hazards(site), missing=reports.report_missing)
 
 
 @bp.route("/hazards/<int:hazard_id>/report", methods=["GET", "POST"])
 @allow(ENTERPRISE, *STAFF_ROLES)
 def major_report(hazard_id: int):
     if request.method == "POST":
-        hazard = service.save_report(current_user, hazard_id,
+        hazard = reports.save_report(current_user, hazard_id,
                                      f.parse(request.form, forms.REPORT, only_present=True))
-        flash(_("Written report saved.") if not service.report_missing(hazard) else
+        flash(_("Written report saved.") if not reports.report_missing(hazard) else
               _("Saved. The report is not complete yet."), "success")
         return redirect_to(url_for(".major_report", hazard_id=hazard.id))
-    hazard = service.major_hazard(current_user, hazard_id)
-    return page("enterprise/report.html", hazard=hazard, fields=service.REPORT_FIELDS,
-                missing=service.report_missing(hazard),
+    hazard = reports.major_hazard(current_user, hazard_id)
+    return page("enterprise/report.html", hazard=hazard, fields=reports.REPORT_FIELDS,
+                missing=reports.report_missing(hazard),
                 editable=current_user.role == ENTERPRISE)
 
 
 # Standardization -------------------------------------------------------------------------------
 
-@bp.get("/standard")
+@bp.get("/standard", endpoint="standard")
 @allow(ENTERPRISE)
-def standard():
-    site = service.own_site(current_user)
-    history = service.assessments(site)
+def standard_page():
+    site = scope.own_site(current_user)
+    history = standard.assessments(site)
     return page("enterprise/standard.html", site=site, history=history,
-                trend=service.scoring.trend(a.score for a in history),
-                templates=service.standard_templates(site), draft=service.draft_assessment(site),
-                grades=service.grades(site), **_labels())
+                trend=scoring.trend(a.score for a in history),
+                templates=standard.standard_templates(site), draft=standard.draft_assessment(site),
+                grades=standard.grades(site), **_labels())
 
 
 @bp.post("/standard/start")
 @allow(ENTERPRISE)
 def standard_start():
-    assessment = service.start_assessment(current_user,
+    assessment = standard.start_assessment(current_user,
                                           f.parse(request.form, forms.TEMPLATE).template or 0)
     return redirect(url_for(".assessment", assessment_id=assessment.id))
 
 
 def _assessment_page(assessment, fragment=None, http_status=200, **extra):
     return page("enterprise/assessment.html", fragment, http_status=http_status,
-                assessment=assessment, result=service.score_of(assessment),
+                assessment=assessment, result=standard.score_of(assessment),
                 given={s.item_id: s for s in assessment.scores},
                 editable=assessment.submitted_at is None and current_user.role == ENTERPRISE,
                 **extra)
@@ -117,7 +132,7 @@ def _assessment_page(assessment, fragment=None, http_status=200, **extra):
 @bp.get("/standard/<int:assessment_id>")
 @allow(ENTERPRISE, *STAFF_ROLES)
 def assessment(assessment_id: int):
-    return _assessment_page(service.get_assessment(current_user, assessment_id))
+    return _assessment_page(standard.get_assessment(current_user, assessment_id))
 
 
 def _scores(form) -> tuple[dict, dict]:
@@ -146,9 +161,9 @@ def _scores(form) -> tuple[dict, dict]:
 def assessment_save(assessment_id: int):
     scores, notes = _scores(request.form)
     note = f.check(request.form["note"], f.Text(), "note") if "note" in request.form else None
-    assessment = service.save_scores(current_user, assessment_id, scores, notes, note)
+    assessment = standard.save_scores(current_user, assessment_id, scores, notes, note)
     if request.form.get("action") == "submit":
-        done = service.submit_assessment(current_user, assessment_id)
+        done = standard.submit_assessment(current_user, assessment_id)
         flash(_("Assessment submitted: %(score)s points.", score=done.score), "success")
         return redirect_to(url_for(".standard"))
     if wants_fragment():  # a score changed: only the running total comes back
@@ -159,27 +174,27 @@ def assessment_save(assessment_id: int):
 @bp.get("/posts")
 @allow(ENTERPRISE)
 def posts():
-    site = service.own_site(current_user)
-    return page("enterprise/posts.html", site=site, posts=service.model_posts(site))
+    site = scope.own_site(current_user)
+    return page("enterprise/posts.html", site=site, posts=standard.model_posts(site))
 
 
 @bp.post("/posts")
 @allow(ENTERPRISE)
 def post_new():
     v = f.parse(request.form, forms.POST)
-    service.propose_post(current_user, v.name, v.holder, v.description)
+    standard.propose_post(current_user, v.name, v.holder, v.description)
     flash(_("Model post proposed; the zone will review it."), "success")
     return redirect_to(url_for(".posts"))
 
 
 # Drills and training -----------------------------------------------------------------------------
 
-@bp.get("/drills")
+@bp.get("/drills", endpoint="drills")
 @allow(ENTERPRISE)
-def drills():
-    site = service.own_site(current_user)
-    return page("enterprise/drills.html", site=site, drills=service.drills(site),
-                due=[d for d in service.due_for(site) if d.duty in
+def drills_page():
+    site = scope.own_site(current_user)
+    return page("enterprise/drills.html", site=site, drills=drills.drills(site),
+                due=[d for d in checks.due_for(site) if d.duty in
                      (schedule.Duty.EMERGENCY_DRILL, schedule.Duty.FIRE_DRILL)],
                 today=local_today(), **_labels())
 
@@ -187,7 +202,7 @@ def drills():
 @bp.post("/drills")
 @allow(ENTERPRISE)
 def drill_new():
-    drill = service.save_drill(current_user, f.parse(request.form, forms.DRILL))
+    drill = drills.save_drill(current_user, f.parse(request.form, forms.DRILL))
     flash(_("Drill saved."), "success")
     return redirect_to(url_for(".drill", drill_id=drill.id))
 
@@ -201,13 +216,13 @@ def _drill_page(drill, fragment=None):
 @bp.get("/drills/<int:drill_id>")
 @allow(ENTERPRISE, *STAFF_ROLES)
 def drill(drill_id: int):
-    return _drill_page(service.get_drill(current_user, drill_id))
+    return _drill_page(drills.get_drill(current_user, drill_id))
 
 
 @bp.post("/drills/<int:drill_id>")
 @allow(ENTERPRISE)
 def drill_save(drill_id: int):
-    drill = service.save_drill(current_user, f.parse(request.form, forms.DRILL), drill_id)
+    drill = drills.save_drill(current_user, f.parse(request.form, forms.DRILL), drill_id)
     flash(_("Drill saved."), "success")
     return redirect_to(url_for(".drill", drill_id=drill.id))
 
@@ -215,57 +230,57 @@ def drill_save(drill_id: int):
 @bp.post("/drills/<int:drill_id>/photos")
 @allow(ENTERPRISE)
 def drill_photo(drill_id: int):
-    drill = service.add_drill_photo(current_user, drill_id, request.files.get("photo"),
+    drill = drills.add_drill_photo(current_user, drill_id, request.files.get("photo"),
                                     request.form.get("upload_key"))
     if wants_fragment():
         return _drill_page(drill, "drill_photos")
     return redirect(url_for(".drill", drill_id=drill.id))
 
 
-@bp.get("/training")
+@bp.get("/training", endpoint="training")
 @allow(ENTERPRISE)
-def training():
-    site = service.own_site(current_user)
+def training_page():
+    site = scope.own_site(current_user)
     year = f.filters(request.args, forms.YEAR).year or local_today().year
     return page("enterprise/training.html", site=site, year=year,
-                sessions=service.trainings(site, year), people=service.people(site),
-                statuses=service.training_statuses(site, year), today=local_today(), **_labels())
+                sessions=training.trainings(site, year), people=training.people(site),
+                statuses=training.training_statuses(site, year), today=local_today(), **_labels())
 
 
 @bp.post("/training")
 @allow(ENTERPRISE)
 def training_new():
-    training = service.record_training(current_user, f.parse(request.form, forms.TRAINING))
+    held = training.record_training(current_user, f.parse(request.form, forms.TRAINING))
     flash(_("Training recorded."), "success")
-    return redirect_to(url_for(".training", year=training.held_on.year))
+    return redirect_to(url_for(".training", year=held.held_on.year))
 
 
 # Hazard statistics -------------------------------------------------------------------------------
 
 def _statistics_site():
     if current_user.role == ENTERPRISE:
-        return service.own_site(current_user)
-    return service.enterprise_site(current_user, f.filters(request.args, forms.SITE).site or 0)
+        return scope.own_site(current_user)
+    return scope.enterprise_site(current_user, f.filters(request.args, forms.SITE).site or 0)
 
 
 def _period(data) -> tuple[int, int]:
     v = f.filters(data, forms.PERIOD, notify=False)  # out of range: 404 below, as before
     if (data.get("year") and v.year is None) or (data.get("quarter") and v.quarter is None):
         abort(404)
-    return service.statistics_period(v.year, v.quarter)
+    return statistics.statistics_period(v.year, v.quarter)
 
 
-@bp.get("/statistics")
+@bp.get("/statistics", endpoint="statistics")
 @allow(ENTERPRISE, *STAFF_ROLES)
-def statistics():
+def statistics_page():
     site = _statistics_site()
     year, quarter = _period(request.args)
-    signed = service.confirmation(site, year, quarter)
+    signed = statistics.confirmation(site, year, quarter)
     period = schedule.quarter(year, quarter)
     return page("enterprise/statistics.html", "table", site=site, year=year, quarter=quarter,
                 signed=signed, period=period,
-                figures=signed.figures if signed else service.statistics(site, year, quarter),
-                rows=service.STAT_ROWS, ended=period.end < local_today(),
+                figures=signed.figures if signed else statistics.statistics(site, year, quarter),
+                rows=statistics.STAT_ROWS, ended=period.end < local_today(),
                 can_sign=current_user.position == Position.PRINCIPAL and not signed,
                 years=range(local_today().year, local_today().year - 4, -1))
 
@@ -275,7 +290,7 @@ def statistics():
 def statistics_confirm():
     year, quarter = _period(request.form)
     signed_name = f.parse(request.form, forms.SIGN).signed_name
-    service.confirm_statistics(current_user, year, quarter, signed_name)
+    statistics.confirm_statistics(current_user, year, quarter, signed_name)
     flash(_("Statistics table signed."), "success")
     return redirect_to(url_for(".statistics", year=year, quarter=quarter))
 
@@ -286,35 +301,35 @@ def statistics_export():
     site = _statistics_site()
     year, quarter = _period(request.args)
     name = f"hazard-statistics-{site.id}-{year}{f'-Q{quarter}' if quarter else ''}.xlsx"
-    return service.statistics_xlsx(site, year, quarter).response(name)
+    return export.statistics_xlsx(site, year, quarter).response(name)
 
 
 # The supervisors' pages ------------------------------------------------------------------------
 
-@bp.get("/overview")
+@bp.get("/overview", endpoint="overview")
 @allow(*STAFF_ROLES)
-def overview():
-    return page("enterprise/overview.html", data=service.overview(current_user),
+def overview_page():
+    return page("enterprise/overview.html", data=overview.overview(current_user),
                 risk_colors=RISK_COLORS, **_labels())
 
 
 @bp.get("/sites/<int:site_id>")
 @allow(*STAFF_ROLES)
 def site_summary(site_id: int):
-    site = service.enterprise_site(current_user, site_id)
+    site = scope.enterprise_site(current_user, site_id)
     today = local_today()
-    return page("enterprise/site.html", site=site, due=service.due_for(site, today), today=today,
-                history=service.assessments(site), grades=service.grades(site),
-                posts=service.model_posts(site), drills=service.drills(site),
-                statuses=service.training_statuses(site, today.year),
-                checks=service.self_checks(site, limit=10), **_labels())
+    return page("enterprise/site.html", site=site, due=checks.due_for(site, today), today=today,
+                history=standard.assessments(site), grades=standard.grades(site),
+                posts=standard.model_posts(site), drills=drills.drills(site),
+                statuses=training.training_statuses(site, today.year),
+                checks=checks.self_checks(site, limit=10), **_labels())
 
 
 @bp.post("/sites/<int:site_id>/grades")
 @allow(*STAFF_ROLES)
 def grade_new(site_id: int):
     v = f.parse(request.form, forms.GRADE)
-    service.record_grade(current_user, site_id, v.grade, v.granted_on, v.expires_on, v.document_no)
+    standard.record_grade(current_user, site_id, v.grade, v.granted_on, v.expires_on, v.document_no)
     flash(_("Grade recorded."), "success")
     return redirect_to(url_for(".site_summary", site_id=site_id))
 
@@ -322,7 +337,7 @@ def grade_new(site_id: int):
 @bp.post("/posts/<int:post_id>/recognise")
 @allow(*STAFF_ROLES)
 def post_recognise(post_id: int):
-    service.recognise_post(current_user, post_id)
+    standard.recognise_post(current_user, post_id)
     flash(_("Model post recognised."), "success")
     return redirect_to(request.form.get("next") if (request.form.get("next") or "").startswith(
         "/enterprise/") else url_for(".overview"))
@@ -335,6 +350,6 @@ def post_recognise(post_id: int):
               help="Pretend it is this day (default: today in the zone).")
 def remind(today):
     """Inbox reminders of due and overdue self-checks and drills, and of unsigned statistics."""
-    counts = service.send_reminders(today.date() if today else None)
+    counts = reminders.send_reminders(today.date() if today else None)
     click.echo(f"{counts['duties']} duty reminders, {counts['statistics']} statistics reminders")
 

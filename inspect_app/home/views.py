@@ -15,9 +15,9 @@ def index():
     if current_user.role == Role.ENTERPRISE and current_user.site_id:
         return redirect(url_for("enterprise.home"))
     if current_user.role == Role.WORKER:
+        from ..shifts import meetings
         from ..shifts import reports as shift_reports
-        from ..shifts import service as shifts
-        return page("home/worker.html", day=shifts.worker_day(current_user),
+        return page("home/worker.html", day=meetings.worker_day(current_user),
                     reports=shift_reports.my_reports(current_user, limit=5))
     due = sites.due_sites(current_user)
     queue = hazards.queue(current_user, hazards.Filters(), page_size=5)

@@ -19,8 +19,9 @@ from ..auth.service import set_pin as store_pin
 from ..extensions import db
 from ..roles import Role
 from ..shifts import rules
+from ..shifts.messages import MESSAGES
 from ..shifts.models import Post, Team, TeamMember
-from ..shifts.service import MESSAGES, membership
+from ..shifts.teams import membership
 from ..web import UserError
 
 ROLES = (Role.WORKER, Role.ENTERPRISE)

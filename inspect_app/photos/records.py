@@ -18,7 +18,7 @@ from ..inspections import service as inspections
 from ..roles import Role
 from ..shifts import rules as shift_rules
 from ..shifts.models import Meeting, WorkerReport
-from ..shifts.service import member_team_id
+from ..shifts.teams import member_team_id
 from ..web import UserError
 from .models import Photo
 

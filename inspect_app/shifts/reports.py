@@ -27,7 +27,7 @@ from ..timeutil import utcnow
 from ..web import UserError
 from . import rules
 from .models import Team, WorkerReport
-from .service import member_team_id
+from .teams import member_team_id
 
 
 def new_key() -> str:

@@ -15,7 +15,7 @@ from ..roles import Role
 from ..sites.types import RISK_COLORS
 from ..timeutil import local_today
 from ..web import UserError, page, redirect_to, safe_next
-from . import bp, reports, rules, service
+from . import bp, compliance, meetings, reports, rules, teams
 from .models import Post, Team, WorkerReport
 
 ENTERPRISE = (Role.ENTERPRISE,)
@@ -63,12 +63,12 @@ def _site_arg() -> int | None:
 @bp.get("/t/<token>")
 @public  # an unknown code is explained to anyone; a valid one needs a login (below)
 def scan(token: str):
-    team = service.team_by_token(token)
+    team = teams.team_by_token(token)
     if team is None:
         return page("shifts/bad_code.html", http_status=404)
     if not current_user.is_authenticated:  # workers log in with their PIN
         return redirect(url_for("auth.pin_login", next=request.path))
-    return redirect(url_for(".team", team_id=service.get_team_for(current_user, team.id).id))
+    return redirect(url_for(".team", team_id=teams.get_team_for(current_user, team.id).id))
 
 
 # Teams --------------------------------------------------------------------------------------
@@ -76,29 +76,29 @@ def scan(token: str):
 @bp.get("/shifts/")
 @allow(*TEAM_ROLES)
 def index():
-    teams = service.teams_for(current_user)
+    mine = teams.teams_for(current_user)
     if current_user.role == Role.WORKER:
-        return redirect(url_for(".team", team_id=teams[0].id) if teams else url_for("home.index"))
-    return page("shifts/index.html", teams=teams,
-                todays={t.id: service.todays_meetings(t) for t in teams},
-                stops=service.open_stops(current_user))
+        return redirect(url_for(".team", team_id=mine[0].id) if mine else url_for("home.index"))
+    return page("shifts/index.html", teams=mine,
+                todays={t.id: meetings.todays_meetings(t) for t in mine},
+                stops=meetings.open_stops(current_user))
 
 
 @bp.route("/shifts/teams/new", methods=["GET", "POST"], defaults={"team_id": None})
 @bp.route("/shifts/teams/<int:team_id>/edit", methods=["GET", "POST"])
 @allow(*ENTERPRISE)
 def team_edit(team_id: int | None):
-    team = service.get_managed_team(current_user, team_id) if team_id else None
-    form, errors = service.team_form(team), {}
+    team = teams.get_managed_team(current_user, team_id) if team_id else None
+    form, errors = teams.team_form(team), {}
     if request.method == "POST":
         form = {**request.form.to_dict(), "workdays": request.form.getlist("workdays")}
         try:
-            team = service.save_team(current_user, f.parse(request.form, TEAM), team_id)
+            team = teams.save_team(current_user, f.parse(request.form, TEAM), team_id)
             flash(_("Team saved."), "success")
             return redirect_to(url_for(".team", team_id=team.id))
         except Invalid as e:
             errors = e.errors
-    people = service.site_people(current_user.site_id, (Role.WORKER, Role.ENTERPRISE))
+    people = teams.site_people(current_user.site_id, (Role.WORKER, Role.ENTERPRISE))
     return page("shifts/team_form.html", "team_form", 422 if errors else 200, team=team,
                 form=form, errors=errors, weekdays=WEEKDAYS,
                 leaders=[(u.id, u.name) for u in people])
@@ -107,17 +107,17 @@ def team_edit(team_id: int | None):
 @bp.get("/shifts/teams/<int:team_id>")
 @allow(*VIEWERS)
 def team(team_id: int):
-    team = service.get_team_for(current_user, team_id)
-    mine = service.member_team_id(current_user) == team.id
-    meetings = [(m, service.checkin_of(m, current_user)) for m in service.todays_meetings(team)]
+    team = teams.get_team_for(current_user, team_id)
+    mine = teams.member_team_id(current_user) == team.id
+    todays = [(m, meetings.checkin_of(m, current_user)) for m in meetings.todays_meetings(team)]
     manage = rules.can_manage_team(current_user, team)
-    return page("shifts/team.html", team=team, meetings=meetings, mine=mine, manage=manage,
+    return page("shifts/team.html", team=team, meetings=todays, mine=mine, manage=manage,
                 lead=rules.can_lead(current_user, team),
-                members=service.members_of(team),
-                stops=[s for s in service.open_stops(current_user)
+                members=teams.members_of(team),
+                stops=[s for s in meetings.open_stops(current_user)
                        if s.meeting.team_id == team.id],
-                workers=service.site_people(team.site_id) if manage else [],
-                opened={m.shift for m, _ in meetings})
+                workers=teams.site_people(team.site_id) if manage else [],
+                opened={m.shift for m, _ in todays})
 
 
 @bp.route("/shifts/teams/<int:team_id>/posts/new", methods=["GET", "POST"],
@@ -125,13 +125,13 @@ def team(team_id: int):
 @bp.route("/shifts/teams/<int:team_id>/posts/<int:post_id>/edit", methods=["GET", "POST"])
 @allow(*ENTERPRISE)
 def post_edit(team_id: int, post_id: int | None):
-    team = service.get_managed_team(current_user, team_id)
+    team = teams.get_managed_team(current_user, team_id)
     post = next((p for p in team.posts if p.id == post_id), None) if post_id else None
-    form, errors = service.post_form(post), {}
+    form, errors = teams.post_form(post), {}
     if request.method == "POST":
         form = request.form.to_dict()
         try:
-            service.save_post(current_user, team, f.parse(request.form, POST), post_id)
+            teams.save_post(current_user, team, f.parse(request.form, POST), post_id)
             flash(_("Post saved."), "success")
             return redirect_to(url_for(".team", team_id=team.id))
         except Invalid as e:
@@ -143,10 +143,10 @@ def post_edit(team_id: int, post_id: int | None):
 @bp.post("/shifts/teams/<int:team_id>/members")
 @allow(*ENTERPRISE)
 def member_set(team_id: int):
-    team = service.get_managed_team(current_user, team_id)
+    team = teams.get_managed_team(current_user, team_id)
     v = forms.parse(request.form, {"user_id": forms.Id(label=_l("Member")),
                                    "post_id": forms.Id(label=_l("Post"))})
-    member = service.set_member(current_user, team, v.user_id, v.post_id)
+    member = teams.set_member(current_user, team, v.user_id, v.post_id)
     flash(_("%(name)s is in the team.", name=member.user.name), "success")
     return redirect_to(url_for(".team", team_id=team.id))
 
@@ -154,8 +154,8 @@ def member_set(team_id: int):
 @bp.post("/shifts/teams/<int:team_id>/members/<int:user_id>/remove")
 @allow(*ENTERPRISE)
 def member_remove(team_id: int, user_id: int):
-    team = service.get_managed_team(current_user, team_id)
-    service.remove_member(current_user, team, user_id)
+    team = teams.get_managed_team(current_user, team_id)
+    teams.remove_member(current_user, team, user_id)
     flash(_("Removed from the team."), "success")
     return redirect_to(url_for(".team", team_id=team.id))
 
@@ -163,8 +163,8 @@ def member_remove(team_id: int, user_id: int):
 @bp.post("/shifts/teams/<int:team_id>/<any(deactivate, reactivate):action>")
 @allow(*ENTERPRISE)
 def team_active(team_id: int, action: str):
-    team = service.get_managed_team(current_user, team_id)
-    service.set_team_active(current_user, team, action == "reactivate")
+    team = teams.get_managed_team(current_user, team_id)
+    teams.set_team_active(current_user, team, action == "reactivate")
     flash(_("Reactivated.") if action == "reactivate" else _("Deactivated."), "success")
     return redirect_to(url_for(".team", team_id=team.id))
 
@@ -172,22 +172,22 @@ def team_active(team_id: int, action: str):
 @bp.get("/shifts/teams/<int:team_id>/poster")
 @allow(*ENTERPRISE)
 def poster(team_id: int):
-    team = service.get_managed_team(current_user, team_id)
+    team = teams.get_managed_team(current_user, team_id)
     return page("shifts/posters.html", posters=[(team, qr_svg(team_url(team)))], title=team.name)
 
 
 @bp.get("/shifts/posters")
 @allow(*ENTERPRISE)
 def posters():
-    teams = [t for t in service.teams_for(current_user) if t.active]
-    return page("shifts/posters.html", posters=[(t, qr_svg(team_url(t))) for t in teams],
+    active = [t for t in teams.teams_for(current_user) if t.active]
+    return page("shifts/posters.html", posters=[(t, qr_svg(team_url(t))) for t in active],
                 title=current_user.site.name)
 
 
 @bp.get("/shifts/teams/<int:team_id>/qr.png")
 @allow(*ENTERPRISE)
 def qr_image(team_id: int):
-    team = service.get_managed_team(current_user, team_id)
+    team = teams.get_managed_team(current_user, team_id)
     resp = current_app.response_class(qr_png(team_url(team)), mimetype="image/png")
     resp.headers["Cache-Control"] = "private, no-store"  # the token changes when reissued
     return resp
@@ -196,8 +196,8 @@ def qr_image(team_id: int):
 @bp.post("/shifts/teams/<int:team_id>/qr")
 @allow(*ENTERPRISE)
 def reissue_qr(team_id: int):
-    team = service.get_managed_team(current_user, team_id)
-    service.reissue_qr(current_user, team)
+    team = teams.get_managed_team(current_user, team_id)
+    teams.reissue_qr(current_user, team)
     flash(_("New QR code issued. Print a new poster: the old one no longer works."), "success")
     return redirect_to(url_for(".team", team_id=team.id))
 
@@ -205,10 +205,10 @@ def reissue_qr(team_id: int):
 @bp.get("/shifts/teams/<int:team_id>/history")
 @allow(*VIEWERS)
 def history(team_id: int):
-    team = service.get_team_for(current_user, team_id)
+    team = teams.get_team_for(current_user, team_id)
     period = _period("month")
     return page("shifts/history.html", "meetings", team=team, period=period,
-                rows=service.history(team, period))
+                rows=meetings.history(team, period))
 
 
 # The meeting --------------------------------------------------------------------------------
@@ -216,32 +216,32 @@ def history(team_id: int):
 @bp.post("/shifts/teams/<int:team_id>/meetings")
 @allow(*TEAM_ROLES)
 def open_meeting(team_id: int):
-    team = service.get_team_for(current_user, team_id)
-    meeting = service.open_meeting(current_user, team, request.form.get("shift", ""))
+    team = teams.get_team_for(current_user, team_id)
+    meeting = meetings.open_meeting(current_user, team, request.form.get("shift", ""))
     return redirect_to(url_for(".meeting", meeting_id=meeting.id))
 
 
 @bp.get("/shifts/meetings/<int:meeting_id>")
 @allow(*VIEWERS)
 def meeting(meeting_id: int):
-    meeting = service.get_meeting_for(current_user, meeting_id)
+    meeting = meetings.get_meeting_for(current_user, meeting_id)
     lead = rules.can_lead(current_user, meeting.team)
     if current_user.role == Role.WORKER and not lead:
         return redirect(url_for(".checkin", meeting_id=meeting.id))
-    return page("shifts/meeting.html", "board", board=service.board(meeting), lead=lead,
-                reasons=service.stop_reasons, upload_key=reports.new_key())
+    return page("shifts/meeting.html", "board", board=meetings.board(meeting), lead=lead,
+                reasons=meetings.stop_reasons, upload_key=reports.new_key())
 
 
 @bp.route("/shifts/meetings/<int:meeting_id>/checkin", methods=["GET", "POST"])
 @allow(Role.WORKER)
 def checkin(meeting_id: int):
-    meeting = service.get_meeting_for(current_user, meeting_id)
-    member = service.get_member(meeting, current_user.id)
+    meeting = meetings.get_meeting_for(current_user, meeting_id)
+    member = meetings.get_member(meeting, current_user.id)
     form, errors = {}, {}
     if request.method == "POST":
         form = _checkin_input(request.form)
         try:
-            done = service.check_in(meeting, current_user, form)
+            done = meetings.check_in(meeting, current_user, form)
             flash(_("Stop raised: your leader and the safety staff have been told.")
                   if done.decision == rules.Decision.STOP else _("Checked in. Work safely."),
                   "success")
@@ -249,33 +249,33 @@ def checkin(meeting_id: int):
         except Invalid as e:
             errors = e.errors
     return page("shifts/checkin.html", "checkin_form", 422 if errors else 200, meeting=meeting,
-                member=member, done=service.checkin_of(meeting, current_user), form=form,
-                errors=errors, shared=False, thinks=service.THINKS)
+                member=member, done=meetings.checkin_of(meeting, current_user), form=form,
+                errors=errors, shared=False, thinks=meetings.THINKS)
 
 
 @bp.get("/shifts/meetings/<int:meeting_id>/shared")
 @allow(*TEAM_ROLES)
 def shared(meeting_id: int):
     """The leader's phone passed from hand to hand: each worker taps their name."""
-    meeting = service.get_meeting_for(current_user, meeting_id)
+    meeting = meetings.get_meeting_for(current_user, meeting_id)
     if not rules.can_lead(current_user, meeting.team):
         return redirect(url_for(".meeting", meeting_id=meeting.id))
-    return page("shifts/shared.html", board=service.board(meeting))
+    return page("shifts/shared.html", board=meetings.board(meeting))
 
 
 @bp.route("/shifts/meetings/<int:meeting_id>/shared/<int:user_id>", methods=["GET", "POST"])
 @allow(*TEAM_ROLES)
 @throttle.pin_check_in  # PINs are typed here
 def shared_checkin(meeting_id: int, user_id: int):
-    meeting = service.get_meeting_for(current_user, meeting_id)
+    meeting = meetings.get_meeting_for(current_user, meeting_id)
     if not rules.can_lead(current_user, meeting.team):
         return redirect(url_for(".meeting", meeting_id=meeting.id))
-    member = service.get_member(meeting, user_id)
+    member = meetings.get_member(meeting, user_id)
     form, errors = {}, {}
     if request.method == "POST":
         form = _checkin_input(request.form)
         try:
-            done = service.check_in_shared(meeting, current_user, user_id, form)
+            done = meetings.check_in_shared(meeting, current_user, user_id, form)
             flash(_("%(name)s: stop raised.", name=member.user.name)
                   if done.decision == rules.Decision.STOP
                   else _("%(name)s checked in.", name=member.user.name), "success")
@@ -283,15 +283,15 @@ def shared_checkin(meeting_id: int, user_id: int):
         except Invalid as e:
             errors = e.errors
     return page("shifts/checkin.html", "checkin_form", 422 if errors else 200, meeting=meeting,
-                member=member, done=service.checkin_of(meeting, member.user), form=form,
-                errors=errors, shared=True, thinks=service.THINKS)
+                member=member, done=meetings.checkin_of(meeting, member.user), form=form,
+                errors=errors, shared=True, thinks=meetings.THINKS)
 
 
 @bp.post("/shifts/meetings/<int:meeting_id>/close")
 @allow(*TEAM_ROLES)
 def close(meeting_id: int):
-    meeting = service.get_meeting_for(current_user, meeting_id)
-    service.close_meeting(current_user, meeting, request.form.get("note", ""),
+    meeting = meetings.get_meeting_for(current_user, meeting_id)
+    meetings.close_meeting(current_user, meeting, request.form.get("note", ""),
                           request.files.get("photo"), request.form.get("upload_key"))
     flash(_("Meeting closed."), "success")
     return redirect_to(url_for(".meeting", meeting_id=meeting.id))
@@ -300,27 +300,27 @@ def close(meeting_id: int):
 @bp.get("/shifts/stops")
 @allow(*TEAM_ROLES)
 def stops():
-    return page("shifts/stops.html", stops=service.open_stops(current_user),
-                reasons=service.stop_reasons, errors={})
+    return page("shifts/stops.html", stops=meetings.open_stops(current_user),
+                reasons=meetings.stop_reasons, errors={})
 
 
 @bp.post("/shifts/stops/<int:checkin_id>/resolve")
 @allow(*TEAM_ROLES)
 def resolve(checkin_id: int):
     try:
-        service.resolve_stop(current_user, checkin_id, request.form.get("resolution", ""))
+        meetings.resolve_stop(current_user, checkin_id, request.form.get("resolution", ""))
     except Invalid as e:
-        return page("shifts/stops.html", http_status=422, stops=service.open_stops(current_user),
-                    reasons=service.stop_reasons, errors={checkin_id: e.errors["resolution"]})
+        return page("shifts/stops.html", http_status=422, stops=meetings.open_stops(current_user),
+                    reasons=meetings.stop_reasons, errors={checkin_id: e.errors["resolution"]})
     flash(_("Stop resolved."), "success")
     return redirect_to(safe_next(request.form.get("next")) or url_for(".stops"))
 
 
-@bp.get("/shifts/compliance")
+@bp.get("/shifts/compliance", endpoint="compliance")
 @allow(Role.ENTERPRISE, *STAFF_ROLES)
-def compliance():
+def compliance_page():
     period = _period()
-    result = service.compliance(current_user, period, site_id=_site_arg())
+    result = compliance.compliance(current_user, period, site_id=_site_arg())
     return page("shifts/compliance.html", "figures", result=result, period=period)
 
 
@@ -329,8 +329,8 @@ def compliance():
 @bp.route("/shifts/teams/<int:team_id>/report", methods=["GET", "POST"])
 @allow(Role.WORKER)
 def report(team_id: int):
-    team = service.get_team_for(current_user, team_id)
-    if not rules.can_report(current_user, team, service.member_team_id(current_user)):
+    team = teams.get_team_for(current_user, team_id)
+    if not rules.can_report(current_user, team, teams.member_team_id(current_user)):
         return redirect(url_for(".team", team_id=team.id))
     form, errors = {"submit_key": reports.new_key()}, {}
     if request.method == "POST":

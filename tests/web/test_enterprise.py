@@ -8,7 +8,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from inspect_app.enterprise import schedule, service
+from inspect_app.enterprise import checks, drills, reports, schedule, statistics, training
 from inspect_app.enterprise.models import (
     Drill,
     ModelPost,
@@ -112,7 +112,7 @@ def test_self_check_records_leader_and_principal_and_fulfils_the_duty(client, lo
                   principal_present="1") == inspection_id
     assert db.session.get(Inspection, inspection_id).principal_present
     _run(client, inspection_id)
-    items = {i.duty: i for i in service.due_for(db.session.get(Site, firm["site"].id))}
+    items = {i.duty: i for i in checks.due_for(db.session.get(Site, firm["site"].id))}
     assert items["staff_check"].state == "done"
     assert items["principal_check"].state == "done"  # the principal took part
     assert items["fire_inspection"].state != "done"
@@ -169,16 +169,16 @@ def test_major_self_finding_is_reported_to_the_zone_at_once(client, login, firm)
     assert fragment.lstrip().startswith('<section id="lists">')
 
     # The three-part written report.
-    report = {name: f"{name} 内容" for name, _label, _part in service.REPORT_FIELDS}
+    report = {name: f"{name} 内容" for name, _label, _part in reports.REPORT_FIELDS}
     partial = report | {"plan_emergency": ""}
     assert client.post(asked.link, data=partial).status_code == 302
-    assert "plan_emergency" in service.report_missing(db.session.get(Hazard, hazard.id))
+    assert "plan_emergency" in reports.report_missing(db.session.get(Hazard, hazard.id))
     assert not db.session.scalar(select(Notification.id).where(Notification.kind == "major_report"))
     assert client.post(asked.link, data=report | {"funds": "12000"}).status_code == 302
     db.session.expire_all()
     saved = db.session.get(Hazard, hazard.id)
     assert saved.report_state_cause == "report_state_cause 内容" and float(saved.funds) == 12000
-    assert service.report_missing(saved) == []
+    assert reports.report_missing(saved) == []
     assert 'id="pending-reports"' not in client.get("/enterprise/").text
     done = set(db.session.scalars(select(Notification.user_id).where(
         Notification.kind == "major_report")))
@@ -234,7 +234,7 @@ def test_one_enterprise_never_sees_another_enterprises_self_checks(client, login
     major = next(i for i in inspection.items if i.is_major)
     _run(client, inspection_id, fail={major.id})
     hazard_id = db.session.scalar(select(Hazard.id).where(Hazard.inspection_id == inspection_id))
-    drill = service.save_drill(db.session.get(User, firm["boss"].id),
+    drill = drills.save_drill(db.session.get(User, firm["boss"].id),
                                {"kind": "fire", "done_on": local_today(), "participants": 30})
     client.post("/enterprise/standard/start", data={"template": template("std-small").id})
     assessment_id = db.session.scalar(select(StandardAssessment.id))
@@ -377,7 +377,7 @@ def test_drill_planned_then_done_with_photo_fulfils_the_duty(client, login, firm
         "planned_on": (today + timedelta(days=10)).isoformat()})
     drill_id = int(resp.location.rsplit("/", 1)[1])
     site = db.session.get(Site, firm["site"].id)
-    assert {i.duty: i.state for i in service.due_for(site)}["fire_drill"] != "done"
+    assert {i.duty: i.state for i in checks.due_for(site)}["fire_drill"] != "done"
     # Held, with participants, lessons and a photo.
     resp = client.post(f"/enterprise/drills/{drill_id}", data={
         "kind": "fire", "title": "消防疏散演练", "done_on": today.isoformat(),
@@ -396,7 +396,7 @@ def test_drill_planned_then_done_with_photo_fulfils_the_duty(client, login, firm
                 content_type="multipart/form-data")
     drill = db.session.get(Drill, drill_id)
     assert (drill.participants, drill.lessons, len(drill.photos)) == (42, "二楼疏散较慢", 1)
-    assert {i.duty: i.state for i in service.due_for(site)}["fire_drill"] == "done"
+    assert {i.duty: i.state for i in checks.due_for(site)}["fire_drill"] == "done"
     # Held in the future, or held without a participant count, is refused.
     for data in ({"kind": "fire", "done_on": (today + timedelta(days=1)).isoformat(),
                   "participants": "3"},
@@ -421,7 +421,7 @@ def test_training_hours_per_person_against_the_requirement(client, login, firm):
     client.post("/enterprise/training", data={"topic": "应急管理", "held_on": today.isoformat(),
                                               "hours": "4", "attendee": str(firm["boss"].id)})
     site = db.session.get(Site, firm["site"].id)
-    statuses = {u.name: s for u, s in service.training_statuses(site, year)}
+    statuses = {u.name: s for u, s in training.training_statuses(site, year)}
     assert statuses["王德明"].stage == "refresher" and statuses["王德明"].done == 12
     assert statuses["王德明"].met
     assert statuses["李美玲"].done == 8 and not statuses["李美玲"].met
@@ -468,7 +468,7 @@ def test_quarterly_statistics_signed_by_the_principal_and_exported(client, login
     _hazard(site, "major", last.end)  # found on the last day of the quarter
     _hazard(site, "general", last.start - timedelta(days=40))  # earlier, still open
     _hazard(site, "general", last.end + timedelta(days=1))  # the next quarter: left out
-    figures = service.statistics(db.session.get(Site, site.id), year, number)
+    figures = statistics.statistics(db.session.get(Site, site.id), year, number)
     assert (figures["found_general"], figures["found_major"]) == (2, 1)
     assert (figures["self_found_general"], figures["self_found_major"]) == (1, 1)
     assert figures["closed_general"] == 1 and figures["rectification_money"] == 800

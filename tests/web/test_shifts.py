@@ -13,11 +13,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import generate_password_hash
 
+from inspect_app.admin.rules import Invalid
 from inspect_app.extensions import db
 from inspect_app.models import Hazard, LoginFailure, Notification, Photo, User
-from inspect_app.shifts import reports, rules, service
+from inspect_app.shifts import compliance, meetings, reports, rules
 from inspect_app.shifts.models import CheckIn, Meeting, Post, Team, TeamMember, WorkerReport
 from inspect_app.timeutil import local_today, utcnow
+from inspect_app.web import UserError
 from tests.factories import jpeg_bytes, make_site, make_user
 
 HX = {"HX-Request": "true"}
@@ -226,14 +228,14 @@ def test_one_check_in_per_worker_per_meeting_is_a_database_rule(meeting, crew):
 def test_a_check_in_more_than_ten_minutes_after_opening_is_late(client, meeting, crew, minutes,
                                                                 late):
     now = meeting.opened_at + timedelta(minutes=minutes)
-    ci = service.check_in(meeting, crew["workers"][1], answer(), now=now)
+    ci = meetings.check_in(meeting, crew["workers"][1], answer(), now=now)
     assert ci.late is late
 
 
 def test_late_minutes_are_the_teams_setting(meeting, crew):
     meeting.late_minutes = 3
     db.session.commit()
-    ci = service.check_in(meeting, crew["workers"][1], answer(),
+    ci = meetings.check_in(meeting, crew["workers"][1], answer(),
                           now=meeting.opened_at + timedelta(minutes=4))
     assert ci.late
 
@@ -245,8 +247,8 @@ def test_late_minutes_are_the_teams_setting(meeting, crew):
     (answer(decision="stop"), "reason"),  # all fine, yet a stop with no reason
 ])
 def test_refused_check_ins_save_nothing(client, meeting, crew, data, field):
-    with pytest.raises(service.Invalid) as e:
-        service.check_in(meeting, crew["workers"][0], data)
+    with pytest.raises(Invalid) as e:
+        meetings.check_in(meeting, crew["workers"][0], data)
     assert field in e.value.errors and count(CheckIn) == 0
 
 
@@ -264,8 +266,8 @@ def test_the_form_comes_back_with_the_error_and_the_ticks(app, meeting, crew):
 
 def test_a_closed_meeting_takes_no_check_ins(client, meeting, crew):
     client.post(f"/shifts/meetings/{meeting.id}/close", data={"note": "done"})
-    with pytest.raises(service.UserError) as e:
-        service.check_in(meeting, crew["workers"][0], answer())
+    with pytest.raises(UserError) as e:
+        meetings.check_in(meeting, crew["workers"][0], answer())
     assert e.value.status == 409
 
 
@@ -344,7 +346,7 @@ def test_a_stop_alerts_the_leader_and_safety_staff_at_once(client, meeting, crew
 def test_when_no_one_is_named_safety_staff_all_staff_are_alerted(meeting, crew):
     crew["safety"].position = "staff"
     db.session.commit()
-    service.check_in(meeting, crew["workers"][0], answer("stop", fit="no"))
+    meetings.check_in(meeting, crew["workers"][0], answer("stop", fit="no"))
     told = set(db.session.scalars(select(Notification.user_id)))
     assert told == {crew["leader"].id, crew["safety"].id, crew["clerk"].id}
     assert crew["outsider_staff"].id not in told
@@ -352,17 +354,17 @@ def test_when_no_one_is_named_safety_staff_all_staff_are_alerted(meeting, crew):
 
 def test_a_stop_stays_open_until_someone_records_how_it_was_resolved(client, login, meeting,
                                                                       crew):
-    ci = service.check_in(meeting, crew["workers"][0], answer("stop", reason="梯子不稳"))
+    ci = meetings.check_in(meeting, crew["workers"][0], answer("stop", reason="梯子不稳"))
     client.post(f"/shifts/meetings/{meeting.id}/close", data={"note": "ok"})
     login(crew["safety"])
     assert "梯子不稳" in client.get("/shifts/stops").text
     assert client.post(f"/shifts/stops/{ci.id}/resolve", data={"resolution": " "}).status_code \
         == 422
-    assert service.open_stops(crew["safety"])
+    assert meetings.open_stops(crew["safety"])
     resp = client.post(f"/shifts/stops/{ci.id}/resolve", data={"resolution": "换了新梯子"})
     assert resp.status_code == 302
     db.session.expire_all()
-    assert service.open_stops(crew["safety"]) == []
+    assert meetings.open_stops(crew["safety"]) == []
     done = db.session.get(CheckIn, ci.id)
     assert done.resolution == "换了新梯子" and done.resolved_by_id == crew["safety"].id
     assert count(Notification, Notification.user_id == crew["workers"][0].id,
@@ -370,7 +372,7 @@ def test_a_stop_stays_open_until_someone_records_how_it_was_resolved(client, log
 
 
 def test_a_worker_cannot_resolve_a_stop(app, meeting, crew):
-    ci = service.check_in(meeting, crew["workers"][0], answer("stop", reason="x"))
+    ci = meetings.check_in(meeting, crew["workers"][0], answer("stop", reason="x"))
     phone = app.test_client()
     pin_login(phone, crew["workers"][1])
     resp = phone.post(f"/shifts/stops/{ci.id}/resolve", data={"resolution": "ok"})
@@ -381,8 +383,8 @@ def test_a_worker_cannot_resolve_a_stop(app, meeting, crew):
 
 def test_board_shows_who_checked_in_who_is_missing_and_stops(client, meeting, crew):
     w1, w2, w3 = crew["workers"]
-    service.check_in(meeting, w1, answer())
-    service.check_in(meeting, w2, answer("stop", fit="no"),
+    meetings.check_in(meeting, w1, answer())
+    meetings.check_in(meeting, w2, answer("stop", fit="no"),
                      now=meeting.opened_at + timedelta(minutes=20))
     page = client.get(f"/shifts/meetings/{meeting.id}")
     assert page.status_code == 200
@@ -393,13 +395,13 @@ def test_board_shows_who_checked_in_who_is_missing_and_stops(client, meeting, cr
     assert 'hx-trigger="every 10s"' in fragment.text and "HX-Request" in fragment.headers["Vary"]
     boosted = client.get(f"/shifts/meetings/{meeting.id}", headers={**HX, "HX-Boosted": "true"})
     assert "<html" in boosted.text
-    b = service.board(meeting)
+    b = meetings.board(meeting)
     assert [c.user_id for c in b.stops] == [w2.id]
     assert {m.user_id for m in b.missing} == {w3.id, crew["leader"].id}
 
 
 def test_closing_with_a_note_and_photo_fixes_the_roster_and_is_idempotent(client, meeting, crew):
-    service.check_in(meeting, crew["workers"][0], answer())
+    meetings.check_in(meeting, crew["workers"][0], answer())
     data = {"note": "强调了冲床安全", "upload_key": "close-key-0001",
             "photo": (io.BytesIO(jpeg_bytes()), "meeting.jpg")}
     resp = client.post(f"/shifts/meetings/{meeting.id}/close", data=data,
@@ -424,7 +426,7 @@ def test_a_worker_opening_the_board_is_sent_to_check_in(app, meeting, crew):
 
 
 def test_history_lists_the_teams_meetings(client, meeting, crew):
-    service.check_in(meeting, crew["workers"][0], answer())
+    meetings.check_in(meeting, crew["workers"][0], answer())
     page = client.get(f"/shifts/teams/{crew['team'].id}/history").text
     assert f"/shifts/meetings/{meeting.id}" in page and "1 / 4" in page
 
@@ -461,12 +463,12 @@ def history_weeks(crew):
 
 def test_compliance_figures_for_a_week_and_a_month(history_weeks, crew):
     week = rules.period_of("week", date(2024, 1, 3))
-    result = service.compliance(crew["safety"], week, today=date(2024, 3, 1))
+    result = compliance.compliance(crew["safety"], week, today=date(2024, 3, 1))
     f = result.rows[0].figures
     assert (f.held, f.expected) == (3, 14)  # 7 days x 2 shifts
     assert (f.checked_in, f.roster, f.late, f.stops) == (9, 12, 1, 1)
     assert f.checkin_rate == pytest.approx(0.75)
-    month = service.compliance(crew["safety"], rules.period_of("month", date(2024, 1, 20)),
+    month = compliance.compliance(crew["safety"], rules.period_of("month", date(2024, 1, 20)),
                                today=date(2024, 1, 10))
     f = month.rows[0].figures
     assert (f.held, f.expected, f.checked_in, f.roster) == (4, 20, 10, 16)  # only up to today
@@ -499,7 +501,7 @@ def test_compliance_is_not_for_inspectors_or_workers(client, login, crew, role):
 
 def test_other_enterprises_staff_see_nothing_of_this_team(client, login, meeting, crew):
     team = crew["team"]
-    ci = service.check_in(meeting, crew["workers"][0], answer("stop", reason="x"))
+    ci = meetings.check_in(meeting, crew["workers"][0], answer("stop", reason="x"))
     login(crew["outsider_staff"])
     for url in (f"/shifts/teams/{team.id}", f"/shifts/teams/{team.id}/edit",
                 f"/shifts/teams/{team.id}/poster", f"/shifts/teams/{team.id}/history",
@@ -745,7 +747,7 @@ def test_demo_teams_show_meetings_compliance_and_a_report(client):
     assert load() is True  # the demo zone includes the teams
     by_name = {u.username: u for u in db.session.scalars(select(User))}
     assert count(Team) == 2 and count(Meeting) >= 8 and count(WorkerReport) == 1
-    assert len(service.open_stops(by_name["safety"])) == 1
+    assert len(meetings.open_stops(by_name["safety"])) == 1
     resp = client.post("/auth/pin", data={"phone": by_name["worker"].phone, "pin": DEMO_PIN})
     assert resp.status_code == 302
     assert "冲压一班" in client.get("/").text

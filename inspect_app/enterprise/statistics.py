@@ -1,0 +1,124 @@
+"""The enterprise's hazard statistics for a quarter or a year, which the principal signs
+(16号令 第十四条)."""
+
+from datetime import date, datetime, timedelta
+
+from flask import abort
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..auth.models import User
+from ..extensions import db
+from ..hazards.models import Hazard
+from ..hazards.workflow import Level, Source, State
+from ..inspections.models import Inspection, InspectionKind
+from ..roles import Position
+from ..sites.models import Site
+from ..timeutil import local_today
+from ..web import UserError
+from . import schedule
+from .models import StatisticsConfirmation
+from .reports import report_missing
+from .scope import own_site
+
+
+def statistics(site: Site, year: int, quarter: int) -> dict:
+    """The enterprise's hazard statistics for a quarter (1–4) or a year (0), from its data."""
+    period = schedule.quarter(year, quarter)
+    end = period.end
+    rows = db.session.scalars(select(Hazard).where(
+        Hazard.site_id == site.id, Hazard.status != State.REJECTED,
+        Hazard.created_at < datetime.combine(end + timedelta(days=2), datetime.min.time())))
+    figures = {f"{what}_{level}": 0 for what in ("found", "self_found", "closed", "open", "overdue")
+               for level in Level}
+    money = 0.0
+    majors = []
+    for h in rows:
+        found = local_today(h.created_at)
+        if found > end:
+            continue
+        closed = local_today(h.closed_at) if h.closed_at else None
+        level = Level.MAJOR if h.level == Level.MAJOR else Level.GENERAL
+        if found in period:
+            figures[f"found_{level}"] += 1
+            if h.source == Source.SELF_CHECK:
+                figures[f"self_found_{level}"] += 1
+        if closed and closed in period:
+            figures[f"closed_{level}"] += 1
+            money += float(h.rectification_cost or h.funds or 0)
+        if not closed or closed > end:
+            figures[f"open_{level}"] += 1
+            if h.deadline < end:
+                figures[f"overdue_{level}"] += 1
+        if level == Level.MAJOR and (found in period or not closed or closed > end):
+            majors.append({"id": h.id, "description": h.description[:200],
+                           "found": found.isoformat(), "deadline": h.deadline.isoformat(),
+                           "closed": closed.isoformat() if closed and closed <= end else "",
+                           "report": not report_missing(h)})
+    checks = db.session.execute(
+        select(Inspection.submitted_at, Inspection.principal_present).where(
+            Inspection.site_id == site.id, Inspection.kind == InspectionKind.SELF_CHECK,
+            Inspection.submitted_at.is_not(None))).all()
+    in_period = [p for at, p in checks if local_today(at) in period]
+    found_all = figures["found_general"] + figures["found_major"]
+    closed_all = figures["closed_general"] + figures["closed_major"]
+    figures.update({
+        "self_checks": len(in_period), "principal_checks": sum(1 for p in in_period if p),
+        "rectification_rate": round(closed_all * 100 / found_all, 1) if found_all else None,
+        "rectification_money": round(money, 2), "majors": majors,
+        "period": period.key, "start": period.start.isoformat(), "end": end.isoformat(),
+        "deadline": schedule.statistics_deadline(period).isoformat(),
+    })
+    return figures
+
+
+def statistics_period(year: int | None, quarter: int | None,
+                      today: date | None = None) -> tuple[int, int]:
+    """The (year, quarter) asked for; by default the last quarter that has ended."""
+    today = today or local_today()
+    last = schedule.previous(schedule.period_of("quarter", today))
+    year = year or last.start.year
+    if quarter is None:
+        quarter = (last.start.month - 1) // 3 + 1 if year == last.start.year else 0
+    if not (2000 <= year <= today.year + 1 and 0 <= quarter <= 4):
+        abort(404)
+    return year, quarter
+
+
+def confirmation(site: Site, year: int, quarter: int) -> StatisticsConfirmation | None:
+    return db.session.scalar(select(StatisticsConfirmation).where(
+        StatisticsConfirmation.site_id == site.id, StatisticsConfirmation.year == year,
+        StatisticsConfirmation.quarter == quarter))
+
+
+def confirm_statistics(user: User, year: int, quarter: int, signed_name: str,
+                       today: date | None = None) -> StatisticsConfirmation:
+    """The principal signs the table: the figures are kept as they were signed."""
+    site = own_site(user)
+    today = today or local_today()
+    if user.position != Position.PRINCIPAL:
+        raise UserError(_("Only the principal can sign the statistics table."), 403)
+    if schedule.quarter(year, quarter).end >= today:
+        raise UserError(_("The period has not ended yet."))
+    if not signed_name.strip():
+        raise UserError(_("Please fill in: %(field)s", field=_("Signature")))
+    if (done := confirmation(site, year, quarter)) is not None:
+        raise UserError(_("Already signed by %(name)s.", name=done.signed_name), 409)
+    record = StatisticsConfirmation(site_id=site.id, year=year, quarter=quarter,
+                                    figures=statistics(site, year, quarter),
+                                    signed_name=signed_name.strip()[:64], confirmed_by_id=user.id)
+    db.session.add(record)
+    db.session.commit()
+    return record
+
+
+STAT_ROWS = (
+    ("self_checks", _l("Self-checks done")),
+    ("principal_checks", _l("of which led with the principal")),
+    ("found", _l("Hazards found")),
+    ("self_found", _l("of which found by self-checks")),
+    ("closed", _l("Hazards rectified and closed")),
+    ("open", _l("Open at the end of the period")),
+    ("overdue", _l("of which past their deadline")),
+)
