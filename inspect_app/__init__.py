@@ -1,9 +1,11 @@
 """Field inspection app for the Xuefeng zone's workplace-safety action plan."""
 
+import uuid
 from importlib import import_module
 
 from flask import Flask
 
+from . import labels
 from .config import Defaults, from_environment
 from .extensions import compress, csrf, db, htmx, limiter, login_manager, migrate
 from .forms import IdConverter
@@ -56,6 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
         import_module(f"{feature.__name__}.views")  # the views attach routes to feature.bp
         app.register_blueprint(feature.bp)
     web.init_app(app)
+    app.jinja_env.globals.update(labels.GLOBALS, new_key=lambda: uuid.uuid4().hex)
     install.init_app(app)
     headers.init_app(app)
     display.init_app(app)

@@ -307,8 +307,6 @@ def init_app(app: Flask) -> None:
     # itself once it is back (pool_pre_ping replaces dead connections).
     for error in (OperationalError, InterfaceError, SQLAlchemyTimeoutError):
         app.register_error_handler(error, database_unavailable)
-    from .hazards.labels import GLOBALS
-    app.jinja_env.globals.update(GLOBALS)
 
     @login_manager.unauthorized_handler
     def unauthorized():

@@ -61,11 +61,14 @@ class Sheet:
 
     def __init__(self, book: "Book", name: str, headers: list[str], kinds: list[str],
                  widths: list[int] | None = None, title: str | None = None,
-                 subtitle: str | None = None):
+                 subtitle: str | None = None, autofilter: bool = False):
         self.ws = ws = book.wb.create_sheet(_safe_title(name))
         self.kinds = kinds
         last = get_column_letter(len(kinds))
         top = 1 + (title is not None) + (subtitle is not None)
+        # A ledger's header gets filter buttons over its rows (set at save: rows are streamed).
+        self.filter_from = f"A{top}" if autofilter and headers else None
+        self.last_column = last
         # Everything about the sheet's layout is written before its first row.
         for n, width in enumerate(widths or [16] * len(kinds), start=1):
             ws.column_dimensions[get_column_letter(n)].width = width
@@ -124,6 +127,12 @@ class Sheet:
     def blank(self) -> None:
         self.ws.append([])
 
+    def finish(self) -> None:
+        """Settle what depends on the row count (the write-only sheet writes it at save)."""
+        if self.filter_from:
+            top = int(self.filter_from[1:])
+            self.ws.auto_filter.ref = f"{self.filter_from}:{self.last_column}{top + self.rows}"
+
 
 def text(value: str) -> str:
     """Text without the characters an xlsx file cannot hold (a stray \\x0b breaks the file)."""
@@ -139,17 +148,24 @@ class Book:
 
     def __init__(self):
         self.wb = Workbook(write_only=True)
+        self.sheets: list[Sheet] = []
 
     def sheet(self, name: str, headers: list[str], kinds: list[str], **layout) -> Sheet:
-        return Sheet(self, name, headers, kinds, **layout)
+        self.sheets.append(sheet := Sheet(self, name, headers, kinds, **layout))
+        return sheet
+
+    def _write(self, out) -> None:
+        for sheet in self.sheets:
+            sheet.finish()
+        self.wb.save(out)
 
     def save(self, out: str | IO[bytes]) -> None:
-        self.wb.save(out)
+        self._write(out)
 
     def bytes(self) -> bytes:
         import io
         buf = io.BytesIO()
-        self.wb.save(buf)
+        self._write(buf)
         return buf.getvalue()
 
     def response(self, ascii_name: str, display_name: str | None = None):
@@ -157,7 +173,7 @@ class Book:
         # Small files stay in memory; big ones roll over to an unnamed file on disk.
         tmp = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)  # noqa: SIM115 - _chunks closes it
         try:
-            self.wb.save(tmp)
+            self._write(tmp)
         except BaseException:
             tmp.close()
             raise

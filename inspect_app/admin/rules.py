@@ -9,9 +9,8 @@ import re
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
-from .. import forms
+from .. import forms, labels
 from ..forms import Invalid  # noqa: F401 - the one error idiom, re-exported for admin
 from ..roles import Position, Role
 from ..sites.types import FEATURES, HAZ_MODES, NINE_KINDS, RISK_COLORS, SITE_TYPES, SIZE_CLASSES
@@ -23,18 +22,7 @@ MOBILE = re.compile(r"1[3-9]\d{9}")
 LANDLINE = re.compile(r"(?:0\d{2,3}-?)?[2-9]\d{6,7}(?:-\d{1,6})?")
 MIN_PASSWORD = 6
 
-ROLE_LABELS = {
-    Role.INSPECTOR: _l("Grid inspector"),
-    Role.ENTERPRISE: _l("Enterprise staff"),
-    Role.WORKER: _l("Worker"),
-    Role.SUPERVISOR: _l("Supervisor"),
-    Role.ADMIN: _l("Admin"),
-}
-POSITION_LABELS = {
-    Position.PRINCIPAL: _l("Principal"),
-    Position.SAFETY_MANAGER: _l("Safety manager"),
-    Position.STAFF: _l("Staff"),
-}
+ROLE_LABELS, POSITION_LABELS = labels.ROLES, labels.POSITIONS
 ENTERPRISE_ROLES = (Role.ENTERPRISE, Role.WORKER)
 
 SITE_FIELDS = ("name", "credit_code", "address", "site_type", "subkind", "size_class",

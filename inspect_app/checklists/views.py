@@ -3,11 +3,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from .. import labels
 from ..access import FIELD_ROLES, STAFF_ROLES, allow
 from ..extensions import db
 from ..web import page, redirect_to
 from . import bp, combination
-from .labels import PROPOSAL_STATUS, regime_label, verify_label
 from .models import ChecklistTemplate
 from .service import current_templates
 
@@ -27,8 +27,7 @@ def detail(template_id: int):
     versions = db.session.scalars(select(ChecklistTemplate).where(
         ChecklistTemplate.slug == template.slug).order_by(ChecklistTemplate.id.desc())).all()
     return page("checklists/detail.html", checklist=template, versions=versions,
-                staff=current_user.role in STAFF_ROLES, regime_label=regime_label,
-                verify_label=verify_label,
+                staff=current_user.role in STAFF_ROLES,
                 unconfirmed=sum(i.verify == "U" for i in template.items))
 
 
@@ -36,7 +35,7 @@ def detail(template_id: int):
 @allow(*STAFF_ROLES)
 def proposals():
     return page("checklists/proposals.html", pending=combination.pending(),
-                decided=combination.recent(), statuses=PROPOSAL_STATUS)
+                decided=combination.recent(), statuses=labels.FIRE_PROPOSAL_STATUS)
 
 
 @bp.post("/proposals/<int:proposal_id>")
@@ -44,7 +43,8 @@ def proposals():
 def decide(proposal_id: int):
     accept = request.form.get("decision") == "accept"
     proposal = combination.decide(proposal_id, current_user, accept, request.form.get("note"))
-    flash(_("Decision recorded: %(status)s.", status=PROPOSAL_STATUS[proposal.status]), "success")
+    flash(_("Decision recorded: %(status)s.", status=labels.label("fire_proposal", proposal.status)),
+          "success")
     if proposal.hazard_id:
         return redirect_to(url_for("hazards.detail", hazard_id=proposal.hazard_id))
     return redirect_to(url_for(".proposals"))

@@ -7,9 +7,7 @@ Two national regimes share the word 重大: 重大事故隐患 (10号令 for 工
 
 from enum import StrEnum
 
-from flask_babel import lazy_gettext as _l
-
-from ..checklists.labels import REGIMES as CHECKLIST_REGIMES
+from .. import labels
 
 
 class Regime(StrEnum):
@@ -23,11 +21,8 @@ class Authority(StrEnum):
     FIRE_RESCUE = "fire"  # 消防救援机构
 
 
-# One label table for the regime codes: the checklists' (items and hazards share the codes).
-REGIMES = CHECKLIST_REGIMES
-AUTHORITIES = {Authority.EMERGENCY: _l("Emergency management"),
-               Authority.HOUSING: _l("Housing and construction"),
-               Authority.FIRE_RESCUE: _l("Fire and rescue")}
+# The words are in labels.py (items and hazards share the regime codes).
+REGIMES, AUTHORITIES = labels.REGIMES, labels.AUTHORITIES
 
 CONSTRUCTION_TYPES = frozenset({"CON", "SCON"})
 

@@ -11,8 +11,9 @@ from datetime import date
 from typing import IO
 
 from flask_babel import force_locale
+from flask_babel import gettext as _
 
-from .. import xlsx
+from .. import labels, xlsx
 from ..auth.models import User
 from ..roles import Role
 from ..timeutil import local_today
@@ -68,63 +69,54 @@ MAJOR_HEADERS = {
     "plan_timeline": "治理方案：时限和要求", "plan_emergency": "治理方案：安全措施和应急预案",
     "report": "书面报告完整性", "supervision": "督办状态", "supervision_level": "督办级别",
     "office": "督办单位", "doc_no": "督办文号", "supervision_due": "督办期限",
-    "closed_at": "销号时间",
+    "closed_at": "销号时间", "funds": "整改资金（元）", "interim_measures": "临时安全措施",
+    "enforcement": "执法措施", "case_status": "执法办理状态", "case_no": "执法案件编号",
+    "penalty": "罚款金额（元）",
 }
 HEADERS = {"inspections": INSPECTION_HEADERS, "hazards": HAZARD_HEADERS,
            "rectification": RECTIFICATION_HEADERS, "responsibility": RESPONSIBILITY_HEADERS,
            "enforcement": ENFORCEMENT_HEADERS, "major": MAJOR_HEADERS}
 
-# The ledger's wording of coded values.
-SITE_TYPES_ZH = {
-    "GM": "工贸企业", "MET": "冶金", "NF": "有色", "BM": "建材", "MECH": "机械", "LIGHT": "轻工",
-    "TEX": "纺织", "TOB": "烟草", "HAZ": "危险化学品", "GASU": "燃气用户", "GASOP": "燃气经营者",
-    "CON": "房屋市政施工", "SCON": "小散工程/零星作业", "NINE": "九小场所",
-    "SELF": "自建房加工场所",
-    "MIX": "三合一场所", "PDP": "人员密集场所", "WH": "仓储场所",
-}
-VALUES: dict[str, dict] = {
-    "site_type": SITE_TYPES_ZH,
-    "level": {"general": "一般", "major": "重大"},
-    "status": {"reported": "已上报", "confirmed": "已确认", "rectifying": "整改中",
-               "submitted": "待复查", "closed": "已销号", "rejected": "不予认定"},
-    "source": {"patrol": "网格员巡查", "supervisory": "监管检查", "self_check": "企业自查",
-               "worker": "员工报告", "public": "举报核实", "imported": "历史台账导入"},
-    "regime": {"accident": "重大事故隐患", "fire": "重大火灾隐患"},
-    "authority": {"emergency": "应急管理部门", "housing": "住房和城乡建设部门",
-                  "fire": "消防救援机构"},
-    "kind": {"patrol": "网格员巡查", "supervisory": "监管检查", "self_check": "企业自查"},
-    "measure": {"order_rectify": "责令限期整改", "suspend": "停产停业整顿", "fine": "罚款",
-                "seal": "查封扣押", "cut_power": "停止供电", "other": "其他"},
-    "referral": {"referred": "已移送", "filed": "已立案", "closed": "已结案"},
-    "duty": {"principal": "主要负责人", "controller": "实际控制人",
-             "safety_manager": "安全管理人员",
-             "inspector": "网格员", "hazard": "隐患整改责任人", "office": "督办单位"},
-    "supervision": {"none": "未督办", "proposed": "拟督办", "active": "督办中", "lifted": "已解除",
-                    "declined": "不予督办"},
-    "supervision_level": {"zone": "园区", "county": "县级", "city": "市级", "province": "省级"},
-    "stock": {True: "存量", False: "增量"},
-    "bool": {True: "是", False: "否"},
-}
-PARTS_ZH = {"report_state_cause": "现状及产生原因",
-            "report_harm_difficulty": "危害程度和整改难易程度",
-            "plan_goal": "目标和任务", "measures": "方法和措施", "plan_resources": "经费和物资",
-            "plan_organisation": "负责机构和人员", "plan_timeline": "时限和要求",
-            "plan_emergency": "安全措施和应急预案"}
-_HAZARD_FILTERS_ZH = {"open": "未销号", "overdue": "已逾期", "closed": "已销号",
-                      "rejected": "不予认定", "submitted": "待复查", "supervised": "督办中"}
-STATUS_FILTERS_ZH = {"hazards": _HAZARD_FILTERS_ZH, "rectification": _HAZARD_FILTERS_ZH,
-                     "major": _HAZARD_FILTERS_ZH, "enforcement": VALUES["referral"]}
+
+
+class Words:
+    """The page's label tables in Chinese (made once per file): a code reads the same on the
+    page and in the file, whatever the UI language."""
+
+    def __init__(self, ledger: Ledger | None = None):
+        self.codes = labels.in_chinese()
+        with force_locale("zh"):
+            self.parts = {k: str(v) for k, v in service.PARTS.items()}
+            self.statuses = {k: str(v) for k, v in (ledger.statuses if ledger else {}).items()}
+            self.yes_no = {True: _("Yes"), False: _("No")}
+            self.complete, self.missing = _("Complete"), _("Missing: %(parts)s")
+
+    def cell(self, kind: str, value):
+        """A row value in the ledger's words: codes in Chinese; dates, money and text are typed
+        by the xlsx writer."""
+        if value is None or value == "":
+            return None
+        if kind in self.codes:
+            return self.codes[kind].get(value, value)
+        if kind == "bool":
+            return self.yes_no[bool(value)]
+        if kind == "parts":
+            return (self.missing % {"parts": "、".join(self.parts[p] for p in value)} if value
+                    else self.complete)
+        return value
+
+
 TARGETS_ZH = {"stock_cleared": "2024年底前基本消除2023年及以前排查发现的重大事故隐患存量",
               "increment_curbed": "2025年底前有效遏制重大事故隐患增量",
               "dynamic_zero": "2026年底前形成重大事故隐患动态清零的常态化机制"}
 TARGET_MEASURES_ZH = {"stock_cleared": "存量到期未销号数",
                       "increment_curbed": "目标年度新发现重大隐患数（基准年度数见说明）",
                       "dynamic_zero": "超期销号或超期未销号数"}
-REGIMES_ZH = VALUES["regime"]
 TARGET_STATES_ZH = {"met": "已达成", "not_met": "未达成", "pending": "推进中"}
 
-def describe(ledger: Ledger, filters: Filters) -> str:
+def describe(ledger: Ledger, filters: Filters, words: Words | None = None) -> str:
     """The filters, in the ledger's words."""
+    words = words or Words(ledger)
     parts = []
     for key, value in filters.parts():
         if key == "area":
@@ -132,16 +124,16 @@ def describe(ledger: Ledger, filters: Filters) -> str:
         elif key == "grid":
             parts.append(f"网格：{value}")
         elif key == "type":
-            parts.append(f"行业：{SITE_TYPES_ZH.get(value, value)}")
+            parts.append(f"行业：{words.codes['site_type'].get(value, value)}")
         elif key == "period":
             low, high = value
             parts.append(f"{ledger.period_zh}：{low or '不限'} 至 {high or '不限'}")
         elif key == "level":
-            parts.append(f"隐患等级：{VALUES['level'][value]}")
+            parts.append(f"隐患等级：{words.codes['level'][value]}")
         elif key == "status":
-            parts.append(f"状态：{STATUS_FILTERS_ZH[ledger.slug][value]}")
+            parts.append(f"状态：{words.statuses[value]}")
         elif key == "regime":
-            parts.append(f"隐患类别：{VALUES['regime'][value]}")
+            parts.append(f"隐患类别：{words.codes['regime'].get(value, value)}")
     return "筛选条件：" + ("；".join(parts) if parts else "全部")
 
 
@@ -158,33 +150,23 @@ def file_name(ledger: Ledger, today: date) -> str:
     return f"{ledger.title_zh}_{today.isoformat()}.xlsx"
 
 
-def cell_value(kind: str, value):
-    """A row value in the ledger's words: codes in Chinese; dates, money and text are typed by
-    the xlsx writer."""
-    if value is None or value == "":
-        return None
-    if kind in VALUES:
-        return VALUES[kind].get(value, value)
-    if kind == "parts":
-        return ("缺：" + "、".join(PARTS_ZH[p] for p in value)) if value else "完整"
-    return value
-
-
 class _Sheet:
     """A ledger sheet: the writer's Sheet, with each value first put in the ledger's words."""
 
     def __init__(self, book: xlsx.Book, name: str, title: str, subtitle: str,
-                 headers: list[str], kinds: list[str], widths: list[int]):
+                 headers: list[str], kinds: list[str], widths: list[int],
+                 words: Words | None = None, autofilter: bool = False):
         self.sheet = book.sheet(name, headers, kinds, widths=widths, title=title,
-                                subtitle=subtitle)
-        self.kinds = kinds
+                                subtitle=subtitle, autofilter=autofilter)
+        self.kinds, self.words = kinds, words or Words()
 
     @property
     def rows(self) -> int:
         return self.sheet.rows
 
     def append(self, values) -> None:
-        self.sheet.append([cell_value(k, v) for k, v in zip(self.kinds, values, strict=True)])
+        cell = self.words.cell
+        self.sheet.append([cell(k, v) for k, v in zip(self.kinds, values, strict=True)])
 
 
 def write_ledger(ledger: Ledger, user: User, filters: Filters, out: str | IO[bytes],
@@ -198,20 +180,21 @@ def write_ledger(ledger: Ledger, user: User, filters: Filters, out: str | IO[byt
 
 
 def _fill(wb: xlsx.Book, ledger: Ledger, user: User, filters: Filters, today: date) -> int:
-    columns = ledger.columns
-    subtitle = "　　".join([describe(ledger, filters), scope_note(user),
+    columns, words = ledger.columns, Words(ledger)
+    subtitle = "　　".join([describe(ledger, filters, words), scope_note(user),
                            f"导出日期：{today.isoformat()}"])
     sheet = _Sheet(wb, ledger.title_zh, ledger.title_zh, subtitle,
                    [HEADERS[ledger.slug][c.key] for c in columns], [c.kind for c in columns],
-                   [c.width for c in columns])
+                   [c.width for c in columns], words, autofilter=True)
     for row in service.rows(ledger, user, filters, today):
         sheet.append(row)
     if ledger is service.MAJOR:
-        _write_dashboard(wb, stats.dashboard(user, filters, today, regime=filters.regime))
+        _write_dashboard(wb, stats.dashboard(user, filters, today, regime=filters.regime),
+                         words)
     return sheet.rows
 
 
-def _write_dashboard(wb: xlsx.Book, board: stats.Dashboard) -> None:
+def _write_dashboard(wb: xlsx.Book, board: stats.Dashboard, words: Words) -> None:
     """The database's statistics: figures by area, industry and year, and the plan's targets."""
     subtitle = (f"存量：{board.cutoff.isoformat()}及以前排查发现"
                 f"　　统计日期：{board.today.isoformat()}")
@@ -219,12 +202,13 @@ def _write_dashboard(wb: xlsx.Book, board: stats.Dashboard) -> None:
                    ["分类", "项目", "合计", "未销号", "已销号", "逾期", "督办中", "存量",
                     "存量未销号", "存量清零率", "增量", "增量未销号", "增量清零率", "总清零率"],
                    ["text", "text", *["int"] * 7, "percent", "int", "int", "percent", "percent"],
-                   [10, 20, 8, 8, 8, 8, 8, 8, 10, 10, 8, 10, 10, 10])
+                   [10, 20, 8, 8, 8, 8, 8, 8, 10, 10, 8, 10, 10, 10], words)
     groups = [("合计", [("全部", board.overall)]),
               ("按片区", board.by_area),
-              ("按行业", [(SITE_TYPES_ZH.get(code, code), t) for code, t in board.by_industry]),
+              ("按行业", [(words.codes["site_type"].get(code, code), t)
+                        for code, t in board.by_industry]),
               ("按发现年份", [(f"{year}年", t) for year, t in board.by_year]),
-              ("按隐患类别", [(REGIMES_ZH.get(r, r), t) for r, t in board.by_regime])]
+              ("按隐患类别", [(words.codes["regime"].get(r, r), t) for r, t in board.by_regime])]
     for group, tallies in groups:
         for name, t in tallies:
             sheet.append([group, name, t.total, t.open, t.closed, t.overdue, t.supervised, t.stock,

@@ -18,28 +18,22 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import aliased
 
-from .. import forms
+from .. import forms, labels
 from ..auth.models import User
 from ..checklists.models import ChecklistItem, ChecklistTemplate
 from ..extensions import db
-from ..hazards import labels
 from ..hazards.models import Hazard, HazardEvent, Referral, Supervision
-from ..hazards.regimes import AUTHORITIES, REGIMES
 from ..hazards.service import scope
 from ..hazards.workflow import OPEN_STATES, Action, Level, State, is_overdue
 from ..inspections.models import Answer, Inspection, Result
 from ..roles import Position, Role
 from ..sites.models import Area, Grid, Site, grid_inspectors
 from ..sites.service import scope_sites
-from ..sites.types import SITE_TYPES
 from ..timeutil import ZONE, local_today, to_local
 
 # Filters --------------------------------------------------------------------------------------
 
-LEVELS = {Level.GENERAL: _l("General"), Level.MAJOR: _l("Major")}
-STATUSES = {State.REPORTED: _l("Reported"), State.CONFIRMED: _l("Confirmed"),
-            State.RECTIFYING: _l("Rectifying"), State.SUBMITTED: _l("Rectification submitted"),
-            State.CLOSED: _l("Closed"), State.REJECTED: _l("Rejected")}
+LEVELS = labels.LEVELS
 # What the status filter offers, per list ("" = all).
 HAZARD_FILTER = {"open": _l("Open"), "overdue": _l("Overdue"), "closed": _l("Closed"),
                  "rejected": _l("Rejected")}
@@ -70,10 +64,10 @@ class Filters:
         """The filters in the query string that apply to `ledger`; unknown values are dropped."""
         has = ledger.filters
         v = forms.filters(args, {"area": forms.Id(), "grid": forms.Id(),
-                                 "type": forms.Choice(SITE_TYPES), "from": forms.Date(),
+                                 "type": forms.Choice(labels.SITE_TYPES), "from": forms.Date(),
                                  "to": forms.Date(), "level": forms.Choice(LEVELS),
                                  "status": forms.Choice(ledger.statuses),
-                                 "regime": forms.Choice(REGIMES)})
+                                 "regime": forms.Choice(labels.REGIMES)})
         return cls(
             area=v.area if "area" in has else None,
             grid=v.grid if "grid" in has else None,
@@ -370,9 +364,6 @@ RECTIFICATION = Ledger(
 
 # 责任清单: who answers for what, site by site.
 
-DUTIES = {"principal": _l("Principal"), "controller": _l("Actual controller"),
-          "safety_manager": _l("Safety manager"), "inspector": _l("Grid inspector"),
-          "hazard": _l("Responsible for a hazard"), "office": _l("Supervising office")}
 _BATCH = 500
 
 
@@ -488,7 +479,7 @@ ENFORCEMENT = Ledger(
              Column("case_no", _l("Case no."), width=16),
              Column("outcome", _l("Outcome"), width=24),
              Column("penalty", _l("Penalty (yuan)"), "money", 12),
-             Column("closed_at", _l("Closed at"), "datetime", 17),
+             Column("closed_at", _l("Case closed at"), "datetime", 17),
              Column("referred_by", _l("Referred by"), width=10)),
     filters=frozenset({"area", "grid", "type", "period", "level"}),
     statuses=dict(labels.REFERRAL_STATUS),
@@ -521,15 +512,24 @@ def _major_query(user: User, f: Filters, today: date) -> Select:
     latest = (select(Supervision.hazard_id.label("hid"), func.max(Supervision.id).label("sid"))
               .group_by(Supervision.hazard_id).subquery())
     sup = aliased(Supervision)
+    # The latest referral stands for the hazard's enforcement (a later one supersedes it).
+    last_referral = (select(Referral.hazard_id.label("hid"), func.max(Referral.id).label("rid"))
+                     .where(Referral.hazard_id.is_not(None)).group_by(Referral.hazard_id)
+                     .subquery())
+    ref = aliased(Referral)
     query = placed(select(
         Hazard.id, Area.name, Grid.name, Site.name, Site.site_type, Hazard.regime,
         Hazard.authority, Hazard.description, Hazard.source, Hazard.found_on, Hazard.deadline,
         Hazard.status,
         *(getattr(Hazard, p) for p in (*REPORT_PARTS, *PLAN_PARTS)),
         sup.status, sup.level, sup.office, sup.doc_no, sup.due_date, Hazard.closed_at,
+        Hazard.funds, Hazard.interim_measures, ref.measure, ref.status, ref.case_no,
+        ref.penalty_amount,
     ), Hazard.site_id)
     query = (query.outerjoin(latest, latest.c.hid == Hazard.id)
              .outerjoin(sup, sup.id == latest.c.sid)
+             .outerjoin(last_referral, last_referral.c.hid == Hazard.id)
+             .outerjoin(ref, ref.id == last_referral.c.rid)
              .where(Hazard.level == Level.MAJOR, Hazard.status != State.REJECTED))
     if f.regime:
         query = query.where(Hazard.regime == f.regime)
@@ -544,11 +544,11 @@ def _major_row(row, today: date, cutoff: date | None = None) -> tuple:
     hid, area, grid, site, site_type, regime, authority, desc, source, found, deadline, \
         status = row[:12]
     texts = dict(zip((*REPORT_PARTS, *PLAN_PARTS), row[12:20], strict=True))
-    sup_status, sup_level, office, doc_no, sup_due, closed = row[20:]
+    sup_status, sup_level, office, doc_no, sup_due, closed = row[20:26]
     return (hid, area, grid, site, site_type, regime, authority, desc, source, found,
             is_stock(found, cutoff), deadline, status,
             is_overdue(status, deadline, today), *texts.values(), missing_parts(texts),
-            sup_status or "none", sup_level or "", office, doc_no, sup_due, closed)
+            sup_status or "none", sup_level or "", office, doc_no, sup_due, closed, *row[26:])
 
 
 MAJOR = Ledger(
@@ -570,7 +570,13 @@ MAJOR = Ledger(
              Column("office", _l("Supervising office"), width=16),
              Column("doc_no", _l("Document no."), width=16, on_page=False),
              Column("supervision_due", _l("Supervision due"), "date", 12),
-             Column("closed_at", _l("Closed at"), "datetime", 17)),
+             Column("closed_at", _l("Closed at"), "datetime", 17),
+             Column("funds", _l("Funds (yuan)"), "money", 12),
+             Column("interim_measures", _l("Interim safety measures"), width=30, on_page=False),
+             Column("enforcement", _l("Enforcement measure"), "measure", 16),
+             Column("case_status", _l("Case status"), "referral", 10),
+             Column("case_no", _l("Case no."), width=16, on_page=False),
+             Column("penalty", _l("Penalty (yuan)"), "money", 12)),
     filters=frozenset({"area", "grid", "type", "period", "regime"}), statuses=MAJOR_FILTER,
     period_label=_l("Found"), period_zh="发现时间",
     statement=_major_query, convert=_major_row,
@@ -632,14 +638,7 @@ def listing(ledger: Ledger, user: User, filters: Filters, offset: int = 0, limit
 
 # Showing values on the page -------------------------------------------------------------------
 
-LABELS: dict[str, dict] = {
-    "level": LEVELS, "status": STATUSES, "source": labels.SOURCES, "kind": labels.SOURCES,
-    "measure": labels.MEASURES, "referral": labels.REFERRAL_STATUS, "duty": DUTIES,
-    "supervision": {**labels.SUPERVISION_STATUS, "none": _l("none")},
-    "supervision_level": labels.SUPERVISION_LEVELS, "site_type": SITE_TYPES,
-    "stock": {True: _l("Stock"), False: _l("Increment")},
-    "regime": REGIMES, "authority": AUTHORITIES,
-}
+LABELS = labels.FAMILIES
 
 
 def display(column: Column, value) -> str:
@@ -672,7 +671,7 @@ def describe(ledger: Ledger, filters: Filters) -> str:
         elif key == "grid":
             parts.append(_("Grid: %(v)s", v=value))
         elif key == "type":
-            parts.append(_("Industry: %(v)s", v=SITE_TYPES.get(value, value)))
+            parts.append(_("Industry: %(v)s", v=labels.SITE_TYPES.get(value, value)))
         elif key == "period":
             low, high = value
             parts.append(_("%(what)s from %(low)s to %(high)s", what=ledger.period_label,

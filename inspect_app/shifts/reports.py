@@ -11,12 +11,11 @@ from decimal import Decimal
 
 from flask import abort
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from .. import xlsx
+from .. import labels, xlsx
 from ..admin.rules import Invalid
 from ..auth.models import User
 from ..extensions import db
@@ -139,12 +138,6 @@ def record_reward(actor: User, report_id: int, amount: Decimal, note: str = "",
     return report
 
 
-# The same words as the hazard pages' status labels (templates/_macros.html).
-STATUS_LABELS = {"reported": _l("Reported"), "confirmed": _l("Confirmed"),
-                 "rectifying": _l("Rectifying"), "submitted": _l("Rectification submitted"),
-                 "closed": _l("Closed"), "rejected": _l("Rejected")}
-
-
 def reward_workbook(reports: list[WorkerReport]) -> xlsx.Book:
     """The reward record as .xlsx: a summary per worker and every report."""
     book = xlsx.Book()
@@ -161,6 +154,6 @@ def reward_workbook(reports: list[WorkerReport]) -> xlsx.Book:
         widths=[18, 18, 18, 40, 18, 18, 30])
     for r in reports:
         detail.append([r.created_at, r.reporter.name, r.team.name, r.hazard.description,
-                       str(STATUS_LABELS.get(r.hazard.status, r.hazard.status)),
+                       labels.label("status", r.hazard.status),
                        r.reward_amount, r.reward_note])
     return book

@@ -363,13 +363,15 @@ def test_problem_list_xlsx_is_a_ledger(en, login, zone):
     assert "范围：全园区" in ws["A2"].value
     assert [c.value for c in ws[3]] == list(export.HAZARD_HEADERS.values())
     assert ws.freeze_panes == "A4"
+    assert ws.auto_filter.ref == "A3:P5"  # filter buttons over the header and both rows
     assert "A1:P1" in {str(r) for r in ws.merged_cells.ranges}
     assert ws.column_dimensions["H"].width == 40  # the description
     data = [dict(zip(export.HAZARD_HEADERS, (c for c in row), strict=True))
             for row in ws.iter_rows(min_row=4)]
     assert len(data) == 2
     gas = next(r for r in data if r["id"].value == zone.gas.id)
-    assert gas["level"].value == "重大" and gas["source"].value == "举报核实"
+    # The page's words (labels.py rendered in Chinese), not a second wording for the file.
+    assert gas["level"].value == "重大" and gas["source"].value == "群众举报"
     assert gas["status"].value == "整改中" and gas["overdue"].value == "否"
     assert gas["site_type"].value == "九小场所"
     # The found day in the zone (found_on), not when the record was keyed in.
@@ -452,8 +454,13 @@ def test_major_export_has_rows_and_statistics(client, login, zone):
     gas = rows[zone.gas.id]
     assert gas["supervision"] == "督办中" and gas["office"] == "南安市安委办"
     assert rows[zone.gas.id]["report_state_cause"] == "后厨未装报警器"
-    assert rows[zone.gas.id]["report"].startswith("缺：危害程度和整改难易程度")
+    assert rows[zone.gas.id]["report"].startswith("缺少：危害程度和整改难度")  # the page's words
     assert rows[zone.closed.id]["supervision"] == "未督办"
+    # Funds, and the enforcement that came of the hazard (the fine, closed, with its penalty).
+    assert rows[zone.closed.id]["funds"] == 20000 and rows[zone.closed.id]["enforcement"] is None
+    assert (gas["enforcement"], gas["case_status"]) == ("罚款", "已结案")
+    assert gas["case_no"] == "南应急罚〔2025〕12号" and gas["penalty"] == 5000
+    assert ws.auto_filter.ref == f"A3:{ws.cell(3, len(header)).column_letter}{3 + len(rows)}"
     figures = wb["统计分析"]
     first = [c.value for c in figures[4]]
     assert first[:7] == ["合计", "全部", 2, 1, 1, 0, 1]
