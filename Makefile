@@ -19,13 +19,17 @@ install: $(VENV)/.installed
 translations: install
 	$(VENV)/bin/pybabel compile -d inspect_app/translations
 
+# gunicorn's control socket defaults to ~/.gunicorn/gunicorn.ctl, one path for every gunicorn of
+# the user: two instances would take it over from each other, so each app keeps its own.
 run: translations
+	mkdir -p instance
 	$(VENV)/bin/flask db upgrade
 	$(VENV)/bin/flask checklists load
 	$(VENV)/bin/flask demo load
 	@$(VENV)/bin/flask demo info --port $(PORT)
 	BASE_URL=$${BASE_URL:-$$($(VENV)/bin/flask demo info --port $(PORT) --url-only)} \
-	  $(VENV)/bin/gunicorn --workers 2 --threads 4 --timeout 120 --bind 0.0.0.0:$(PORT) --access-logfile - 'inspect_app:create_app()'
+	  $(VENV)/bin/gunicorn --workers 2 --threads 4 --timeout 120 --bind 0.0.0.0:$(PORT) --access-logfile - \
+	  --control-socket instance/gunicorn.ctl 'inspect_app:create_app()'
 
 test: translations
 	$(VENV)/bin/ruff check inspect_app tests bench
