@@ -6,7 +6,6 @@ appends a HazardEvent, notifies the people concerned and commits once.
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -22,7 +21,6 @@ from ..roles import Role
 from ..timeutil import local_today, utcnow
 from ..web import UserError
 from . import workflow
-from .forms import FUNDS
 from .models import Extension, Hazard, HazardEvent, Referral, Supervision
 from .service import _link, get_for, grid_inspectors, site_staff, supervisors
 from .workflow import Action, Actor, Facts, Level, State
@@ -62,6 +60,11 @@ class Offer:
     @property
     def transition(self) -> bool:
         return self.action in workflow.TRANSITIONS
+
+    @property
+    def key(self) -> str:
+        """Names this offer's form on the page (to show it again after a refusal)."""
+        return f"{self.action}-{self.subject.id}" if self.subject else str(self.action)
 
 
 def offers(hazard: Hazard, user: User) -> list[Offer]:
@@ -126,90 +129,66 @@ def _check(action: Action, user: User, facts: Facts, subject: int | None = None,
     return workflow.RULES[action].target or State(facts.status)
 
 
-# Fields of the lifecycle's forms, bounded by their columns (the one forms layer).
-_TEXT_COLUMNS = {"responsible_name": Hazard.responsible_name,
-                 "responsible_phone": Hazard.responsible_phone, "office": Supervision.office,
-                 "doc_no": Supervision.doc_no, "department": Referral.department,
-                 "case_no": Referral.case_no}
+def _confirmation(hazard: Hazard, values, today: date) -> dict:
+    """The confirm form's fields for the hazard; a major one needs the "five fixes"
+    (measures, funds, owner, deadline, interim measures), and a deadline is never past."""
+    level = values.get("level") or hazard.level
+    errors = {}
+    if values["deadline"] < today:
+        errors["deadline"] = _("%(field)s cannot be in the past.", field=_("Deadline"))
+    if level == Level.MAJOR:
+        labels = {"measures": _("Measures"), "funds": _("Funds"),
+                  "interim_measures": _("Interim safety measures")}
+        errors |= {k: _("Please fill in: %(field)s", field=label) for k, label in labels.items()
+                   if values.get(k) in (None, "")}
+    if errors:
+        raise forms.Invalid(errors)
+    return {"level": level, "deadline": values["deadline"],
+            **{k: values.get(k) for k in ("responsible_name", "responsible_phone", "measures",
+                                          "funds", "interim_measures")}}
 
 
-def _text(form, key: str, required: bool = False, label: str = "") -> str:
-    field = forms.Text(column=_TEXT_COLUMNS.get(key), required=required, label=label or None)
-    return forms.check(form.get(key), field, key)
-
-
-def _date(form, key: str, label: str, not_before: date | None = None) -> date:
-    value = forms.check(form.get(key), forms.Date(required=True, label=label), key)
-    if not_before and value < not_before:
-        raise forms.Invalid({key: _("%(field)s cannot be in the past.", field=label)})
-    return value
-
-
-def _money(form, key: str, label: str, required: bool = False) -> Decimal | None:
-    field = FUNDS if key == "funds" else forms.Money(column=_MONEY_COLUMNS[key], label=label)
-    if required and not (form.get(key) or "").strip():
-        raise forms.Invalid({key: _("Please fill in: %(field)s", field=label)})
-    return forms.check(form.get(key), field, key)
-
-
-_MONEY_COLUMNS = {"rectification_cost": Hazard.rectification_cost,
-                  "penalty_amount": Referral.penalty_amount}
-
-
-def _apply_fields(action: Action, hazard: Hazard, form, today: date) -> str:
-    """Check and copy the fields an action needs; returns the note for the event log."""
+def _fields(action: Action, hazard: Hazard, values, today: date) -> dict:
+    """What the action writes onto the hazard."""
     if action == Action.CONFIRM:
-        level = form.get("level") or hazard.level
-        if level not in set(Level):
-            raise UserError(_("Choose general or major."))
-        hazard.level = level
-        hazard.responsible_name = _text(form, "responsible_name", True, _("Responsible person"))
-        hazard.responsible_phone = _text(form, "responsible_phone")
-        hazard.deadline = _date(form, "deadline", _("Deadline"), not_before=today)
-        major = level == Level.MAJOR
-        # A major hazard needs the "five fixes": measures, funds, owner, deadline, interim measures.
-        hazard.measures = _text(form, "measures", major, _("Measures"))
-        hazard.funds = _money(form, "funds", _("Funds"), required=major)
-        hazard.interim_measures = _text(form, "interim_measures", major, _("Interim safety measures"))
-        return _text(form, "note")
+        return _confirmation(hazard, values, today)
     if action == Action.SUBMIT:
-        hazard.rectified_note = _text(form, "rectified_note", True, _("What was done"))
-        hazard.rectification_cost = _money(form, "rectification_cost", _("Cost"))
-        return hazard.rectified_note
-    return _text(form, "note")
+        return {"rectified_note": values["rectified_note"],
+                "rectification_cost": values.get("rectification_cost")}
+    return {}
 
 
-def perform(user: User, hazard_id: int, action: str, form, files=(),
+def perform(user: User, hazard_id: int, action: str, values, files=(),
             now: datetime | None = None) -> Hazard:
-    """Apply one action to a hazard for `user`, or raise (403/409/422) with nothing changed."""
+    """Apply one action to a hazard for `user` with its form's typed values (hazards/forms.py),
+    or raise (403/404/409/422) with nothing changed."""
     now = now or utcnow()
     hazard = get_for(user, hazard_id)
     if action not in workflow.TRANSITIONS:
         raise UserError(_("Unknown action."), 404)
     action = Action(action)
-    expected = form.get("version", type=int)
+    expected = values.get("version")
     if expected is not None and expected != hazard.version:
         raise Conflict(_("Someone else changed this hazard a moment ago. Here is its current state."))
-    facts = facts_of(hazard)
-    _check(action, user, facts)
+    # The event's note: what was done, for a rectification.
+    note = values.get("rectified_note" if action == Action.SUBMIT else "note") or ""
+    files = [f for f in files if f is not None and f.filename]
+    target = _check(action, user, facts_of(hazard), note=note, photos=len(files))
+    fields = _fields(action, hazard, values, local_today(now))
     # Photos are checked and processed before anything changes: a refused one refuses the step.
     uploads = photos.prepare(files)
-    note = _apply_fields(action, hazard, form, local_today(now))
-    try:
-        target = _check(action, user, facts, note=note, photos=len(uploads))
-    except UserError:
-        db.session.rollback()  # _apply_fields changed the hazard in the session
-        raise
-    key = form.get("upload_key") or ""
+    for name, value in fields.items():
+        setattr(hazard, name, value)
+    key = values.get("upload_key") or ""
     stored = [photos.store(u, uploader=user, site_id=hazard.site_id,
-                           upload_key=f"{key}-{n}" if key else None, taken_at=form.get("taken_at"))
+                           upload_key=f"{key}-{n}" if key else None,
+                           taken_at=values.get("taken_at") or None)
               for n, u in enumerate(uploads)]
     event = HazardEvent(hazard_id=hazard.id, actor_id=user.id, at=now, action=action,
                         from_status=hazard.status, to_status=target, note=note)
     hazard.status = target
     hazard.closed_at = now if target in workflow.DONE_STATES else None
-    if action == Action.REJECT and (dup := forms.check(form.get("duplicate_of"), forms.Id(),
-                                                        "duplicate_of")):
+    if action == Action.REJECT and (dup := values.get("duplicate_of")):
         hazard.duplicate_of_id = get_for(user, dup).id  # a duplicate of a hazard they can see
     db.session.add(event)
     try:
@@ -246,14 +225,14 @@ def _notify_transition(hazard: Hazard, action: Action, user: User) -> None:
 # Extensions (延期) --------------------------------------------------------------------------
 
 
-def request_extension(user: User, hazard_id: int, form, now: datetime | None = None) -> Extension:
+def request_extension(user: User, hazard_id: int, values, now: datetime | None = None) -> Extension:
+    """Ask for a later deadline (hazards/forms.EXTENSION's values)."""
     now = now or utcnow()
     hazard = get_for(user, hazard_id)
     _check(Action.REQUEST_EXTENSION, user, facts_of(hazard))
-    reason = _text(form, "reason", True, _("Reason"))
-    new_deadline = _date(form, "new_deadline", _("New deadline"))
+    reason, new_deadline = values["reason"], values["new_deadline"]
     if new_deadline <= hazard.deadline:
-        raise UserError(_("The new deadline must be later than the current one."))
+        raise forms.Invalid({"new_deadline": _("The new deadline must be later than the current one.")})
     ext = Extension(hazard_id=hazard.id, requested_by_id=user.id, requested_at=now, reason=reason,
                     old_deadline=hazard.deadline, new_deadline=new_deadline)
     db.session.add(ext)
@@ -293,21 +272,19 @@ def decide_extension(user: User, extension_id: int, approve: bool, note: str = "
 # Supervision (督办 / 挂牌督办) ---------------------------------------------------------------
 
 
-def open_supervision(user: User, hazard_id: int, form, now: datetime | None = None) -> Supervision:
-    """Put a hazard under supervision, or accept a proposal the sweep made."""
+def open_supervision(user: User, hazard_id: int, values, now: datetime | None = None) -> Supervision:
+    """Put a hazard under supervision, or accept a proposal the sweep made
+    (hazards/forms.SUPERVISION's values)."""
     now = now or utcnow()
     hazard = get_for(user, hazard_id)
     _check(Action.SUPERVISE, user, facts_of(hazard))
-    level = form.get("level") or "zone"
-    if level not in workflow.SUPERVISION_LEVELS:
-        raise UserError(_("Choose a supervision level."))
+    if values["due_date"] < local_today(now):
+        raise forms.Invalid({"due_date": _("%(field)s cannot be in the past.", field=_("Due date"))})
     proposal = next((s for s in hazard.supervisions if s.status == "proposed"), None)
     sup = proposal or Supervision(hazard_id=hazard.id, proposed_at=now)
-    sup.status, sup.level = "active", level
-    sup.office = _text(form, "office", True, _("Issuing office"))
-    sup.doc_no = _text(form, "doc_no")
-    sup.due_date = _date(form, "due_date", _("Due date"), not_before=local_today(now))
-    sup.note = _text(form, "note")
+    sup.status, sup.level = "active", values.get("level") or "zone"
+    sup.office, sup.doc_no = values["office"], values.get("doc_no", "")
+    sup.due_date, sup.note = values["due_date"], values.get("note", "")
     sup.opened_by_id, sup.opened_at = user.id, now
     db.session.add(sup)
     db.session.add(HazardEvent(hazard_id=hazard.id, actor_id=user.id, at=now, action="supervise",
@@ -338,16 +315,15 @@ def close_supervision(user: User, supervision_id: int, status: str,
 # Enforcement (执法) ----------------------------------------------------------------------------
 
 
-def refer(user: User, hazard_id: int, form, now: datetime | None = None) -> Referral:
+def refer(user: User, hazard_id: int, values, now: datetime | None = None) -> Referral:
+    """Hand a hazard to an enforcement department (hazards/forms.REFERRAL's values)."""
     now = now or utcnow()
     hazard = get_for(user, hazard_id)
     _check(Action.REFER, user, facts_of(hazard))
-    measure = form.get("measure")
-    if measure not in workflow.ENFORCEMENT_MEASURES:
-        raise UserError(_("Choose an enforcement measure."))
+    measure = values["measure"]
     ref = Referral(hazard_id=hazard.id, site_id=hazard.site_id, measure=measure,
-                   department=_text(form, "department", True, _("Department")),
-                   reason=_text(form, "reason"), referred_by_id=user.id, referred_at=now)
+                   department=values["department"], reason=values.get("reason", ""),
+                   referred_by_id=user.id, referred_at=now)
     db.session.add(ref)
     db.session.add(HazardEvent(hazard_id=hazard.id, actor_id=user.id, at=now, action="refer",
                                from_status=hazard.status, to_status=hazard.status,
@@ -356,22 +332,24 @@ def refer(user: User, hazard_id: int, form, now: datetime | None = None) -> Refe
     return ref
 
 
-def update_referral(user: User, referral_id: int, form, now: datetime | None = None) -> Referral:
-    """Record the case number (filed) or the outcome (closed) of a referral."""
+def update_referral(user: User, referral_id: int, values, now: datetime | None = None) -> Referral:
+    """Record the case number (filed) or the outcome (closed) of a referral
+    (hazards/forms.REFERRAL_UPDATE's values)."""
     ref = db.session.get(Referral, referral_id)
     if ref is None:
         raise UserError(_("Not found, or you do not have access to it."), 404)
-    status = form.get("status")
+    status = values["status"]
     actions = {"filed": Action.FILE_REFERRAL, "closed": Action.CLOSE_REFERRAL}
-    if status not in actions:
-        raise Conflict(_("This case was already updated."))
     _check(actions[status], user, facts_of(get_for(user, ref.hazard_id)), ref.id)
+    needed = "case_no" if status == "filed" else "outcome"
+    if not values.get(needed):
+        label = _("Case number") if status == "filed" else _("Outcome")
+        raise forms.Invalid({needed: _("Please fill in: %(field)s", field=label)})
     if status == "filed":
-        ref.case_no = _text(form, "case_no", True, _("Case number"))
+        ref.case_no = values["case_no"]
     else:
-        ref.outcome = _text(form, "outcome", True, _("Outcome"))
-        ref.penalty_amount = _money(form, "penalty_amount", _("Penalty"))
-        ref.case_no = _text(form, "case_no") or ref.case_no
+        ref.outcome, ref.penalty_amount = values["outcome"], values.get("penalty_amount")
+        ref.case_no = values.get("case_no") or ref.case_no
         ref.closed_at = now or utcnow()
     ref.status = status
     db.session.commit()

@@ -1,4 +1,4 @@
-from flask import request, url_for
+from flask import redirect, request, url_for
 from flask_login import current_user
 
 from .. import forms
@@ -6,8 +6,9 @@ from ..access import FIELD_ROLES, STAFF_ROLES, allow
 from ..sites.service import visible_grids
 from ..sites.types import SITE_TYPES
 from ..timeutil import local_today
-from ..web import UserError, page, redirect_to
+from ..web import UserError, page, wants_fragment
 from . import bp, lifecycle, service, workflow
+from . import forms as hazard_forms
 
 
 @bp.get("/")
@@ -27,11 +28,15 @@ def index():
                 just_found=just_found)
 
 
-def _detail(hazard, error=None, http_status=200):
-    return page("hazards/detail.html", "status_panel", http_status=http_status, hazard=hazard,
+def _detail(hazard, error=None, http_status=200, errors=None, failed=None,
+            fragment="status_panel"):
+    """The hazard page; after a refused form, that form again with what was typed and each
+    field's own message beside it (`failed` names the offer: see lifecycle.Offer.key)."""
+    return page("hazards/detail.html", fragment, http_status=http_status, hazard=hazard,
                 today=local_today(), workflow=workflow, error=error,
                 offers=lifecycle.offers(hazard, current_user),
-                is_staff=current_user.is_supervisor)
+                is_staff=current_user.is_supervisor,
+                errors=errors or {}, failed=failed, kept=request.form if failed else {})
 
 
 @bp.get("/<int:hazard_id>")
@@ -40,57 +45,72 @@ def detail(hazard_id: int):
     return _detail(service.get_for(current_user, hazard_id))
 
 
-def _run(hazard_id: int, fn):
+def _run(hazard_id: int, failed: str, fn):
     """Do one change; on a refusal show the hazard's current state with the message."""
     try:
         fn()
+    except forms.Invalid as e:
+        service.rollback()
+        return _detail(service.get_for(current_user, hazard_id), error=e.message,
+                       http_status=e.status, errors=e.errors, failed=failed)
     except UserError as e:
         service.rollback()
         return _detail(service.get_for(current_user, hazard_id), error=e.message,
                        http_status=e.status)
-    return redirect_to(url_for(".detail", hazard_id=hazard_id))
+    if not wants_fragment():
+        return redirect(url_for(".detail", hazard_id=hazard_id))
+    resp = _detail(service.get_for(current_user, hazard_id), fragment="hazard")
+    resp.headers["HX-Retarget"], resp.headers["HX-Reswap"] = "#hazard", "outerHTML"
+    return resp
 
 
 @bp.post("/<int:hazard_id>/<any(confirm,reject,start,submit,verify,return,fix_on_spot):action>")
 @allow(*FIELD_ROLES)
 def act(hazard_id: int, action: str):
-    return _run(hazard_id, lambda: lifecycle.perform(current_user, hazard_id, action, request.form,
-                                                     request.files.getlist("photos")))
+    return _run(hazard_id, action, lambda: lifecycle.perform(
+        current_user, hazard_id, action, hazard_forms.transition(action, request.form),
+        request.files.getlist("photos")))
 
 
 @bp.post("/<int:hazard_id>/extension")
 @allow(*FIELD_ROLES)
 def request_extension(hazard_id: int):
-    return _run(hazard_id, lambda: lifecycle.request_extension(current_user, hazard_id, request.form))
+    return _run(hazard_id, "request_extension", lambda: lifecycle.request_extension(
+        current_user, hazard_id, forms.parse(request.form, hazard_forms.EXTENSION)))
 
 
 @bp.post("/<int:hazard_id>/extension/<int:extension_id>/<any(approve,refuse):decision>")
 @allow(*STAFF_ROLES)
 def decide_extension(hazard_id: int, extension_id: int, decision: str):
-    return _run(hazard_id, lambda: lifecycle.decide_extension(
+    return _run(hazard_id, f"{decision}_extension-{extension_id}", lambda: lifecycle.decide_extension(
         current_user, extension_id, decision == "approve",
-        forms.check(request.form.get("note"), forms.Text(), "note")))
+        forms.parse(request.form, hazard_forms.DECISION).note))
 
 
 @bp.post("/<int:hazard_id>/supervise")
 @allow(*STAFF_ROLES)
 def supervise(hazard_id: int):
-    return _run(hazard_id, lambda: lifecycle.open_supervision(current_user, hazard_id, request.form))
+    return _run(hazard_id, "supervise", lambda: lifecycle.open_supervision(
+        current_user, hazard_id, forms.parse(request.form, hazard_forms.SUPERVISION)))
 
 
 @bp.post("/<int:hazard_id>/supervise/<int:supervision_id>/<any(lifted,declined):status>")
 @allow(*STAFF_ROLES)
 def close_supervision(hazard_id: int, supervision_id: int, status: str):
-    return _run(hazard_id, lambda: lifecycle.close_supervision(current_user, supervision_id, status))
+    return _run(hazard_id, "", lambda: lifecycle.close_supervision(current_user, supervision_id,
+                                                                  status))
 
 
 @bp.post("/<int:hazard_id>/refer")
 @allow(*STAFF_ROLES)
 def refer(hazard_id: int):
-    return _run(hazard_id, lambda: lifecycle.refer(current_user, hazard_id, request.form))
+    return _run(hazard_id, "refer", lambda: lifecycle.refer(
+        current_user, hazard_id, forms.parse(request.form, hazard_forms.REFERRAL)))
 
 
 @bp.post("/<int:hazard_id>/referrals/<int:referral_id>")
 @allow(*STAFF_ROLES)
 def update_referral(hazard_id: int, referral_id: int):
-    return _run(hazard_id, lambda: lifecycle.update_referral(current_user, referral_id, request.form))
+    action = "file_referral" if request.form.get("status") == "filed" else "close_referral"
+    return _run(hazard_id, f"{action}-{referral_id}", lambda: lifecycle.update_referral(
+        current_user, referral_id, forms.parse(request.form, hazard_forms.REFERRAL_UPDATE)))

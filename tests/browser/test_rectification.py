@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from PIL import Image
 from playwright.sync_api import Page, expect
-from werkzeug.datastructures import MultiDict
 
 from inspect_app.extensions import db
 from inspect_app.hazards import lifecycle, service
+from inspect_app.hazards.forms import transition
 from inspect_app.timeutil import local_today
 from tests.factories import PASSWORD, make_grid, make_site, make_user
 
@@ -33,7 +33,7 @@ def test_enterprise_rectifies_inspector_verifies_hazard_closes(app, live_server,
         hazard = service.report(site_id=site.id, description="砂轮机防护罩缺失", level="general",
                                 source="patrol", reporter=inspector)
         db.session.commit()
-        lifecycle.perform(supervisor, hazard.id, "confirm", MultiDict({
+        lifecycle.perform(supervisor, hazard.id, "confirm", transition("confirm", {
             "responsible_name": "李美玲", "deadline": (local_today() + timedelta(days=7)).isoformat(),
             "measures": "加装防护罩"}))
         hazard_id, staff_name, inspector_name = hazard.id, staff.username, inspector.username

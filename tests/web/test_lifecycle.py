@@ -9,7 +9,9 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.exceptions import NotFound
 
+from inspect_app import forms
 from inspect_app.extensions import db
+from inspect_app.hazards import forms as hazard_forms
 from inspect_app.hazards import lifecycle, service
 from inspect_app.hazards.workflow import State
 from inspect_app.models import Extension, Hazard, HazardEvent, Notification, Photo, Supervision
@@ -39,6 +41,27 @@ def new_hazard(site, people, level="general"):
     return hazard
 
 
+# The routes parse each form with hazards/forms.py; so do these, then call the lifecycle.
+def perform(user, hazard_id, action, form, files=()):
+    return lifecycle.perform(user, hazard_id, action, hazard_forms.transition(action, form), files)
+
+
+def request_extension(user, hazard_id, form):
+    return lifecycle.request_extension(user, hazard_id, forms.parse(form, hazard_forms.EXTENSION))
+
+
+def open_supervision(user, hazard_id, form):
+    return lifecycle.open_supervision(user, hazard_id, forms.parse(form, hazard_forms.SUPERVISION))
+
+
+def refer(user, hazard_id, form):
+    return lifecycle.refer(user, hazard_id, forms.parse(form, hazard_forms.REFERRAL))
+
+
+def update_referral(user, referral_id, form):
+    return lifecycle.update_referral(user, referral_id, forms.parse(form, hazard_forms.REFERRAL_UPDATE))
+
+
 def photo(name="after.jpg"):
     return FileStorage(io.BytesIO(jpeg_bytes()), filename=name, content_type="image/jpeg")
 
@@ -52,13 +75,13 @@ def confirm_form(**extra):
 
 def drive(hazard, people, *steps):
     for who, action, form, files in steps:
-        lifecycle.perform(people[who], hazard.id, action, MultiDict(form), files)
+        perform(people[who], hazard.id, action, MultiDict(form), files)
 
 
 def test_full_loop_confirm_rectify_submit_verify(world):
     site, people = world
     hazard = new_hazard(site, people)
-    lifecycle.perform(people["sup"], hazard.id, "confirm", confirm_form())
+    perform(people["sup"], hazard.id, "confirm", confirm_form())
     assert hazard.status == State.CONFIRMED and hazard.responsible_name == "王五"
     drive(hazard, people, ("staff", "start", {}, []),
           ("staff", "submit", {"rectified_note": "已更换", "rectification_cost": "2,800.5"}, [photo()]))
@@ -79,11 +102,11 @@ def test_major_confirmation_needs_the_five_fixes(world):
     hazard = new_hazard(site, people, level="major")
     for missing in ("measures", "funds", "interim_measures", "responsible_name"):
         with pytest.raises(UserError) as err:
-            lifecycle.perform(people["sup"], hazard.id, "confirm", confirm_form(**{missing: ""}))
+            perform(people["sup"], hazard.id, "confirm", confirm_form(**{missing: ""}))
         assert err.value.status == 422
         db.session.rollback()
     assert db.session.get(Hazard, hazard.id).status == State.REPORTED
-    lifecycle.perform(people["sup"], hazard.id, "confirm", confirm_form())
+    perform(people["sup"], hazard.id, "confirm", confirm_form())
     assert hazard.status == State.CONFIRMED and str(hazard.funds) == "3000.00"
 
 
@@ -91,7 +114,7 @@ def test_deadline_in_the_past_is_refused(world):
     site, people = world
     hazard = new_hazard(site, people)
     with pytest.raises(UserError):
-        lifecycle.perform(people["sup"], hazard.id, "confirm",
+        perform(people["sup"], hazard.id, "confirm",
                           confirm_form(deadline=(local_today() - timedelta(days=1)).isoformat()))
 
 
@@ -104,7 +127,7 @@ def test_refused_actions_change_nothing(world, who, action, status):
     hazard = new_hazard(site, people)
     before = (hazard.status, hazard.version, len(hazard.events))
     with pytest.raises((UserError, NotFound)) as err:
-        lifecycle.perform(people[who], hazard.id, action, confirm_form())
+        perform(people[who], hazard.id, action, confirm_form())
     db.session.rollback()
     assert getattr(err.value, "status", getattr(err.value, "code", None)) == status
     hazard = db.session.get(Hazard, hazard.id)
@@ -114,12 +137,12 @@ def test_refused_actions_change_nothing(world, who, action, status):
 def test_submit_needs_an_after_photo_and_a_note(world):
     site, people = world
     hazard = new_hazard(site, people)
-    lifecycle.perform(people["sup"], hazard.id, "confirm", confirm_form())
+    perform(people["sup"], hazard.id, "confirm", confirm_form())
     with pytest.raises(UserError, match="photo|照片"):
-        lifecycle.perform(people["staff"], hazard.id, "submit", MultiDict({"rectified_note": "好了"}))
+        perform(people["staff"], hazard.id, "submit", MultiDict({"rectified_note": "好了"}))
     db.session.rollback()
     with pytest.raises(UserError):
-        lifecycle.perform(people["staff"], hazard.id, "submit", MultiDict({}), [photo()])
+        perform(people["staff"], hazard.id, "submit", MultiDict({}), [photo()])
     db.session.rollback()
     assert db.session.get(Hazard, hazard.id).status == State.CONFIRMED
 
@@ -127,10 +150,10 @@ def test_submit_needs_an_after_photo_and_a_note(world):
 def test_return_needs_a_reason_and_goes_back_to_rectifying(world):
     site, people = world
     hazard = new_hazard(site, people)
-    lifecycle.perform(people["sup"], hazard.id, "confirm", confirm_form())
+    perform(people["sup"], hazard.id, "confirm", confirm_form())
     drive(hazard, people, ("staff", "submit", {"rectified_note": "已整改"}, [photo()]))
     with pytest.raises(UserError):
-        lifecycle.perform(people["insp"], hazard.id, "return", MultiDict({"note": " "}))
+        perform(people["insp"], hazard.id, "return", MultiDict({"note": " "}))
     db.session.rollback()
     drive(hazard, people, ("insp", "return", {"note": "照片看不清"}, []))
     assert hazard.status == State.RECTIFYING
@@ -139,19 +162,19 @@ def test_return_needs_a_reason_and_goes_back_to_rectifying(world):
 def test_fix_on_spot_closes_a_general_hazard_only(world):
     site, people = world
     general = new_hazard(site, people)
-    lifecycle.perform(people["insp"], general.id, "fix_on_spot", MultiDict({"note": "当场整改"}),
+    perform(people["insp"], general.id, "fix_on_spot", MultiDict({"note": "当场整改"}),
                       [photo()])
     assert general.status == State.CLOSED
     major = new_hazard(site, people, level="major")
     with pytest.raises(UserError) as err:
-        lifecycle.perform(people["insp"], major.id, "fix_on_spot", MultiDict({}), [photo()])
+        perform(people["insp"], major.id, "fix_on_spot", MultiDict({}), [photo()])
     assert err.value.status == 409
 
 
 def test_reject_as_duplicate(world):
     site, people = world
     first, second = new_hazard(site, people), new_hazard(site, people)
-    lifecycle.perform(people["sup"], second.id, "reject",
+    perform(people["sup"], second.id, "reject",
                       MultiDict({"note": "重复上报", "duplicate_of": str(first.id)}))
     assert second.status == State.REJECTED and second.duplicate_of_id == first.id
 
@@ -160,9 +183,9 @@ def test_stale_version_from_the_form_is_a_conflict(world):
     site, people = world
     hazard = new_hazard(site, people)
     seen = hazard.version
-    lifecycle.perform(people["sup"], hazard.id, "confirm", confirm_form(version=str(seen)))
+    perform(people["sup"], hazard.id, "confirm", confirm_form(version=str(seen)))
     with pytest.raises(lifecycle.Conflict):
-        lifecycle.perform(people["sup2"], hazard.id, "reject", MultiDict({"note": "x", "version": str(seen)}))
+        perform(people["sup2"], hazard.id, "reject", MultiDict({"note": "x", "version": str(seen)}))
 
 
 def test_two_people_at_the_same_moment_one_wins(app, world):
@@ -179,7 +202,7 @@ def test_two_people_at_the_same_moment_one_wins(app, world):
             user = db.session.get(User, user_id)
             barrier.wait()
             try:
-                lifecycle.perform(user, hazard_id, action, MultiDict({**form, "version": str(version)}))
+                perform(user, hazard_id, action, MultiDict({**form, "version": str(version)}))
                 outcomes.append("ok")
             except lifecycle.Conflict:
                 outcomes.append("conflict")
@@ -201,15 +224,15 @@ def test_two_people_at_the_same_moment_one_wins(app, world):
 def test_extension_request_and_decision(world):
     site, people = world
     hazard = new_hazard(site, people)
-    lifecycle.perform(people["sup"], hazard.id, "confirm", confirm_form())
+    perform(people["sup"], hazard.id, "confirm", confirm_form())
     new_deadline = (hazard.deadline + timedelta(days=20)).isoformat()
     with pytest.raises(UserError):
-        lifecycle.request_extension(people["staff"], hazard.id, MultiDict({"new_deadline": new_deadline}))
+        request_extension(people["staff"], hazard.id, MultiDict({"new_deadline": new_deadline}))
     db.session.rollback()
-    ext = lifecycle.request_extension(people["staff"], hazard.id,
+    ext = request_extension(people["staff"], hazard.id,
                                       MultiDict({"new_deadline": new_deadline, "reason": "等配件"}))
     with pytest.raises(lifecycle.Conflict):
-        lifecycle.request_extension(people["boss"], hazard.id,
+        request_extension(people["boss"], hazard.id,
                                     MultiDict({"new_deadline": new_deadline, "reason": "再延"}))
     db.session.rollback()
     with pytest.raises(UserError):
@@ -225,27 +248,27 @@ def test_supervision_and_referral_to_enforcement(world):
     hazard = new_hazard(site, people, level="major")
     form = MultiDict({"level": "county", "office": "南安市安委办", "doc_no": "南安委督〔2026〕3号",
                       "due_date": (local_today() + timedelta(days=30)).isoformat()})
-    sup = lifecycle.open_supervision(people["sup"], hazard.id, form)
+    sup = open_supervision(people["sup"], hazard.id, form)
     assert sup.status == "active"
     with pytest.raises(lifecycle.Conflict):
-        lifecycle.open_supervision(people["sup"], hazard.id, form)
+        open_supervision(people["sup"], hazard.id, form)
     db.session.rollback()
-    ref = lifecycle.refer(people["sup"], hazard.id, MultiDict({"department": "南安市应急管理局",
+    ref = refer(people["sup"], hazard.id, MultiDict({"department": "南安市应急管理局",
                                                                "measure": "suspend", "reason": "逾期"}))
-    lifecycle.update_referral(people["sup"], ref.id, MultiDict({"status": "filed", "case_no": "(2026)01"}))
-    lifecycle.update_referral(people["sup"], ref.id, MultiDict({"status": "closed", "outcome": "已罚款",
+    update_referral(people["sup"], ref.id, MultiDict({"status": "filed", "case_no": "(2026)01"}))
+    update_referral(people["sup"], ref.id, MultiDict({"status": "closed", "outcome": "已罚款",
                                                                 "penalty_amount": "20000"}))
     assert ref.status == "closed" and str(ref.penalty_amount) == "20000.00"
     with pytest.raises(UserError):
-        lifecycle.refer(people["sup"], hazard.id, MultiDict({"department": "x", "measure": "jail"}))
+        refer(people["sup"], hazard.id, MultiDict({"department": "x", "measure": "jail"}))
 
 
 def test_sweep_is_idempotent(world, app):
     site, people = world
     overdue = new_hazard(site, people, level="major")
-    lifecycle.perform(people["sup"], overdue.id, "confirm", confirm_form())
+    perform(people["sup"], overdue.id, "confirm", confirm_form())
     soon = new_hazard(site, people)
-    lifecycle.perform(people["sup"], soon.id, "confirm",
+    perform(people["sup"], soon.id, "confirm",
                       confirm_form(deadline=(local_today() + timedelta(days=2)).isoformat()))
     later = utcnow() + timedelta(days=12)  # overdue is past its 10-day deadline then
     first = lifecycle.sweep(later)
@@ -260,7 +283,7 @@ def test_sweep_is_idempotent(world, app):
 def test_reminders_three_days_before_on_the_day_and_after(world):
     site, people = world
     hazard = new_hazard(site, people)
-    lifecycle.perform(people["sup"], hazard.id, "confirm",
+    perform(people["sup"], hazard.id, "confirm",
                       confirm_form(deadline=(local_today() + timedelta(days=5)).isoformat()))
     kinds = []
     for days in (0, 2, 5, 6, 7):
@@ -312,11 +335,11 @@ def test_enterprise_cannot_use_supervisor_routes(client, login, world):
 def test_hazard_page_offers_side_actions_the_workflow_allows(client, login, world):
     site, people = world
     hazard = new_hazard(site, people, level="major")
-    lifecycle.perform(people["sup"], hazard.id, "confirm", confirm_form())
+    perform(people["sup"], hazard.id, "confirm", confirm_form())
     url = f"/hazards/{hazard.id}"
     login(people["staff"])
     assert f"{url}/extension\"" in client.get(url).text
-    ext = lifecycle.request_extension(people["staff"], hazard.id, MultiDict({
+    ext = request_extension(people["staff"], hazard.id, MultiDict({
         "new_deadline": (hazard.deadline + timedelta(days=5)).isoformat(), "reason": "等配件"}))
     page = client.get(url).text
     assert f"{url}/extension\"" not in page  # one request at a time
@@ -327,13 +350,65 @@ def test_hazard_page_offers_side_actions_the_workflow_allows(client, login, worl
     page = client.get(url).text
     assert f"{url}/extension/{ext.id}/approve" in page and f"{url}/extension/{ext.id}/refuse" in page
     assert f"{url}/supervise\"" in page and f"{url}/refer\"" in page
-    sup = lifecycle.open_supervision(people["sup"], hazard.id, MultiDict({
+    sup = open_supervision(people["sup"], hazard.id, MultiDict({
         "level": "zone", "office": "安委办", "due_date": hazard.deadline.isoformat()}))
-    ref = lifecycle.refer(people["sup"], hazard.id, MultiDict({"department": "执法大队",
+    ref = refer(people["sup"], hazard.id, MultiDict({"department": "执法大队",
                                                                "measure": "fine"}))
     page = client.get(url).text
     assert f"{url}/supervise\"" not in page  # already under supervision
     assert f"{url}/supervise/{sup.id}/lifted" in page
-    assert page.count(f"{url}/referrals/{ref.id}\"") == 2  # filed, or closed straight away
-    lifecycle.update_referral(people["sup"], ref.id, MultiDict({"status": "filed", "case_no": "1"}))
-    assert client.get(url).text.count(f"{url}/referrals/{ref.id}\"") == 1
+    assert page.count(f"action=\"{url}/referrals/{ref.id}\"") == 2  # filed, or closed straight away
+    update_referral(people["sup"], ref.id, MultiDict({"status": "filed", "case_no": "1"}))
+    assert client.get(url).text.count(f"action=\"{url}/referrals/{ref.id}\"") == 1
+
+
+def test_a_refused_form_comes_back_with_each_fields_message_and_what_was_typed(client, login, world):
+    site, people = world
+    hazard = new_hazard(site, people, level="major")
+    before = (hazard.status, hazard.version, len(hazard.events))
+    login(people["sup"])
+    form = {**confirm_form(level="major", funds="NaN", responsible_name="张三丰",
+                           deadline=(local_today() - timedelta(days=1)).isoformat(),
+                           interim_measures="").to_dict(), "version": hazard.version}
+    resp = client.post(f"/hazards/{hazard.id}/confirm", data=form)
+    assert resp.status_code == 422
+    page = resp.text
+    # Each message sits in the confirm form, beside its own field, and the typed text is kept.
+    confirm = page[page.index(f'action="/hazards/{hazard.id}/confirm"'):]
+    confirm = confirm[:confirm.index("</form>")]
+    assert 'value="张三丰"' in confirm and 'value="NaN"' in confirm
+    assert 'id="confirm-funds-error"' in confirm and 'aria-describedby="confirm-funds-error"' in confirm
+    # Other forms on the page are not marked.
+    assert page.count('class="field-error"') == 1
+    # The same through htmx: only the status panel, with the fields marked.
+    frag = client.post(f"/hazards/{hazard.id}/confirm", data=form, headers={"HX-Request": "true"})
+    assert frag.status_code == 422 and frag.text.lstrip().startswith('<section id="status-panel"')
+    assert 'id="confirm-funds-error"' in frag.text
+    # The lifecycle's own rules (a major hazard needs interim measures, no past deadline) are
+    # told the same way, all at once.
+    form.update(funds="3000")
+    resp = client.post(f"/hazards/{hazard.id}/confirm", data=form)
+    assert resp.status_code == 422 and 'id="confirm-interim_measures-error"' in resp.text
+    assert 'id="confirm-deadline-error"' in resp.text
+    db.session.expire_all()
+    hazard = db.session.get(Hazard, hazard.id)
+    assert (hazard.status, hazard.version, len(hazard.events)) == before
+    # Corrected and sent through htmx: the whole hazard comes back in place, now confirmed.
+    form.update(interim_measures="设置警戒线", deadline=(local_today() + timedelta(days=3)).isoformat())
+    done = client.post(f"/hazards/{hazard.id}/confirm", data=form, headers={"HX-Request": "true"})
+    assert done.status_code == 200 and done.headers["HX-Retarget"] == "#hazard"
+    assert done.text.lstrip().startswith('<div id="hazard">') and "field-error" not in done.text
+    db.session.expire_all()
+    assert db.session.get(Hazard, hazard.id).status == State.CONFIRMED
+
+
+def test_extension_form_refused_beside_its_field(client, login, world):
+    site, people = world
+    hazard = new_hazard(site, people)
+    perform(people["sup"], hazard.id, "confirm", confirm_form())
+    login(people["staff"])
+    resp = client.post(f"/hazards/{hazard.id}/extension",
+                       data={"new_deadline": hazard.deadline.isoformat(), "reason": "等配件"})
+    assert resp.status_code == 422
+    assert 'id="request_extension-new_deadline-error"' in resp.text and "等配件</textarea>" in resp.text
+    assert db.session.scalar(select(func.count(Extension.id))) == 0

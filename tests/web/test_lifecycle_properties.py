@@ -17,6 +17,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.exceptions import HTTPException
 
 from inspect_app.extensions import db
+from inspect_app.hazards import forms as hazard_forms
 from inspect_app.hazards import lifecycle, service, workflow
 from inspect_app.hazards.workflow import Action, State
 from inspect_app.models import Hazard
@@ -79,7 +80,7 @@ def test_random_sequences_respect_the_rules(cast, level, sequence):
         before = (hazard.status, hazard.version, len(hazard.events))
         files = [FileStorage(io.BytesIO(JPEG), filename="a.jpg")] if with_photo else []
         try:
-            lifecycle.perform(user, hazard_id, action, _form(n), files)
+            lifecycle.perform(user, hazard_id, action, hazard_forms.transition(action, _form(n)), files)
             done = True
         except (UserError, HTTPException):
             db.session.rollback()

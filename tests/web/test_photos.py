@@ -14,12 +14,13 @@ import pillow_heif
 import pytest
 from PIL import Image
 from sqlalchemy import func, select
-from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.datastructures import FileStorage
 
 from inspect_app.enterprise.models import Drill
 from inspect_app.extensions import db
 from inspect_app.hazards import lifecycle
 from inspect_app.hazards import service as hazards
+from inspect_app.hazards.forms import transition
 from inspect_app.models import Hazard, HazardEvent, Inspection, Photo
 from inspect_app.photos import service
 from inspect_app.shifts import reports
@@ -318,7 +319,7 @@ def confirmed_hazard(field) -> Hazard:
     hazard = hazards.report(site_id=field["site"].id, description="配电箱门缺失", level="general",
                             source="patrol", reporter=field["inspector"])
     db.session.commit()
-    lifecycle.perform(field["sup"], hazard.id, "confirm", MultiDict({
+    lifecycle.perform(field["sup"], hazard.id, "confirm", transition("confirm", {
         "responsible_name": "王五", "deadline": (local_today() + timedelta(days=10)).isoformat()}))
     return hazard
 
