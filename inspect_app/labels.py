@@ -156,6 +156,21 @@ def label(family: str, code) -> str:
     return str(FAMILIES[family].get(code, code))
 
 
+def applies_label(codes: str) -> str:
+    """A checklist's comma-separated `applies_to` codes (site types, features, HAZ:mode, ALL)
+    in words."""
+    words = []
+    for code in filter(None, codes.split(",")):
+        kind, _sep, mode = code.partition(":")
+        if code == "ALL":
+            words.append(str(_l("All sites")))
+        elif mode:
+            words.append(f"{label('site_type', kind)}：{label('haz_mode', mode)}")
+        else:
+            words.append(label("feature" if code in FEATURES else "site_type", code))
+    return "、".join(words)
+
+
 def in_chinese() -> dict[str, dict]:
     """Every family's words in Chinese, whatever the UI language (the .xlsx ledgers are
     official); made once per file, not per cell."""
@@ -169,7 +184,7 @@ def _lookup(family: str):
 
 
 GLOBALS = {
-    "label": label,
+    "label": label, "applies_label": applies_label,
     "status_text": _lookup("status"), "level_text": _lookup("level"),
     "risk_text": _lookup("risk"), "source_label": _lookup("source"),
     "action_label": _lookup("action"), "event_label": _lookup("event"),
