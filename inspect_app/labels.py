@@ -61,6 +61,8 @@ REGIMES = {"accident": _l("Major accident hazard (重大事故隐患)"),
 VERIFY = {"V": _l("Confirmed against a source"), "P": _l("Partly confirmed"),
           "U": _l("Unconfirmed: check against the official text")}
 MAJOR_FLAGS = {"Y": _l("Major"), "C": _l("Counts toward a major fire hazard"), "N": _l("General")}
+REVIEW_CHANGES = {"added": _l("added"), "removed": _l("removed"), "changed": _l("changed"),
+                  "reordered": _l("items reordered")}  # a checklist upload's diff
 FIRE_PROPOSAL_STATUS = {"proposed": _l("waiting for a decision"),
                         "accepted": _l("judged a major fire hazard"),
                         "declined": _l("not a major fire hazard")}
@@ -145,7 +147,8 @@ FAMILIES: dict[str, dict] = {
     "duty": RESPONSIBILITIES, "result": ANSWER_RESULTS, "duty_state": DUTY_STATES,
     "site_type": SITE_TYPES, "feature": FEATURES, "haz_mode": HAZ_MODES, "nine_kind": NINE_KINDS,
     "risk": RISK_COLORS, "regime": REGIMES, "verify": VERIFY, "major_flag": MAJOR_FLAGS,
-    "fire_proposal": FIRE_PROPOSAL_STATUS, "authority": AUTHORITIES, "sms": SMS_STATUS,
+    "fire_proposal": FIRE_PROPOSAL_STATUS, "review_change": REVIEW_CHANGES,
+    "authority": AUTHORITIES, "sms": SMS_STATUS,
     "sms_role": SMS_ROLES, "size": SIZE_CLASSES, "role": ROLES, "position": POSITIONS,
 }
 

@@ -55,6 +55,9 @@ def app(tmp_path_factory):
         db.create_all()
         from inspect_app.checklists.loader import load_all
         load_all()
+        from inspect_app.checklists.models import ChecklistTemplate
+        app.config["TEST_LAST_BUNDLED_CHECKLIST"] = db.session.scalar(
+            db.select(db.func.max(ChecklistTemplate.id)))
     yield app
     with app.app_context():
         db.session.remove()
@@ -87,14 +90,24 @@ def _clean(app):
             if table.name not in REFERENCE_TABLES:
                 conn.execute(delete(table))
         bundled = [p.stem for p in DATA_DIR.glob("*.toml")]
-        extra = db.select(ChecklistTemplate.id).where(ChecklistTemplate.slug.not_in(bundled))
-        db.session.execute(delete(ChecklistItem).where(ChecklistItem.template_id.in_(extra)))
-        db.session.execute(delete(ChecklistTemplate).where(ChecklistTemplate.slug.not_in(bundled)))
+        # Other slugs, and versions a test loaded of a bundled one (an xlsx upload), go; the
+        # bundled versions are current again.
+        extra = [t for t, in db.session.execute(db.select(ChecklistTemplate.id).where(
+            ChecklistTemplate.slug.not_in(bundled) | (ChecklistTemplate.id > _last_bundled(app))))]
+        if extra:
+            db.session.execute(delete(ChecklistItem).where(ChecklistItem.template_id.in_(extra)))
+            db.session.execute(delete(ChecklistTemplate).where(ChecklistTemplate.id.in_(extra)))
+            db.session.execute(db.update(ChecklistTemplate).values(is_current=True))
         db.session.commit()
     shutil.rmtree(app.config["UPLOAD_DIR"], ignore_errors=True)
     # Each test starts with no requests counted, so many logins in a row are never throttled.
     from inspect_app.extensions import limiter
     limiter.reset()
+
+
+def _last_bundled(app) -> int:
+    """The last checklist version the session loaded from the bundled files."""
+    return app.config["TEST_LAST_BUNDLED_CHECKLIST"]
 
 
 SESSION_RENEWING = {"/auth/login", "/auth/pin", "/auth/logout"}

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from ..extensions import db
@@ -72,10 +73,13 @@ def validate(data: dict, name: str, day: date | None = None) -> dict:
         if item["code"] in seen:
             raise ChecklistFileError(f"{where}: duplicate code")
         seen.add(item["code"])
-        problems = standards.item_problems(item, day)
-        superseded += [f"{item['code']} {p.message}" for p in problems if p.superseded]
-        if others := [p for p in problems if not p.superseded]:
-            raise ChecklistFileError(f"{where}: " + "; ".join(p.message for p in others))
+        # Files are the developers' and the CLI's: their messages are in English.
+        with force_locale("en"):
+            problems = [(p.superseded, str(p.message))
+                        for p in standards.item_problems(item, day)]
+        superseded += [f"{item['code']} {message}" for old, message in problems if old]
+        if others := [message for old, message in problems if not old]:
+            raise ChecklistFileError(f"{where}: " + "; ".join(others))
     if superseded:
         raise SupersededError(f"{name}: refused, {len(superseded)} items cite a superseded "
                               "edition: " + "; ".join(superseded))

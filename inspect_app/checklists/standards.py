@@ -11,6 +11,8 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
+from flask_babel import lazy_gettext as _l
+
 from ..sites.types import FEATURES, GM_FAMILY, HAZ_MODES, SITE_TYPES
 from .models import MAJOR_FLAGS, VERIFY_STATUSES
 
@@ -98,7 +100,7 @@ def unknown_codes(codes) -> list[str]:
 class Problem:
     code: str  # the item's code
     field: str  # the key (or xlsx column) at fault
-    message: str
+    message: object  # a lazy string: rendered in the reader's language
     superseded: bool = False  # a citation of a replaced edition
 
 
@@ -115,31 +117,33 @@ def item_problems(item: dict, day: date, reg: Registry | None = None) -> list[Pr
     basis = str(item.get("basis", ""))
     for text in (str(item.get("std", "")), basis):
         for cited, s in reg.superseded_in(text, day):
-            bad("basis", f"cites “{cited}”, replaced by {s.replaced_by} from {s.from_date}",
-                superseded=True)
+            bad("basis", _l("cites “%(cited)s”, replaced by %(by)s from %(day)s", cited=cited,
+                            by=s.replaced_by, day=s.from_date.isoformat()), superseded=True)
     if std is None:
-        bad("std", f"unknown standard {item.get('std')!r} (not in standards.toml)")
+        bad("std", _l("unknown standard “%(std)s” (not in standards.toml)",
+                      std=str(item.get("std") or "")))
     elif not std.edition:
-        bad("std", "the standard has no edition")
+        bad("std", _l("the standard has no edition"))
     if item.get("major") not in MAJOR_FLAGS:
-        bad("major", "major must be one of Y/C/N")
+        bad("major", _l("major must be one of Y/C/N"))
     elif item["major"] in ("Y", "C") and std is not None:
         if not std.is_judgement:
-            bad("std", f"a {item['major']} item's basis must be a judgement standard, not {std.name}")
+            bad("std", _l("a %(flag)s item's basis must be a judgement standard, not %(name)s",
+                          flag=item["major"], name=std.name))
         if not str(item.get("clause", "")).strip():
-            bad("clause", "a major item needs the clause of its judgement standard")
+            bad("clause", _l("a major item needs the clause of its judgement standard"))
     if item.get("major") == "C" and not str(item.get("element", "")).strip():
-        bad("element", "a C item needs the comprehensive element it counts as")
+        bad("element", _l("a C item needs the comprehensive element it counts as"))
     if std is not None and std.jurisdiction not in HOME_JURISDICTIONS and not item.get("reference"):
-        bad("reference", f"{std.name} is not a Fujian or national source: mark the item "
-                         "reference = true or cite another basis")
+        bad("reference", _l("%(name)s is not a Fujian or national source: mark the item as a "
+                            "reference or cite another basis", name=std.name))
     if unknown := unknown_codes(item.get("applies") or []):
-        bad("applies", f"unknown site codes {', '.join(unknown)}")
+        bad("applies", _l("unknown site codes %(codes)s", codes=", ".join(unknown)))
     verify = item.get("verify") or (std.verify if std else "V")
     if verify not in VERIFY_STATUSES:
-        bad("verify", "verify must be one of V/P/U")
+        bad("verify", _l("verify must be one of V/P/U"))
     elif verify == "U" and not (item.get("note") or (std.note if std else "")):
-        bad("note", "an unconfirmed (U) item needs a note saying what to check")
+        bad("note", _l("an unconfirmed (U) item needs a note saying what to check"))
     return out
 
 

@@ -6,8 +6,8 @@ from sqlalchemy import select
 from .. import labels
 from ..access import FIELD_ROLES, STAFF_ROLES, allow
 from ..extensions import db
-from ..web import page, redirect_to
-from . import bp, combination
+from ..web import UserError, page, redirect_to
+from . import bp, combination, review
 from .models import ChecklistTemplate
 from .service import current_templates
 
@@ -48,3 +48,48 @@ def decide(proposal_id: int):
     if proposal.hazard_id:
         return redirect_to(url_for("hazards.detail", hazard_id=proposal.hazard_id))
     return redirect_to(url_for(".proposals"))
+
+
+@bp.get("/<int:template_id>/download.xlsx")
+@allow(*STAFF_ROLES)
+def download(template_id: int):
+    return review.download(db.session.get(ChecklistTemplate, template_id) or abort(404))
+
+
+def _current(template_id: int) -> ChecklistTemplate:
+    """Uploads make a new version of the slug's current one."""
+    template = db.session.get(ChecklistTemplate, template_id) or abort(404)
+    if not template.is_current:
+        raise UserError(_("Upload against the current version of this checklist."), 409)
+    return template
+
+
+@bp.route("/<int:template_id>/upload", methods=["GET", "POST"])
+@allow(*STAFF_ROLES)
+def upload(template_id: int):
+    """GET the form; POST a file: its per-row errors (nothing loaded), or the diff to confirm."""
+    template = _current(template_id)
+    if request.method == "GET":
+        return page("checklists/upload.html", checklist=template, result=None)
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        raise UserError(_("Choose the .xlsx file to upload."))
+    result = review.check(template, file.read(review.MAX_BYTES + 1))
+    return page("checklists/upload.html", "result", 422 if result.errors else 200,
+                checklist=template, result=result)
+
+
+@bp.post("/<int:template_id>/upload/confirm")
+@allow(*STAFF_ROLES)
+def confirm_upload(template_id: int):
+    template = _current(template_id)
+    loaded = review.load(template, request.form.get("content", ""), request.form.get("digest", ""))
+    if loaded.created:
+        flash(_("Loaded as version %(v)s. Inspections already started keep their version.",
+                v=loaded.version), "success")
+    else:
+        flash(_("The file matches version %(v)s: nothing new was loaded.", v=loaded.version),
+              "success")
+    new = db.session.scalar(select(ChecklistTemplate).where(
+        ChecklistTemplate.slug == loaded.slug, ChecklistTemplate.version == loaded.version))
+    return redirect_to(url_for(".detail", template_id=new.id))
