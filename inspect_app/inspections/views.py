@@ -9,6 +9,7 @@ from ..sites.service import get_site_for
 from ..timeutil import utcnow
 from ..web import UserError, page, redirect_to, wants_fragment
 from . import bp, service
+from . import forms as inspection_forms
 
 
 def _checklist_page(inspection, fragment=None, http_status=200, **extra):
@@ -23,7 +24,7 @@ def _checklist_page(inspection, fragment=None, http_status=200, **extra):
 def start(site_id: int):
     site = get_site_for(current_user, site_id)
     from_scan = service.scanned_recently(session.get("scan"), site.id, utcnow())
-    template_id = forms.check(request.form.get("template"), forms.Id(), "template") or 0
+    template_id = forms.parse(request.form, inspection_forms.START).template or 0
     inspection = service.start(current_user, site, template_id, from_scan)
     return redirect(url_for(".run", inspection_id=inspection.id))
 
@@ -38,10 +39,10 @@ def run(inspection_id: int):
 @allow(*FIELD_ROLES)
 def answer(inspection_id: int, item_id: int):
     inspection = service.get_for(current_user, inspection_id)
+    v = forms.parse(request.form, inspection_forms.ANSWER)
     idempotency.once(current_user, idempotency.key_from_request(), "answer",
                      f"{inspection.id}/{item_id}", lambda: service.record_answer(
-                         current_user, inspection, item_id, request.form.get("result"),
-                         request.form.get("note")))
+                         current_user, inspection, item_id, v.result, v.note))
     return _item_reply(inspection, item_id, ["item", "progress_oob"])
 
 
@@ -50,11 +51,13 @@ def answer(inspection_id: int, item_id: int):
 def upload(inspection_id: int, item_id: int):
     inspection = service.get_for(current_user, inspection_id)
     # The photo's upload key doubles as its idempotency key (the outbox sends the same one).
-    key = idempotency.key_from_request() or request.form.get("upload_key")
+    key = (idempotency.key_from_request()
+           or forms.parse(request.form, inspection_forms.PHOTO).upload_key or None)
+    taken_at = inspection_forms.taken_at(request.form)
     idempotency.once(current_user, key if key and idempotency.KEY_PATTERN.fullmatch(key) else None,
                      "photo", f"{inspection.id}/{item_id}", lambda: service.add_photo(
                          current_user, inspection, item_id, request.files.getlist("photo"), key,
-                         request.form.getlist("taken_at")))
+                         taken_at))
     return _item_reply(inspection, item_id, "item")
 
 
@@ -75,7 +78,7 @@ def photo_by_key(inspection_id: int, key: str):
 @allow(*FIELD_ROLES)
 def remove_photo(inspection_id: int, photo_id: int):
     inspection = service.get_for(current_user, inspection_id)
-    item_id = request.form.get("item", type=int)
+    item_id = forms.filters(request.form, inspection_forms.REMOVE_PHOTO, notify=False).item
     service.remove_photo(current_user, inspection, photo_id)
     if not wants_fragment() or not item_id:
         return redirect(url_for(".run", inspection_id=inspection.id, _anchor=f"item-{item_id}"))
