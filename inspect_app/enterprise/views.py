@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from .. import forms as f
 from ..access import STAFF_ROLES, allow
+from ..extensions import db
 from ..inspections.service import scanned_recently
 from ..roles import Position, Role
 from ..sites.types import RISK_COLORS
@@ -30,6 +31,16 @@ from . import (
 )
 
 ENTERPRISE = Role.ENTERPRISE
+
+
+def _or_again(step, again):
+    """Do a form's step; when a field is refused, its page again with each field's message
+    beside it and what was typed kept (422). Nothing was saved."""
+    try:
+        return step()
+    except f.Invalid as e:
+        db.session.rollback()
+        return again(errors=e.errors, form=request.form, http_status=422)
 
 
 def _labels() -> dict:
@@ -89,15 +100,24 @@ def hazard_lists():
 @allow(ENTERPRISE, *STAFF_ROLES)
 def major_report(hazard_id: int):
     if request.method == "POST":
-        hazard = reports.save_report(current_user, hazard_id,
-                                     f.parse(request.form, forms.REPORT, only_present=True))
-        flash(_("Written report saved.") if not reports.report_missing(hazard) else
-              _("Saved. The report is not complete yet."), "success")
-        return redirect_to(url_for(".major_report", hazard_id=hazard.id))
+        return _or_again(lambda: _save_report(hazard_id),
+                         lambda **again: _report_page(hazard_id, **again))
+    return _report_page(hazard_id)
+
+
+def _save_report(hazard_id: int):
+    hazard = reports.save_report(current_user, hazard_id,
+                                 f.parse(request.form, forms.REPORT, only_present=True))
+    flash(_("Written report saved.") if not reports.report_missing(hazard) else
+          _("Saved. The report is not complete yet."), "success")
+    return redirect_to(url_for(".major_report", hazard_id=hazard.id))
+
+
+def _report_page(hazard_id: int, http_status=200, **again):
     hazard = reports.major_hazard(current_user, hazard_id)
-    return page("enterprise/report.html", hazard=hazard, fields=reports.REPORT_FIELDS,
-                missing=reports.report_missing(hazard),
-                editable=current_user.role == ENTERPRISE)
+    return page("enterprise/report.html", http_status=http_status, hazard=hazard,
+                fields=reports.REPORT_FIELDS, missing=reports.report_missing(hazard),
+                editable=current_user.role == ENTERPRISE, **again)
 
 
 # Standardization -------------------------------------------------------------------------------
@@ -173,44 +193,52 @@ def assessment_save(assessment_id: int):
 
 @bp.get("/posts")
 @allow(ENTERPRISE)
-def posts():
+def posts(http_status=200, **again):
     site = scope.own_site(current_user)
-    return page("enterprise/posts.html", site=site, posts=standard.model_posts(site))
+    return page("enterprise/posts.html", http_status=http_status, site=site,
+                posts=standard.model_posts(site), **again)
 
 
 @bp.post("/posts")
 @allow(ENTERPRISE)
 def post_new():
-    v = f.parse(request.form, forms.POST)
-    standard.propose_post(current_user, v.name, v.holder, v.description)
-    flash(_("Model post proposed; the zone will review it."), "success")
-    return redirect_to(url_for(".posts"))
+    def step():
+        v = f.parse(request.form, forms.POST)
+        standard.propose_post(current_user, v.name, v.holder, v.description)
+        flash(_("Model post proposed; the zone will review it."), "success")
+        return redirect_to(url_for(".posts"))
+    return _or_again(step, posts)
 
 
 # Drills and training -----------------------------------------------------------------------------
 
 @bp.get("/drills", endpoint="drills")
 @allow(ENTERPRISE)
-def drills_page():
+def drills_page(http_status=200, **again):
     site = scope.own_site(current_user)
-    return page("enterprise/drills.html", site=site, drills=drills.drills(site),
+    return page("enterprise/drills.html", http_status=http_status, site=site,
+                drills=drills.drills(site),
                 due=[d for d in checks.due_for(site) if d.duty in
                      (schedule.Duty.EMERGENCY_DRILL, schedule.Duty.FIRE_DRILL)],
-                today=local_today(), **_labels())
+                today=local_today(), **_labels(), **again)
+
+
+def _save_drill(drill_id: int | None = None):
+    drill = drills.save_drill(current_user, f.parse(request.form, forms.DRILL), drill_id)
+    flash(_("Drill saved."), "success")
+    return redirect_to(url_for(".drill", drill_id=drill.id))
 
 
 @bp.post("/drills")
 @allow(ENTERPRISE)
 def drill_new():
-    drill = drills.save_drill(current_user, f.parse(request.form, forms.DRILL))
-    flash(_("Drill saved."), "success")
-    return redirect_to(url_for(".drill", drill_id=drill.id))
+    return _or_again(_save_drill, drills_page)
 
 
-def _drill_page(drill, fragment=None):
-    return page("enterprise/drill.html", fragment, drill=drill, today=local_today(),
-                new_key=lambda: uuid.uuid4().hex, editable=current_user.role == ENTERPRISE,
-                **_labels())
+def _drill_page(drill, fragment=None, http_status=200, **again):
+    return page("enterprise/drill.html", fragment, http_status=http_status, drill=drill,
+                today=local_today(), new_key=lambda: uuid.uuid4().hex,
+                editable=current_user.role == ENTERPRISE, **_labels(), **again)
 
 
 @bp.get("/drills/<int:drill_id>")
@@ -222,9 +250,8 @@ def drill(drill_id: int):
 @bp.post("/drills/<int:drill_id>")
 @allow(ENTERPRISE)
 def drill_save(drill_id: int):
-    drill = drills.save_drill(current_user, f.parse(request.form, forms.DRILL), drill_id)
-    flash(_("Drill saved."), "success")
-    return redirect_to(url_for(".drill", drill_id=drill.id))
+    return _or_again(lambda: _save_drill(drill_id), lambda **again: _drill_page(
+        drills.get_drill(current_user, drill_id), **again))
 
 
 @bp.post("/drills/<int:drill_id>/photos")
@@ -239,20 +266,23 @@ def drill_photo(drill_id: int):
 
 @bp.get("/training", endpoint="training")
 @allow(ENTERPRISE)
-def training_page():
+def training_page(http_status=200, **again):
     site = scope.own_site(current_user)
     year = f.filters(request.args, forms.YEAR).year or local_today().year
-    return page("enterprise/training.html", site=site, year=year,
+    return page("enterprise/training.html", http_status=http_status, site=site, year=year,
                 sessions=training.trainings(site, year), people=training.people(site),
-                statuses=training.training_statuses(site, year), today=local_today(), **_labels())
+                statuses=training.training_statuses(site, year), today=local_today(),
+                **_labels(), **again)
 
 
 @bp.post("/training")
 @allow(ENTERPRISE)
 def training_new():
-    held = training.record_training(current_user, f.parse(request.form, forms.TRAINING))
-    flash(_("Training recorded."), "success")
-    return redirect_to(url_for(".training", year=held.held_on.year))
+    def step():
+        held = training.record_training(current_user, f.parse(request.form, forms.TRAINING))
+        flash(_("Training recorded."), "success")
+        return redirect_to(url_for(".training", year=held.held_on.year))
+    return _or_again(step, training_page)
 
 
 # Hazard statistics -------------------------------------------------------------------------------
@@ -272,27 +302,31 @@ def _period(data) -> tuple[int, int]:
 
 @bp.get("/statistics", endpoint="statistics")
 @allow(ENTERPRISE, *STAFF_ROLES)
-def statistics_page():
+def statistics_page(http_status=200, data=None, **again):
     site = _statistics_site()
-    year, quarter = _period(request.args)
+    year, quarter = _period(data or request.args)
     signed = statistics.confirmation(site, year, quarter)
     period = schedule.quarter(year, quarter)
-    return page("enterprise/statistics.html", "table", site=site, year=year, quarter=quarter,
+    return page("enterprise/statistics.html", "table", http_status=http_status, site=site,
+                year=year, quarter=quarter,
                 signed=signed, period=period,
                 figures=signed.figures if signed else statistics.statistics(site, year, quarter),
                 rows=statistics.STAT_ROWS, ended=period.end < local_today(),
                 can_sign=current_user.position == Position.PRINCIPAL and not signed,
-                years=range(local_today().year, local_today().year - 4, -1))
+                years=range(local_today().year, local_today().year - 4, -1), **again)
 
 
 @bp.post("/statistics/confirm")
 @allow(ENTERPRISE)
 def statistics_confirm():
     year, quarter = _period(request.form)
-    signed_name = f.parse(request.form, forms.SIGN).signed_name
-    statistics.confirm_statistics(current_user, year, quarter, signed_name)
-    flash(_("Statistics table signed."), "success")
-    return redirect_to(url_for(".statistics", year=year, quarter=quarter))
+
+    def step():
+        signed_name = f.parse(request.form, forms.SIGN).signed_name
+        statistics.confirm_statistics(current_user, year, quarter, signed_name)
+        flash(_("Statistics table signed."), "success")
+        return redirect_to(url_for(".statistics", year=year, quarter=quarter))
+    return _or_again(step, lambda **again: statistics_page(data=request.form, **again))
 
 
 @bp.get("/statistics.xlsx")
@@ -315,10 +349,11 @@ def overview_page():
 
 @bp.get("/sites/<int:site_id>")
 @allow(*STAFF_ROLES)
-def site_summary(site_id: int):
+def site_summary(site_id: int, http_status=200, **again):
     site = scope.enterprise_site(current_user, site_id)
     today = local_today()
-    return page("enterprise/site.html", site=site, due=checks.due_for(site, today), today=today,
+    return page("enterprise/site.html", http_status=http_status, **again, site=site,
+                due=checks.due_for(site, today), today=today,
                 history=standard.assessments(site), grades=standard.grades(site),
                 posts=standard.model_posts(site), drills=drills.drills(site),
                 statuses=training.training_statuses(site, today.year),
@@ -328,10 +363,13 @@ def site_summary(site_id: int):
 @bp.post("/sites/<int:site_id>/grades")
 @allow(*STAFF_ROLES)
 def grade_new(site_id: int):
-    v = f.parse(request.form, forms.GRADE)
-    standard.record_grade(current_user, site_id, v.grade, v.granted_on, v.expires_on, v.document_no)
-    flash(_("Grade recorded."), "success")
-    return redirect_to(url_for(".site_summary", site_id=site_id))
+    def step():
+        v = f.parse(request.form, forms.GRADE)
+        standard.record_grade(current_user, site_id, v.grade, v.granted_on, v.expires_on,
+                              v.document_no)
+        flash(_("Grade recorded."), "success")
+        return redirect_to(url_for(".site_summary", site_id=site_id))
+    return _or_again(step, lambda **again: site_summary(site_id, **again))
 
 
 @bp.post("/posts/<int:post_id>/recognise")

@@ -543,3 +543,27 @@ def test_remind_command_is_idempotent(app, firm, rival):
     assert db.session.scalar(select(func.count(Notification.id))) == sent
     assert not db.session.scalar(select(Notification.id).where(
         Notification.user_id == firm["worker"].id))
+
+
+def test_refused_enterprise_forms_mark_each_field_and_keep_what_was_typed(client, login, firm):
+    """The forms-layer idiom on the enterprise pages: 422, the field's own message beside it,
+    the other fields as typed, and nothing saved."""
+    login(firm["safety"])
+    today = local_today()
+    resp = client.post("/enterprise/training", data={
+        "topic": "有限空间作业", "held_on": today.isoformat(), "hours": "NaN",
+        "trainer": "周老师", "attendee": str(firm["boss"].id)})
+    assert resp.status_code == 422
+    assert 'id="hours-error"' in resp.text and 'aria-describedby="hours-error"' in resp.text
+    assert 'value="有限空间作业"' in resp.text and 'value="周老师"' in resp.text
+    assert f'value="{firm["boss"].id}" checked' in resp.text
+    resp = client.post("/enterprise/drills", data={"kind": "fire", "title": "夜间疏散",
+                                                   "participants": "-3"})
+    assert resp.status_code == 422 and 'id="participants-error"' in resp.text
+    assert 'value="夜间疏散"' in resp.text
+    resp = client.post("/enterprise/posts", data={"name": "", "holder": "李师傅",
+                                                  "description": "班前五分钟"})
+    assert resp.status_code == 422 and 'id="name-error"' in resp.text
+    assert 'value="李师傅"' in resp.text and "班前五分钟</textarea>" in resp.text
+    assert db.session.scalar(select(func.count(Training.id))) == 0
+    assert db.session.scalar(select(func.count(Drill.id))) == 0
