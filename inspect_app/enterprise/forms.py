@@ -6,6 +6,7 @@ from .. import forms as f
 from ..hazards.forms import FUNDS
 from ..hazards.models import Hazard
 from ..inspections.models import Inspection
+from ..photos.models import Photo
 from .models import Drill, ModelPost, StandardGrade, StatisticsConfirmation, Training
 from .schedule import DRILL_KINDS
 
@@ -45,4 +46,5 @@ PERIOD = {"year": f.Year(label=_l("Year")), "quarter": f.Int(0, 4, label=_l("Qua
 SIGN = {"signed_name": f.Text(column=StatisticsConfirmation.signed_name, required=True,
                               label=_l("Signature"), multiline=False)}
 SITE = {"site": f.Id()}
+PHOTO = {"upload_key": f.Text(column=Photo.upload_key, multiline=False)}
 YEAR = {"year": f.Year()}

@@ -179,6 +179,13 @@ def _scores(form) -> tuple[dict, dict]:
 @bp.post("/standard/<int:assessment_id>")
 @allow(ENTERPRISE)
 def assessment_save(assessment_id: int):
+    if wants_fragment():  # a change on the page: a refusal is told in a toast (X-Message)
+        return _save_assessment(assessment_id)
+    return _or_again(lambda: _save_assessment(assessment_id), lambda **again: _assessment_page(
+        standard.get_assessment(current_user, assessment_id), **again))
+
+
+def _save_assessment(assessment_id: int):
     scores, notes = _scores(request.form)
     note = f.check(request.form["note"], f.Text(), "note") if "note" in request.form else None
     assessment = standard.save_scores(current_user, assessment_id, scores, notes, note)
@@ -258,7 +265,7 @@ def drill_save(drill_id: int):
 @allow(ENTERPRISE)
 def drill_photo(drill_id: int):
     drill = drills.add_drill_photo(current_user, drill_id, request.files.get("photo"),
-                                    request.form.get("upload_key"))
+                                    f.parse(request.form, forms.PHOTO).upload_key or None)
     if wants_fragment():
         return _drill_page(drill, "drill_photos")
     return redirect(url_for(".drill", drill_id=drill.id))

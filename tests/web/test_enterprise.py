@@ -567,3 +567,12 @@ def test_refused_enterprise_forms_mark_each_field_and_keep_what_was_typed(client
     assert 'value="李师傅"' in resp.text and "班前五分钟</textarea>" in resp.text
     assert db.session.scalar(select(func.count(Training.id))) == 0
     assert db.session.scalar(select(func.count(Drill.id))) == 0
+    # The self-assessment: a bad score is marked at its item, the other item's note kept.
+    resp = client.post("/enterprise/standard/start", data={"template": template("std-small").id})
+    assessment_id = int(resp.location.rsplit("/", 1)[1])
+    first, second = db.session.get(StandardAssessment, assessment_id).template.items[:2]
+    resp = client.post(f"/enterprise/standard/{assessment_id}",
+                       data={f"item-{first.id}": "lots", f"note-{second.id}": "台账不全"})
+    assert resp.status_code == 422 and f'id="item-{first.id}-error"' in resp.text
+    assert 'value="台账不全"' in resp.text
+    assert db.session.get(StandardAssessment, assessment_id).scores == []
