@@ -81,6 +81,14 @@ class Defaults:
     IMPORT_MAX_ROWS = 10_000  # a larger register is split; keeps one request well under a minute
     # Days to fix a finding, by hazard level (configurable per deployment).
     HAZARD_DEADLINE_DAYS = {"general": 15, "major": 60}
+    # Major hazards (16号令, plan item 13): 督办 proposed at "confirmation" or only when "overdue";
+    # the authority's on-site review within this many days of the rectification (第23条).
+    MAJOR_SUPERVISION_PROPOSE = "confirmation"
+    MAJOR_REVIEW_DAYS = 10
+    # Extensions (延期): asked for before the deadline; at most this many approved per hazard
+    # and this many days in total.
+    EXTENSION_MAX_COUNT = 2
+    EXTENSION_MAX_DAYS = 90
     # Days between inspections, by site risk colour (四色分级 sets the frequency).
     INSPECTION_INTERVAL_DAYS = {"red": 30, "orange": 60, "yellow": 90, "blue": 180}
     BABEL_DEFAULT_LOCALE = "zh"

@@ -26,7 +26,18 @@ EVENTS = {**ACTIONS, "report": _l("Reported"), "import": _l("Imported from a reg
           "extension_requested": _l("Extension requested"),
           "extension_approved": _l("Extension approved"), "extension_refused": _l("Extension refused"),
           "supervise": _l("Put under supervision"), "refer": _l("Referred for enforcement"),
-          "case_filed": _l("Enforcement case filed"), "case_closed": _l("Enforcement case closed")}
+          "case_filed": _l("Enforcement case filed"), "case_closed": _l("Enforcement case closed"),
+          "supervision_proposed": _l("Proposed for supervision"),
+          "supervision_lifted": _l("Supervision lifted"),
+          "supervision_declined": _l("Supervision declined"),
+          "stop_work": _l("Work stopped"), "stop_work_lifted": _l("Stop-work lifted"),
+          "assessment": _l("Assessment of the remediation"),
+          "resume_application": _l("Application to resume work"),
+          "review_overdue": _l("On-site review overdue")}
+# 16号令 第16条: how work is stopped while a major hazard is fixed.
+STOP_WORK = {"suspend_all": _l("Production and business suspended"),
+             "suspend_part": _l("Production partly suspended"),
+             "stop_use": _l("Use stopped"), "evacuate": _l("People withdrawn")}
 EXTENSION_STATUS = {"pending": _l("waiting"), "approved": _l("approved"), "refused": _l("refused")}
 SUPERVISION_STATUS = {"none": _l("not supervised"), "proposed": _l("proposed"),
                       "active": _l("active"), "lifted": _l("lifted"), "declined": _l("declined")}
@@ -149,7 +160,7 @@ FAMILIES: dict[str, dict] = {
     "risk": RISK_COLORS, "regime": REGIMES, "verify": VERIFY, "major_flag": MAJOR_FLAGS,
     "fire_proposal": FIRE_PROPOSAL_STATUS, "review_change": REVIEW_CHANGES,
     "authority": AUTHORITIES, "sms": SMS_STATUS,
-    "sms_role": SMS_ROLES, "size": SIZE_CLASSES, "role": ROLES, "position": POSITIONS,
+    "sms_role": SMS_ROLES, "stop_work": STOP_WORK, "size": SIZE_CLASSES, "role": ROLES, "position": POSITIONS,
 }
 
 
@@ -196,4 +207,5 @@ GLOBALS = {
     "regime_label": _lookup("regime"), "verify_label": _lookup("verify"),
     "regime_labels": REGIMES, "authority_label": _lookup("authority"),
     "sms_status": _lookup("sms"), "sms_role": _lookup("sms_role"),
+    "stop_work_label": _lookup("stop_work"),
 }

@@ -9,7 +9,8 @@ from flask_babel import lazy_gettext as _l
 
 from .. import forms as f
 from .models import Extension, Hazard, HazardEvent, Referral, Supervision
-from .workflow import ENFORCEMENT_MEASURES, SUPERVISION_LEVELS, Action, Level
+from .regimes import REGIMES
+from .workflow import ENFORCEMENT_MEASURES, STOP_WORK, SUPERVISION_LEVELS, Action, Level
 
 # 整改资金: the same bounds on the confirm form and in the major-hazard report.
 FUNDS = f.Money(column=Hazard.funds, label=_l("Funds"))
@@ -34,6 +35,7 @@ TRANSITIONS: dict[Action, dict[str, f.Field]] = {
         "funds": FUNDS,
         "interim_measures": f.Text(column=Hazard.interim_measures,
                                    label=_l("Interim safety measures")),
+        "regime": f.Choice(REGIMES, label=_l("Regime")),
     },
     Action.REJECT: {**_STEP, "duplicate_of": f.Id(label=_l("Duplicate of hazard no."))},
     Action.START: _STEP,
@@ -43,11 +45,24 @@ TRANSITIONS: dict[Action, dict[str, f.Field]] = {
                                  label=_l("What was done")),
         "rectification_cost": f.Money(column=Hazard.rectification_cost, label=_l("Cost")),
     },
-    Action.VERIFY: _STEP,
+    # A major hazard's 核销: the on-site review and its document (the lifecycle requires them).
+    Action.VERIFY: {**_STEP, "review_note": f.Text(column=Hazard.review_note, label=_l("On-site review")),
+                    "closing_doc_no": f.Text(column=Hazard.closing_doc_no, multiline=False,
+                                             label=_l("Write-off (核销) document number"))},
     Action.RETURN: _STEP,
     Action.FIX_ON_SPOT: _STEP,
 }
 
+STOP = {"stop_work": f.Choice(STOP_WORK, required=True, label=_l("Measure")),
+        "stop_work_doc": f.Text(column=Hazard.stop_work_doc, required=True, multiline=False,
+                                label=_l("Document number"))}
+ASSESSMENT = {"assessment_by": f.Text(column=Hazard.assessment_by, required=True, multiline=False,
+                                      label=_l("Assessed by")),
+              "assessment_qualified": f.Choice(("yes", "no"), required=True,
+                                               label=_l("Made by a qualified safety assessment agency?")),
+              "upload_key": f.Text(56, multiline=False)}
+RESUME = {"resume_application": f.Text(column=Hazard.resume_application, required=True,
+                                       label=_l("Application to resume"))}
 EXTENSION = {"reason": f.Text(column=Extension.reason, required=True, label=_l("Reason")),
              "new_deadline": f.Date(required=True, label=_l("New deadline"))}
 DECISION = {"note": f.Text(column=Extension.decision_note, label=_l("Note"))}

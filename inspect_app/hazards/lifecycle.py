@@ -7,6 +7,7 @@ appends a HazardEvent, notifies the people concerned and commits once.
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -18,10 +19,12 @@ from ..extensions import db
 from ..notifications.service import notify
 from ..photos import service as photos
 from ..roles import Role
+from ..sms import service as sms
 from ..timeutil import local_today, utcnow
 from ..web import UserError
 from . import workflow
 from .models import Extension, Hazard, HazardEvent, Referral, Supervision
+from .regimes import default_authority
 from .service import _link, get_for, grid_inspectors, site_staff, supervisors
 from .workflow import Action, Actor, Facts, Level, State
 
@@ -38,7 +41,7 @@ def actor_of(user: User) -> Actor:
                  else frozenset())
 
 
-def facts_of(hazard: Hazard) -> Facts:
+def facts_of(hazard: Hazard, today: date | None = None) -> Facts:
     submitted_by = None
     for event in hazard.events:
         if event.action == Action.SUBMIT:
@@ -47,7 +50,34 @@ def facts_of(hazard: Hazard) -> Facts:
                  grid_id=hazard.site.grid_id, submitted_by=submitted_by,
                  extensions=tuple((e.id, e.status) for e in hazard.extensions),
                  supervisions=tuple((s.id, s.status) for s in hazard.supervisions),
-                 referrals=tuple((r.id, r.status) for r in hazard.referrals))
+                 referrals=tuple((r.id, r.status) for r in hazard.referrals),
+                 stop_work=stop_work_active(hazard), assessed=bool(hazard.assessment_at),
+                 resume_applied=bool(hazard.resume_applied_at),
+                 report_complete=not workflow.report_missing(hazard),
+                 deadline_passed=hazard.deadline < (today or local_today()))
+
+
+def stop_work_active(hazard: Hazard) -> bool:
+    return bool(hazard.stop_work) and hazard.stop_work_lifted_at is None
+
+
+def submitted_on(hazard: Hazard) -> date | None:
+    """The day the current rectification was submitted (the review timer starts there)."""
+    last = next((e for e in reversed(hazard.events) if e.action == Action.SUBMIT), None)
+    return local_today(last.at) if last else None
+
+
+def review_state(hazard: Hazard, today: date | None = None) -> tuple[date | None, bool]:
+    """(review due date, overdue) of a major hazard waiting for its on-site review."""
+    if hazard.level != Level.MAJOR or hazard.status != State.SUBMITTED:
+        return None, False
+    days = current_app.config["MAJOR_REVIEW_DAYS"]
+    on = submitted_on(hazard)
+    if on is None:
+        return None, False
+    today = today or local_today()
+    return workflow.review_due(on, days), workflow.review_overdue(
+        hazard.status, hazard.level, on, today, days)
 
 
 @dataclass(frozen=True)
@@ -88,6 +118,7 @@ def _refusal_messages(action: Action, facts: Facts) -> dict:
         (None, "level", ""): _("Only a general hazard can be closed on the spot."),
         (None, "note", ""): _("Please give a reason."),
         (None, "photo", ""): _("Please add at least one photo of the fixed situation."),
+        (None, "closeout", ""): _("This major hazard cannot be written off yet."),
         (Action.REQUEST_EXTENSION, "who", ""):
             _("Only the enterprise's own staff can ask for more time."),
         (Action.REQUEST_EXTENSION, "state", ""):
@@ -99,12 +130,33 @@ def _refusal_messages(action: Action, facts: Facts) -> dict:
         (Action.SUPERVISE, "state", "exists"): _("This hazard is already under supervision."),
         **{(a, "state", "subject"): _("This supervision was already changed.") for a in supervision},
         **{(a, "state", "subject"): _("This case was already updated.") for a in referral},
+        **({(Action.VERIFY, "who", ""): _(
+            "A major hazard is reviewed on site and written off (核销) by the supervising "
+            "authority, not by a grid inspector."),
+            (Action.RETURN, "who", ""): _("A major hazard is reviewed on site by the supervising "
+                                          "authority, not by a grid inspector.")}
+           if facts.level == Level.MAJOR else {}),
+        (Action.VERIFY, "closeout", "report"):
+            _("The enterprise's written report is not complete yet."),
+        (Action.VERIFY, "closeout", "assessment"):
+            _("The enterprise's assessment of the remediation (评估报告) is missing."),
+        (Action.VERIFY, "closeout", "resume"):
+            _("Work was stopped: the enterprise's written application to resume (复产申请) is "
+              "missing."),
+        (Action.REQUEST_EXTENSION, "state", "late"):
+            _("The deadline has passed: an extension must be asked for before it."),
+        (Action.STOP_WORK, "state", "exists"): _("Work is already stopped for this hazard."),
+        (Action.APPLY_RESUME, "state", "no_stop"): _("Work was not stopped for this hazard."),
+        **{(a, "who", ""): _("This hazard is under supervision (督办): only the supervising "
+                             "office decides on more time.") for a in extension
+           if facts.supervised},
         # A case is the supervisors' business: others are told it does not exist.
         **{(a, "who", ""): (_("Not found, or you do not have access to it."), 404) for a in referral},
     }
 
 
-_REFUSAL_STATUS = {"state": 409, "level": 409, "who": 403, "note": 422, "photo": 422}
+_REFUSAL_STATUS = {"state": 409, "level": 409, "who": 403, "note": 422, "photo": 422,
+                   "closeout": 409}
 _INPUT_FIELD = {"note": "note", "photo": "photos"}
 
 
@@ -129,13 +181,19 @@ def _check(action: Action, user: User, facts: Facts, subject: int | None = None,
     return workflow.RULES[action].target or State(facts.status)
 
 
-def _confirmation(hazard: Hazard, values, today: date) -> dict:
-    """The confirm form's fields for the hazard; a major one needs the "five fixes"
-    (measures, funds, owner, deadline, interim measures), and a deadline is never past."""
+def _confirmation(hazard: Hazard, values, today: date, user: User) -> dict:
+    """The confirm form's fields for the hazard. A major one needs the supervisor's 五落实
+    (responsible, measures, funds, deadline, plan), stored as the decision and never over the
+    enterprise's written report; a deadline is never past; a changed level needs its reason."""
     level = values.get("level") or hazard.level
+    note = values.get("note") or ""
+    reported = hazard.reported_level or hazard.level
     errors = {}
     if values["deadline"] < today:
         errors["deadline"] = _("%(field)s cannot be in the past.", field=_("Deadline"))
+    if level != reported and not note.strip():
+        # A changed level moves the hazard in or out of the 动态清零 figures: say why.
+        errors["note"] = _("Changing the level needs a reason.")
     if level == Level.MAJOR:
         labels = {"measures": _("Measures"), "funds": _("Funds"),
                   "interim_measures": _("Interim safety measures")}
@@ -143,15 +201,34 @@ def _confirmation(hazard: Hazard, values, today: date) -> dict:
                    if values.get(k) in (None, "")}
     if errors:
         raise forms.Invalid(errors)
-    return {"level": level, "deadline": values["deadline"],
-            **{k: values.get(k) for k in ("responsible_name", "responsible_phone", "measures",
-                                          "funds", "interim_measures")}}
+    major = level == Level.MAJOR
+    regime = (values.get("regime") or hazard.regime or "accident") if major else ""
+    fields = {"level": level, "deadline": values["deadline"],
+              "responsible_name": values.get("responsible_name"),
+              "responsible_phone": values.get("responsible_phone"),
+              # (The form keeps its field names; only where they are stored changed.)
+              "decision_measures": values.get("measures") or "",
+              "decision_funds": values.get("funds"),
+              "decision_plan": values.get("interim_measures") or "",
+              "regime": regime,
+              "authority": default_authority(regime, hazard.site.site_type) if major else ""}
+    if level != reported:
+        fields |= {"level_reason": note, "level_decided_by_id": user.id}
+    return fields
 
 
-def _fields(action: Action, hazard: Hazard, values, today: date) -> dict:
+def _fields(action: Action, hazard: Hazard, values, today: date, user: User) -> dict:
     """What the action writes onto the hazard."""
     if action == Action.CONFIRM:
-        return _confirmation(hazard, values, today)
+        return _confirmation(hazard, values, today, user)
+    if action == Action.VERIFY and hazard.level == Level.MAJOR:
+        # 核销 follows the on-site review and is issued as a document (16号令 第23条).
+        missing = {k: _("Please fill in: %(field)s", field=label) for k, label in (
+            ("review_note", _("On-site review")),
+            ("closing_doc_no", _("Write-off (核销) document number"))) if not values.get(k)}
+        if missing:
+            raise forms.Invalid(missing)
+        return {"review_note": values["review_note"], "closing_doc_no": values["closing_doc_no"]}
     if action == Action.SUBMIT:
         return {"rectified_note": values["rectified_note"],
                 "rectification_cost": values.get("rectification_cost")}
@@ -173,8 +250,14 @@ def perform(user: User, hazard_id: int, action: str, values, files=(),
     # The event's note: what was done, for a rectification.
     note = values.get("rectified_note" if action == Action.SUBMIT else "note") or ""
     files = [f for f in files if f is not None and f.filename]
-    target = _check(action, user, facts_of(hazard), note=note, photos=len(files))
-    fields = _fields(action, hazard, values, local_today(now))
+    target = _check(action, user, facts_of(hazard, local_today(now)), note=note, photos=len(files))
+    fields = _fields(action, hazard, values, local_today(now), user)
+    if action == Action.CONFIRM and fields["level"] != (hazard.reported_level or hazard.level):
+        note = _("Level %(old)s → %(new)s: %(why)s", old=hazard.reported_level or hazard.level,
+                 new=fields["level"], why=note)
+    elif action == Action.VERIFY and "review_note" in fields:
+        note = _("On-site review: %(note)s · %(doc)s", note=fields["review_note"],
+                 doc=fields["closing_doc_no"])
     # Photos are checked and processed before anything changes: a refused one refuses the step.
     uploads = photos.prepare(files)
     for name, value in fields.items():
@@ -195,6 +278,10 @@ def perform(user: User, hazard_id: int, action: str, values, files=(),
         db.session.flush()  # the UPDATE checks the version: a concurrent change fails here
         for photo in stored:
             photo.hazard_id, photo.event_id, photo.phase = hazard.id, event.id, "after"
+        if hazard.level == Level.MAJOR and action == Action.CONFIRM:
+            _on_major_confirmed(hazard, user, now)
+        if hazard.level == Level.MAJOR and action == Action.VERIFY:
+            _on_major_written_off(hazard, user, now)
         _notify_transition(hazard, action, user)
         db.session.commit()
     except (StaleDataError, IntegrityError):  # IntegrityError: the same photos, sent twice at once
@@ -222,6 +309,120 @@ def _notify_transition(hazard: Hazard, action: Action, user: User) -> None:
         notify(site_staff(hazard.site_id), kind=str(action), title=title, link=_link(hazard))
 
 
+def _event(hazard: Hazard, user: User | None, now: datetime, action: str, note: str = "") -> None:
+    db.session.add(HazardEvent(hazard_id=hazard.id, actor_id=user.id if user else None, at=now,
+                               action=action, from_status=hazard.status, to_status=hazard.status,
+                               note=note))
+
+
+def _text_site(hazard: Hazard, kind: str, build) -> None:
+    """Tell the principal and the actual controller by SMS (plan item 13), once per news."""
+    sms.tell_site(hazard.site, kind=kind, build=build, hazard_id=hazard.id,
+                  dedupe_key=f"hazard-{hazard.id}-{kind}")
+
+
+def _on_major_confirmed(hazard: Hazard, user: User, now: datetime) -> None:
+    """A confirmed major: 督办 proposed (when so configured), the people without accounts told."""
+    if current_app.config["MAJOR_SUPERVISION_PROPOSE"] == "confirmation" and not hazard.supervisions:
+        _propose_supervision(hazard, now, _("Major hazard confirmed"))
+    site, deadline = hazard.site.name, hazard.deadline.isoformat()
+    _text_site(hazard, "confirmed", lambda: _(
+        "[%(site)s] A major hazard was confirmed: %(what)s. Fix it by %(d)s.",
+        site=site, what=hazard.description[:60], d=deadline))
+
+
+def _propose_supervision(hazard: Hazard, now: datetime, why: str) -> None:
+    db.session.add(Supervision(hazard_id=hazard.id, status="proposed", proposed_at=now,
+                               due_date=hazard.deadline, note=why))
+    _event(hazard, None, now, "supervision_proposed", why)
+    notify(supervisors(), kind="proposed", link=_link(hazard),
+           title=_("Proposed for supervision: major hazard at %(site)s", site=hazard.site.name),
+           dedupe_key=f"hazard-{hazard.id}-propose")
+
+
+def _on_major_written_off(hazard: Hazard, user: User, now: datetime) -> None:
+    """核销 lifts the stop-work and ends any 督办, each with an event; the people are told."""
+    hazard.reviewed_at = now
+    if stop_work_active(hazard):
+        hazard.stop_work_lifted_at = now
+        _event(hazard, user, now, "stop_work_lifted", hazard.closing_doc_no)
+    for sup in hazard.supervisions:
+        if sup.status in ("active", "proposed"):
+            sup.status = "lifted" if sup.status == "active" else "declined"
+            sup.closed_at = now
+            _event(hazard, user, now, f"supervision_{sup.status}",
+                   _("Written off (核销) %(doc)s", doc=hazard.closing_doc_no))
+    site, doc = hazard.site.name, hazard.closing_doc_no
+    _text_site(hazard, "written_off", lambda: _(
+        "[%(site)s] The major hazard \"%(what)s\" was written off (核销), document %(doc)s.",
+        site=site, what=hazard.description[:60], doc=doc))
+
+
+# Major hazards: stop-work, assessment, application to resume (16号令 第16、18条) ------------
+
+
+def stop_work(user: User, hazard_id: int, form, now: datetime | None = None) -> Hazard:
+    now = now or utcnow()
+    hazard = get_for(user, hazard_id)
+    _check(Action.STOP_WORK, user, facts_of(hazard, local_today(now)))
+    kind = form["stop_work"]
+    hazard.stop_work, hazard.stop_work_at, hazard.stop_work_lifted_at = kind, now, None
+    hazard.stop_work_doc = form["stop_work_doc"]
+    _event(hazard, user, now, "stop_work", f"{kind} {hazard.stop_work_doc}")
+    notify(site_staff(hazard.site_id), kind="stop_work", link=_link(hazard),
+           title=_("Work stopped at %(site)s until the major hazard is written off",
+                   site=hazard.site.name))
+    _commit(hazard)
+    return hazard
+
+
+def assess(user: User, hazard_id: int, form, files=(), now: datetime | None = None) -> Hazard:
+    """The unit's assessment of its remediation: by whom, whether qualified, the report."""
+    now = now or utcnow()
+    hazard = get_for(user, hazard_id)
+    _check(Action.ASSESS, user, facts_of(hazard, local_today(now)))
+    by, qualified = form["assessment_by"], form["assessment_qualified"]
+    uploads = photos.prepare(files)
+    if not uploads:
+        raise forms.Invalid({"photos": _("Please add the assessment report (photos of its pages).")})
+    key = form.get("upload_key") or ""
+    stored = [photos.store(u, uploader=user, site_id=hazard.site_id,
+                           upload_key=f"{key}-{n}" if key else None) for n, u in enumerate(uploads)]
+    hazard.assessment_by, hazard.assessment_qualified = by, qualified == "yes"
+    hazard.assessment_at = now
+    event = HazardEvent(hazard_id=hazard.id, actor_id=user.id, at=now, action="assessment",
+                        from_status=hazard.status, to_status=hazard.status,
+                        note=f"{by} ({_('qualified agency') if qualified == 'yes' else _('own experts')})")
+    db.session.add(event)
+    db.session.flush()
+    for photo in stored:
+        photo.hazard_id, photo.event_id, photo.phase = hazard.id, event.id, "assess"
+    _commit(hazard)
+    return hazard
+
+
+def apply_resume(user: User, hazard_id: int, form, now: datetime | None = None) -> Hazard:
+    now = now or utcnow()
+    hazard = get_for(user, hazard_id)
+    _check(Action.APPLY_RESUME, user, facts_of(hazard, local_today(now)))
+    hazard.resume_application = form["resume_application"]
+    hazard.resume_applied_at = now
+    _event(hazard, user, now, "resume_application", hazard.resume_application[:200])
+    notify(supervisors(), kind="resume", link=_link(hazard),
+           title=_("Application to resume work at %(site)s", site=hazard.site.name))
+    _commit(hazard)
+    return hazard
+
+
+def _commit(hazard: Hazard) -> None:
+    try:
+        db.session.commit()
+    except (StaleDataError, IntegrityError):
+        db.session.rollback()
+        raise Conflict(_("Someone else changed this hazard a moment ago. Here is its current state.")) \
+            from None
+
+
 # Extensions (延期) --------------------------------------------------------------------------
 
 
@@ -229,10 +430,25 @@ def request_extension(user: User, hazard_id: int, values, now: datetime | None =
     """Ask for a later deadline (hazards/forms.EXTENSION's values)."""
     now = now or utcnow()
     hazard = get_for(user, hazard_id)
-    _check(Action.REQUEST_EXTENSION, user, facts_of(hazard))
+    today = local_today(now)
+    _check(Action.REQUEST_EXTENSION, user, facts_of(hazard, today))
     reason, new_deadline = values["reason"], values["new_deadline"]
-    if new_deadline <= hazard.deadline:
-        raise forms.Invalid({"new_deadline": _("The new deadline must be later than the current one.")})
+    cfg = current_app.config
+    approved = [(e.new_deadline - e.old_deadline).days for e in hazard.extensions
+                if e.status == "approved"]
+    broken = workflow.extension_refusal(hazard.deadline, new_deadline, today, approved,
+                                        cfg["EXTENSION_MAX_COUNT"], cfg["EXTENSION_MAX_DAYS"])
+    messages = {
+        "late": _("The deadline has passed: an extension must be asked for before it."),
+        "not_later": _("The new deadline must be later than the current one."),
+        "count": _("This hazard already had %(n)s extensions, the most allowed.",
+                   n=cfg["EXTENSION_MAX_COUNT"]),
+        "length": _("Extensions may add at most %(n)s days in total.", n=cfg["EXTENSION_MAX_DAYS"]),
+    }
+    if broken:
+        raise (Conflict(messages[broken]) if broken in ("late", "count")
+               else forms.Invalid({"new_deadline": messages[broken]}))
+
     ext = Extension(hazard_id=hazard.id, requested_by_id=user.id, requested_at=now, reason=reason,
                     old_deadline=hazard.deadline, new_deadline=new_deadline)
     db.session.add(ext)
@@ -255,10 +471,17 @@ def decide_extension(user: User, extension_id: int, approve: bool, note: str = "
     hazard = get_for(user, ext.hazard_id)
     _check(Action.APPROVE_EXTENSION if approve else Action.REFUSE_EXTENSION, user,
            facts_of(hazard), ext.id)
+    if not (note or "").strip():  # the decision is recorded with who decided and why
+        raise forms.Invalid({"note": _("Please give a reason.")})
     ext.status = "approved" if approve else "refused"
     ext.decided_by_id, ext.decided_at, ext.decision_note = user.id, now, note.strip()
     if approve:
         hazard.deadline = ext.new_deadline
+        # The 督办 due date follows the approved extension.
+        for sup in hazard.supervisions:
+            if sup.status in ("active", "proposed") and (sup.due_date is None
+                                                         or sup.due_date < ext.new_deadline):
+                sup.due_date = ext.new_deadline
     db.session.add(HazardEvent(hazard_id=hazard.id, actor_id=user.id, at=now,
                                action=f"extension_{ext.status}", from_status=hazard.status,
                                to_status=hazard.status, note=note.strip()))
@@ -292,6 +515,11 @@ def open_supervision(user: User, hazard_id: int, values, now: datetime | None = 
                                note=f"{sup.office} {sup.doc_no}".strip()))
     notify(site_staff(hazard.site_id), kind="supervision", link=_link(hazard),
            title=_("Hazard at %(site)s is under supervision (督办)", site=hazard.site.name))
+    if hazard.level == Level.MAJOR:
+        site, office, due = hazard.site.name, sup.office, sup.due_date.isoformat()
+        _text_site(hazard, "supervision", lambda: _(
+            "[%(site)s] The major hazard is under supervision (督办) by %(office)s, due %(d)s.",
+            site=site, office=office, d=due))
     db.session.commit()
     return sup
 
@@ -307,7 +535,9 @@ def close_supervision(user: User, supervision_id: int, status: str,
     if status not in actions:
         raise Conflict(_("This supervision was already changed."))
     _check(actions[status], user, facts_of(hazard), sup.id)
-    sup.status, sup.closed_at = status, now or utcnow()
+    now = now or utcnow()
+    sup.status, sup.closed_at = status, now
+    _event(hazard, user, now, f"supervision_{status}", f"{sup.office} {sup.doc_no}".strip())
     db.session.commit()
     return sup
 
@@ -364,7 +594,8 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
     propose supervision for overdue major hazards. Running it twice does nothing twice."""
     now = now or utcnow()
     today = local_today(now)
-    counts = {"overdue_logged": 0, "reminders": 0, "proposed": 0}
+    counts = {"overdue_logged": 0, "reminders": 0, "proposed": 0, "reviews_overdue": 0}
+    when = current_app.config["MAJOR_SUPERVISION_PROPOSE"]
     open_hazards = db.session.scalars(select(Hazard).where(
         Hazard.status.in_([State.CONFIRMED, State.RECTIFYING, State.SUBMITTED, State.REPORTED])))
     for hazard in open_hazards:
@@ -383,14 +614,28 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
             sent = notify(people, kind=kind, title=titles[kind], link=_link(hazard),
                           dedupe_key=f"hazard-{hazard.id}-{kind}-{hazard.deadline.isoformat()}")
             counts["reminders"] += len(sent)
-        if workflow.needs_supervision(hazard.status, hazard.level, hazard.deadline, today) \
+            if hazard.level == Level.MAJOR:
+                site, deadline = hazard.site.name, hazard.deadline.isoformat()
+                sms.tell_site(hazard.site, kind=kind, hazard_id=hazard.id,
+                              dedupe_key=f"hazard-{hazard.id}-{kind}-{deadline}",
+                              build=lambda site=site, deadline=deadline: _(
+                                  "[%(site)s] Reminder: the major hazard's deadline is %(d)s.",
+                                  site=site, d=deadline))
+        if workflow.needs_supervision(hazard.status, hazard.level, hazard.deadline, today, when) \
                 and not hazard.supervisions:
-            db.session.add(Supervision(hazard_id=hazard.id, status="proposed", proposed_at=now,
-                                       note=_("Major hazard past its deadline")))
-            notify(supervisors(), kind="proposed", link=_link(hazard),
-                   title=_("Proposed for supervision: overdue major hazard at %(site)s",
-                           site=hazard.site.name),
-                   dedupe_key=f"hazard-{hazard.id}-propose")
+            _propose_supervision(hazard, now, _("Major hazard past its deadline") if
+                                 when == "overdue" else _("Major hazard confirmed"))
             counts["proposed"] += 1
+        due, late = review_state(hazard, today)
+        if due and (due - today).days in (0, 1) or late:
+            notify(supervisors(), kind="review_due", link=_link(hazard),
+                   title=(_("On-site review overdue: major hazard at %(site)s", site=hazard.site.name)
+                          if late else _("On-site review due %(d)s: major hazard at %(site)s",
+                                         d=due.isoformat(), site=hazard.site.name)),
+                   dedupe_key=f"hazard-{hazard.id}-review-{'late' if late else 'due'}-{due}")
+        if late and not any(e.action == "review_overdue" and e.note == due.isoformat()
+                            for e in hazard.events):
+            _event(hazard, None, now, "review_overdue", due.isoformat())
+            counts["reviews_overdue"] += 1
     db.session.commit()
     return counts

@@ -63,6 +63,33 @@ class Hazard(db.Model):
     plan_timeline: Mapped[str] = mapped_column(Text, default="")  # 时限和要求
     plan_emergency: Mapped[str] = mapped_column(Text, default="")  # 安全措施和应急预案
 
+    # The supervisor's decision at confirmation (五落实: 责任 = responsible_*, 时限 = deadline,
+    # and these), kept apart from the enterprise's own report above, which it never overwrites.
+    decision_measures: Mapped[str] = mapped_column(Text, default="")  # 措施
+    decision_funds: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))  # 资金
+    decision_plan: Mapped[str] = mapped_column(Text, default="")  # 预案 / interim measures
+    # The level as reported, and why the supervisor changed it at confirmation (either way).
+    reported_level: Mapped[str] = mapped_column(String(8), default="")
+    level_reason: Mapped[str] = mapped_column(Text, default="")
+    level_decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    # 16号令 第16条: work stopped while it is fixed (workflow.STOP_WORK), with the document;
+    # lifted at 核销.
+    stop_work: Mapped[str] = mapped_column(String(16), default="")
+    stop_work_doc: Mapped[str] = mapped_column(String(60), default="")
+    stop_work_at: Mapped[datetime | None]
+    stop_work_lifted_at: Mapped[datetime | None]
+    # 16号令 第18条: the unit's assessment of the remediation (its experts or a qualified
+    # 安全评价机构; photos of the report, phase "assess") and its written 复产申请.
+    assessment_by: Mapped[str] = mapped_column(String(100), default="")
+    assessment_qualified: Mapped[bool | None]
+    assessment_at: Mapped[datetime | None]
+    resume_application: Mapped[str] = mapped_column(Text, default="")
+    resume_applied_at: Mapped[datetime | None]
+    # The authority's on-site review before 核销 (closing_doc_no holds the 核销 document).
+    review_note: Mapped[str] = mapped_column(Text, default="")
+    reviewed_at: Mapped[datetime | None]
+
     # Rectification as submitted by the enterprise.
     rectified_note: Mapped[str] = mapped_column(Text, default="")
     rectification_cost: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
@@ -74,7 +101,8 @@ class Hazard(db.Model):
     site = relationship("Site")
     inspection = relationship("Inspection", back_populates="hazards")
     item = relationship("ChecklistItem")
-    found_by = relationship("User")
+    found_by = relationship("User", foreign_keys=[found_by_id])
+    level_decided_by = relationship("User", foreign_keys=[level_decided_by_id])
     photos = relationship("Photo", back_populates="hazard", order_by="Photo.id")
     events = relationship("HazardEvent", back_populates="hazard", order_by="HazardEvent.id")
     supervisions = relationship("Supervision", back_populates="hazard", order_by="Supervision.id")

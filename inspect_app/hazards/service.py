@@ -44,7 +44,7 @@ def report(*, site_id: int, description: str, level: str, source: str, reporter:
         deadline=workflow.default_deadline(level, found_on,
                                            current_app.config["HAZARD_DEADLINE_DAYS"]),
         found_by_id=reporter.id if reporter else None, created_at=now, found_on=found_on,
-        regime=regime, judgement=judgement[:240],
+        regime=regime, judgement=judgement[:240], reported_level=level,
         authority=default_authority(regime, site.site_type) if regime else "",
     )
     db.session.add(hazard)

@@ -32,11 +32,14 @@ def _detail(hazard, error=None, http_status=200, errors=None, failed=None,
             fragment="status_panel"):
     """The hazard page; after a refused form, that form again with what was typed and each
     field's own message beside it (`failed` names the offer: see lifecycle.Offer.key)."""
+    review_due, review_late = lifecycle.review_state(hazard)
     return page("hazards/detail.html", fragment, http_status=http_status, hazard=hazard,
                 today=local_today(), workflow=workflow, error=error,
                 offers=lifecycle.offers(hazard, current_user),
                 is_staff=current_user.is_supervisor,
-                errors=errors or {}, failed=failed, kept=request.form if failed else {})
+                errors=errors or {}, failed=failed, kept=request.form if failed else {},
+                review_due=review_due, review_late=review_late,
+                stop_work_active=lifecycle.stop_work_active(hazard))
 
 
 @bp.get("/<int:hazard_id>")
@@ -114,3 +117,27 @@ def update_referral(hazard_id: int, referral_id: int):
     action = "file_referral" if request.form.get("status") == "filed" else "close_referral"
     return _run(hazard_id, f"{action}-{referral_id}", lambda: lifecycle.update_referral(
         current_user, referral_id, forms.parse(request.form, hazard_forms.REFERRAL_UPDATE)))
+
+
+# A major hazard's close-out steps (16号令 第16、18条).
+
+@bp.post("/<int:hazard_id>/stop-work")
+@allow(*STAFF_ROLES)
+def stop_work(hazard_id: int):
+    return _run(hazard_id, "stop_work", lambda: lifecycle.stop_work(
+        current_user, hazard_id, forms.parse(request.form, hazard_forms.STOP)))
+
+
+@bp.post("/<int:hazard_id>/assessment")
+@allow(*FIELD_ROLES)
+def assess(hazard_id: int):
+    return _run(hazard_id, "assess", lambda: lifecycle.assess(
+        current_user, hazard_id, forms.parse(request.form, hazard_forms.ASSESSMENT),
+        request.files.getlist("photos")))
+
+
+@bp.post("/<int:hazard_id>/resume")
+@allow(*FIELD_ROLES)
+def apply_resume(hazard_id: int):
+    return _run(hazard_id, "apply_resume", lambda: lifecycle.apply_resume(
+        current_user, hazard_id, forms.parse(request.form, hazard_forms.RESUME)))

@@ -52,12 +52,31 @@ class Action(StrEnum):
     REFER = "refer"  # 移交执法
     FILE_REFERRAL = "file_referral"  # the case number is known (立案)
     CLOSE_REFERRAL = "close_referral"  # the outcome is known (结案)
+    # A major hazard's close-out by 16号令 (第16、18、23条).
+    STOP_WORK = "stop_work"  # 停产停业 / 局部停产 / 停止使用 / 撤出人员, with the document
+    ASSESS = "assess"  # the unit's assessment of the remediation (评估报告)
+    APPLY_RESUME = "apply_resume"  # the written application to resume (复产申请)
 
 
 OPEN_STATES = frozenset({State.REPORTED, State.CONFIRMED, State.RECTIFYING, State.SUBMITTED})
 DONE_STATES = frozenset({State.CLOSED, State.REJECTED})
 ALL_STATES = OPEN_STATES | DONE_STATES
 FIXING_STATES = frozenset({State.CONFIRMED, State.RECTIFYING, State.SUBMITTED})
+
+STOP_WORK = ("suspend_all", "suspend_part", "stop_use", "evacuate")
+# 16号令: the unit's written report (第14条) and remediation plan (第15条), with the interim
+# measures. The one definition of "the report is complete": enterprise pages, ledgers,
+# the hazard page, the statistics and 核销 all ask `report_missing`.
+REPORT_PARTS = ("report_state_cause", "report_harm_difficulty", "plan_goal", "measures",
+                "plan_resources", "plan_organisation", "plan_timeline", "plan_emergency",
+                "interim_measures")
+
+
+def report_missing(values) -> tuple[str, ...]:
+    """The parts of the written report still empty; `values` is a mapping or a hazard."""
+    get = values.get if hasattr(values, "get") else lambda k: getattr(values, k, "")
+    return tuple(p for p in REPORT_PARTS if not (get(p) or "").strip())
+
 
 ENFORCEMENT_MEASURES = ("order_rectify", "suspend", "fine", "seal", "cut_power", "other")
 SUPERVISION_LEVELS = ("zone", "county", "city", "province")
@@ -84,6 +103,16 @@ class Facts:
     extensions: tuple[tuple[int, str], ...] = ()
     supervisions: tuple[tuple[int, str], ...] = ()
     referrals: tuple[tuple[int, str], ...] = ()
+    # For a major hazard's close-out and its extensions.
+    stop_work: bool = False  # work stopped and not yet lifted
+    assessed: bool = False
+    resume_applied: bool = False
+    report_complete: bool = False
+    deadline_passed: bool = False  # as of today, in the zone
+
+    @property
+    def supervised(self) -> bool:
+        return any(s == "active" for _, s in self.supervisions)
 
     def subjects(self, kind: str) -> tuple[tuple[int, str], ...]:
         return getattr(self, kind)
@@ -102,6 +131,31 @@ def is_checker(actor: Actor, facts: Facts) -> bool:
     return is_supervisor(actor, facts) or (actor.role == "inspector" and facts.grid_id in actor.grid_ids)
 
 
+def is_closer(actor: Actor, facts: Facts) -> bool:
+    """A general hazard is verified by any checker; a major one is reviewed on site and
+    核销'd by the authority (16号令 第23条): a supervisor, never a grid inspector."""
+    return is_supervisor(actor, facts) if facts.level == Level.MAJOR else is_checker(actor, facts)
+
+
+def is_extension_decider(actor: Actor, facts: Facts) -> bool:
+    """Under 督办 the supervising office decides (the supervisor role, not an admin)."""
+    return actor.role == "supervisor" if facts.supervised else is_supervisor(actor, facts)
+
+
+def closeout_missing(facts: Facts) -> str:
+    """What a major hazard still lacks before 核销 ("" when nothing): the complete written
+    report, the assessment, and where work was stopped, the application to resume."""
+    if facts.level != Level.MAJOR:
+        return ""
+    if not facts.report_complete:
+        return "report"
+    if not facts.assessed:
+        return "assessment"
+    if facts.stop_work and not facts.resume_applied:
+        return "resume"
+    return ""
+
+
 @dataclass(frozen=True)
 class Rule:
     sources: frozenset[str]  # the hazard states the action applies in
@@ -110,6 +164,7 @@ class Rule:
     needs_note: bool = False  # a reason must be given
     needs_photo: bool = False  # an after-photo must be attached
     general_only: bool = False
+    major_only: bool = False
     not_by_submitter: bool = False  # nobody verifies their own rectification
     # A side-action on one of the hazard's extensions/supervisions/referrals in these statuses.
     subject: tuple[str, frozenset[str]] | None = None
@@ -128,9 +183,9 @@ RULES: dict[Action, Rule] = {
     Action.START: Rule(frozenset({State.CONFIRMED}), is_site_staff, State.RECTIFYING),
     Action.SUBMIT: Rule(frozenset({State.CONFIRMED, State.RECTIFYING}), is_site_staff,
                         State.SUBMITTED, needs_photo=True),
-    Action.VERIFY: Rule(frozenset({State.SUBMITTED}), is_checker, State.CLOSED,
+    Action.VERIFY: Rule(frozenset({State.SUBMITTED}), is_closer, State.CLOSED,
                         not_by_submitter=True),
-    Action.RETURN: Rule(frozenset({State.SUBMITTED}), is_checker, State.RECTIFYING, needs_note=True,
+    Action.RETURN: Rule(frozenset({State.SUBMITTED}), is_closer, State.RECTIFYING, needs_note=True,
                         not_by_submitter=True),
     Action.FIX_ON_SPOT: Rule(frozenset({State.REPORTED}), is_checker, State.CLOSED, needs_photo=True,
                              general_only=True),
@@ -138,9 +193,9 @@ RULES: dict[Action, Rule] = {
     Action.REQUEST_EXTENSION: Rule(FIXING_STATES, is_site_staff,
                                    unless=("extensions", "pending")),
     # A pending request is decided even if the hazard was closed meanwhile.
-    Action.APPROVE_EXTENSION: Rule(ALL_STATES, is_supervisor,
+    Action.APPROVE_EXTENSION: Rule(ALL_STATES, is_extension_decider,
                                    subject=_subject("extensions", "pending")),
-    Action.REFUSE_EXTENSION: Rule(ALL_STATES, is_supervisor,
+    Action.REFUSE_EXTENSION: Rule(ALL_STATES, is_extension_decider,
                                   subject=_subject("extensions", "pending")),
     Action.SUPERVISE: Rule(OPEN_STATES, is_supervisor, unless=("supervisions", "active")),
     Action.LIFT_SUPERVISION: Rule(ALL_STATES, is_supervisor,
@@ -151,6 +206,11 @@ RULES: dict[Action, Rule] = {
     Action.FILE_REFERRAL: Rule(ALL_STATES, is_supervisor, subject=_subject("referrals", "referred")),
     Action.CLOSE_REFERRAL: Rule(ALL_STATES, is_supervisor,
                                 subject=_subject("referrals", "referred", "filed")),
+    Action.STOP_WORK: Rule(FIXING_STATES, is_supervisor, major_only=True),
+    Action.ASSESS: Rule(frozenset({State.RECTIFYING, State.SUBMITTED}), is_site_staff,
+                        major_only=True),
+    Action.APPLY_RESUME: Rule(frozenset({State.RECTIFYING, State.SUBMITTED}), is_site_staff,
+                              major_only=True),
 }
 TRANSITIONS = frozenset(a for a, rule in RULES.items() if rule.target)
 
@@ -181,12 +241,22 @@ def refusal(action: Action, actor: Actor, facts: Facts, subject: int | None = No
         return TransitionError("who", action, "own_work")
     if rule.general_only and facts.level != Level.GENERAL:
         return TransitionError("level", action)
+    if rule.major_only and facts.level != Level.MAJOR:
+        return TransitionError("level", action)
     if rule.subject:
         kind, statuses = rule.subject
         if not any(i == subject and s in statuses for i, s in facts.subjects(kind)):
             return TransitionError("state", action, "subject")
     if rule.unless and any(s == rule.unless[1] for _, s in facts.subjects(rule.unless[0])):
         return TransitionError("state", action, "exists")
+    if action == Action.REQUEST_EXTENSION and facts.deadline_passed:
+        return TransitionError("state", action, "late")  # asked for before the deadline only
+    if action == Action.STOP_WORK and facts.stop_work:
+        return TransitionError("state", action, "exists")
+    if action == Action.APPLY_RESUME and not facts.stop_work:
+        return TransitionError("state", action, "no_stop")
+    if action == Action.VERIFY and (missing := closeout_missing(facts)):
+        return TransitionError("closeout", action, missing)
     if note is not None and rule.needs_note and not note.strip():
         return TransitionError("note", action)
     if photos is not None and rule.needs_photo and photos < 1:
@@ -258,6 +328,38 @@ def reminder_due(deadline: date, today: date) -> str | None:
     return None
 
 
-def needs_supervision(status: str, level: str, deadline: date, today: date) -> bool:
-    """A major hazard past its deadline is proposed for 督办."""
-    return level == Level.MAJOR and is_overdue(status, deadline, today)
+def needs_supervision(status: str, level: str, deadline: date, today: date,
+                      when: str = "overdue") -> bool:
+    """Whether a major hazard is proposed for 督办: from its confirmation (the plan's 督办制度,
+    the default) or only once it is past its deadline, as configured."""
+    if level != Level.MAJOR or not is_open(status) or status == State.REPORTED:
+        return False
+    return when == "confirmation" or is_overdue(status, deadline, today)
+
+
+def review_due(submitted_on: date, days: int) -> date:
+    """The authority reviews a major hazard's rectification on site within `days` (16号令 第23条:
+    10) of the application."""
+    return submitted_on + timedelta(days=days)
+
+
+def review_overdue(status: str, level: str, submitted_on: date | None, today: date,
+                   days: int) -> bool:
+    """Flagged from the day after the review was due (day 11 with the default 10)."""
+    return (status == State.SUBMITTED and level == Level.MAJOR and submitted_on is not None
+            and today > review_due(submitted_on, days))
+
+
+def extension_refusal(old_deadline: date, new_deadline: date, today: date,
+                      approved_days: list[int], max_count: int, max_days: int) -> str:
+    """Why an extension request breaks the rules ("" when it does not): asked for before the
+    deadline, later than it, at most `max_count` approved ones and `max_days` in total."""
+    if today > old_deadline:
+        return "late"
+    if new_deadline <= old_deadline:
+        return "not_later"
+    if len(approved_days) >= max_count:
+        return "count"
+    if sum(approved_days) + (new_deadline - old_deadline).days > max_days:
+        return "length"
+    return ""

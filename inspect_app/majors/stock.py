@@ -231,6 +231,7 @@ def run(upload: FileStorage | None, actor: User) -> Report:
     for row in rows:
         closed_at = _closing_time(row.closed_on) if row.closed_on else None
         hazard = Hazard(site_id=row.site_id, description=row.description, level=row.level,
+                        reported_level=row.level,
                         regime=row.regime, authority=row.authority, status=row.status,
                         source=IMPORTED, deadline=row.deadline, found_on=row.found_on,
                         closed_at=closed_at, closing_doc_no=row.doc_no, import_id=record.id,

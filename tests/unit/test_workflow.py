@@ -44,7 +44,14 @@ EXPECTED = {
     Action.REFER: (ANY, SUPERVISORS),
     Action.FILE_REFERRAL: (ANY, SUPERVISORS),
     Action.CLOSE_REFERRAL: (ANY, SUPERVISORS),
+    Action.STOP_WORK: (FIXING, SUPERVISORS),
+    Action.ASSESS: ({State.RECTIFYING, State.SUBMITTED}, STAFF),
+    Action.APPLY_RESUME: ({State.RECTIFYING, State.SUBMITTED}, STAFF),
 }
+# 16号令 第23条: a major hazard is reviewed and written off by the authority, never a grid
+# inspector; the close-out steps exist for major hazards only.
+MAJOR_WHO = {Action.VERIFY: SUPERVISORS, Action.RETURN: SUPERVISORS}
+MAJOR_ONLY = {Action.STOP_WORK, Action.ASSESS, Action.APPLY_RESUME}
 TARGETS = {Action.CONFIRM: State.CONFIRMED, Action.REJECT: State.REJECTED,
            Action.START: State.RECTIFYING, Action.SUBMIT: State.SUBMITTED,
            Action.VERIFY: State.CLOSED, Action.RETURN: State.RECTIFYING,
@@ -67,6 +74,10 @@ def _clean():
 
 
 def facts(state, level=Level.GENERAL, submitted_by=None, **subjects) -> Facts:
+    """A hazard whose close-out papers are in order (report, assessment), so only the table
+    decides; stop-work is on for the step that needs it."""
+    subjects.setdefault("report_complete", True)
+    subjects.setdefault("assessed", True)
     return Facts(status=state, level=level, site_id=SITE, grid_id=GRID,
                  submitted_by=submitted_by, **subjects)
 
@@ -74,7 +85,7 @@ def facts(state, level=Level.GENERAL, submitted_by=None, **subjects) -> Facts:
 def with_subject(state, action, level=Level.GENERAL, status=None) -> tuple[Facts, int | None]:
     """Facts in which the action's subject (if it has one) is in the status it needs."""
     if action not in SUBJECT:
-        return facts(state, level), None
+        return facts(state, level, stop_work=action == Action.APPLY_RESUME), None
     kind, subject_id, needed = SUBJECT[action]
     return facts(state, level, **{kind: ((subject_id, status or needed),)}), subject_id
 
@@ -88,11 +99,13 @@ def test_the_table_covers_every_action_and_only_transitions_change_state():
 @pytest.mark.parametrize("actor", list(ACTORS))
 @pytest.mark.parametrize("state", list(State))
 def test_grid(state, actor, action):
-    states, who = EXPECTED[action]
+    states, general_who = EXPECTED[action]
     for level in Level:
+        who = MAJOR_WHO.get(action, general_who) if level == Level.MAJOR else general_who
         f, subject = with_subject(state, action, level)
         expected = (state in states and actor in who
-                    and not (action == Action.FIX_ON_SPOT and level != Level.GENERAL))
+                    and not (action == Action.FIX_ON_SPOT and level != Level.GENERAL)
+                    and not (action in MAJOR_ONLY and level != Level.MAJOR))
         assert workflow.can(action, ACTORS[actor], f, subject) == expected, level
         assert ((action, subject) in workflow.allowed_actions(ACTORS[actor], f)) == expected
         if expected:
@@ -179,11 +192,12 @@ def test_offers_list_one_entry_per_subject():
 def test_every_refusal_has_a_message_and_status(app):
     """The lifecycle maps each (action, code) the workflow can raise to words and a status."""
     from inspect_app.hazards import lifecycle
-    codes = {"state": 409, "level": 409, "who": 403, "note": 422, "photo": 422}
+    codes = {"state": 409, "level": 409, "who": 403, "note": 422, "photo": 422, "closeout": 409}
     with app.test_request_context():
         for action in Action:
             for code, status in codes.items():
-                for detail in ("", "own_work", "subject", "exists"):
+                for detail in ("", "own_work", "subject", "exists", "late", "no_stop", "report",
+                               "assessment", "resume"):
                     error = lifecycle.refusal(workflow.TransitionError(code, action, detail),
                                               facts(State.CLOSED))
                     assert error.message and error.status in (status, 404)

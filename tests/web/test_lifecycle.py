@@ -107,7 +107,7 @@ def test_major_confirmation_needs_the_five_fixes(world):
         db.session.rollback()
     assert db.session.get(Hazard, hazard.id).status == State.REPORTED
     perform(people["sup"], hazard.id, "confirm", confirm_form())
-    assert hazard.status == State.CONFIRMED and str(hazard.funds) == "3000.00"
+    assert hazard.status == State.CONFIRMED and str(hazard.decision_funds) == "3000.00"
 
 
 def test_deadline_in_the_past_is_refused(world):
@@ -263,7 +263,9 @@ def test_supervision_and_referral_to_enforcement(world):
         refer(people["sup"], hazard.id, MultiDict({"department": "x", "measure": "jail"}))
 
 
-def test_sweep_is_idempotent(world, app):
+def test_sweep_is_idempotent(world, app, monkeypatch):
+    # Here 督办 is configured to be proposed only once overdue (the default is at confirmation).
+    monkeypatch.setitem(app.config, "MAJOR_SUPERVISION_PROPOSE", "overdue")
     site, people = world
     overdue = new_hazard(site, people, level="major")
     perform(people["sup"], overdue.id, "confirm", confirm_form())
@@ -274,7 +276,8 @@ def test_sweep_is_idempotent(world, app):
     first = lifecycle.sweep(later)
     # Both are overdue by then; only the major one is proposed for supervision.
     assert first["overdue_logged"] == 2 and first["proposed"] == 1 and first["reminders"] > 0
-    assert lifecycle.sweep(later) == {"overdue_logged": 0, "reminders": 0, "proposed": 0}
+    assert lifecycle.sweep(later) == {"overdue_logged": 0, "reminders": 0, "proposed": 0,
+                                      "reviews_overdue": 0}
     assert db.session.scalar(select(func.count(Supervision.id))) == 1
     result = app.test_cli_runner().invoke(args=["hazards", "sweep", "--at", later.isoformat()])
     assert result.exit_code == 0 and "reminders=0" in result.output

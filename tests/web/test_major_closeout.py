@@ -1,0 +1,425 @@
+"""Major hazards by 16号令: decision apart from the report, level changes with reasons,
+督办 from confirmation to 核销, stop-work, assessment, 复产申请, the 10-day review, extensions."""
+
+import io
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage, MultiDict
+
+from inspect_app import forms
+from inspect_app.extensions import db
+from inspect_app.hazards import forms as hazard_forms
+from inspect_app.hazards import lifecycle as real
+from inspect_app.hazards import service
+from inspect_app.hazards.workflow import State
+from inspect_app.models import Extension, Hazard, HazardEvent, SmsMessage, Supervision
+from inspect_app.timeutil import local_today, utcnow
+from inspect_app.web import UserError
+from tests.factories import jpeg_bytes, make_grid, make_site, make_user
+
+REPORT = {"report_state_cause": "冲压机光电保护被拆除，原因是赶工",
+          "report_harm_difficulty": "可致断指，整改需停机",
+          "plan_goal": "恢复保护装置", "measures": "企业写的：加装双手按钮和光幕",
+          "plan_resources": "经费五万元", "plan_organisation": "设备科", "plan_timeline": "30日内",
+          "plan_emergency": "停机挂牌", "interim_measures": "企业写的：设警戒线"}
+
+
+class lifecycle:  # noqa: N801 - the lifecycle, called as the views call it (forms parsed first)
+    review_state, sweep, close_supervision = real.review_state, real.sweep, real.close_supervision
+    decide_extension = real.decide_extension
+
+    @staticmethod
+    def perform(user, hazard_id, action, form, files=(), now=None):
+        return real.perform(user, hazard_id, action, hazard_forms.transition(action, form), files,
+                            now=now)
+
+    @staticmethod
+    def stop_work(user, hazard_id, form):
+        return real.stop_work(user, hazard_id, forms.parse(form, hazard_forms.STOP))
+
+    @staticmethod
+    def assess(user, hazard_id, form, files=()):
+        return real.assess(user, hazard_id, forms.parse(form, hazard_forms.ASSESSMENT), files)
+
+    @staticmethod
+    def apply_resume(user, hazard_id, form):
+        return real.apply_resume(user, hazard_id, forms.parse(form, hazard_forms.RESUME))
+
+    @staticmethod
+    def request_extension(user, hazard_id, form, now=None):
+        return real.request_extension(user, hazard_id, forms.parse(form, hazard_forms.EXTENSION),
+                                      now=now)
+
+    @staticmethod
+    def open_supervision(user, hazard_id, form):
+        return real.open_supervision(user, hazard_id, forms.parse(form, hazard_forms.SUPERVISION))
+
+
+@pytest.fixture
+def world(ctx):
+    grid = make_grid()
+    site = make_site(grid, principal_name="王五", principal_phone="13900000001",
+                     controller_name="钱七", controller_phone="13900000002")
+    people = {"sup": make_user("supervisor"), "admin": make_user("admin"),
+              "insp": make_user("inspector", grids=[grid]),
+              "boss": make_user("enterprise", site=site, position="principal"),
+              "staff": make_user("enterprise", site=site)}
+    return site, people
+
+
+def major(site, people, report=True) -> Hazard:
+    hazard = service.report(site_id=site.id, description="冲压机光电保护被拆除", level="major",
+                            source="self_check", reporter=people["staff"])
+    if report:
+        for key, value in REPORT.items():
+            setattr(hazard, key, value)
+    db.session.commit()
+    return hazard
+
+
+def confirm_form(**extra):
+    values = {"level": "major", "responsible_name": "王五",
+              "deadline": (local_today() + timedelta(days=30)).isoformat(),
+              "measures": "监管认定：停机整改", "funds": "50000", "interim_measures": "监管认定：专人值守"}
+    values.update(extra)
+    return MultiDict(values)
+
+
+def photo():
+    return FileStorage(io.BytesIO(jpeg_bytes()), filename="p.jpg", content_type="image/jpeg")
+
+
+def to_submitted(hazard, people, *, stop=False, assess=True, resume=True):
+    lifecycle.perform(people["sup"], hazard.id, "confirm", confirm_form())
+    if stop:
+        lifecycle.stop_work(people["sup"], hazard.id, MultiDict(
+            {"stop_work": "suspend_part", "stop_work_doc": "南雪安责停〔2026〕3号"}))
+    lifecycle.perform(people["staff"], hazard.id, "start", MultiDict())
+    if assess:
+        lifecycle.assess(people["staff"], hazard.id, MultiDict(
+            {"assessment_by": "泉州安评中心", "assessment_qualified": "yes"}), [photo()])
+    if stop and resume:
+        lifecycle.apply_resume(people["staff"], hazard.id, MultiDict(
+            {"resume_application": "整改完毕，经评估合格，申请恢复生产"}))
+    lifecycle.perform(people["staff"], hazard.id, "submit", MultiDict(
+        {"rectified_note": "已加装光幕"}), [photo()])
+    db.session.refresh(hazard)
+    return hazard
+
+
+WRITE_OFF = {"review_note": "现场复查：光幕有效", "closing_doc_no": "南雪安核〔2026〕9号"}
+
+
+def events(hazard) -> list[str]:
+    return [e.action for e in db.session.scalars(select(HazardEvent).where(
+        HazardEvent.hazard_id == hazard.id).order_by(HazardEvent.id))]
+
+
+# Who closes a major hazard, and with what -------------------------------------------------------
+
+def test_grid_inspector_cannot_close_a_major_hazard(client, login, world):
+    site, people = world
+    hazard = to_submitted(major(site, people), people)
+    login(people["insp"])
+    resp = client.post(f"/hazards/{hazard.id}/verify", data={**WRITE_OFF, "note": "ok"})
+    assert resp.status_code == 403
+    assert "grid inspector" in resp.text or "网格员" in resp.text
+    db.session.refresh(hazard)
+    assert hazard.status == State.SUBMITTED and hazard.closing_doc_no == ""
+    assert "verify" not in events(hazard)
+
+
+def test_no_write_off_without_the_assessment(world):
+    site, people = world
+    hazard = to_submitted(major(site, people), people, assess=False)
+    with pytest.raises(UserError) as err:
+        lifecycle.perform(people["sup"], hazard.id, "verify", MultiDict(WRITE_OFF))
+    assert err.value.status == 409 and "评估报告" in err.value.message
+    db.session.rollback()
+    db.session.refresh(hazard)
+    assert hazard.status == State.SUBMITTED and hazard.closing_doc_no == ""
+
+
+def test_no_write_off_of_stopped_work_without_the_resume_application(world):
+    site, people = world
+    hazard = to_submitted(major(site, people), people, stop=True, resume=False)
+    with pytest.raises(UserError) as err:
+        lifecycle.perform(people["sup"], hazard.id, "verify", MultiDict(WRITE_OFF))
+    assert err.value.status == 409 and "复产申请" in err.value.message
+    db.session.rollback()
+    db.session.refresh(hazard)
+    assert hazard.status == State.SUBMITTED and hazard.stop_work_lifted_at is None
+
+
+def test_no_write_off_of_an_incomplete_written_report(world):
+    site, people = world
+    hazard = to_submitted(major(site, people, report=False), people)
+    with pytest.raises(UserError) as err:
+        lifecycle.perform(people["sup"], hazard.id, "verify", MultiDict(WRITE_OFF))
+    assert err.value.status == 409
+    db.session.rollback()
+    assert db.session.get(Hazard, hazard.id).status == State.SUBMITTED
+
+
+def test_write_off_needs_the_review_and_document_then_lifts_stop_work_and_supervision(world):
+    site, people = world
+    hazard = to_submitted(major(site, people), people, stop=True)
+    with pytest.raises(UserError):
+        lifecycle.perform(people["sup"], hazard.id, "verify", MultiDict({"review_note": "ok"}))
+    db.session.rollback()
+    lifecycle.perform(people["sup"], hazard.id, "verify", MultiDict(WRITE_OFF))
+    hazard = db.session.get(Hazard, hazard.id)
+    assert hazard.status == State.CLOSED and hazard.closing_doc_no == "南雪安核〔2026〕9号"
+    assert hazard.reviewed_at and hazard.stop_work_lifted_at
+    sup = db.session.scalar(select(Supervision).where(Supervision.hazard_id == hazard.id))
+    assert sup.status == "declined" and sup.closed_at  # the proposal ends with the hazard
+    log = events(hazard)
+    assert log.index("stop_work") < log.index("verify") < log.index("stop_work_lifted")
+    assert "supervision_declined" in log
+    # The principal and the actual controller are told of the 核销 by text.
+    texts = db.session.scalars(select(SmsMessage).where(SmsMessage.kind == "written_off")).all()
+    assert sorted(m.phone for m in texts) == ["13900000001", "13900000002"]
+    assert all("南雪安核〔2026〕9号" in m.body for m in texts)
+
+
+def test_active_supervision_is_lifted_at_write_off_with_an_event(world):
+    site, people = world
+    hazard = major(site, people)
+    lifecycle.perform(people["sup"], hazard.id, "confirm", confirm_form())
+    assert events(hazard)[-1] == "supervision_proposed"
+    lifecycle.open_supervision(people["sup"], hazard.id, MultiDict(
+        {"level": "county", "office": "南安市安委办", "doc_no": "南安督〔2026〕1号",
+         "due_date": (local_today() + timedelta(days=30)).isoformat()}))
+    hazard = to_submitted_from_confirmed(hazard, people)
+    lifecycle.perform(people["sup"], hazard.id, "verify", MultiDict(WRITE_OFF))
+    sup = db.session.scalar(select(Supervision).where(Supervision.hazard_id == hazard.id))
+    assert sup.status == "lifted"
+    log = events(hazard)
+    assert log.index("verify") < log.index("supervision_lifted")
+    assert db.session.get(Hazard, hazard.id).status == State.CLOSED
+
+
+def to_submitted_from_confirmed(hazard, people):
+    lifecycle.perform(people["staff"], hazard.id, "start", MultiDict())
+    lifecycle.assess(people["staff"], hazard.id, MultiDict(
+        {"assessment_by": "企业专家组", "assessment_qualified": "no"}), [photo()])
+    lifecycle.perform(people["staff"], hazard.id, "submit", MultiDict({"rectified_note": "完成"}),
+                      [photo()])
+    return db.session.get(Hazard, hazard.id)
+
+
+def test_general_hazards_keep_verify_by_another_checker(world):
+    site, people = world
+    hazard = service.report(site_id=site.id, description="灭火器过期", level="general",
+                            source="patrol", reporter=people["insp"])
+    db.session.commit()
+    lifecycle.perform(people["sup"], hazard.id, "confirm", confirm_form(level="general"))
+    lifecycle.perform(people["staff"], hazard.id, "submit", MultiDict({"rectified_note": "更换"}),
+                      [photo()])
+    lifecycle.perform(people["insp"], hazard.id, "verify", MultiDict({"note": "复查合格"}))
+    assert db.session.get(Hazard, hazard.id).status == State.CLOSED
+
+
+# The review timer ---------------------------------------------------------------------------
+
+def test_review_timer_flags_day_eleven(world):
+    site, people = world
+    hazard = to_submitted(major(site, people), people)
+    submitted = local_today()
+    due, late = lifecycle.review_state(hazard, submitted + timedelta(days=10))
+    assert due == submitted + timedelta(days=10) and late is False
+    assert lifecycle.review_state(hazard, submitted + timedelta(days=11))[1] is True
+    lifecycle.sweep(utcnow() + timedelta(days=10))
+    assert "review_overdue" not in events(hazard)
+    assert lifecycle.sweep(utcnow() + timedelta(days=11))["reviews_overdue"] == 1
+    assert lifecycle.sweep(utcnow() + timedelta(days=11))["reviews_overdue"] == 0  # once
+    assert events(hazard).count("review_overdue") == 1
+
+
+# Confirmation: the decision apart from the report --------------------------------------------
+
+def test_confirming_never_changes_the_enterprise_report(world):
+    site, people = world
+    hazard = major(site, people)
+    lifecycle.perform(people["sup"], hazard.id, "confirm", confirm_form())
+    hazard = db.session.get(Hazard, hazard.id)
+    for key, value in REPORT.items():
+        assert getattr(hazard, key) == value, key
+    assert hazard.decision_measures == "监管认定：停机整改" and str(hazard.decision_funds) == "50000.00"
+    assert hazard.decision_plan == "监管认定：专人值守"
+
+
+def test_confirm_form_is_prefilled_from_the_report_and_a_refusal_keeps_every_typed_value(
+        client, login, world):
+    site, people = world
+    hazard = major(site, people)
+    login(people["sup"])
+    page = client.get(f"/hazards/{hazard.id}").text
+    assert "企业写的：加装双手按钮和光幕" in page and "企业写的：设警戒线" in page
+    typed = {"level": "major", "regime": "fire", "responsible_name": "",
+             "responsible_phone": "13911112222",
+             "deadline": (local_today() + timedelta(days=20)).isoformat(), "measures": "我输入的措施",
+             "funds": "1234.5", "interim_measures": "我输入的预案", "note": "我输入的说明",
+             "version": str(hazard.version)}
+    resp = client.post(f"/hazards/{hazard.id}/confirm", data=typed)
+    assert resp.status_code == 422
+    for key in ("responsible_phone", "deadline", "measures", "funds", "interim_measures", "note"):
+        assert typed[key] in resp.text, key
+    assert '<option value="fire" selected' in resp.text
+    hazard = db.session.get(Hazard, hazard.id)
+    db.session.refresh(hazard)
+    assert hazard.status == State.REPORTED and hazard.level == "major"
+    assert hazard.measures == REPORT["measures"] and hazard.decision_measures == ""
+
+
+def test_a_level_change_without_a_reason_is_refused(world):
+    site, people = world
+    hazard = major(site, people)
+    with pytest.raises(UserError) as err:
+        lifecycle.perform(people["sup"], hazard.id, "confirm", confirm_form(level="general"))
+    assert err.value.status == 422
+    db.session.rollback()
+    hazard = db.session.get(Hazard, hazard.id)
+    assert (hazard.status, hazard.level, hazard.level_reason) == (State.REPORTED, "major", "")
+    lifecycle.perform(people["sup"], hazard.id, "confirm",
+                      confirm_form(level="general", note="专家组认定未达到重大隐患判定标准"))
+    hazard = db.session.get(Hazard, hazard.id)
+    assert hazard.level == "general" and hazard.reported_level == "major"
+    assert hazard.level_reason == "专家组认定未达到重大隐患判定标准"
+    assert hazard.level_decided_by_id == people["sup"].id
+    confirm = db.session.scalar(select(HazardEvent).where(HazardEvent.hazard_id == hazard.id,
+                                                          HazardEvent.action == "confirm"))
+    assert "专家组认定" in confirm.note
+
+
+def test_an_upgrade_needs_a_reason_too(world):
+    site, people = world
+    hazard = service.report(site_id=site.id, description="粉尘积尘严重", level="general",
+                            source="patrol", reporter=people["insp"])
+    db.session.commit()
+    with pytest.raises(UserError):
+        lifecycle.perform(people["sup"], hazard.id, "confirm", confirm_form(level="major"))
+    db.session.rollback()
+    assert db.session.get(Hazard, hazard.id).level == "general"
+
+
+# 督办 ----------------------------------------------------------------------------------------
+
+def test_supervision_is_proposed_at_confirmation_with_an_event_and_texts(world):
+    site, people = world
+    hazard = major(site, people)
+    lifecycle.perform(people["sup"], hazard.id, "confirm", confirm_form())
+    sup = db.session.scalar(select(Supervision).where(Supervision.hazard_id == hazard.id))
+    assert sup.status == "proposed" and sup.due_date == db.session.get(Hazard, hazard.id).deadline
+    assert "supervision_proposed" in events(hazard)
+    texts = db.session.scalars(select(SmsMessage).where(SmsMessage.kind == "confirmed")).all()
+    assert sorted(m.role for m in texts) == ["controller", "principal"]
+
+
+def test_declining_and_lifting_write_history(world):
+    site, people = world
+    hazard = major(site, people)
+    lifecycle.perform(people["sup"], hazard.id, "confirm", confirm_form())
+    sup = db.session.scalar(select(Supervision).where(Supervision.hazard_id == hazard.id))
+    lifecycle.close_supervision(people["sup"], sup.id, "declined")
+    assert events(hazard)[-1] == "supervision_declined"
+    active = lifecycle.open_supervision(people["sup"], hazard.id, MultiDict(
+        {"level": "zone", "office": "园区安监办", "due_date": local_today().isoformat()}))
+    lifecycle.close_supervision(people["sup"], active.id, "lifted")
+    assert events(hazard)[-1] == "supervision_lifted"
+
+
+# Extensions ----------------------------------------------------------------------------------
+
+def confirmed(site, people, days=10):
+    hazard = major(site, people)
+    lifecycle.perform(people["sup"], hazard.id, "confirm", confirm_form(
+        deadline=(local_today() + timedelta(days=days)).isoformat()))
+    return db.session.get(Hazard, hazard.id)
+
+
+def test_extension_asked_after_the_deadline_is_refused(world):
+    site, people = world
+    hazard = confirmed(site, people, days=2)
+    late = utcnow() + timedelta(days=3)
+    with pytest.raises(UserError) as err:
+        lifecycle.request_extension(people["staff"], hazard.id, MultiDict(
+            {"reason": "设备未到货", "new_deadline": (local_today() + timedelta(days=20)).isoformat()}),
+            now=late)
+    assert err.value.status == 409
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Extension.id))) == 0
+
+
+def test_extensions_are_limited_in_number_and_length_and_move_the_supervision_due(world, app):
+    site, people = world
+    hazard = confirmed(site, people, days=10)
+    sup = db.session.scalar(select(Supervision).where(Supervision.hazard_id == hazard.id))
+    start = hazard.deadline
+
+    def ask(days):
+        return lifecycle.request_extension(people["staff"], hazard.id, MultiDict(
+            {"reason": "设备未到货", "new_deadline": (hazard.deadline + timedelta(days=days)).isoformat()}))
+
+    with pytest.raises(UserError):  # longer than the total allowed at once
+        ask(app.config["EXTENSION_MAX_DAYS"] + 1)
+    db.session.rollback()
+    ext = ask(30)
+    with pytest.raises(UserError):  # the decision needs its reason
+        lifecycle.decide_extension(people["sup"], ext.id, True, "")
+    db.session.rollback()
+    lifecycle.decide_extension(people["sup"], ext.id, True, "理由充分")
+    hazard = db.session.get(Hazard, hazard.id)
+    assert hazard.deadline == start + timedelta(days=30)
+    assert db.session.get(Supervision, sup.id).due_date == hazard.deadline
+    ext = db.session.get(Extension, ext.id)
+    assert ext.decided_by_id == people["sup"].id and ext.decision_note == "理由充分"
+    lifecycle.decide_extension(people["sup"], ask(30).id, True, "同意")
+    with pytest.raises(UserError):  # a third one: the most allowed is two
+        ask(5)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Extension.id))) == 2
+
+
+def test_under_supervision_only_the_supervisor_role_decides_extensions(world):
+    site, people = world
+    hazard = confirmed(site, people, days=10)
+    lifecycle.open_supervision(people["sup"], hazard.id, MultiDict(
+        {"level": "zone", "office": "园区安监办", "due_date": hazard.deadline.isoformat()}))
+    ext = lifecycle.request_extension(people["staff"], hazard.id, MultiDict(
+        {"reason": "设备未到货", "new_deadline": (hazard.deadline + timedelta(days=10)).isoformat()}))
+    with pytest.raises(UserError) as err:
+        lifecycle.decide_extension(people["admin"], ext.id, True, "同意")
+    assert err.value.status == 403
+    db.session.rollback()
+    assert db.session.get(Extension, ext.id).status == "pending"
+    lifecycle.decide_extension(people["sup"], ext.id, False, "理由不充分")
+    assert db.session.get(Extension, ext.id).status == "refused"
+
+
+# Stop-work on the site page ---------------------------------------------------------------------
+
+def test_stop_work_shows_on_the_site_page_until_written_off(client, login, world):
+    site, people = world
+    hazard = major(site, people)
+    lifecycle.perform(people["sup"], hazard.id, "confirm", confirm_form())
+    lifecycle.stop_work(people["sup"], hazard.id, MultiDict(
+        {"stop_work": "suspend_all", "stop_work_doc": "停产文书1号"}))
+    login(people["insp"])
+    assert "停产文书1号" in client.get(f"/sites/{site.id}").text
+    client.post("/auth/logout")
+    to_submitted_after_stop(hazard, people)
+    lifecycle.perform(people["sup"], hazard.id, "verify", MultiDict(WRITE_OFF))
+    login(people["insp"])
+    assert "停产文书1号" not in client.get(f"/sites/{site.id}").text
+
+
+def to_submitted_after_stop(hazard, people):
+    lifecycle.perform(people["staff"], hazard.id, "start", MultiDict())
+    lifecycle.assess(people["staff"], hazard.id, MultiDict(
+        {"assessment_by": "安评中心", "assessment_qualified": "yes"}), [photo()])
+    lifecycle.apply_resume(people["staff"], hazard.id, MultiDict({"resume_application": "申请复产"}))
+    lifecycle.perform(people["staff"], hazard.id, "submit", MultiDict({"rectified_note": "完成"}),
+                      [photo()])
