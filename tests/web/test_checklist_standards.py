@@ -49,11 +49,11 @@ def test_every_data_file_loads_on_the_standards_in_force(path):
 
 
 def test_every_applicability_feature_exists():
-    from inspect_app.sites.types import FEATURES
+    from inspect_app.sites.types import FEATURES, HAZ_MODES, SITE_TYPES
     named = {c.removeprefix("-") for _, _, i in _items() for c in i.get("applies", [])}
     assert {"CS", "FLAM", "HAZ:PROD", "HAZ:TRADE", "HAZ:USE"} <= named
-    assert {c for c in named if c in FEATURES or c.startswith("HAZ:")} == named - {
-        "MET", "NF"}
+    known = {*FEATURES, *SITE_TYPES, *(f"HAZ:{m}" for m in HAZ_MODES)}
+    assert named <= known
 
 
 def _flag(slug, code):
@@ -270,3 +270,40 @@ def test_admin_site_form_saves_features_and_haz_modes(client, login, ctx):
         "size_class": "small", "haz_modes": ["USE"]})
     assert bad.status_code == 422
     assert db.session.scalar(select(Site).where(Site.name == "南安测试机械")) is None
+
+
+# 10号令's 64 situations: 第三条 3, 第四条 13 (冶金), 第五条 8 (有色), 第六条 8 (建材), 第七条 7 (机械),
+# 第八条 7 (轻工), 第九条 2 (纺织), 第十条 2 (烟草), 第十一条 10 (粉尘), 第十二条 2 (液氨), 第十三条 2.
+ORDER_10 = {"三": 3, "四": 13, "五": 8, "六": 8, "七": 7, "八": 7, "九": 2, "十": 2, "十一": 10,
+            "十二": 2, "十三": 2}
+
+
+def test_all_64_situations_of_10hao_ling_and_article_14_are_covered():
+    import re
+    covered: dict[str, set] = {}
+    for _, _, item in _items():
+        if item["std"] == "10号令" and item["major"] == "Y":
+            m = re.match(r"第(.+?)条(?:第（(.+?)）项)?", item["clause"])
+            covered.setdefault(m.group(1), set()).add(m.group(2))
+    assert {k: len(v) for k, v in covered.items() if k != "十四"} == ORDER_10
+    assert sum(ORDER_10.values()) == 64
+    assert "十四" in covered
+
+
+def test_every_specification_and_sector_has_a_list():
+    kinds = {}
+    for path in FILES:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        kinds.setdefault(data["kind"], set()).update(data["applies_to"])
+    assert set(kinds) == {"enterprise_checklist", "grid_guideline", "compliance_rules",
+                          "standardization_guide"}
+    assert {"GASOP", "SELF", "NH3", "CON", "SCON", "MET", "NF", "BM", "LIGHT", "TEX",
+            "TOB"} <= kinds["enterprise_checklist"]
+
+
+def test_grid_inspector_at_ammonia_site_gets_its_majors(ctx):
+    site = make_site(site_type="GM", features="NH3")
+    slugs, inspector = _slugs(site)
+    assert slugs == {"grid-gm-small", "ent-nh3"}
+    inspection = inspections.start(inspector, site, template("ent-nh3").id, from_scan=False)
+    assert {i.code for i in inspection.items} == {"NH3-01", "NH3-02", "NH3-03"}
