@@ -8,11 +8,17 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, delete, text
 from sqlalchemy.engine import make_url
 
 from inspect_app import create_app
 from inspect_app.extensions import db
+
+# Property tests judge behaviour, never speed: on a loaded 2-core CI machine generating examples can be
+# slow, and Hypothesis's timing checks would fail a correct run.
+settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("suite")
 
 HX = {"HX-Request": "true"}
 # Tables that hold the bundled checklists: loaded once per session, kept between tests.
