@@ -183,6 +183,7 @@ def _user_page(user, form: dict, errors: dict):
     return page("admin/user_form.html", "user_form", 422 if errors else 200, user=user,
                 form=form, errors=errors, roles=roles, enterprises=enterprises,
                 history=history.of(user) if user else [], history_kinds=history.KINDS,
+                history_note=history.shown_note,
                 locked=bool(user and is_locked(user)),
                 positions=rules.POSITION_LABELS, grids=_pairs(service.active_grids()))
 

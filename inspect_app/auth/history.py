@@ -3,6 +3,7 @@ with who did it and when. Entries are only added (auth.models refuses changes)."
 
 from datetime import datetime
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -31,6 +32,18 @@ def record(user: User, kind: str, actor: User | None, note: str = "",
                          note=note[:200], at=at or utcnow())
     db.session.add(entry)
     return entry
+
+
+def shown_note(entry: AccountEvent) -> str:
+    """The note in the reader's language: notes hold codes and numbers, never words (the
+    system's lock note is written during someone else's request, in their language)."""
+    from ..admin.rules import ROLE_LABELS
+    if entry.kind == "role_changed" and " → " in entry.note:
+        old, new = entry.note.split(" → ", 1)
+        return f"{ROLE_LABELS.get(old, old)} → {ROLE_LABELS.get(new, new)}"
+    if entry.kind == "locked" and entry.note.isdigit():
+        return _("%(n)s wrong attempts", n=entry.note)
+    return entry.note
 
 
 def of(user: User, limit: int = 200) -> list[AccountEvent]:

@@ -18,12 +18,13 @@ import hashlib
 from datetime import datetime, timedelta
 
 from flask import current_app, has_request_context, request
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..extensions import db
+from ..notifications.messages import register
 from ..roles import Role
 from .models import LoginFailure, User
 
@@ -150,21 +151,25 @@ def is_locked(user: User, now: datetime) -> bool:
     return user.id in locked_ids([user], now)
 
 
+# The lock notices are read by the owner and the admins, in their own language (never in the
+# language of the request that tripped the lock, likely the attacker's).
+LOCKED_OWNER = register(
+    "account_locked.owner", _l("Your account was locked after too many wrong passwords or PINs"),
+    _l("If this was not you, tell an administrator. The lock ends by itself after %(m)s minutes."))
+LOCKED_ADMIN = register(
+    "account_locked.admin", _l("Account %(name)s locked after too many wrong passwords or PINs"))
+
+
 def _account_locked(user: User, now: datetime) -> None:
     """History, and a notification to the user and to the admins (in this transaction)."""
     from ..notifications.service import notify
     from ..web import path_for
     from .history import record
-    record(user, "locked", None, note=_("%(n)s wrong attempts", n=current_app.config[
-        "ACCOUNT_MAX_FAILURES"]), at=now)
+    record(user, "locked", None, note=str(current_app.config["ACCOUNT_MAX_FAILURES"]), at=now)
     key = f"account-locked-{user.id}-{now.isoformat()}"
-    notify([user], kind="account_locked", dedupe_key=key,
-           title=_("Your account was locked after too many wrong passwords or PINs"),
-           body=_("If this was not you, tell an administrator. The lock ends by itself after "
-                  "%(m)s minutes.", m=current_app.config["ACCOUNT_LOCK_MINUTES"]))
+    notify([user], kind="account_locked", dedupe_key=key, message=LOCKED_OWNER,
+           params={"m": current_app.config["ACCOUNT_LOCK_MINUTES"]})
     admins = db.session.scalars(select(User).where(User.role == Role.ADMIN,
                                                    User.active.is_(True))).all()
-    notify(admins, kind="account_locked", dedupe_key=key,
-           title=_("Account %(name)s locked after too many wrong passwords or PINs",
-                   name=user.name),
-           link=path_for("admin.user_edit", user_id=user.id))
+    notify(admins, kind="account_locked", dedupe_key=key, message=LOCKED_ADMIN,
+           params={"name": user.name}, link=path_for("admin.user_edit", user_id=user.id))

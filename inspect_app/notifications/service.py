@@ -4,25 +4,33 @@ import smtplib
 from email.message import EmailMessage
 
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import func, select, update
 
 from ..auth.models import User
 from ..extensions import db
 from ..timeutil import utcnow
+from .messages import render
 from .models import Notification
 
 
-def notify(users, *, kind: str, title: str, body: str = "", link: str = "",
-           dedupe_key: str | None = None) -> list[Notification]:
+def notify(users, *, kind: str, title: str = "", body: str = "", link: str = "",
+           dedupe_key: str | None = None, message: str | None = None,
+           params: dict | None = None) -> list[Notification]:
     """Queue a notification for each user (no commit). With a dedupe_key, a user who already
-    has that notification gets nothing new, so a re-run (cron, retry) sends nothing twice."""
+    has that notification gets nothing new, so a re-run (cron, retry) sends nothing twice.
+    With a registered `message` (and its `params`) instead of title/body, each reader sees it
+    in their own language."""
+    if message is not None:
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+            title, body = render(message, params)
     created = []
     for user in {u.id: u for u in users if u is not None and u.active}.values():
         if dedupe_key and db.session.scalar(select(Notification.id).where(
                 Notification.user_id == user.id, Notification.dedupe_key == dedupe_key)):
             continue
         note = Notification(user_id=user.id, kind=kind, title=title[:200], body=body, link=link,
-                            dedupe_key=dedupe_key)
+                            dedupe_key=dedupe_key, message_key=message, params=params)
         db.session.add(note)
         created.append(note)
     return created
@@ -70,9 +78,10 @@ def send_pending_email(limit: int = 500) -> int:
             msg = EmailMessage()
             msg["From"] = cfg.get("MAIL_FROM", "noreply@localhost")
             msg["To"] = address
-            msg["Subject"] = note.title
+            title, body = note.text()  # in the default language: no reader's request here
+            msg["Subject"] = title
             base = cfg.get("BASE_URL") or ""
-            msg.set_content(note.body + (f"\n\n{base}{note.link}" if note.link else ""))
+            msg.set_content(body + (f"\n\n{base}{note.link}" if note.link else ""))
             smtp.send_message(msg)
             note.emailed_at = utcnow()
             db.session.commit()

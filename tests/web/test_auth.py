@@ -390,3 +390,55 @@ def test_a_quiet_count_starts_again_without_pruning(app, ctx):
         lockout.take_try(user, "", "10.9.5.9", now - timedelta(minutes=16))
     assert lockout.take_try(user, "", "10.9.5.9", now) == 4  # not the fifth: the window passed
     assert lockout.locked_until(user, "", "10.9.5.9", now) is None
+
+
+def test_the_lock_notice_and_history_are_in_each_readers_language(app, ctx):
+    """The lock is tripped by someone else's (zh) requests; the English-speaking owner and admin
+    read it in English, a Chinese-speaking admin in Chinese."""
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    app.config["ACCOUNT_MAX_FAILURES"] = 4
+    try:
+        owner, admin_en, admin_zh = make_user("inspector"), make_user("admin"), make_user("admin")
+        readers = {}
+        for user, lang in ((owner, "en"), (admin_en, "en"), (admin_zh, "zh")):
+            c = _from(app, f"10.9.6.{user.id}")
+            c.post(f"/lang/{lang}", data={"next": "/"})
+            assert c.post("/auth/login", data={"login": user.username, "password": PASSWORD}
+                          ).status_code == 302
+            readers[user.id] = c
+        for n in range(4):  # the attacker, in the default language (zh)
+            resp = _from(app, f"10.9.7.{n}").post(
+                "/auth/login", data={"login": owner.username, "password": "x"})
+            assert resp.status_code == 422 and "错误" in _alert(resp)
+        owner_page = readers[owner.id].get("/inbox/").text
+        assert "Your account was locked after too many wrong passwords or PINs" in owner_page
+        assert "The lock ends by itself after 60 minutes." in owner_page
+        en_page = readers[admin_en.id].get("/inbox/").text
+        assert f"Account {owner.name} locked after too many wrong passwords or PINs" in en_page
+        with force_locale("zh"):
+            zh_title = _("Account %(name)s locked after too many wrong passwords or PINs",
+                         name=owner.name)
+        assert zh_title != f"Account {owner.name} locked after too many wrong passwords or PINs"
+        zh_page = readers[admin_zh.id].get("/inbox/").text
+        assert zh_title in zh_page and "Account " not in zh_page
+        # The stored copy (for e-mail) is in the default language, with the key to re-render it.
+        note = db.session.scalar(select(Notification).where(Notification.user_id == admin_en.id))
+        assert note.title == zh_title and note.message_key == "account_locked.admin"
+        # The account history reads in the admin's language too.
+        history = readers[admin_en.id].get(f"/admin/users/{owner.id}/edit").text
+        assert "Locked after too many wrong attempts (4 wrong attempts)" in history
+    finally:
+        app.config["ACCOUNT_MAX_FAILURES"] = 50
+
+
+def test_a_role_change_in_the_history_shows_role_names(app, client, login, ctx):
+    from inspect_app.auth import history
+    user, admin = make_user("inspector"), make_user("admin")
+    history.record(user, "role_changed", admin, note="inspector → supervisor")
+    db.session.commit()
+    login(admin)
+    client.post("/lang/en", data={"next": "/"})
+    page = client.get(f"/admin/users/{user.id}/edit").text
+    assert "Role changed (Grid inspector → Supervisor)" in page
