@@ -48,11 +48,13 @@ def from_environment(instance_path: str) -> dict:
         "SMS_URL": env.get("SMS_URL", ""),
         "SMS_TOKEN": env.get("SMS_TOKEN", ""),
     }
-    # Photo decodes at once per worker process: match the cores a worker may use.
+    # Photo decode processes per web worker process, and uploads that may wait for one.
     if env.get("PHOTO_DECODE_CONCURRENCY"):
         cfg["PHOTO_DECODE_CONCURRENCY"] = max(1, int(env["PHOTO_DECODE_CONCURRENCY"]))
-    if env.get("PHOTO_DECODE_WAIT"):
-        cfg["PHOTO_DECODE_WAIT"] = max(0.0, float(env["PHOTO_DECODE_WAIT"]))
+    if env.get("PHOTO_DECODE_QUEUE"):
+        cfg["PHOTO_DECODE_QUEUE"] = max(0, int(env["PHOTO_DECODE_QUEUE"]))
+    if env.get("PHOTO_DECODE_NICE"):
+        cfg["PHOTO_DECODE_NICE"] = max(0, int(env["PHOTO_DECODE_NICE"]))
     # Rate limits are shared by every worker process through Redis; memory is per process.
     cfg["RATELIMIT_STORAGE_URI"] = env.get("REDIS_URL") or "memory://"
     cfg["PROXY_COUNT"] = int(env.get("PROXY_COUNT", "0"))
@@ -72,12 +74,17 @@ class Defaults:
     PHOTO_THUMB_EDGE = 320
     # The cost of photo intake, bounded per request and per worker process (issue 9): a step
     # takes at most this many photos and this many decoded pixels (JPEG counted at the reduced
-    # scale it is decoded at); each process decodes at most this many at once, and a request
-    # that waits longer than PHOTO_DECODE_WAIT seconds for its turn is told to retry (503).
+    # scale it is decoded at). Decoding runs in PHOTO_DECODE_CONCURRENCY processes per web
+    # process at a lower CPU priority (photos/decoder.py); PHOTO_DECODE_QUEUE more uploads may
+    # wait for them, and any beyond are refused at once with 503 and Retry-After, so uploads
+    # never hold every web thread. Keep running + waiting below the web threads (4 per worker).
     PHOTO_MAX_PER_REQUEST = 10
     PHOTO_REQUEST_PIXELS = 100_000_000
     PHOTO_DECODE_CONCURRENCY = 2
-    PHOTO_DECODE_WAIT = 30
+    PHOTO_DECODE_QUEUE = 1
+    PHOTO_DECODE_NICE = 10  # added to the decode processes' niceness
+    PHOTO_DECODE_TIMEOUT = 60  # seconds a request waits for its decode before a 503
+    PHOTO_BUSY_RETRY_AFTER = 5  # seconds, sent with that 503
     IMPORT_MAX_ROWS = 10_000  # a larger register is split; keeps one request well under a minute
     # Days to fix a finding, by hazard level (configurable per deployment).
     HAZARD_DEADLINE_DAYS = {"general": 15, "major": 60}

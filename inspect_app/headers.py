@@ -6,7 +6,7 @@ also be blob: and data: URLs (photo previews shrunk on the phone), the service w
 app manifest and the camera (the QR scanner) come from this origin.
 """
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -42,6 +42,8 @@ def secure(response):
         headers["Strict-Transport-Security"] = HSTS
     if request.endpoint != "static" and response.mimetype == "text/html":
         headers["Cache-Control"] = "no-store"
+    if response.status_code == 503 and g.get("retry_after"):  # e.g. photos/service: queue full
+        headers.setdefault("Retry-After", str(g.retry_after))
     return response
 
 

@@ -8,21 +8,20 @@ leaves behind, `sweep()` removes (`flask photos sweep`, for cron).
 
 Repeats are the same photo: an upload key is matched among its uploader's own photos
 (a retry after a lost reply), and the same bytes twice for one record are stored once.
-Decoding is the costly part, so it is bounded per request (count, pixels) and per worker
-process (a few at a time).
+Decoding is the costly part, so it is bounded per request (count, pixels) and runs in a few
+lower-priority processes per web process, with a short queue (photos/decoder.py).
 """
 
 import hashlib
 import os
-import threading
 import uuid
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, g
 from flask_babel import gettext as _
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
@@ -30,9 +29,10 @@ from werkzeug.datastructures import FileStorage
 
 from ..auth.models import User
 from ..extensions import db
-from ..media import PhotoRejected, ProcessedPhoto, decode_pixels, process_photo
+from ..media import PhotoRejected, ProcessedPhoto, decode_pixels
 from ..timeutil import utcnow
 from ..web import UserError
+from .decoder import Busy, process_photo
 from .models import Photo
 
 PENDING = ".pending"  # suffix of a file whose row is not committed yet
@@ -75,36 +75,22 @@ def _limits() -> dict:
             "long_edge": cfg["PHOTO_LONG_EDGE"]}
 
 
-def _decode_gate() -> threading.BoundedSemaphore:
-    """One gate per app (so per worker process): at most PHOTO_DECODE_CONCURRENCY decodes."""
-    app = current_app._get_current_object()
-    gate = app.extensions.get("photo_decodes")
-    if gate is None:
-        gate = app.extensions.setdefault(
-            "photo_decodes", threading.BoundedSemaphore(app.config["PHOTO_DECODE_CONCURRENCY"]))
-    return gate
-
-
-@contextmanager
-def decoding() -> Iterator[None]:
-    """Hold one of the process's decode slots. A burst of uploads queues here, so the other
-    threads keep serving pages; one that waits too long is told to retry (503)."""
-    gate = _decode_gate()
-    if not gate.acquire(timeout=current_app.config["PHOTO_DECODE_WAIT"]):
-        raise UserError(_("The server is busy with other photos. Please try again in a moment."), 503)
-    try:
-        yield
-    finally:
-        gate.release()
+def busy_message() -> str:
+    return _("The server is busy with other photos. Nothing was saved; your phone will try "
+             "again in a moment.")
 
 
 def _process(data: bytes) -> ProcessedPhoto:
+    """Decode and re-encode in a decode process (photos/decoder.py), or refuse: a bad photo
+    with its reason (422), a full decode queue at once with 503 and Retry-After."""
     cfg = current_app.config
     try:
-        with decoding():
-            return process_photo(data, **_limits(), thumb_edge=cfg["PHOTO_THUMB_EDGE"])
+        return process_photo(data, **_limits(), thumb_edge=cfg["PHOTO_THUMB_EDGE"])
     except PhotoRejected as e:
         raise UserError(rejection_message(e.reason)) from e
+    except Busy:
+        g.retry_after = cfg["PHOTO_BUSY_RETRY_AFTER"]  # headers.secure sends it with the 503
+        raise UserError(busy_message(), 503) from None
 
 
 def prepare(files: Iterable[FileStorage | None]) -> list[Upload]:

@@ -5,7 +5,6 @@ import io
 import os
 import subprocess
 import sys
-import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -22,7 +21,7 @@ from inspect_app.hazards import lifecycle
 from inspect_app.hazards import service as hazards
 from inspect_app.hazards.forms import transition
 from inspect_app.models import Hazard, HazardEvent, Inspection, Photo
-from inspect_app.photos import service
+from inspect_app.photos import decoder, service
 from inspect_app.shifts import reports
 from inspect_app.shifts.models import Team, TeamMember
 from inspect_app.timeutil import local_today
@@ -394,67 +393,61 @@ def test_a_request_over_the_pixel_budget_is_refused_before_decoding(app, field, 
         assert len(service.prepare(big)) == 1 and decoded == [1]
 
 
-# Decodes per process --------------------------------------------------------------------------------
+# Decode processes and their queue ----------------------------------------------------------------
 
-def test_at_most_the_configured_decodes_run_at_once(app, monkeypatch):
-    limit, callers = 2, 6
-    monkeypatch.setitem(app.config, "PHOTO_DECODE_CONCURRENCY", limit)
-    monkeypatch.setitem(app.config, "PHOTO_DECODE_WAIT", 0.2)
-    monkeypatch.delitem(app.extensions, "photo_decodes", raising=False)  # a gate of the new size
-    lock, inside, peak = threading.Lock(), [0], [0]
-    hold, entered = threading.Event(), threading.Semaphore(0)
-    real = service.process_photo
+def test_photos_are_decoded_in_another_process_at_lower_priority(app, field):
+    with app.app_context():
+        pid, nice = decoder.worker_identity()
+        assert pid != os.getpid()
+        assert nice == min(19, os.nice(0) + app.config["PHOTO_DECODE_NICE"])
+        # What comes back is the same photo as before: oriented, shrunk, no metadata.
+        exif = Image.Exif()
+        exif[0x0112] = 6  # "rotate 90° clockwise to view"
+        buf = io.BytesIO()
+        Image.new("RGB", (2000, 1000), (200, 40, 40)).save(buf, "JPEG", exif=exif.tobytes())
+        [photo] = service.prepare([upload(buf.getvalue())])
+        shown = Image.open(io.BytesIO(photo.processed.image))
+        assert shown.size == (800, 1600) and not shown.getexif() and "exif" not in shown.info
 
-    def counting(data, **kw):
-        with lock:
-            inside[0] += 1
-            peak[0] = max(peak[0], inside[0])
-        entered.release()
-        hold.wait(60)
-        try:
-            return real(data, **kw)
-        finally:
-            with lock:
-                inside[0] -= 1
 
-    monkeypatch.setattr(service, "process_photo", counting)
-    results = []
-    data = jpeg_bytes((200, 200))
+def test_a_full_decode_queue_answers_503_at_once_and_stores_nothing(app, client, login, field):
+    """Every slot taken (running + waiting decodes): an upload is refused straight away with 503
+    and Retry-After, nothing is stored or changed, and the phone's retry goes through later."""
+    hazard = confirmed_hazard(field)
+    before = hazard_state(hazard.id)
+    login(field["staff"])
+    pool = decoder.pool()
+    slots = app.config["PHOTO_DECODE_CONCURRENCY"] + app.config["PHOTO_DECODE_QUEUE"]
+    held = [pool.slots.acquire(blocking=False) for _ in range(slots)]
+    try:
+        assert all(held) and not pool.slots.acquire(blocking=False)  # exactly that many
+        for headers in ({}, HX):
+            resp = client.post(f"/hazards/{hazard.id}/submit", content_type="multipart/form-data",
+                               headers=headers, data={"rectified_note": "done", "photos": [
+                                   (io.BytesIO(jpeg_bytes((64, 64))), "a.jpg")]})
+            assert resp.status_code == 503
+            assert resp.headers["Retry-After"] == str(app.config["PHOTO_BUSY_RETRY_AFTER"])
+            assert "服务器正忙" in resp.text  # the hazard page (or its fragment) with the message
+            assert hazard_state(hazard.id) == before
+            assert count_photos() == 0 and files_on_disk(app) == []
+    finally:
+        for _ in range(slots):
+            pool.slots.release()
+    resp = client.post(f"/hazards/{hazard.id}/submit", content_type="multipart/form-data",
+                       data={"rectified_note": "done", "photos": [
+                           (io.BytesIO(jpeg_bytes((64, 64))), "a.jpg")]})
+    assert resp.status_code == 302 and count_photos() == 1
 
-    def decode():
-        with app.app_context():
-            try:
-                service.prepare([upload(data)])
-                results.append("ok")
-            except UserError as e:
-                results.append(e.status)
-            except Exception as e:  # noqa: BLE001 - shown in the assertion, not lost in a thread
-                results.append(repr(e))
-                entered.release()
 
-    threads = [threading.Thread(target=decode) for _ in range(callers)]
-    for t in threads:
-        t.start()
-    for _ in range(limit):  # `limit` decodes get in and are held there...
-        assert entered.acquire(timeout=60)
-    while len(results) < callers - limit:  # ...the others wait at the gate and are turned away
-        time.sleep(0.01)
-    assert results == [503] * (callers - limit) and peak[0] == limit
-    hold.set()
-    for t in threads:
-        t.join()
-    assert sorted(results, key=str) == [503] * (callers - limit) + ["ok"] * limit
-
-    # With time to wait, every caller gets its turn, still never more than `limit` at once.
-    monkeypatch.setitem(app.config, "PHOTO_DECODE_WAIT", 60)
-    results.clear()
-    peak[0] = 0
-    threads = [threading.Thread(target=decode) for _ in range(callers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert results == ["ok"] * callers and 1 <= peak[0] <= limit
+def test_a_decode_process_that_dies_is_replaced(app, field):
+    """A decode process killed mid-way (e.g. out of memory): that upload gets 503, the next one
+    is decoded by a fresh pool."""
+    with app.app_context():
+        pool = decoder.pool()
+        with pytest.raises(decoder.Busy):
+            pool.run(os._exit, 9, timeout=60)
+        assert decoder.pool() is not pool
+        assert len(service.prepare([upload(jpeg_bytes((64, 64)))])) == 1
 
 
 # Crashes and the sweep ----------------------------------------------------------------------------
