@@ -1,7 +1,7 @@
 """notifications.message_key/params: texts rendered in the reader's language
 
 Revision ID: b3d58e0c7a26
-Revises: b3d5e7a9c1f2
+Revises: efa9bb06a4c2
 Create Date: 2026-12-01 13:50:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b3d58e0c7a26'
-down_revision = 'b3d5e7a9c1f2'
+down_revision = 'efa9bb06a4c2'
 branch_labels = None
 depends_on = None
 
