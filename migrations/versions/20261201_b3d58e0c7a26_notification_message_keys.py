@@ -1,7 +1,7 @@
 """notifications.message_key/params: texts rendered in the reader's language
 
 Revision ID: b3d58e0c7a26
-Revises: efa9bb06a4c2
+Revises: 1b6c8213c645
 Create Date: 2026-12-01 13:50:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b3d58e0c7a26'
-down_revision = 'efa9bb06a4c2'
+down_revision = '1b6c8213c645'
 branch_labels = None
 depends_on = None
 
