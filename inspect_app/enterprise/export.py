@@ -30,8 +30,11 @@ def statistics_xlsx(site: Site, year: int, quarter: int) -> xlsx.Book:
     rate = figures["rectification_rate"]
     sheet.append([_("Rectification rate") + " (%)", None, None, rate],
                  ["text", "int", "int", "money", "text"])
-    sheet.append([_("Rectification spending (yuan)"), None, None,
+    sheet.append([_("Actual rectification cost (yuan)"), None, None,
                   figures["rectification_money"]], ["text", "int", "int", "money", "text"])
+    if "planned_funds" in figures:  # tables signed before it was kept apart lack it
+        sheet.append([_("Planned funds of what was closed (yuan)"), None, None,
+                      figures["planned_funds"]], ["text", "int", "int", "money", "text"])
     if figures["majors"]:
         sheet.blank()
         sheet.header([_("Major hazards"), _("Found"), _("Deadline"), _("Closed"),

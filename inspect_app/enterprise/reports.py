@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from ..auth.models import User
 from ..extensions import db
+from ..hazards import workflow
 from ..hazards.models import Hazard
 from ..hazards.service import supervisors
 from ..hazards.workflow import OPEN_STATES, Level, State
@@ -43,9 +44,9 @@ def site_hazards(site: Site, open_only: bool = False) -> list[Hazard]:
 
 
 def report_missing(hazard: Hazard) -> list[str]:
-    """The fields of the written report still empty (all three parts are required)."""
-    return [name for name, _label, _part in REPORT_FIELDS
-            if not (getattr(hazard, name) or "").strip()]
+    """The fields of the written report still empty (all three parts are required): the one
+    definition in hazards/workflow.py, which REPORT_FIELDS lays out for the form."""
+    return list(workflow.report_missing(hazard))
 
 
 def reports_pending(site: Site) -> list[Hazard]:

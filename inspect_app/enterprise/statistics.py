@@ -1,7 +1,7 @@
 """The enterprise's hazard statistics for a quarter or a year, which the principal signs
 (16号令 第十四条)."""
 
-from datetime import date, datetime, timedelta
+from datetime import date
 
 from flask import abort
 from flask_babel import gettext as _
@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from ..auth.models import User
 from ..extensions import db
+from ..hazards import workflow
 from ..hazards.models import Hazard
-from ..hazards.workflow import Level, Source, State
+from ..hazards.workflow import SUPERVISION_LEVELS, Level, Source, State
 from ..inspections.models import Inspection, InspectionKind
 from ..roles import Position
 from ..sites.models import Site
@@ -19,43 +20,61 @@ from ..timeutil import local_today
 from ..web import UserError
 from . import schedule
 from .models import StatisticsConfirmation
-from .reports import report_missing
 from .scope import own_site
 
 
-def statistics(site: Site, year: int, quarter: int) -> dict:
-    """The enterprise's hazard statistics for a quarter (1–4) or a year (0), from its data."""
+def statistics(site: Site, year: int, quarter: int, today: date | None = None) -> dict:
+    """The enterprise's hazard statistics for a quarter (1–4) or a year (0), from its data.
+
+    Counted by the day each hazard was found (found_on), as of the period's end or today,
+    whichever is earlier: mid-quarter, a hazard is overdue only once its deadline has passed.
+    Actual cost and planned funds are kept apart. For the major hazards still open: how many
+    have each of the 五落实, and how many are under 督办 at each level."""
     period = schedule.quarter(year, quarter)
     end = period.end
+    as_of = min(end, today or local_today())
     rows = db.session.scalars(select(Hazard).where(
-        Hazard.site_id == site.id, Hazard.status != State.REJECTED,
-        Hazard.created_at < datetime.combine(end + timedelta(days=2), datetime.min.time())))
+        Hazard.site_id == site.id, Hazard.status != State.REJECTED, Hazard.found_on <= end))
     figures = {f"{what}_{level}": 0 for what in ("found", "self_found", "closed", "open", "overdue")
                for level in Level}
-    money = 0.0
+    five = dict.fromkeys(FIVE_IN_PLACE, 0)
+    supervised = dict.fromkeys(SUPERVISION_LEVELS, 0)
+    regimes = {r: {"found": 0, "open": 0} for r in ("accident", "fire")}
+    cost = planned = 0.0
     majors = []
     for h in rows:
-        found = local_today(h.created_at)
-        if found > end:
-            continue
+        found = h.found_on
         closed = local_today(h.closed_at) if h.closed_at else None
         level = Level.MAJOR if h.level == Level.MAJOR else Level.GENERAL
+        major = level == Level.MAJOR
         if found in period:
             figures[f"found_{level}"] += 1
             if h.source == Source.SELF_CHECK:
                 figures[f"self_found_{level}"] += 1
+            if major:
+                regimes[h.regime or "accident"]["found"] += 1
         if closed and closed in period:
             figures[f"closed_{level}"] += 1
-            money += float(h.rectification_cost or h.funds or 0)
-        if not closed or closed > end:
+            cost += float(h.rectification_cost or 0)
+            planned += float(h.decision_funds if h.decision_funds is not None else h.funds or 0)
+        still_open = not closed or closed > as_of
+        if still_open and found <= as_of:
             figures[f"open_{level}"] += 1
-            if h.deadline < end:
+            if h.deadline < as_of:
                 figures[f"overdue_{level}"] += 1
-        if level == Level.MAJOR and (found in period or not closed or closed > end):
+            if major:
+                regimes[h.regime or "accident"]["open"] += 1
+                for key, present in _five_in_place(h).items():
+                    five[key] += present
+                for sup in h.supervisions:
+                    if sup.status == "active" and sup.level in supervised:
+                        supervised[sup.level] += 1
+        if major and (found in period or still_open):
             majors.append({"id": h.id, "description": h.description[:200],
                            "found": found.isoformat(), "deadline": h.deadline.isoformat(),
                            "closed": closed.isoformat() if closed and closed <= end else "",
-                           "report": not report_missing(h)})
+                           "regime": h.regime or "accident",
+                           "report": not workflow.report_missing(h)})
     checks = db.session.execute(
         select(Inspection.submitted_at, Inspection.principal_present).where(
             Inspection.site_id == site.id, Inspection.kind == InspectionKind.SELF_CHECK,
@@ -66,11 +85,30 @@ def statistics(site: Site, year: int, quarter: int) -> dict:
     figures.update({
         "self_checks": len(in_period), "principal_checks": sum(1 for p in in_period if p),
         "rectification_rate": round(closed_all * 100 / found_all, 1) if found_all else None,
-        "rectification_money": round(money, 2), "majors": majors,
+        # Actual cost of what was closed, and the funds planned for it: never one for the other.
+        "rectification_money": round(cost, 2), "planned_funds": round(planned, 2),
+        "five_in_place": five, "supervised": supervised, "regimes": regimes,
+        "majors": majors, "as_of": as_of.isoformat(),
         "period": period.key, "start": period.start.isoformat(), "end": end.isoformat(),
         "deadline": schedule.statistics_deadline(period).isoformat(),
     })
     return figures
+
+
+# The 五落实 of an open major hazard, as the supervisor decided them at confirmation.
+FIVE_IN_PLACE = ("responsibility", "measures", "funds", "deadline", "plan")
+FIVE_LABELS = {"responsibility": _l("Responsibility"), "measures": _l("Measures"),
+               "funds": _l("Funds"), "deadline": _l("Time limit"),
+               "plan": _l("Emergency plan")}
+
+
+def _five_in_place(h: Hazard) -> dict[str, bool]:
+    confirmed = h.status != State.REPORTED
+    return {"responsibility": bool(h.responsible_name.strip()),
+            "measures": bool((h.decision_measures or "").strip()),
+            "funds": h.decision_funds is not None,
+            "deadline": confirmed and h.deadline is not None,
+            "plan": bool((h.decision_plan or "").strip())}
 
 
 def statistics_period(year: int | None, quarter: int | None,

@@ -319,6 +319,7 @@ def statistics_page(http_status=200, data=None, **again):
                 signed=signed, period=period,
                 figures=signed.figures if signed else statistics.statistics(site, year, quarter),
                 rows=statistics.STAT_ROWS, ended=period.end < local_today(),
+                five_labels=statistics.FIVE_LABELS,
                 can_sign=current_user.position == Position.PRINCIPAL and not signed,
                 years=range(local_today().year, local_today().year - 4, -1), **again)
 

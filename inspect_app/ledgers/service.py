@@ -24,7 +24,7 @@ from ..checklists.models import ChecklistItem, ChecklistTemplate
 from ..extensions import db
 from ..hazards.models import Hazard, HazardEvent, Referral, Supervision
 from ..hazards.service import scope
-from ..hazards.workflow import OPEN_STATES, Action, Level, State, is_overdue
+from ..hazards.workflow import OPEN_STATES, Action, Level, State, is_overdue, report_missing
 from ..inspections.models import Answer, Inspection, Result
 from ..roles import Position, Role
 from ..sites.models import Area, Grid, Site, grid_inspectors
@@ -500,12 +500,14 @@ PARTS = {"report_state_cause": _l("State and cause"),
          "plan_goal": _l("Goal and tasks"), "measures": _l("Measures"),
          "plan_resources": _l("Funds and materials"),
          "plan_organisation": _l("Organisation and people"),
-         "plan_timeline": _l("Time limits"), "plan_emergency": _l("Safety and emergency measures")}
+         "plan_timeline": _l("Time limits"), "plan_emergency": _l("Safety and emergency measures"),
+         "interim_measures": _l("Interim safety measures")}
 
 
 def missing_parts(texts: dict[str, str | None]) -> tuple[str, ...]:
-    """The report and plan parts not yet written (empty tuple: the report is complete)."""
-    return tuple(p for p in (*REPORT_PARTS, *PLAN_PARTS) if not (texts.get(p) or "").strip())
+    """The report and plan parts not yet written (empty tuple: the report is complete), by the
+    one definition in hazards/workflow.py."""
+    return report_missing(texts)
 
 
 def _major_query(user: User, f: Filters, today: date) -> Select:
@@ -547,7 +549,8 @@ def _major_row(row, today: date, cutoff: date | None = None) -> tuple:
     sup_status, sup_level, office, doc_no, sup_due, closed = row[20:26]
     return (hid, area, grid, site, site_type, regime, authority, desc, source, found,
             is_stock(found, cutoff), deadline, status,
-            is_overdue(status, deadline, today), *texts.values(), missing_parts(texts),
+            is_overdue(status, deadline, today), *texts.values(),
+            missing_parts({**texts, "interim_measures": row[27]}),
             sup_status or "none", sup_level or "", office, doc_no, sup_due, closed, *row[26:])
 
 

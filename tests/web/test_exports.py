@@ -42,7 +42,7 @@ def test_every_export_escapes_formulas_and_writes_date_cells(app, client):
         db.session.execute(update(Hazard).values(description=EVIL, location=EVIL))
         db.session.execute(update(WorkerReport).values(reward_note=EVIL))
         db.session.commit()
-        majors_year = min(h.created_at.year for h in db.session.scalars(
+        majors_year = min(h.found_on.year for h in db.session.scalars(
             select(Hazard).where(Hazard.site_id == boss.site_id, Hazard.level == "major")))
 
     _login(client, "supervisor")

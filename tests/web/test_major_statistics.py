@@ -1,0 +1,79 @@
+"""The quarterly statistics table (16号令 第14条): overdue only past the deadline as of the
+period's end or today, actual cost apart from planned funds, 五落实 and 督办 counts, regimes."""
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from inspect_app.enterprise import statistics
+from inspect_app.extensions import db
+from inspect_app.hazards import service as hazards
+from inspect_app.models import Supervision
+from tests.factories import make_site
+
+
+@pytest.fixture
+def site(ctx):
+    return make_site(site_type="MECH")
+
+
+def hazard(site, level, found: date, deadline: date, closed: date | None = None, **fields):
+    at = datetime.combine(found, datetime.min.time()) + timedelta(hours=4)  # noon in the zone
+    h = hazards.report(site_id=site.id, description=f"{level} 隐患", level=level,
+                       source="self_check", reporter=None, now=at)
+    h.deadline, h.status = deadline, "rectifying"
+    if closed:
+        h.closed_at, h.status = datetime.combine(closed, datetime.min.time()) + timedelta(hours=4), \
+            "closed"
+    for key, value in fields.items():
+        setattr(h, key, value)
+    db.session.commit()
+    return h
+
+
+def test_mid_quarter_counts_no_hazard_overdue_before_its_deadline(site):
+    # The audit's case: on 2026-12-01, Q4 showed 2 overdue whose deadlines are 12-08 and 12-16.
+    today = date(2026, 12, 1)
+    hazard(site, "major", date(2026, 10, 9), date(2026, 12, 8))
+    hazard(site, "general", date(2026, 11, 20), date(2026, 12, 16))
+    hazard(site, "general", date(2026, 10, 2), date(2026, 11, 30))  # overdue since 12-01
+    figures = statistics.statistics(site, 2026, 4, today=today)
+    assert figures["overdue_major"] == 0 and figures["overdue_general"] == 1
+    assert figures["as_of"] == "2026-12-01"
+    # Once the quarter has ended, the end of the quarter is the day they are counted on.
+    after = statistics.statistics(site, 2026, 4, today=date(2027, 1, 5))
+    assert after["overdue_major"] == 1 and after["overdue_general"] == 2
+
+
+def test_found_date_not_record_date_decides_the_period(site):
+    h = hazard(site, "major", date(2026, 10, 9), date(2026, 12, 8))
+    h.found_on = date(2023, 5, 1)  # a stock hazard keyed in later
+    db.session.commit()
+    assert statistics.statistics(site, 2026, 4, today=date(2026, 12, 1))["found_major"] == 0
+    assert statistics.statistics(site, 2023, 2, today=date(2026, 12, 1))["found_major"] == 1
+
+
+def test_actual_cost_and_planned_funds_are_separate(site):
+    hazard(site, "general", date(2026, 7, 2), date(2026, 7, 20), closed=date(2026, 7, 10),
+           rectification_cost=Decimal("800"), decision_funds=Decimal("3000"))
+    hazard(site, "general", date(2026, 7, 3), date(2026, 7, 20), closed=date(2026, 7, 11),
+           decision_funds=Decimal("500"))  # no actual cost recorded: not counted as spent
+    figures = statistics.statistics(site, 2026, 3, today=date(2026, 12, 1))
+    assert figures["rectification_money"] == 800 and figures["planned_funds"] == 3500
+
+
+def test_open_majors_counted_by_five_in_place_supervision_level_and_regime(site):
+    done = hazard(site, "major", date(2026, 10, 2), date(2026, 12, 30), responsible_name="王五",
+                  decision_measures="停机", decision_funds=Decimal("1000"), decision_plan="预案")
+    hazard(site, "major", date(2026, 10, 3), date(2026, 12, 30), responsible_name="王五",
+           regime="fire")
+    db.session.add(Supervision(hazard_id=done.id, status="active", level="county",
+                               office="南安市安委办"))
+    db.session.commit()
+    figures = statistics.statistics(site, 2026, 4, today=date(2026, 12, 1))
+    assert figures["five_in_place"] == {"responsibility": 2, "measures": 1, "funds": 1,
+                                        "deadline": 2, "plan": 1}
+    assert figures["supervised"] == {"zone": 0, "county": 1, "city": 0, "province": 0}
+    assert figures["regimes"] == {"accident": {"found": 1, "open": 1},
+                                  "fire": {"found": 1, "open": 1}}
