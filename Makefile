@@ -1,4 +1,4 @@
-# `make run`: set up and serve the app on SQLite with demo data. `make test`: set up and run the suite.
+# `make run`: set up and serve the app on SQLite with demo data, with a task-queue consumer. `make test`: set up and run the suite.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 5000
@@ -27,6 +27,8 @@ run: translations
 	$(VENV)/bin/flask checklists load
 	$(VENV)/bin/flask demo load
 	@$(VENV)/bin/flask demo info --port $(PORT)
+	@# One task-queue consumer beside gunicorn (exports, e-mail), stopped with it.
+	$(VENV)/bin/flask tasks worker & consumer=$$!; trap 'kill $$consumer 2>/dev/null' EXIT INT TERM; \
 	BASE_URL=$${BASE_URL:-$$($(VENV)/bin/flask demo info --port $(PORT) --url-only)} \
 	  $(VENV)/bin/gunicorn --workers 2 --threads 4 --timeout 120 --bind 0.0.0.0:$(PORT) --access-logfile - \
 	  --control-socket instance/gunicorn.ctl 'inspect_app:create_app()'

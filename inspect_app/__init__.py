@@ -50,6 +50,7 @@ def create_app(config: dict | None = None) -> Flask:
         shifts,
         sites,
         sms,
+        tasks,
         throttle,
         web,
     )
@@ -66,4 +67,5 @@ def create_app(config: dict | None = None) -> Flask:
     idempotency.init_app(app)
     auth.init_app(app)
     cli.init_app(app)
+    tasks.init_app(app)
     return app

@@ -58,6 +58,12 @@ def from_environment(instance_path: str) -> dict:
     # Rate limits are shared by every worker process through Redis; memory is per process.
     cfg["RATELIMIT_STORAGE_URI"] = env.get("REDIS_URL") or "memory://"
     cfg["PROXY_COUNT"] = int(env.get("PROXY_COUNT", "0"))
+    # The task queue: Redis when there is one (consumers on other machines share it), else a
+    # SQLite file beside the database, so a single machine needs nothing more (tasks.py).
+    cfg["TASK_QUEUE_URL"] = (env.get("TASK_QUEUE_URL") or env.get("REDIS_URL")
+                             or f"sqlite:///{Path(instance_path) / 'tasks.db'}")
+    # Finished exports: outside static/, served only through the ledgers' download route.
+    cfg["EXPORT_DIR"] = env.get("EXPORT_DIR") or str(Path(instance_path) / "exports")
     if env.get("SESSION_COOKIE_SECURE"):
         cfg["SESSION_COOKIE_SECURE"] = cfg["REMEMBER_COOKIE_SECURE"] = True
     return cfg
@@ -121,6 +127,11 @@ class Defaults:
     ANONYMOUS_FORM_RATE_LIMIT = "30 per minute"  # every other form that needs no login
     CHECKIN_RATE_LIMIT = "60 per 10 minutes"  # PIN check-ins on a leader's shared phone
     RATELIMIT_STORAGE_URI = "memory://"
+    TASK_QUEUE_NAME = "inspect"  # Huey's name: the key prefix in Redis
+    # A ledger export up to this many rows is written in the request (about a second); a larger
+    # one is queued and downloaded when ready (ledgers/jobs.py).
+    EXPORT_INLINE_MAX_ROWS = 2000
+    EXPORT_STALE_MINUTES = 15  # a running export with no progress for this long is restarted
     RATELIMIT_KEY_PREFIX = "inspect"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True  # Redis down: limit per process, never fail

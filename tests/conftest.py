@@ -55,6 +55,9 @@ def app(tmp_path_factory):
         "SERVER_NAME": None,
         # Memory, never a REDIS_URL from the environment; one test uses Redis on its own.
         "RATELIMIT_STORAGE_URI": "memory://",
+        # The task queue and finished exports in this run's folder (tests/web/test_tasks.py).
+        "TASK_QUEUE_URL": f"sqlite:///{root / 'tasks.db'}",
+        "EXPORT_DIR": str(root / "exports"),
     })
     with app.app_context():
         db.drop_all()

@@ -33,6 +33,8 @@ def notify(users, *, kind: str, title: str = "", body: str = "", link: str = "",
                             dedupe_key=dedupe_key, message_key=message, params=params)
         db.session.add(note)
         created.append(note)
+    if created:  # e-mail copies go out from the task queue once this commits (delivery.py)
+        db.session.info["mail_due"] = True
     return created
 
 
