@@ -233,3 +233,8 @@ def send(ledger: Ledger, user: User, filters: Filters, today: date | None = None
     book = xlsx.Book()
     _fill(book, ledger, user, filters, today)
     return book.response(f"{ledger.slug}_{today.isoformat()}.xlsx", file_name(ledger, today))
+
+
+def write_with(book, ledger: Ledger, user: User, filters: Filters, today: date | None = None) -> int:
+    """Fill another writer with the Book interface (the queued export's xlsx and CSV, jobs.py)."""
+    return _fill(book, ledger, user, filters, today or local_today())
