@@ -6,6 +6,7 @@ from .enterprise import models as enterprise_models  # noqa: F401 - SelfCheck, D
 from .hazards.models import Extension, Hazard, HazardEvent, HazardImport, Referral, Supervision
 from .idempotency import Receipt
 from .inspections.models import Answer, Inspection
+from .ledgers.models import ExportJob
 from .notifications.models import Notification
 from .photos.models import Photo
 from .roles import Position, Role
@@ -14,6 +15,6 @@ from .sites.models import Area, Grid, Site, grid_inspectors
 from .sms.models import SmsMessage
 
 __all__ = ["AccountEvent", "Answer", "Area", "ChecklistItem", "ChecklistTemplate", "Extension",
-           "Grid", "Hazard", "HazardEvent", "HazardImport", "Inspection", "LoginFailure",
-           "Notification", "Photo", "Position", "Receipt", "Referral", "Role", "Site", "SmsMessage",
+           "ExportJob", "Grid", "Hazard", "HazardEvent", "HazardImport", "Inspection",
+           "LoginFailure", "Notification", "Photo", "Position", "Receipt", "Referral", "Role", "Site", "SmsMessage",
            "Supervision", "User", "grid_inspectors"]

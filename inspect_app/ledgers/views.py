@@ -1,6 +1,6 @@
 """The five lists, the major-hazard database, their print views and xlsx downloads."""
 
-from flask import current_app, request
+from flask import current_app, redirect, request, url_for
 from flask_login import current_user
 
 from ..access import FIELD_ROLES, STAFF_ROLES, allow
@@ -9,7 +9,7 @@ from ..sites.service import visible_grids
 from ..sites.types import SITE_TYPES
 from ..timeutil import local_today
 from ..web import page
-from . import bp, export, service, stats
+from . import bp, export, job_views, service, stats
 
 MAJOR_ROLES = (*STAFF_ROLES, Role.ENTERPRISE)
 FIVE = "<any(inspections,hazards,rectification,responsibility,enforcement):slug>"
@@ -59,7 +59,7 @@ def show(slug: str):
 @allow(*FIELD_ROLES)
 def download(slug: str):
     ledger = service.LEDGERS[slug]
-    return export.send(ledger, current_user, service.Filters.from_args(request.args, ledger))
+    return _send(ledger, service.Filters.from_args(request.args, ledger))
 
 
 @bp.get("/major")
@@ -75,5 +75,11 @@ def major():
 @bp.get("/major.xlsx")
 @allow(*MAJOR_ROLES)
 def major_download():
-    filters = service.Filters.from_args(request.args, service.MAJOR)
-    return export.send(service.MAJOR, current_user, filters)
+    return _send(service.MAJOR, service.Filters.from_args(request.args, service.MAJOR))
+
+
+def _send(ledger, filters):
+    """A small ledger in the response; a large one is queued instead (job_views.py)."""
+    if job_views.too_big_for_request(ledger, filters):
+        return redirect(url_for("ledgers.export_page", slug=ledger.slug, **filters.as_args()), 303)
+    return export.send(ledger, current_user, filters)
