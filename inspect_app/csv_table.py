@@ -62,6 +62,7 @@ class Book:
         self.progress, self.count = progress, 0
 
     def sheet(self, name: str, headers: list[str], kinds: list[str], **layout) -> Sheet:
+        """A sheet (layout options such as title or autofilter have no CSV form)."""
         sheet = Sheet(self, headers, kinds)
         self.file = None
         return sheet

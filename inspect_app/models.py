@@ -16,5 +16,6 @@ from .sms.models import SmsMessage
 
 __all__ = ["AccountEvent", "Answer", "Area", "ChecklistItem", "ChecklistTemplate", "Extension",
            "ExportJob", "Grid", "Hazard", "HazardEvent", "HazardImport", "Inspection",
-           "LoginFailure", "Notification", "Photo", "Position", "Receipt", "Referral", "Role", "Site", "SmsMessage",
+           "LoginFailure", "Notification", "Photo", "Position", "Receipt", "Referral", "Role", "Site",
+           "SmsMessage",
            "Supervision", "User", "grid_inspectors"]

@@ -27,7 +27,7 @@ PROGRESS_EVERY = 1000  # rows between progress reports
 class Sheet:
     def __init__(self, book: "Book", name: str, headers: list[str], kinds: list[str],
                  widths: list[int] | None = None, title: str | None = None,
-                 subtitle: str | None = None):
+                 subtitle: str | None = None, autofilter: bool = False):
         self.book = book
         self.ws = ws = book.wb.add_worksheet(_safe_title(name))
         self.kinds = kinds
@@ -47,8 +47,15 @@ class Sheet:
             self._merged(last, title, book.title)
         if subtitle is not None:
             self._merged(last, subtitle, None)
+        # A ledger's header gets filter buttons over its rows (set at save, once they are known).
+        self.filter_row = top if autofilter and headers else None
+        self.last = last
         if headers:
             self.header(headers)
+
+    def finish(self) -> None:
+        if self.filter_row is not None:
+            self.ws.autofilter(self.filter_row, 0, self.filter_row + self.rows, self.last)
 
     def _merged(self, last: int, value: str, fmt) -> None:
         if last:
@@ -106,9 +113,11 @@ class Book:
         self.title = self.wb.add_format({"bold": True, "font_size": 16, "align": "center"})
         self.quoted = self.wb.add_format({"quote_prefix": True})
         self.progress, self.count = progress, 0
+        self.sheets: list[Sheet] = []
 
     def sheet(self, name: str, headers: list[str], kinds: list[str], **layout) -> Sheet:
-        return Sheet(self, name, headers, kinds, **layout)
+        self.sheets.append(sheet := Sheet(self, name, headers, kinds, **layout))
+        return sheet
 
     def appended(self) -> None:
         self.count += 1
@@ -116,6 +125,8 @@ class Book:
             self.progress(self.count)
 
     def save(self) -> None:
+        for sheet in self.sheets:
+            sheet.finish()
         self.wb.close()
 
     def discard(self) -> None:

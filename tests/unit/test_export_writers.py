@@ -19,7 +19,7 @@ def test_xlsxwriter_book_types_cells_and_escapes_formulas(tmp_path):
     seen = []
     book = xlsx_stream.Book(str(path), progress=seen.append)
     sheet = book.sheet("问题清单", ["序号", "日期", "时间", "金额", "说明", "比例"], KINDS,
-                       title="问题清单", subtitle="筛选条件：全部")
+                       title="问题清单", subtitle="筛选条件：全部", autofilter=True)
     for _ in range(xlsx_stream.PROGRESS_EVERY):
         sheet.append(ROW)
     sheet.append([None, "2024-05-06", None, "3", "bell\x07 text"])
@@ -29,6 +29,7 @@ def test_xlsxwriter_book_types_cells_and_escapes_formulas(tmp_path):
     assert ws["A1"].value == "问题清单" and ws["A2"].value == "筛选条件：全部"
     assert [c.value for c in ws[3]] == ["序号", "日期", "时间", "金额", "说明", "比例"]
     assert ws.freeze_panes == "A4"
+    assert ws.auto_filter.ref == f"A3:F{4 + xlsx_stream.PROGRESS_EVERY}"  # header and every row
     row = ws[4]
     assert row[0].value == 7 and row[1].is_date and row[1].value.date() == date(2024, 3, 1)
     assert row[2].value == datetime(2024, 3, 1, 10, 30)  # local time, Asia/Shanghai
