@@ -1,7 +1,7 @@
 """export jobs: queued ledger exports (one per ledger, format, filters, scope and day)
 
 Revision ID: 200f01e0fd1f
-Revises: efa9bb06a4c2
+Revises: 1b6c8213c645
 Create Date: 2026-12-01 13:47:07.302546
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '200f01e0fd1f'
-down_revision = 'efa9bb06a4c2'
+down_revision = '1b6c8213c645'
 branch_labels = None
 depends_on = None
 
