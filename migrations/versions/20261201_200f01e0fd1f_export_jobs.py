@@ -1,7 +1,7 @@
 """export jobs: queued ledger exports (one per ledger, format, filters, scope and day)
 
 Revision ID: 200f01e0fd1f
-Revises: 1b6c8213c645
+Revises: b3d58e0c7a26
 Create Date: 2026-12-01 13:47:07.302546
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '200f01e0fd1f'
-down_revision = '1b6c8213c645'
+down_revision = 'b3d58e0c7a26'
 branch_labels = None
 depends_on = None
 
