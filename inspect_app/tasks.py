@@ -20,8 +20,12 @@ from pathlib import Path
 import click
 from flask import Flask, current_app, has_app_context
 from flask.cli import AppGroup
+from flask_sqlalchemy.session import Session
 from huey import Huey
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
+from sqlalchemy import event
+
+from .extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +100,30 @@ def enqueue(name: str, *args) -> None:
     queue().enqueue(name, *args)
 
 
+def after_commit(name: str) -> None:
+    """Queue task `name` (no arguments) once the current transaction commits: the consumer then
+    reads committed rows. A rollback forgets it; if the queue is down it is logged, and the
+    task's periodic catch-up (or its cron command) does the work later."""
+    db.session.info.setdefault(_DUE, set()).add(name)
+
+
+_DUE = "tasks_due"
+
+
+@event.listens_for(Session, "after_commit")
+def _enqueue_due(session) -> None:
+    for name in sorted(session.info.pop(_DUE, ())):
+        try:
+            enqueue(name)
+        except Exception:
+            log.exception("could not queue %s", name)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_due(session) -> None:
+    session.info.pop(_DUE, None)
+
+
 def lock(name: str):
     """A lock shared by every consumer on this queue (context manager; raises if held)."""
     return queue().huey.lock_task(name)
@@ -142,5 +170,6 @@ def init_app(app: Flask) -> None:
     # Importing the modules that declare tasks fills _JOBS before the app's queue is built.
     from .ledgers import jobs  # noqa: F401
     from .notifications import delivery  # noqa: F401
+    from .sms import delivery as sms_delivery  # noqa: F401
     app.extensions["tasks"] = Queue(app)
     app.cli.add_command(tasks_cli)

@@ -7,6 +7,7 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import func, select, update
 
+from .. import tasks
 from ..auth.models import User
 from ..extensions import db
 from ..timeutil import utcnow
@@ -33,8 +34,8 @@ def notify(users, *, kind: str, title: str = "", body: str = "", link: str = "",
                             dedupe_key=dedupe_key, message_key=message, params=params)
         db.session.add(note)
         created.append(note)
-    if created:  # e-mail copies go out from the task queue once this commits (delivery.py)
-        db.session.info["mail_due"] = True
+    if created and current_app.config.get("SMTP_HOST"):
+        tasks.after_commit("send_email")  # e-mail copies go out from the queue (delivery.py)
     return created
 
 

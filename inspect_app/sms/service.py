@@ -1,4 +1,5 @@
-"""The SMS outbox: queue in the caller's transaction, send from cron (`flask sms send`).
+"""The SMS outbox: queue in the caller's transaction, sent by the task queue after the commit
+(sms/delivery.py; `flask sms send` from cron still works).
 
 Queueing is idempotent by (phone, dedupe_key), so a re-run sweep or a retried request queues
 nothing twice. Sending claims each row before calling the gateway and commits after, so two
@@ -13,6 +14,7 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import or_, select, update
 
+from .. import tasks
 from ..extensions import db
 from ..sites.models import Site
 from ..timeutil import utcnow
@@ -61,6 +63,8 @@ def queue(recipients: list[Recipient], *, kind: str, body: str, dedupe_key: str,
                              site_id=site_id, hazard_id=hazard_id)
         db.session.add(message)
         created.append(message)
+    if created:
+        tasks.after_commit("send_sms")  # sent by the task queue once this commits (delivery.py)
     return created
 
 

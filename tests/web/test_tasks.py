@@ -1,12 +1,16 @@
-"""The task queue: e-mail copies of notifications are sent by a consumer, not the request."""
+"""The task queue: e-mail copies of notifications and SMS texts are sent by a consumer after the
+commit, not by the request."""
 
 import time
 
 from inspect_app import tasks
 from inspect_app.extensions import db
+from inspect_app.models import SmsMessage
 from inspect_app.notifications import service
-from tests.factories import make_user
+from tests.factories import make_site, make_user
+from tests.web import test_sms as sms_test
 from tests.web.test_notifications import smtp_server  # noqa: F401 - the real SMTP server fixture
+from tests.web.test_sms import gateway  # noqa: F401 - the stand-in HTTP SMS gateway
 
 
 def test_email_goes_out_from_the_queue_after_commit(app, smtp_server):  # noqa: F811
@@ -42,3 +46,24 @@ def test_no_smtp_no_email_task(app, ctx):
     service.notify([make_user("supervisor", email="a@example.cn")], kind="k", title="t")
     db.session.commit()
     assert huey.pending_count() == 0
+
+
+def test_sms_goes_out_from_the_queue_after_commit(app, ctx, gateway):  # noqa: F811
+    huey = app.extensions["tasks"].huey
+    huey.flush()
+    site = make_site(principal_name="王主任", principal_phone="13900000001")
+    try:
+        created = sms_test.queue_for(site)  # queued in the outbox and committed
+        assert len(created) == 1 and huey.pending_count() == 1
+        assert gateway.received == []  # the request sent nothing itself
+        with tasks.running_consumer(app):
+            deadline = time.monotonic() + 60  # a bound, not a timing
+            while db.session.get(SmsMessage, created[0].id).status != "delivered" and \
+                    time.monotonic() < deadline:
+                db.session.rollback()
+                time.sleep(0.05)
+        db.session.expire_all()
+        assert [m["to"] for m in gateway.received] == ["13900000001"]  # once
+        assert db.session.get(SmsMessage, created[0].id).status == "delivered"
+    finally:
+        huey.flush()
