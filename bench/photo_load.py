@@ -2,7 +2,7 @@
 
 Starts the app as `make run` does (gunicorn, 2 workers x 4 threads) on 127.0.0.1 over a fresh
 SQLite database and upload folder, then measures the login page (GET /auth/login, p50/p95 over
-BENCH_SAMPLES requests, one at a time):
+BENCH_SAMPLES requests or more, one at a time; under load for at least BENCH_MIN_SECONDS, 30):
 
   1. idle: the floor, nothing else running;
   2. while BENCH_CLIENTS clients (default 8) each post very tall PNGs (BENCH_PNG, default 600x30000,
@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 SAMPLES = int(os.environ.get("BENCH_SAMPLES", "60"))
 PNG_SIZE = tuple(int(v) for v in os.environ.get("BENCH_PNG", "600x30000").split("x"))
+MIN_SECONDS = float(os.environ.get("BENCH_MIN_SECONDS", "30"))  # of sampling under load
 PASSWORD = "bench-pw-1"
 
 
@@ -171,9 +172,11 @@ def post_photo(opener, token: str, url: str, data: bytes) -> int:
         return e.code
 
 
-def login_latencies(base: str, n: int) -> list[float]:
-    out = []
-    for _ in range(n):
+def login_latencies(base: str, n: int, min_seconds: float = 0) -> list[float]:
+    """At least n samples, one at a time, and for at least min_seconds (a steady load, not its
+    first seconds)."""
+    out, start = [], time.perf_counter()
+    while len(out) < n or time.perf_counter() - start < min_seconds:
         t = time.perf_counter()
         urllib.request.urlopen(base + "/auth/login", timeout=300).read()
         out.append(time.perf_counter() - t)
@@ -214,8 +217,8 @@ def run(label: str, load: bool, pngs: list[bytes], **settings: str) -> None:
             threads = [threading.Thread(target=client, args=(k,)) for k in range(CLIENTS)]
             for t in threads:
                 t.start()
-            time.sleep(2)  # let the load build up
-        lat = login_latencies(server.base, SAMPLES)
+            time.sleep(5)  # let the load build up: every client has posted and been answered
+        lat = login_latencies(server.base, SAMPLES, MIN_SECONDS if load else 0)
         stop.set()
         for t in threads:
             t.join()
