@@ -225,6 +225,10 @@ def test_flammable_goods_feature_turns_the_dormitory_item_major(ctx):
 
 
 def test_hazard_from_a_major_item_carries_regime_and_judgement_standard(ctx):
+    _nine_patrol_with_a_major_fire_item()
+
+
+def _nine_patrol_with_a_major_fire_item():
     grid = make_grid()
     site = make_site(grid=grid, site_type="NINE", subkind="shop")
     inspector = make_user("inspector", grids=[grid])
@@ -239,6 +243,14 @@ def test_hazard_from_a_major_item_carries_regime_and_judgement_standard(ctx):
     assert hazards["NINE-10"].judgement.startswith("GB 35181-2025《重大火灾隐患判定规则》")
     assert hazards["NINE-03"].level == "general" and hazards["NINE-03"].regime == ""
     assert by_code["NINE-10"].verify == "U"
+    return hazards["NINE-10"]
+
+
+def test_hazard_page_shows_its_regime_and_judgement_standard(client, login, ctx):
+    hazard = _nine_patrol_with_a_major_fire_item()
+    login(make_user("supervisor"))
+    page = client.get(f"/hazards/{hazard.id}").text
+    assert hazard.judgement in page and "重大火灾隐患" in page
 
 
 def test_admin_sees_the_verify_status(client, login, ctx):
