@@ -1,6 +1,7 @@
 """Spreadsheet imports of sites and users: every row valid and all created, or nothing saved.
 
-Rows go through the same rules as the admin forms (rules.check_site / check_user). This module
+Rows go through the admin forms' field tables (admin/forms.py: the same bounds as a typed
+field) and then the same rules (rules.check_site / check_user). This module
 only reads the file (.xlsx, or .csv in UTF-8 or GB18030, which is what Chinese Excel writes),
 maps the Chinese headers and values to codes, and finds duplicates inside the file.
 """
@@ -24,7 +25,7 @@ from ..roles import Position, Role
 from ..sites.models import Grid, Site
 from ..sites.types import FEATURES, HAZ_MODES, NINE_KINDS, RISK_COLORS, SITE_TYPES, SIZE_CLASSES
 from ..web import UserError
-from . import rules, service
+from . import forms, rules, service
 
 SHOWN_ERRORS = 200  # a file that is wrong everywhere needs only the first screenful
 
@@ -271,7 +272,9 @@ def _check_sites(table) -> tuple[list[dict], list[RowError]]:
         raw["haz_modes"] = [_code("haz_modes", m) for m in _split(raw.get("haz_modes", ""))]
         grid_name = raw.get("grid_id", "")
         raw["grid_id"] = grids.get(grid_name)
-        values, problems = rules.check_site(raw, known)
+        typed, bad_cells = forms.parse_row(raw, forms.SITE)
+        values, problems = rules.check_site(typed, known)
+        problems.update(bad_cells)  # a refused cell says why, not "enter the name"
         if grid_name and grid_name not in grids:
             problems["grid_id"] = _("There is no grid named “%(name)s”.", name=grid_name)
         code = values["credit_code"]
@@ -318,7 +321,9 @@ def _check_users(table, actor: User) -> tuple[list[dict], list[RowError]]:
         raw["grid_ids"] = [grids[n] for n in names if n in grids]
         if unknown := [n for n in names if n not in grids]:
             own["grid_ids"] = _("There is no grid named “%(name)s”.", name="、".join(unknown))
-        values, problems = rules.check_user(raw, known, actor)
+        typed, bad_cells = forms.parse_row(raw, forms.USER)
+        values, problems = rules.check_user(typed, known, actor)
+        problems.update(bad_cells)
         if values["role"] in rules.ENTERPRISE_ROLES:
             problems.update(own)
         else:

@@ -1,8 +1,9 @@
 """The rules for site and user records, shared by the admin forms and the spreadsheet imports.
 
-Pure functions over plain dicts of text (a submitted form or a spreadsheet row): each returns
-the clean values and the errors by field. What they check against in the database (grids,
-credit codes, logins) comes in a `Known`, loaded once per form or per import, not per row.
+Pure functions over typed values, parsed by admin/forms.py from a submitted form or a
+spreadsheet row (text stripped and capped by its column, ids bounded): each returns the values
+to store and the errors by field. What they check against in the database (grids, credit
+codes, logins) comes in a `Known`, loaded once per form or per import, not per row.
 """
 
 import re
@@ -29,8 +30,6 @@ SITE_FIELDS = ("name", "credit_code", "address", "site_type", "subkind", "size_c
                "principal_name", "principal_phone", "controller_name", "controller_phone",
                "grid_id", "risk_color", "notes")
 USER_FIELDS = ("username", "name", "phone", "role", "site_id", "position", "password")
-SITE_LENGTHS = {"name": 128, "address": 256, "principal_name": 64, "controller_name": 64}
-USER_LENGTHS = {"username": 64, "name": 64}
 
 
 @dataclass
@@ -41,34 +40,6 @@ class Known:
     sites: dict[int, bool] = field(default_factory=dict)  # site id -> active
     credit_codes: dict[str, tuple[int, str]] = field(default_factory=dict)  # -> (site id, name)
     logins: dict[str, int] = field(default_factory=dict)  # username or phone -> user id
-
-
-def site_input(form) -> dict:
-    """A submitted site form as the plain dict `check_site` takes."""
-    raw = {key: form.get(key, "") for key in SITE_FIELDS}
-    raw["features"] = form.getlist("features")
-    raw["haz_modes"] = form.getlist("haz_modes")
-    return raw
-
-
-def user_input(form) -> dict:
-    """A submitted user form as the plain dict `check_user` takes."""
-    raw = {key: form.get(key, "") for key in USER_FIELDS}
-    raw["grid_ids"] = form.getlist("grid_ids")
-    return raw
-
-
-def _texts(raw: dict, keys, errors: dict[str, str]) -> dict:
-    """Each key's text through the forms layer (a spreadsheet cell may be a number)."""
-    field = forms.Text(forms.TEXT_MAX)  # the columns' own caps are checked by _lengths
-    values = {}
-    for key in keys:
-        value = raw.get(key)
-        try:
-            values[key] = field.clean(None if value is None else str(value), key)
-        except ValueError as e:
-            values[key], errors[key] = "", str(e)
-    return values
 
 
 def as_id(value) -> int | None:
@@ -90,16 +61,11 @@ def phone_error(value: str, mobile_only: bool = False) -> str | None:
     return _("Enter an 11-digit mobile number or a landline number (digits and '-').")
 
 
-def _lengths(values: dict, limits: dict[str, int], errors: dict[str, str]) -> None:
-    for key, limit in limits.items():
-        if len(values[key] or "") > limit and key not in errors:
-            errors[key] = _("At most %(n)s characters.", n=limit)
-
-
-def check_site(raw: dict, known: Known, site_id: int | None = None) -> tuple[dict, dict[str, str]]:
-    """Clean values for a Site and the errors by field (`site_id`: the site being edited)."""
+def check_site(values: dict, known: Known, site_id: int | None = None
+               ) -> tuple[dict, dict[str, str]]:
+    """Values for a Site and the errors by field (`site_id`: the site being edited)."""
     errors: dict[str, str] = {}
-    v = _texts(raw, SITE_FIELDS, errors)
+    v = {key: values[key] for key in SITE_FIELDS}
     if not v["name"]:
         errors["name"] = _("Enter the name.")
     code = v["credit_code"] = v["credit_code"].upper() or None
@@ -115,11 +81,11 @@ def check_site(raw: dict, known: Known, site_id: int | None = None) -> tuple[dic
         errors["subkind"] = _("Choose which of the nine small places this is.")
     elif v["site_type"] != "NINE" and v["subkind"]:
         errors["subkind"] = _("Only nine small places have a kind; leave it empty.")
-    features = [str(f).strip() for f in raw.get("features") or [] if str(f).strip()]
+    features = values["features"]
     if unknown := [f for f in features if f not in FEATURES]:
         errors["features"] = _("Unknown features: %(codes)s.", codes=", ".join(unknown))
     v["features"] = ",".join(f for f in FEATURES if f in features)
-    modes = [str(m).strip() for m in raw.get("haz_modes") or [] if str(m).strip()]
+    modes = values["haz_modes"]
     if unknown := [m for m in modes if m not in HAZ_MODES]:
         errors["haz_modes"] = _("Unknown hazardous-chemicals modes: %(codes)s.",
                                 codes=", ".join(unknown))
@@ -133,23 +99,22 @@ def check_site(raw: dict, known: Known, site_id: int | None = None) -> tuple[dic
     for key in ("principal_phone", "controller_phone"):
         if problem := phone_error(v[key]):
             errors[key] = problem
-    grid_id = v["grid_id"] = as_id(v["grid_id"])
+    grid_id = v["grid_id"]
     if grid_id not in known.grids:
         errors["grid_id"] = _("Choose a grid.")
     elif not known.grids[grid_id]:
         errors["grid_id"] = _("This grid is inactive; choose an active one.")
-    _lengths(v, SITE_LENGTHS, errors)
     return v, errors
 
 
-def check_user(raw: dict, known: Known, actor=None, user=None) -> tuple[dict, dict[str, str]]:
-    """Clean values for a User and the errors by field.
+def check_user(values: dict, known: Known, actor=None, user=None) -> tuple[dict, dict[str, str]]:
+    """Values for a User and the errors by field.
 
     `user` is the account being edited (None: a new one, which needs a password); `actor` is
     who makes the change (None: the command line, which may do anything).
     """
     errors: dict[str, str] = {}
-    v = _texts(raw, USER_FIELDS, errors)
+    v = {key: values[key] for key in USER_FIELDS}
     own_id = user.id if user else None
     if not v["username"]:
         errors["username"] = _("Enter a username.")
@@ -171,18 +136,17 @@ def check_user(raw: dict, known: Known, actor=None, user=None) -> tuple[dict, di
         errors["role"] = _("Only an admin can give the admin role.")
     elif user is not None and actor is not None and user.id == actor.id and role != user.role:
         errors["role"] = _("You cannot change your own role.")
-    site_id = v["site_id"] = as_id(v["site_id"]) if role in ENTERPRISE_ROLES else None
+    site_id = v["site_id"] = v["site_id"] if role in ENTERPRISE_ROLES else None
     if role in ENTERPRISE_ROLES and not known.sites.get(site_id):
         errors["site_id"] = _("Enterprise staff and workers must belong to an active enterprise.")
     v["position"] = v["position"] if role in ENTERPRISE_ROLES and v["position"] else None
     if v["position"] and v["position"] not in set(Position):
         errors["position"] = _("Choose a position from the list.")
-    grid_ids = [as_id(g) for g in raw.get("grid_ids") or []] if role == Role.INSPECTOR else []
+    grid_ids = values["grid_ids"] if role == Role.INSPECTOR else []
     if any(not known.grids.get(g) for g in grid_ids):
         errors["grid_ids"] = _("Choose active grids only.")
-    v["grid_ids"] = sorted(set(grid_ids) - {None})
+    v["grid_ids"] = sorted(set(grid_ids))
     if user is None and len(v["password"]) < MIN_PASSWORD:
         errors["password"] = _("The password must have at least %(n)s characters.",
                                n=MIN_PASSWORD)
-    _lengths(v, USER_LENGTHS, errors)
     return v, errors

@@ -17,6 +17,8 @@ from ..sites.models import Area, Grid, Site
 from ..sites.types import RISK_COLORS, SITE_TYPES
 from ..web import UserError
 from . import rules
+from .forms import USER
+from .forms import parse as parse_form
 from .rules import Invalid
 
 MODELS = {"areas": Area, "grids": Grid, "sites": Site, "users": User}
@@ -173,9 +175,10 @@ def site_form(site: Site | None) -> dict:
             "features": site.feature_codes, "haz_modes": site.haz_mode_codes}
 
 
-def save_site(raw: dict, site_id: int | None = None) -> Site:
-    """Create or change a site after checking every rule; raises Invalid with all errors."""
-    values, errors = rules.check_site(raw, known(), site_id)
+def save_site(fields: dict, site_id: int | None = None) -> Site:
+    """Create or change a site from typed fields (admin.forms.SITE) after checking every rule;
+    raises Invalid with all errors."""
+    values, errors = rules.check_site(fields, known(), site_id)
     if errors:
         raise Invalid(errors)
     site = get("sites", site_id) if site_id else Site()
@@ -251,11 +254,12 @@ def build_user(values: dict, user: User | None = None, actor: User | None = None
     return user
 
 
-def save_user(raw: dict, actor: User | None, user_id: int | None = None,
+def save_user(fields: dict, actor: User | None, user_id: int | None = None,
               commit: bool = True) -> User:
-    """Create or change an account after checking every rule; raises Invalid with all errors."""
+    """Create or change an account from typed fields (admin.forms.USER) after checking every
+    rule; raises Invalid with all errors."""
     user = editable_user(user_id, actor) if user_id else None
-    values, errors = rules.check_user(raw, known(), actor, user)
+    values, errors = rules.check_user(fields, known(), actor, user)
     if errors:
         raise Invalid(errors)
     user = build_user(values, user, actor)
@@ -271,7 +275,7 @@ def create_user(*, username: str, role: str, name: str, password: str, phone: st
     """A new account (command line, demo data); raises Invalid on duplicates or bad input."""
     raw = {"username": username, "role": role, "name": name, "password": password,
            "phone": phone, "site_id": site_id, "position": position, "grid_ids": list(grid_ids)}
-    return save_user(raw, actor, commit=commit)
+    return save_user(parse_form(raw, USER), actor, commit=commit)
 
 
 def reset_password(user_id: int, password: str, actor: User) -> User:

@@ -19,6 +19,8 @@ from ..sites.models import Area, Grid
 from ..sites.types import FEATURES, HAZ_MODES, NINE_KINDS, RISK_COLORS, SITE_TYPES, SIZE_CLASSES
 from ..web import page, redirect_to
 from . import bp, imports, rules, service
+from .forms import SITE, USER
+from .forms import parse as parse_form
 from .rules import Invalid
 
 AREA = {"name": forms.Text(column=Area.name, multiline=False, label=_l("Name"))}
@@ -26,6 +28,12 @@ GRID = {"name": forms.Text(column=Grid.name, multiline=False, label=_l("Name")),
         "area_id": forms.Id(label=_l("Area")), "inspector_ids": forms.Ids(label=_l("Inspectors"))}
 
 KINDS = "areas, grids, sites, users"
+
+
+def _kept(form, fields) -> dict:
+    """What was typed, shown again beside the errors (lists for checkboxes)."""
+    return {key: form.getlist(key) if field.multi else form.get(key, "")
+            for key, field in fields.items()}
 
 
 def _pairs(records) -> list[tuple[int, str]]:
@@ -98,9 +106,9 @@ def site_edit(site_id: int | None):
     site = service.get("sites", site_id) if site_id else None
     form, errors = service.site_form(site), {}
     if request.method == "POST":
-        form = rules.site_input(request.form)
+        form = _kept(request.form, SITE)
         try:
-            site = service.save_site(form, site_id)
+            site = service.save_site(parse_form(request.form, SITE), site_id)
             flash(_("Site saved."), "success")
             return redirect_to(url_for(".site_edit", site_id=site.id))
         except Invalid as e:
@@ -138,9 +146,9 @@ def user_edit(user_id: int | None):
     user = service.editable_user(user_id, current_user) if user_id else None
     form, errors = service.user_form(user), {}
     if request.method == "POST":
-        form = rules.user_input(request.form)
+        form = _kept(request.form, USER)
         try:
-            user = service.save_user(form, current_user, user_id)
+            user = service.save_user(parse_form(request.form, USER), current_user, user_id)
             flash(_("User saved."), "success")
             return redirect_to(url_for(".user_edit", user_id=user.id))
         except Invalid as e:

@@ -2,7 +2,8 @@
 or nothing saved.
 
 The file is read by the admin import (admin.imports: .xlsx, or .csv in UTF-8 or GB18030, Chinese
-headers); each row goes through the same rules as the "new worker" form (service.worker_values).
+headers); each row is parsed with the field table people/forms.ROW (the "new worker" form's
+bounds) and goes through the same rules as that form (service.worker_values).
 """
 
 import io
@@ -14,6 +15,7 @@ from openpyxl.styles import Font
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
+from ..admin import forms as admin_forms
 from ..admin import imports
 from ..admin import service as admin
 from ..admin.imports import Column, Report
@@ -22,7 +24,7 @@ from ..auth.service import set_pin
 from ..extensions import db
 from ..shifts.models import TeamMember
 from ..web import UserError
-from . import service
+from . import forms, service
 
 COLUMNS = (
     Column("姓名", "name", True), Column("手机号", "phone", True), Column("班组", "team"),
@@ -63,21 +65,23 @@ def _check(table, actor: User):
     first_row: dict[str, int] = {}  # phone -> the row that has it first
     checked, errors = [], []
     for number, raw in imports._rows(table, COLUMNS):
-        values, problems = service.worker_values(raw, actor.site_id, known)
-        team = teams.get(raw.get("team", ""))
+        row, bad_cells = admin_forms.parse_row(raw, forms.ROW)
+        values, problems = service.worker_values(row, actor.site_id, known)
+        team = teams.get(row.team)
         post_id = None
-        if raw.get("team") and team is None:
+        if row.team and team is None:
             problems["team"] = _("This enterprise has no active team named “%(name)s”.",
-                                 name=raw["team"])
-        if raw.get("post"):
-            post = next((p for p in team.posts if p.name == raw["post"]), None) if team else None
+                                 name=row.team)
+        if row.post:
+            post = next((p for p in team.posts if p.name == row.post), None) if team else None
             if post is None:
-                problems["post"] = _("The team has no post named “%(name)s”.", name=raw["post"])
+                problems["post"] = _("The team has no post named “%(name)s”.", name=row.post)
             else:
                 post_id = post.id
-        pin = raw.get("pin", "")
+        pin = row.pin
         if pin and (problem := service.pin_error(pin)):
             problems["pin"] = problem
+        problems.update(bad_cells)  # a refused cell says why
         phone = values["phone"]
         if phone and phone in first_row and "phone" not in problems:
             problems["phone"] = _("This phone number is also in row %(row)s of the file.",

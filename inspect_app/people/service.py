@@ -2,6 +2,7 @@
 
 The account rules are the admin's (admin.rules.check_user); this module fixes what an
 enterprise may choose: its own enterprise, the worker or staff role, and a worker's PIN.
+Its functions take typed values, parsed by the views and the import with people/forms.py.
 """
 
 import secrets
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..admin import service as admin
-from ..admin.rules import Invalid, as_id, check_user
+from ..admin.rules import Invalid, check_user
 from ..auth import service as accounts
 from ..auth.models import User
 from ..auth.service import set_pin as store_pin
@@ -79,26 +80,27 @@ def pin_error(pin: str) -> str | None:
     return str(MESSAGES[problem]) if problem else None
 
 
-def _placement(site_id: int, raw: dict, errors: dict) -> tuple[Team | None, int | None]:
-    """The team and post chosen in a form (both optional)."""
-    team_id, post_id = raw.get("team_id") or "", raw.get("post_id") or ""
-    # Through the forms layer: a 5,000-digit or 2**31 id names no row (not a crash).
-    team = db.session.get(Team, tid) if (tid := as_id(team_id)) else None
+def _placement(site_id: int, fields: dict, errors: dict) -> tuple[Team | None, int | None]:
+    """The team and post chosen in a form (both optional; ids already bounded)."""
+    team_id, post_id = fields.get("team_id"), fields.get("post_id")
+    team = db.session.get(Team, team_id) if team_id else None
     if team_id and (team is None or team.site_id != site_id):
         errors["team_id"] = _("Choose one of this enterprise's teams.")
         return None, None
-    post = db.session.get(Post, pid) if (pid := as_id(post_id)) else None
+    post = db.session.get(Post, post_id) if post_id else None
     if post_id and (team is None or post is None or post.team_id != team.id):
         errors["post_id"] = _("Choose a post of the chosen team.")
         return team, None
     return team, post.id if post else None
 
 
-def worker_values(raw: dict, site_id: int, known, user: User | None = None) -> tuple[dict, dict]:
-    """Check a worker's fields with the admin's rules: the phone number is the login."""
-    phone = (raw.get("phone") or "").strip()
+def worker_values(fields: dict, site_id: int, known, user: User | None = None
+                  ) -> tuple[dict, dict]:
+    """Check a worker's typed fields with the admin's rules: the phone number is the login."""
+    phone = fields.get("phone") or ""
     username = phone if user is None or user.username == user.phone else user.username
-    values, errors = check_user({"username": username, "name": raw.get("name"), "phone": phone,
+    values, errors = check_user({"username": username, "name": fields.get("name") or "",
+                                 "phone": phone,
                                  "role": Role.WORKER, "site_id": site_id, "position": "",
                                  "password": secrets.token_urlsafe(18), "grid_ids": []},
                                 known, None, user)
@@ -110,24 +112,27 @@ def worker_values(raw: dict, site_id: int, known, user: User | None = None) -> t
     return values, errors
 
 
-def add_person(actor: User, raw: dict) -> User:
-    """A new worker (phone, PIN, team and post) or staff account of the actor's enterprise."""
+def add_person(actor: User, fields: dict) -> User:
+    """A new worker (phone, PIN, team and post) or staff account of the actor's enterprise,
+    from typed fields (people.forms.PERSON)."""
     if not rules.can_manage_people(actor):
         abort(403)
-    role = raw.get("role") or Role.WORKER
+    role = fields.get("role") or Role.WORKER
     if role == Role.ENTERPRISE and not rules.can_manage_staff(actor):
         abort(403)
     known = admin.known()
     errors: dict[str, str] = {}
     if role == Role.WORKER:
-        values, errors = worker_values(raw, actor.site_id, known)
-        pin = (raw.get("pin") or "").strip()
+        values, errors = worker_values(fields, actor.site_id, known)
+        pin = fields.get("pin") or ""
         if pin and (problem := pin_error(pin)):
             errors["pin"] = problem
-        team, post_id = _placement(actor.site_id, raw, errors)
+        team, post_id = _placement(actor.site_id, fields, errors)
     elif role == Role.ENTERPRISE:
-        values, errors = check_user({**raw, "role": Role.ENTERPRISE, "site_id": actor.site_id,
-                                     "grid_ids": []}, known, actor)
+        account = {key: fields.get(key) or "" for key in ("username", "name", "phone",
+                                                          "position", "password")}
+        values, errors = check_user({**account, "role": Role.ENTERPRISE,
+                                     "site_id": actor.site_id, "grid_ids": []}, known, actor)
         pin, team, post_id = "", None, None
     else:
         raise Invalid({"role": _("Choose a role from the list.")})
@@ -143,22 +148,23 @@ def add_person(actor: User, raw: dict) -> User:
     return user
 
 
-def update_person(actor: User, user_id: int, raw: dict) -> User:
-    """Change a person's name, phone and (staff) position; a worker's team and post."""
+def update_person(actor: User, user_id: int, fields: dict) -> User:
+    """Change a person's name, phone and (staff) position; a worker's team and post
+    (typed fields, people.forms.PERSON)."""
     user = get_person(actor, user_id)
     _may_change(actor, user)
     known = admin.known()
     if user.role == Role.WORKER:
-        values, errors = worker_values(raw, actor.site_id, known, user)
-        team, post_id = _placement(actor.site_id, raw, errors)
+        values, errors = worker_values(fields, actor.site_id, known, user)
+        team, post_id = _placement(actor.site_id, fields, errors)
         lead = db.session.scalar(select(Team).where(Team.leader_id == user.id))
         if lead is not None and (team is None or team.id != lead.id):
             errors["team_id"] = _("%(name)s leads the team %(team)s: choose another leader "
                                   "there first.", name=user.name, team=lead.name)
     else:
-        position = raw.get("position") if rules.can_manage_staff(actor) else user.position
-        values, errors = check_user({"username": user.username, "name": raw.get("name"),
-                                     "phone": raw.get("phone"), "role": user.role,
+        position = fields.get("position") if rules.can_manage_staff(actor) else user.position
+        values, errors = check_user({"username": user.username, "name": fields.get("name") or "",
+                                     "phone": fields.get("phone") or "", "role": user.role,
                                      "site_id": user.site_id, "position": position or "",
                                      "password": "", "grid_ids": []}, known, actor, user)
     if errors:
@@ -183,8 +189,7 @@ def set_pin(actor: User, user_id: int, pin: str) -> User:
     user = get_person(actor, user_id)
     if user.role != Role.WORKER:
         abort(404)
-    pin = (pin or "").strip()
-    if problem := pin_error(pin):
+    if problem := pin_error(pin or ""):
         raise Invalid({"pin": problem})
     accounts.reset_pin(user, pin, actor)
     db.session.commit()

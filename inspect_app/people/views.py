@@ -7,12 +7,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import allow
+from ..admin.forms import parse as parse_form
 from ..admin.rules import POSITION_LABELS, Invalid
 from ..auth.service import locked_ids
 from ..roles import Role
 from ..shifts import rules
 from ..web import page, redirect_to
 from . import bp, imports, service
+from .forms import PERSON, PIN_FORM
 
 
 def _person_page(user, form: dict, errors: dict):
@@ -36,9 +38,9 @@ def index():
 def new():
     form, errors = service.person_form(None, request.args.get("role", Role.WORKER)), {}
     if request.method == "POST":
-        form = request.form.to_dict()
+        form = {key: request.form.get(key, "") for key in PERSON}
         try:
-            user = service.add_person(current_user, form)
+            user = service.add_person(current_user, parse_form(request.form, PERSON))
             flash(_("%(name)s added.", name=user.name), "success")
             return redirect_to(url_for(".edit", user_id=user.id))
         except Invalid as e:
@@ -52,9 +54,9 @@ def edit(user_id: int):
     user = service.get_person(current_user, user_id)
     form, errors = service.person_form(user), {}
     if request.method == "POST":
-        form = {**request.form.to_dict(), "role": user.role}
+        form = {**{key: request.form.get(key, "") for key in PERSON}, "role": user.role}
         try:
-            service.update_person(current_user, user_id, form)
+            service.update_person(current_user, user_id, parse_form(request.form, PERSON))
             flash(_("Saved."), "success")
             return redirect_to(url_for(".edit", user_id=user_id))
         except Invalid as e:
@@ -67,7 +69,7 @@ def edit(user_id: int):
 def pin(user_id: int):
     user = service.get_person(current_user, user_id)
     try:
-        service.set_pin(current_user, user_id, request.form.get("pin", ""))
+        service.set_pin(current_user, user_id, parse_form(request.form, PIN_FORM).pin)
     except Invalid as e:
         return _person_page(user, service.person_form(user), e.errors)
     flash(_("PIN set. Tell it to %(name)s in person.", name=user.name), "success")

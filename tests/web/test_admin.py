@@ -165,6 +165,23 @@ def test_site_validation_422_and_nothing_saved(staff, ctx, changes, field, messa
     assert count(Site) == 0
 
 
+@pytest.mark.parametrize(("changes", "field", "message"), [
+    ({"name": "厂" * 129}, "name", "at most 128 characters"),
+    ({"address": "工业路\x00一号"}, "address", "cannot be saved"),
+    ({"principal_name": "王" * 65}, "principal_name", "at most 64 characters"),
+    ({"grid_id": "9" * 5000}, "grid_id", "does not name a record"),
+    ({"features": ["DUST" * 10]}, "features", "at most 16 characters"),
+])
+def test_site_fields_bounded_by_their_columns(staff, ctx, changes, field, message):
+    """The site form parses with its field table: a value its column cannot hold is a 422
+    beside that field, with what was typed kept, and nothing saved."""
+    resp = staff.post("/admin/sites/new", data=site_data(make_grid(), **changes))
+    assert resp.status_code == 422
+    assert f'id="{field}-error"' in resp.text and message in resp.text
+    assert f'value="{CODE}"' in resp.text  # what was typed is kept
+    assert count(Site) == 0
+
+
 def test_site_refuses_inactive_grid_and_taken_credit_code(staff, ctx):
     grid, closed = make_grid(), make_grid()
     closed.active = False
@@ -292,6 +309,21 @@ def test_enterprise_user_needs_an_enterprise(staff, ctx):
     ({"password": "123"}, "password"),
 ])
 def test_user_validation_422(staff, ctx, changes, field):
+    before = count(User)
+    resp = staff.post("/admin/users/new", data=user_data(**changes))
+    assert resp.status_code == 422 and f'id="{field}-error"' in resp.text
+    assert count(User) == before
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"name": "林" * 65}, "name"),
+    ({"username": "u" * 65}, "username"),
+    ({"phone": "1" * 21}, "phone"),
+    ({"site_id": "2147483648", "role": "enterprise"}, "site_id"),
+    ({"grid_ids": ["1", "x"]}, "grid_ids"),
+    ({"password": "secret\x01"}, "password"),
+])
+def test_user_fields_bounded_by_their_columns(staff, ctx, changes, field):
     before = count(User)
     resp = staff.post("/admin/users/new", data=user_data(**changes))
     assert resp.status_code == 422 and f'id="{field}-error"' in resp.text

@@ -240,6 +240,27 @@ def test_user_import_checks_every_row(staff, grid):
     assert "<td>8</td><td>所属企业(信用代码或名称)</td>" in resp.text
 
 
+def test_import_cells_get_the_form_fields_bounds(staff, grid):
+    """Rows parse with the site and user forms' field tables: a cell its column cannot hold is
+    refused with its row and column, the same as the form would, and nothing is saved."""
+    good = site_rows(1)[0]
+    rows = [good, ["厂" * 129, *good[1:]], [good[0] + "二厂", "", "工业路\x01号", *good[3:]]]
+    rows[1][1], rows[2][1] = CODES[1], CODES[2]
+    # CSV: a workbook cannot even hold the control character a pasted text may carry
+    resp = upload(staff, "sites", csv_bytes(rows, "utf-8"), "企业.csv")
+    assert resp.status_code == 422 and count(Site) == 0
+    assert "<td>3</td><td>名称</td><td>Name is too long (at most 128 characters)." in resp.text
+    assert "<td>4</td><td>地址</td><td>Address contains characters that cannot be saved." \
+        in resp.text
+    site = make_site(grid, credit_code=CODES[0])
+    before = count(User)
+    users = user_rows(site)
+    users[0][1] = "林" * 65
+    resp = upload(staff, "users", xlsx(users, USER_HEADERS), "用户.xlsx")
+    assert resp.status_code == 422 and count(User) == before
+    assert "<td>2</td><td>姓名</td><td>Name is too long (at most 64 characters)." in resp.text
+
+
 def test_import_reads_new_features_and_haz_modes(staff, grid):
     row = ["南安化工一厂", CODES[0], "工业路1号", "危险化学品", "", "易燃易爆物品存放、劳动密集型",
            "小微", "王五", "13900000000", "", "", grid.name, "红", "使用"]

@@ -677,6 +677,27 @@ def test_resetting_a_pin_unlocks_and_deactivating_locks_out(en, login, crew):
     assert en.post("/auth/pin", data={"phone": worker.phone, "pin": "7391"}).status_code == 422
 
 
+def test_people_form_and_import_share_the_field_bounds(en, login, crew):
+    """The people form parses with its field table: overlong or out-of-range values are a 422
+    beside the field and nothing is saved; the import's cells get the same bounds."""
+    login(crew["safety"])
+    before = count(User)
+    for changes, field in (({"name": "工" * 65}, "name"), ({"team_id": "9" * 5000}, "team_id"),
+                           ({"post_id": "2147483648"}, "post_id"), ({"phone": "1" * 21}, "phone"),
+                           ({"pin": "48\x0026"}, "pin")):
+        data = {"role": "worker", "name": "新工人", "phone": "13511113333", **changes}
+        resp = en.post("/people/new", data=data)
+        assert resp.status_code == 422 and f'id="{field}-error"' in resp.text, field
+    worker = crew["workers"][0]
+    resp = en.post(f"/people/{worker.id}/edit", data={"name": "工" * 65, "phone": worker.phone})
+    assert resp.status_code == 422 and 'id="name-error"' in resp.text
+    resp = _upload(en, _xlsx([["张三", "13600000001", "班" * 65, "", ""]]), "workers.xlsx")
+    assert resp.status_code == 422
+    assert ("2", "班组") in re.findall(r"<tr><td>(\d+)</td><td>([^<]+)</td>", resp.text)
+    db.session.expire_all()
+    assert count(User) == before and db.session.get(User, worker.id).name != "工" * 65
+
+
 def test_only_principal_or_safety_manager_manage_staff_accounts(en, login, crew):
     login(crew["clerk"])
     assert en.get("/people/").status_code == 200
