@@ -450,6 +450,36 @@ def test_a_decode_process_that_dies_is_replaced(app, field):
         assert len(service.prepare([upload(jpeg_bytes((64, 64)))])) == 1
 
 
+ORPHAN = """
+import os, sys
+from inspect_app import create_app
+from inspect_app.photos import decoder
+app = create_app({"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": sys.argv[1],
+                  "UPLOAD_DIR": sys.argv[2]})
+with app.app_context():
+    print(decoder.worker_identity()[0], flush=True)
+    os._exit(9)  # a web process killed (gunicorn's timeout, the OOM killer)
+"""
+
+
+def test_decode_processes_end_with_a_killed_web_process(app):
+    cfg = app.config
+    run = subprocess.run([sys.executable, "-c", ORPHAN, cfg["SQLALCHEMY_DATABASE_URI"],
+                          cfg["UPLOAD_DIR"]], cwd=Path(__file__).parents[2], capture_output=True,
+                         text=True, timeout=120)  # a decoder left holding the pipe would hang here
+    assert run.returncode == 9, run.stderr
+    pid = int(run.stdout.split()[0])
+    for _ in range(600):  # ends within moments; the loop only bounds a failure
+        try:
+            if "zombie" in Path(f"/proc/{pid}/status").read_text():
+                break
+        except OSError:  # gone
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail(f"decode process {pid} outlived its web process")
+
+
 # Crashes and the sweep ----------------------------------------------------------------------------
 
 CRASH = """
