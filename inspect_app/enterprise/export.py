@@ -47,6 +47,12 @@ def statistics_xlsx(site: Site, year: int, quarter: int) -> xlsx.Book:
     if signed:
         sheet.append([_("Principal's signature"), signed.signed_name, signed.confirmed_at],
                      ["text", "text", "datetime", "text", "text"])
+        if signed.analysis:
+            sheet.append([_("Analysis"), signed.analysis], ["text"] * 5)
+        if signed.submitted_on:
+            sheet.append([_("Submitted to"), signed.submitted_to, signed.submitted_on,
+                          signed.submitted_by.name if signed.submitted_by else ""],
+                         ["text", "text", "date", "text", "text"])
     else:
         sheet.append([_("Principal's signature"), _("not yet signed")], ["text"] * 5)
     return book

@@ -44,7 +44,12 @@ TRAINING = {"topic": f.Text(column=Training.topic, required=True, label=_l("Topi
             "other_attendees": f.Text(column=Training.other_attendees)}
 PERIOD = {"year": f.Year(label=_l("Year")), "quarter": f.Int(0, 4, label=_l("Quarter"))}
 SIGN = {"signed_name": f.Text(column=StatisticsConfirmation.signed_name, required=True,
-                              label=_l("Signature"), multiline=False)}
+                              label=_l("Signature"), multiline=False),
+        # Required, but checked after who may sign (statistics.confirm_statistics).
+        "analysis": f.Text(column=StatisticsConfirmation.analysis, label=_l("Analysis"))}
+SUBMISSION = {"submitted_to": f.Text(column=StatisticsConfirmation.submitted_to, required=True,
+                                     label=_l("Submitted to"), multiline=False),
+              "submitted_on": f.Date(required=True, label=_l("Submitted on"))}
 SITE = {"site": f.Id()}
 PHOTO = {"upload_key": f.Text(column=Photo.upload_key, multiline=False)}
 YEAR = {"year": f.Year()}

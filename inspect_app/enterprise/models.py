@@ -183,6 +183,13 @@ class StatisticsConfirmation(db.Model):
     signed_name: Mapped[str] = mapped_column(String(64))
     confirmed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     confirmed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # 16号令 asks for a statistical *analysis*, sent (报送) to the authority: the principal's
+    # analysis signed with the table, and the record of its submission.
+    analysis: Mapped[str] = mapped_column(Text, default="")
+    submitted_to: Mapped[str] = mapped_column(String(100), default="")
+    submitted_on: Mapped[date | None]
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     site = relationship("Site")
-    confirmed_by = relationship("User")
+    confirmed_by = relationship("User", foreign_keys=[confirmed_by_id])
+    submitted_by = relationship("User", foreign_keys=[submitted_by_id])

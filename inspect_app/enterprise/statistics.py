@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from .. import forms
 from ..auth.models import User
 from ..extensions import db
 from ..hazards import workflow
@@ -131,7 +132,7 @@ def confirmation(site: Site, year: int, quarter: int) -> StatisticsConfirmation 
 
 
 def confirm_statistics(user: User, year: int, quarter: int, signed_name: str,
-                       today: date | None = None) -> StatisticsConfirmation:
+                       today: date | None = None, analysis: str = "") -> StatisticsConfirmation:
     """The principal signs the table: the figures are kept as they were signed."""
     site = own_site(user)
     today = today or local_today()
@@ -141,12 +142,33 @@ def confirm_statistics(user: User, year: int, quarter: int, signed_name: str,
         raise UserError(_("The period has not ended yet."))
     if not signed_name.strip():
         raise UserError(_("Please fill in: %(field)s", field=_("Signature")))
+    if not (analysis or "").strip():  # 16号令 asks for an analysis, not only figures
+        raise forms.Invalid({"analysis": _("Please fill in: %(field)s", field=_("Analysis"))})
     if (done := confirmation(site, year, quarter)) is not None:
         raise UserError(_("Already signed by %(name)s.", name=done.signed_name), 409)
     record = StatisticsConfirmation(site_id=site.id, year=year, quarter=quarter,
                                     figures=statistics(site, year, quarter),
-                                    signed_name=signed_name.strip()[:64], confirmed_by_id=user.id)
+                                    signed_name=signed_name.strip()[:64], confirmed_by_id=user.id,
+                                    analysis=analysis.strip())
     db.session.add(record)
+    db.session.commit()
+    return record
+
+
+def record_submission(user: User, year: int, quarter: int, submitted_to: str, submitted_on: date,
+                      today: date | None = None) -> StatisticsConfirmation:
+    """Record that the signed table was sent (报送) to the authority: to whom, when, by whom."""
+    site = own_site(user)
+    record = confirmation(site, year, quarter)
+    if record is None:
+        raise UserError(_("Sign the table before recording its submission."), 409)
+    if record.submitted_on is not None:
+        raise UserError(_("Its submission was already recorded."), 409)
+    if submitted_on > (today or local_today()):
+        raise forms.Invalid({"submitted_on": _("%(field)s cannot be in the future.",
+                                               field=_("Submitted on"))})
+    record.submitted_to, record.submitted_on, record.submitted_by_id = \
+        submitted_to.strip(), submitted_on, user.id
     db.session.commit()
     return record
 

@@ -330,9 +330,23 @@ def statistics_confirm():
     year, quarter = _period(request.form)
 
     def step():
-        signed_name = f.parse(request.form, forms.SIGN).signed_name
-        statistics.confirm_statistics(current_user, year, quarter, signed_name)
+        signed = f.parse(request.form, forms.SIGN)
+        statistics.confirm_statistics(current_user, year, quarter, signed.signed_name,
+                                      analysis=signed.analysis)
         flash(_("Statistics table signed."), "success")
+        return redirect_to(url_for(".statistics", year=year, quarter=quarter))
+    return _or_again(step, lambda **again: statistics_page(data=request.form, **again))
+
+
+@bp.post("/statistics/submitted")
+@allow(ENTERPRISE)
+def statistics_submitted():
+    year, quarter = _period(request.form)
+
+    def step():
+        v = f.parse(request.form, forms.SUBMISSION)
+        statistics.record_submission(current_user, year, quarter, v.submitted_to, v.submitted_on)
+        flash(_("Submission recorded."), "success")
         return redirect_to(url_for(".statistics", year=year, quarter=quarter))
     return _or_again(step, lambda **again: statistics_page(data=request.form, **again))
 

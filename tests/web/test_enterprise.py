@@ -493,7 +493,8 @@ def test_quarterly_statistics_signed_by_the_principal_and_exported(client, login
         "signed_name": "王德明"})
     assert resp.status_code == 422  # the current quarter has not ended
     resp = client.post("/enterprise/statistics/confirm", data={"year": year, "quarter": number,
-                                                               "signed_name": "王德明"})
+                                                               "signed_name": "王德明",
+                                                               "analysis": "本季度隐患以设备类为主"})
     assert resp.status_code == 302
     signed = db.session.scalar(select(StatisticsConfirmation))
     assert signed.signed_name == "王德明" and signed.figures["found_major"] == 1
@@ -502,7 +503,8 @@ def test_quarterly_statistics_signed_by_the_principal_and_exported(client, login
     page = client.get(f"/enterprise/statistics?year={year}&quarter={number}").text
     assert "王德明" in page and 'name="signed_name"' not in page
     again = client.post("/enterprise/statistics/confirm", data={"year": year, "quarter": number,
-                                                                "signed_name": "王德明"})
+                                                                "signed_name": "王德明",
+                                                                "analysis": "再签一次"})
     assert again.status_code == 409
 
     resp = client.get(f"/enterprise/statistics.xlsx?year={year}&quarter={number}")

@@ -77,3 +77,44 @@ def test_open_majors_counted_by_five_in_place_supervision_level_and_regime(site)
     assert figures["supervised"] == {"zone": 0, "county": 1, "city": 0, "province": 0}
     assert figures["regimes"] == {"accident": {"found": 1, "open": 1},
                                   "fire": {"found": 1, "open": 1}}
+
+
+def test_signed_table_keeps_its_analysis_and_records_its_submission(client, login, site):
+    from sqlalchemy import select
+
+    from inspect_app.enterprise import schedule
+    from inspect_app.enterprise.models import StatisticsConfirmation
+    from inspect_app.timeutil import local_today
+    from tests.factories import make_user
+
+    boss = make_user("enterprise", site=site, position="principal", name="王德明")
+    last = schedule.previous(schedule.period_of("quarter", local_today()))
+    year, number = last.start.year, (last.start.month - 1) // 3 + 1
+    login(boss)
+    period = {"year": year, "quarter": number}
+    # Submission before signing: refused, nothing recorded.
+    early = client.post("/enterprise/statistics/submitted",
+                        data={**period, "submitted_to": "雪峰开发区安监办",
+                              "submitted_on": local_today().isoformat()})
+    assert early.status_code == 409
+    assert client.post("/enterprise/statistics/confirm", data={
+        **period, "signed_name": "王德明"}).status_code == 422  # the analysis is required
+    assert db.session.scalar(select(StatisticsConfirmation)) is None
+    assert client.post("/enterprise/statistics/confirm", data={
+        **period, "signed_name": "王德明", "analysis": "本季度无重大隐患新增"}).status_code == 302
+    future = (local_today() + timedelta(days=1)).isoformat()
+    assert client.post("/enterprise/statistics/submitted", data={
+        **period, "submitted_to": "雪峰开发区安监办", "submitted_on": future}).status_code == 422
+    resp = client.post("/enterprise/statistics/submitted", data={
+        **period, "submitted_to": "雪峰开发区安监办", "submitted_on": local_today().isoformat()})
+    assert resp.status_code == 302
+    record = db.session.scalar(select(StatisticsConfirmation))
+    db.session.refresh(record)
+    assert record.analysis == "本季度无重大隐患新增"
+    assert (record.submitted_to, record.submitted_on, record.submitted_by_id) == (
+        "雪峰开发区安监办", local_today(), boss.id)
+    page = client.get(f"/enterprise/statistics?year={year}&quarter={number}").text
+    assert "雪峰开发区安监办" in page and "本季度无重大隐患新增" in page
+    again = client.post("/enterprise/statistics/submitted", data={
+        **period, "submitted_to": "别处", "submitted_on": local_today().isoformat()})
+    assert again.status_code == 409
