@@ -16,6 +16,10 @@ KINDS_FOR_ROLE = {
     Role.ADMIN: ("enterprise_checklist", "grid_guideline"),
     Role.ENTERPRISE: ("enterprise_checklist",),
 }
+# Enterprise lists whose major items a grid inspector also asks, beside the guideline, at the
+# sites they cover (audit E10): the special-feature lists (any list for a site feature), and
+# these industry and fire lists, whose majors no grid guideline repeats.
+PATROL_MAJOR_LISTS = frozenset({"ent-mech", "ent-gm-industry", "ent-fire-general"})
 
 
 def current_templates() -> list[ChecklistTemplate]:
@@ -27,8 +31,8 @@ def current_templates() -> list[ChecklistTemplate]:
 def templates_for(site: Site, user: User) -> list[ChecklistTemplate]:
     """Current templates that cover this site, for this role. A grid inspector gets the
     guideline written for grid inspectors when one covers the site, plus the enterprise lists
-    of the site's special features (粉尘涉爆, 涉氨制冷…), whose major items a patrol asks
-    (Inspection.items); with no guideline, the enterprise lists."""
+    of the site's special features (粉尘涉爆, 涉氨制冷…) and PATROL_MAJOR_LISTS, whose major
+    items a patrol asks (Inspection.items); with no guideline, the enterprise lists."""
     kinds = KINDS_FOR_ROLE.get(user.role, ())
     codes = site.checklist_codes
     fitting = [t for t in current_templates() if t.kind in kinds and t.applies_codes & codes
@@ -36,5 +40,6 @@ def templates_for(site: Site, user: User) -> list[ChecklistTemplate]:
     if user.role == Role.INSPECTOR and any(t.kind == "grid_guideline" for t in fitting):
         features = set(site.feature_codes) & set(FEATURES)
         fitting = [t for t in fitting if t.kind == "grid_guideline"
-                   or (t.applies_codes & features and any(i.is_major for i in t.items_for(codes)))]
+                   or ((t.applies_codes & features or t.slug in PATROL_MAJOR_LISTS)
+                       and any(i.is_major for i in t.items_for(codes)))]
     return sorted(fitting, key=lambda t: (kinds.index(t.kind), t.slug))

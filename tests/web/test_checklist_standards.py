@@ -181,7 +181,7 @@ def _slugs(site, role="inspector"):
 def test_grid_inspector_at_dust_site_gets_the_dust_major_items(ctx):
     site = make_site(site_type="BM", features="DUST")
     slugs, inspector = _slugs(site)
-    assert slugs == {"grid-gm-small", "ent-dust"}
+    assert slugs == {"grid-gm-small", "ent-dust", "ent-gm-industry"}  # + 建材 majors
     inspection = inspections.start(inspector, site, template("ent-dust").id, from_scan=False)
     codes = {i.code for i in inspection.items}
     assert "DST-12" in codes and "DST-02" in codes
@@ -319,3 +319,17 @@ def test_grid_inspector_at_ammonia_site_gets_its_majors(ctx):
     assert slugs == {"grid-gm-small", "ent-nh3"}
     inspection = inspections.start(inspector, site, template("ent-nh3").id, from_scan=False)
     assert {i.code for i in inspection.items} == {"NH3-01", "NH3-02", "NH3-03"}
+
+
+@pytest.mark.parametrize("site_type,subkind,slug,codes", [
+    ("MECH", "", "ent-mech", {"MCH-03", "MCH-09"}),  # the machinery list's majors (E10)
+    ("NINE", "hotel", "ent-fire-general", {"FG-06", "FG-15"}),  # 6.6 / 6.5 analogues (E10)
+])
+def test_grid_inspector_reaches_the_majors_the_audit_found_hidden(ctx, site_type, subkind, slug,
+                                                                   codes):
+    site = make_site(site_type=site_type, subkind=subkind)
+    slugs, inspector = _slugs(site)
+    assert slug in slugs
+    inspection = inspections.start(inspector, site, template(slug).id, from_scan=False)
+    assert codes <= {i.code for i in inspection.items}
+    assert all(i.is_major for i in inspection.items)

@@ -89,9 +89,9 @@ def test_cli_loads_checklists(app, tmp_path):
 
 
 @pytest.mark.parametrize("role,site_type,features,expected", [
-    ("inspector", "NINE", "", {"grid-nine"}),
+    ("inspector", "NINE", "", {"grid-nine", "ent-fire-general"}),  # + its majors (audit E10)
     ("inspector", "SELF", "", {"grid-self"}),
-    ("inspector", "MECH", "", {"grid-gm-small"}),
+    ("inspector", "MECH", "", {"grid-gm-small", "ent-mech"}),  # + its majors (audit E10)
     ("inspector", "HAZ", "", {"ent-haz"}),  # no guideline for it: the enterprise list
     ("enterprise", "MECH", "DUST", {"ent-gm-general", "ent-mech", "ent-dust"}),
     ("supervisor", "GASU", "", {"ent-gasu"}),
