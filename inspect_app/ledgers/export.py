@@ -71,7 +71,8 @@ MAJOR_HEADERS = {
     "office": "督办单位", "doc_no": "督办文号", "supervision_due": "督办期限",
     "closed_at": "销号时间", "funds": "整改资金（元）", "interim_measures": "临时安全措施",
     "enforcement": "执法措施", "case_status": "执法办理状态", "case_no": "执法案件编号",
-    "penalty": "罚款金额（元）",
+    "penalty": "罚款金额（元）", "level": "认定等级", "level_decided_by": "认定人",
+    "level_reason": "等级认定理由",
 }
 HEADERS = {"inspections": INSPECTION_HEADERS, "hazards": HAZARD_HEADERS,
            "rectification": RECTIFICATION_HEADERS, "responsibility": RESPONSIBILITY_HEADERS,

@@ -519,6 +519,7 @@ def _major_query(user: User, f: Filters, today: date) -> Select:
                      .where(Referral.hazard_id.is_not(None)).group_by(Referral.hazard_id)
                      .subquery())
     ref = aliased(Referral)
+    decider = aliased(User)
     query = placed(select(
         Hazard.id, Area.name, Grid.name, Site.name, Site.site_type, Hazard.regime,
         Hazard.authority, Hazard.description, Hazard.source, Hazard.found_on, Hazard.deadline,
@@ -526,13 +527,16 @@ def _major_query(user: User, f: Filters, today: date) -> Select:
         *(getattr(Hazard, p) for p in (*REPORT_PARTS, *PLAN_PARTS)),
         sup.status, sup.level, sup.office, sup.doc_no, sup.due_date, Hazard.closed_at,
         Hazard.funds, Hazard.interim_measures, ref.measure, ref.status, ref.case_no,
-        ref.penalty_amount,
+        ref.penalty_amount, Hazard.level, decider.name, Hazard.level_reason,
     ), Hazard.site_id)
     query = (query.outerjoin(latest, latest.c.hid == Hazard.id)
              .outerjoin(sup, sup.id == latest.c.sid)
              .outerjoin(last_referral, last_referral.c.hid == Hazard.id)
              .outerjoin(ref, ref.id == last_referral.c.rid)
-             .where(Hazard.level == Level.MAJOR, Hazard.status != State.REJECTED))
+             .outerjoin(decider, decider.id == Hazard.level_decided_by_id)
+             # A major the supervisor judged general stays listed, as 认定为一般 with who and why.
+             .where((Hazard.level == Level.MAJOR) | (Hazard.reported_level == Level.MAJOR),
+                    Hazard.status != State.REJECTED))
     if f.regime:
         query = query.where(Hazard.regime == f.regime)
     query = _hazard_status(found_in_period(located(scope(query, user), f), f),
@@ -579,7 +583,10 @@ MAJOR = Ledger(
              Column("enforcement", _l("Enforcement measure"), "measure", 16),
              Column("case_status", _l("Case status"), "referral", 10),
              Column("case_no", _l("Case no."), width=16, on_page=False),
-             Column("penalty", _l("Penalty (yuan)"), "money", 12)),
+             Column("penalty", _l("Penalty (yuan)"), "money", 12),
+             Column("level", _l("Level as confirmed"), "level", 8),
+             Column("level_decided_by", _l("Level decided by"), width=10),
+             Column("level_reason", _l("Reason for the level"), width=30)),
     filters=frozenset({"area", "grid", "type", "period", "regime"}), statuses=MAJOR_FILTER,
     period_label=_l("Found"), period_zh="发现时间",
     statement=_major_query, convert=_major_row,
