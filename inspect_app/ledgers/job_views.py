@@ -42,7 +42,7 @@ def export_page(slug: str):
             else url_for("ledgers.show", slug=slug, **filters.as_args()))
     return page("ledgers/export.html", ledger=ledger, filters=filters, found=found, back=back,
                 describe=service.describe(ledger, filters), status_labels=STATUS_LABELS,
-                format_labels=FORMAT_LABELS)
+                format_labels=FORMAT_LABELS, can_ask_again=jobs.can_ask_again)
 
 
 @bp.post(f"/{SIX}/export")

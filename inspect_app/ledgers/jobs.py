@@ -98,7 +98,7 @@ def request(user: User, ledger: service.Ledger, fmt: str, filters: service.Filte
             return db.session.scalar(select(ExportJob).where(ExportJob.key == key))
         _enqueue(job)
         return job
-    if job.status == FAILED or (job.status in (QUEUED, RUNNING) and _stale(job)):
+    if can_ask_again(job):
         # Compare-and-set on the state we saw, so two retries at once queue it once.
         claimed = db.session.execute(
             update(ExportJob).where(ExportJob.id == job.id, ExportJob.status == job.status,
@@ -120,8 +120,13 @@ def _enqueue(job: ExportJob) -> None:
         _finish(job.id, FAILED, error="queue unavailable")
 
 
+def can_ask_again(job: ExportJob) -> bool:
+    """Failed, or stuck: queued or running with no sign of life for EXPORT_STALE_MINUTES (a
+    consumer died, or the queue lost the task)."""
+    return job.status == FAILED or (job.status in (QUEUED, RUNNING) and _stale(job))
+
+
 def _stale(job: ExportJob) -> bool:
-    """Queued or running with no sign of life for EXPORT_STALE_MINUTES (a consumer died)."""
     seen = (job.started_at or job.created_at).replace(tzinfo=UTC).timestamp()
     seen = max(seen, progress(job)[1] or 0)
     return time.time() - seen > current_app.config["EXPORT_STALE_MINUTES"] * 60
@@ -135,7 +140,11 @@ def progress(job: ExportJob) -> tuple[int, float | None]:
     """(rows written, when last reported) of a running job."""
     if job.status != RUNNING:
         return (job.rows or 0, None)
-    found = tasks.queue().huey.get(_progress_key(job.id), peek=True)
+    try:
+        found = tasks.queue().huey.get(_progress_key(job.id), peek=True)
+    except Exception:  # the queue's store is down: the page still answers
+        log.exception("could not read the progress of export %s", job.id)
+        found = None
     return found if found else (0, None)
 
 

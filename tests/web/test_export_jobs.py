@@ -108,7 +108,10 @@ def test_large_export_runs_through_the_queue_and_is_downloaded(app, client, logi
     supervisor = make_user("supervisor")
     login(supervisor)
 
-    # The plain download link of a large list leads to the export page instead of a file.
+    # A large list offers only the queued export; its plain link (bookmarked) leads there too.
+    listing = client.get("/ledgers/hazards").text
+    assert 'href="/ledgers/hazards.xlsx"' not in listing
+    assert 'href="/ledgers/hazards/export"' in listing
     resp = client.get("/ledgers/hazards.xlsx")
     assert resp.status_code == 303 and resp.location.startswith("/ledgers/hazards/export")
     assert "csrf_token" in client.get(resp.location).text
@@ -274,6 +277,7 @@ def test_a_killed_job_shows_no_file_and_is_restarted_when_stale(app, client, log
 def test_small_list_is_still_sent_at_once(app, client, login, ctx):
     _hazards(make_site(), 2)
     login(make_user("supervisor"))
+    assert 'href="/ledgers/hazards.xlsx"' in client.get("/ledgers/hazards").text
     resp = client.get("/ledgers/hazards.xlsx")
     assert resp.status_code == 200 and resp.mimetype == export.XLSX
     assert db.session.scalar(select(func.count(ExportJob.id))) == 0
