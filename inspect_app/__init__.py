@@ -3,7 +3,8 @@
 import uuid
 from importlib import import_module
 
-from flask import Flask
+from flask import Flask, g
+from flask_login import current_user
 
 from . import labels
 from .config import Defaults, from_environment
@@ -59,7 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
         import_module(f"{feature.__name__}.views")  # the views attach routes to feature.bp
         app.register_blueprint(feature.bp)
     web.init_app(app)
-    app.jinja_env.globals.update(labels.GLOBALS, new_key=lambda: uuid.uuid4().hex)
+    configure_templates(app)
     install.init_app(app)
     headers.init_app(app)
     display.init_app(app)
@@ -69,3 +70,21 @@ def create_app(config: dict | None = None) -> Flask:
     cli.init_app(app)
     tasks.init_app(app)
     return app
+
+
+def configure_templates(app: Flask) -> None:
+    """What every template may ask of the features: code labels, the menu, the inbox count.
+    Registered here, so that web.py, which every feature imports, imports none of them."""
+    from .nav import links_for
+    from .notifications.service import unread_count
+    from .sites.types import site_type_label
+
+    # new_key: a fresh key per rendered form (a retried upload reuses it, a new form gets one).
+    app.jinja_env.globals.update(labels.GLOBALS, site_type_label=site_type_label,
+                                 new_key=lambda: uuid.uuid4().hex)
+
+    @app.context_processor
+    def inbox_count():
+        if g.get("database_down") or not current_user.is_authenticated:
+            return {}
+        return {"unread_count": unread_count(current_user), "nav_links": links_for(current_user)}

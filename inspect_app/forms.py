@@ -36,7 +36,7 @@ Fields (all take `required=False`, `label=`, `default=None`):
 With `only_present`, fields missing from the form are left out (partial updates).
 `check(value, field, name)` parses one raw value (for a single query argument or a path part).
 `IdConverter` replaces `<int:…>` in routes with one bounded at `INT_MAX` (404 beyond).
-`Invalid(errors)` is a `UserError` (422) carrying `errors` by field name; `message` is the first.
+Fields that fail raise `errors.Invalid` (422) with every error by field name.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ from flask import current_app, flash, has_app_context, has_request_context
 from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
 
-from .web import UserError
+from .errors import Invalid
 
 INT_MAX = 2**31 - 1  # PostgreSQL `integer`; SQLite's is wider, but the schema must fit both
 INT_MIN = -(2**31)
@@ -63,14 +63,6 @@ _SINGLE_LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _DIGITS = re.compile(r"[+-]?\d{1,12}", re.ASCII)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _MONEY = re.compile(r"\d{1,15}(?:\.\d{1,12})?", re.ASCII)
-
-
-class Invalid(UserError):
-    """Errors by field name in a form; nothing was saved. Shown beside each field, 422."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(next(iter(errors.values())))
-        self.errors = errors
 
 
 class Values(dict):

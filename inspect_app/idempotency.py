@@ -20,9 +20,9 @@ from sqlalchemy import ForeignKey, SmallInteger, String, UniqueConstraint, selec
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .errors import UserError
 from .extensions import db
 from .timeutil import utcnow
-from .web import UserError
 
 HEADER = "Idempotency-Key"
 FIELD = "idempotency_key"

@@ -35,19 +35,8 @@ from werkzeug.exceptions import HTTPException
 
 from . import throttle
 from .access import PUBLIC, public
+from .errors import UserError
 from .extensions import babel, db, login_manager
-
-
-class UserError(Exception):
-    """Bad input or a refused action: shown to the user, nothing saved."""
-
-    status = 422
-
-    def __init__(self, message: str, status: int | None = None):
-        super().__init__(message)
-        self.message = message
-        if status:
-            self.status = status
 
 
 def wants_fragment() -> bool:
@@ -345,20 +334,9 @@ def init_app(app: Flask) -> None:
         return _error(e.code or 500, messages.get(e.code, e.description or e.name))
 
     @app.context_processor
-    def inbox_count():
-        from flask_login import current_user
-
-        from .notifications.service import unread_count
-        if g.get("database_down") or not current_user.is_authenticated:
-            return {}
-        from .nav import links_for
-        return {"unread_count": unread_count(current_user), "nav_links": links_for(current_user)}
-
-    @app.context_processor
     def inject():
-        from .sites.types import site_type_label
         from .timeutil import local_today
-        return {"today": local_today, "lang": select_locale(), "site_type_label": site_type_label,
+        return {"today": local_today, "lang": select_locale(),
                 "filter_args": filter_args, "static_url": static_url,
                 "htmx_config": json.dumps(HTMX_CONFIG, separators=(",", ":"))}
 

@@ -20,11 +20,11 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
 from ..auth.models import User
+from ..errors import UserError
 from ..extensions import db
 from ..roles import Position, Role
 from ..sites.models import Grid, Site
 from ..sites.types import FEATURES, HAZ_MODES, NINE_KINDS, RISK_COLORS, SITE_TYPES, SIZE_CLASSES
-from ..web import UserError
 from . import forms, rules, service
 
 SHOWN_ERRORS = 200  # a file that is wrong everywhere needs only the first screenful

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 
 from .. import forms, labels
-from ..forms import Invalid  # noqa: F401 - the one error idiom, re-exported for admin
 from ..roles import Position, Role
 from ..sites.types import FEATURES, HAZ_MODES, NINE_KINDS, RISK_COLORS, SITE_TYPES, SIZE_CLASSES
 

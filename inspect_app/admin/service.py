@@ -10,16 +10,15 @@ from sqlalchemy.orm import selectinload
 from .. import forms
 from ..auth import service as accounts
 from ..auth.models import User
+from ..errors import Invalid, UserError
 from ..extensions import db
 from ..roles import Role
 from ..sites import service as sites
 from ..sites.models import Area, Grid, Site
 from ..sites.types import RISK_COLORS, SITE_TYPES
-from ..web import UserError
 from . import rules
 from .forms import USER
 from .forms import parse as parse_form
-from .rules import Invalid
 
 MODELS = {"areas": Area, "grids": Grid, "sites": Site, "users": User}
 

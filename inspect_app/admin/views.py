@@ -15,13 +15,13 @@ from .. import forms
 from ..access import STAFF_ROLES, allow
 from ..auth import history
 from ..auth.service import is_locked
+from ..errors import Invalid
 from ..sites.models import Area, Grid
 from ..sites.types import FEATURES, HAZ_MODES, NINE_KINDS, RISK_COLORS, SITE_TYPES, SIZE_CLASSES
 from ..web import page, redirect_to
 from . import bp, imports, rules, service
 from .forms import SITE, USER
 from .forms import parse as parse_form
-from .rules import Invalid
 
 AREA = {"name": forms.Text(column=Area.name, multiline=False, label=_l("Name"))}
 GRID = {"name": forms.Text(column=Grid.name, multiline=False, label=_l("Name")),

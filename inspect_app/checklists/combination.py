@@ -17,12 +17,14 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
+from ..auth.recipients import supervisors
+from ..errors import UserError
 from ..extensions import db
 from ..hazards import service as hazards
 from ..hazards.workflow import Level
 from ..notifications.service import notify
 from ..timeutil import utcnow
-from ..web import UserError, path_for
+from ..web import path_for
 from .models import FireProposal
 from .standards import registry
 
@@ -90,7 +92,7 @@ def propose_for(inspection, now: datetime) -> FireProposal | None:
                             elements="\n".join(finding.elements), created_at=now)
     db.session.add(proposal)
     db.session.flush()
-    notify(hazards.supervisors(), kind="fire_combination",
+    notify(supervisors(), kind="fire_combination",
            title=_("Possible major fire hazard at %(site)s: %(n)s comprehensive elements",
                    site=inspection.site.name, n=len(finding.elements)),
            body="\n".join(finding.elements)[:500],

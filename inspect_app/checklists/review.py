@@ -14,9 +14,9 @@ from flask_babel import gettext as _
 from openpyxl import load_workbook
 
 from .. import xlsx
+from ..errors import UserError
 from ..extensions import db
 from ..timeutil import local_today
-from ..web import UserError
 from . import standards
 from .loader import ChecklistFileError, LoadResult, load_data, validate
 from .models import MAJOR_FLAGS, SECTIONS, VERIFY_STATUSES, ChecklistItem, ChecklistTemplate

@@ -5,8 +5,9 @@ from sqlalchemy import select
 
 from .. import labels
 from ..access import FIELD_ROLES, STAFF_ROLES, allow
+from ..errors import UserError
 from ..extensions import db
-from ..web import UserError, page, redirect_to
+from ..web import page, redirect_to
 from . import bp, combination, review
 from .models import ChecklistTemplate
 from .service import current_templates

@@ -12,12 +12,12 @@ from sqlalchemy import select
 from ..auth.models import User
 from ..checklists.models import ChecklistTemplate
 from ..checklists.service import templates_for
+from ..errors import UserError
 from ..extensions import db
 from ..inspections import service as inspections
 from ..inspections.models import Inspection, InspectionKind
 from ..sites.models import Site
 from ..timeutil import local_today
-from ..web import UserError
 from . import schedule
 from .models import Drill, SelfCheck
 from .schedule import Duty

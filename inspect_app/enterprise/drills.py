@@ -10,13 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..auth.models import User
+from ..errors import Invalid, UserError
 from ..extensions import db
-from ..forms import Invalid
 from ..photos import service as photos
 from ..roles import Role
 from ..sites.models import Site
 from ..timeutil import local_today
-from ..web import UserError
 from . import schedule
 from .models import Drill
 from .scope import own_record, own_site

@@ -6,8 +6,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..auth.models import User
+from ..auth.recipients import staff_of
 from ..extensions import db
-from ..hazards.service import staff_of
 from ..notifications.service import notify
 from ..roles import Position, Role
 from ..sites.models import Site

@@ -8,10 +8,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..auth.models import User
+from ..auth.recipients import supervisors
 from ..extensions import db
 from ..hazards import workflow
 from ..hazards.models import Hazard
-from ..hazards.service import supervisors
 from ..hazards.workflow import OPEN_STATES, Level, State
 from ..notifications.service import notify
 from ..roles import Role

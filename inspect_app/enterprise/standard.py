@@ -9,17 +9,17 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..auth.models import User
+from ..auth.recipients import staff_of, supervisors
 from ..checklists.models import ChecklistTemplate
 from ..checklists.service import current_templates
+from ..errors import Invalid, UserError
 from ..extensions import db
-from ..forms import Invalid
-from ..hazards.service import staff_of, supervisors
 from ..notifications.service import notify
 from ..roles import Role
 from ..sites.models import Site
 from ..sites.types import applicable_codes
 from ..timeutil import utcnow
-from ..web import UserError, path_for
+from ..web import path_for
 from . import scoring
 from .models import ModelPost, StandardAssessment, StandardGrade, StandardScore
 from .scope import enterprise_site, own_record, own_site

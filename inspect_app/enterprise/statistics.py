@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from .. import forms
 from ..auth.models import User
+from ..errors import UserError
 from ..extensions import db
 from ..hazards import workflow
 from ..hazards.models import Hazard
@@ -18,7 +19,6 @@ from ..inspections.models import Inspection, InspectionKind
 from ..roles import Position
 from ..sites.models import Site
 from ..timeutil import local_today
-from ..web import UserError
 from . import schedule
 from .models import StatisticsConfirmation
 from .scope import own_site

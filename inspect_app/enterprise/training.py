@@ -10,11 +10,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..auth.models import User
+from ..errors import UserError
 from ..extensions import db
 from ..roles import Role
 from ..sites.models import Site
 from ..timeutil import local_today
-from ..web import UserError
 from . import schedule
 from .models import Training, TrainingAttendance
 from .scope import own_site

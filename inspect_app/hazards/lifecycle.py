@@ -15,24 +15,19 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import forms
 from ..auth.models import User
+from ..auth.recipients import inspectors_of, site_staff, supervisors
+from ..errors import Conflict, UserError
 from ..extensions import db
 from ..notifications.service import notify
 from ..photos import service as photos
 from ..roles import Role
 from ..sms import service as sms
 from ..timeutil import local_today, utcnow
-from ..web import UserError
 from . import workflow
 from .models import Extension, Hazard, HazardEvent, Referral, Supervision
 from .regimes import default_authority
-from .service import _link, get_for, grid_inspectors, site_staff, supervisors
+from .service import _link, get_for
 from .workflow import Action, Actor, Facts, Level, State
-
-
-class Conflict(UserError):
-    """Someone else changed the hazard first (optimistic locking)."""
-
-    status = 409
 
 
 def actor_of(user: User) -> Actor:
@@ -301,7 +296,7 @@ def _notify_transition(hazard: Hazard, action: Action, user: User) -> None:
                body=_("Fix it by %(d)s. Responsible: %(who)s.", d=hazard.deadline.isoformat(),
                       who=hazard.responsible_name))
     elif action == Action.SUBMIT:
-        notify(grid_inspectors(hazard) + (supervisors() if major else []), kind="submitted",
+        notify(inspectors_of(hazard.site) + (supervisors() if major else []), kind="submitted",
                title=_("Rectification to verify at %(site)s", site=name), link=_link(hazard))
     elif action in (Action.VERIFY, Action.RETURN):
         title = (_("Hazard closed at %(site)s", site=name) if action == Action.VERIFY
@@ -610,7 +605,7 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
             titles = {"due_soon": _("Hazard due in 3 days at %(site)s", site=hazard.site.name),
                       "due_today": _("Hazard due today at %(site)s", site=hazard.site.name),
                       "overdue": _("Hazard overdue at %(site)s", site=hazard.site.name)}
-            people = site_staff(hazard.site_id) + (grid_inspectors(hazard) if kind == "overdue" else [])
+            people = site_staff(hazard.site_id) + (inspectors_of(hazard.site) if kind == "overdue" else [])
             sent = notify(people, kind=kind, title=titles[kind], link=_link(hazard),
                           dedupe_key=f"hazard-{hazard.id}-{kind}-{hazard.deadline.isoformat()}")
             counts["reminders"] += len(sent)

@@ -10,9 +10,10 @@ from sqlalchemy import Select, and_, case, select, tuple_
 from .. import forms
 from ..access import FIELD_ROLES
 from ..auth.models import User
+from ..auth.recipients import site_staff, supervisors
 from ..extensions import db
 from ..notifications.service import notify
-from ..roles import Position, Role
+from ..roles import Position
 from ..sites.models import Grid, Site
 from ..sites.service import can_see_site, scope_sites
 from ..sites.types import SITE_TYPES
@@ -72,29 +73,6 @@ def announce_reported(hazard: Hazard) -> None:
                title=_("Major hazard found: complete the written report"),
                link=path_for("enterprise.major_report", hazard_id=hazard.id),
                dedupe_key=f"major-report-due:{hazard.id}")
-
-
-def site_staff(site_id: int) -> list[User]:
-    """The enterprise's active staff accounts (not its workers)."""
-    return list(db.session.scalars(select(User).where(
-        User.site_id == site_id, User.role == Role.ENTERPRISE, User.active.is_(True))
-        .order_by(User.id)))
-
-
-def staff_of(site_id: int, positions=(Position.PRINCIPAL, Position.SAFETY_MANAGER)) -> list[User]:
-    """Who at the enterprise hears about a duty or an alert: the staff holding `positions`,
-    or, when none is named, every staff account."""
-    staff = site_staff(site_id)
-    return [u for u in staff if u.position in positions] or staff
-
-
-def grid_inspectors(hazard: Hazard) -> list[User]:
-    return [u for u in hazard.site.grid.inspectors if u.active]
-
-
-def supervisors() -> list[User]:
-    return list(db.session.scalars(select(User).where(
-        User.role.in_([Role.SUPERVISOR, Role.ADMIN]), User.active.is_(True))))
 
 
 def _link(hazard: Hazard) -> str:

@@ -3,10 +3,11 @@ from flask_login import current_user
 
 from .. import forms
 from ..access import FIELD_ROLES, STAFF_ROLES, allow
+from ..errors import UserError
 from ..sites.service import visible_grids
 from ..sites.types import SITE_TYPES
 from ..timeutil import local_today
-from ..web import UserError, page, wants_fragment
+from ..web import page, wants_fragment
 from . import bp, lifecycle, service, workflow
 from . import forms as hazard_forms
 

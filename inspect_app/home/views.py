@@ -4,7 +4,7 @@ from flask_login import current_user
 from ..access import allow
 from ..hazards import service as hazards
 from ..roles import Role
-from ..sites import service as sites
+from ..sites import overview as sites
 from ..web import page
 from . import bp
 

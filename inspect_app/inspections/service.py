@@ -13,6 +13,7 @@ from ..auth.models import User
 from ..checklists import combination
 from ..checklists.models import ChecklistItem, ChecklistTemplate
 from ..checklists.service import templates_for
+from ..errors import UserError
 from ..extensions import db
 from ..hazards import service as hazards
 from ..photos import service as photos
@@ -21,7 +22,6 @@ from ..roles import Role
 from ..sites.models import Site
 from ..sites.service import can_see_site
 from ..timeutil import utcnow
-from ..web import UserError
 from .models import Answer, Inspection, InspectionKind, Result
 
 KIND_FOR_ROLE = {

@@ -4,10 +4,11 @@ from flask_login import current_user
 
 from .. import forms, idempotency
 from ..access import FIELD_ROLES, allow
+from ..errors import UserError
 from ..photos import service as photos
 from ..sites.service import get_site_for
 from ..timeutil import utcnow
-from ..web import UserError, page, redirect_to, wants_fragment
+from ..web import page, redirect_to, wants_fragment
 from . import bp, service
 from . import forms as inspection_forms
 

@@ -21,9 +21,9 @@ from ..admin import service as admin
 from ..admin.imports import Column, Report
 from ..auth.models import User
 from ..auth.service import set_pin
+from ..errors import UserError
 from ..extensions import db
 from ..shifts.models import TeamMember
-from ..web import UserError
 from . import forms, service
 
 COLUMNS = (

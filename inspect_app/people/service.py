@@ -13,17 +13,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..admin import service as admin
-from ..admin.rules import Invalid, check_user
+from ..admin.rules import check_user
 from ..auth import service as accounts
 from ..auth.models import User
 from ..auth.service import set_pin as store_pin
+from ..errors import Invalid, UserError
 from ..extensions import db
 from ..roles import Role
 from ..shifts import rules
 from ..shifts.messages import MESSAGES
 from ..shifts.models import Post, Team, TeamMember
 from ..shifts.teams import membership
-from ..web import UserError
 
 ROLES = (Role.WORKER, Role.ENTERPRISE)
 

@@ -8,8 +8,9 @@ from flask_login import current_user
 
 from ..access import allow
 from ..admin.forms import parse as parse_form
-from ..admin.rules import POSITION_LABELS, Invalid
+from ..admin.rules import POSITION_LABELS
 from ..auth.service import locked_ids
+from ..errors import Invalid
 from ..roles import Role
 from ..shifts import rules
 from ..web import page, redirect_to

@@ -6,7 +6,6 @@ see that record may see its photos; nobody else, except the uploader. An unattac
 is its uploader's alone.
 """
 
-from flask_babel import gettext as _
 from sqlalchemy import exists, select
 
 from ..auth.models import User
@@ -19,7 +18,6 @@ from ..roles import Role
 from ..shifts import rules as shift_rules
 from ..shifts.models import Meeting, WorkerReport
 from ..shifts.teams import member_team_id
-from ..web import UserError
 from .models import Photo
 
 
@@ -30,22 +28,6 @@ def _drills(photo: Photo) -> list[Drill]:
 
 def _meetings(photo: Photo) -> list[Meeting]:
     return list(db.session.scalars(select(Meeting).where(Meeting.photo_id == photo.id)))
-
-
-def is_attached(photo: Photo) -> bool:
-    if photo.answer_id or photo.hazard_id or photo.event_id:
-        return True
-    if photo.id is None:
-        return False
-    return bool(db.session.scalar(select(
-        exists().where(drill_photos.c.photo_id == photo.id)
-        | exists().where(Meeting.photo_id == photo.id))))
-
-
-def check_attachable(photo: Photo, user: User, site_id: int) -> None:
-    """Only the uploader may attach a photo, only to a record of its site, and only once."""
-    if photo.uploader_id != user.id or photo.site_id != site_id or is_attached(photo):
-        raise UserError(_("That photo belongs to another record and cannot be attached here."), 409)
 
 
 def _can_see_hazard(user: User, hazard: Hazard) -> bool:

@@ -28,10 +28,11 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
 from ..auth.models import User
+from ..errors import UserError
 from ..extensions import db
 from ..media import PhotoRejected, ProcessedPhoto, decode_pixels
 from ..timeutil import utcnow
-from ..web import UserError
+from .attachment import check_attachable
 from .decoder import Busy, process_photo
 from .models import Photo
 
@@ -164,8 +165,6 @@ def store(file: FileStorage | Upload | None, *, uploader: User, site_id: int, up
     record already has; the answer's own are added. The uploader's photo under the same key
     (a retry) is returned, or refused if it already belongs to another record; the same bytes
     as one of `among` return that photo. The caller attaches what is returned."""
-    from .records import check_attachable
-
     among = list(among)
     if answer_id is not None:
         with db.session.no_autoflush:

@@ -12,15 +12,14 @@ from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from ..admin.rules import Invalid
 from ..auth.models import User
+from ..auth.recipients import staff_of
 from ..auth.service import attempt, pin_matches
+from ..errors import Invalid, UserError
 from ..extensions import db
-from ..hazards.service import staff_of
 from ..notifications.service import notify
 from ..photos import service as photos
 from ..timeutil import local_today, utcnow
-from ..web import UserError
 from . import rules
 from .messages import message
 from .models import CheckIn, Meeting, Team, TeamMember

@@ -16,14 +16,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from .. import labels, xlsx
-from ..admin.rules import Invalid
 from ..auth.models import User
+from ..errors import Invalid, UserError
 from ..extensions import db
 from ..hazards import service as hazards
 from ..hazards.workflow import Level, Source
 from ..photos import service as photos
 from ..timeutil import utcnow
-from ..web import UserError
 from . import rules
 from .models import Team, WorkerReport
 from .teams import member_team_id

@@ -8,14 +8,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..admin.rules import Invalid
 from ..auth.models import User
+from ..errors import Invalid, UserError
 from ..extensions import db
 from ..roles import Role
 from ..sites.models import new_qr_token
 from ..sites.types import RISK_COLORS
 from ..timeutil import utcnow
-from ..web import UserError
 from . import rules
 from .models import Post, Team, TeamMember
 

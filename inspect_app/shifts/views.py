@@ -9,12 +9,12 @@ from flask_login import current_user
 from .. import forms, throttle
 from .. import forms as f
 from ..access import STAFF_ROLES, allow, public
-from ..admin.rules import Invalid
+from ..errors import Invalid, UserError
 from ..qr import qr_png, qr_svg
 from ..roles import Role
 from ..sites.types import RISK_COLORS
 from ..timeutil import local_today
-from ..web import UserError, page, redirect_to, safe_next
+from ..web import page, redirect_to, safe_next
 from . import bp, compliance, meetings, reports, rules, teams
 from .models import Post, Team, WorkerReport
 

@@ -1,16 +1,11 @@
-"""Which sites a user may see, and the facts the site page shows."""
+"""Which sites a user may see, finding them, and their QR tokens."""
 
-from dataclasses import dataclass
-from datetime import date, datetime
-
-from flask import abort, current_app
-from sqlalchemy import Select, func, select
+from flask import abort
+from sqlalchemy import Select, select
 
 from ..auth.models import User
 from ..extensions import db
-from ..hazards.workflow import OPEN_STATES
 from ..roles import Role
-from . import schedule
 from .models import Grid, Site, grid_inspectors, new_qr_token
 
 
@@ -78,51 +73,3 @@ def visible_grids(user: User) -> list[Grid]:
     if user.role == Role.INSPECTOR:
         return sorted(user.grids, key=lambda g: g.name)
     return []
-
-
-@dataclass
-class SiteStatus:
-    last_inspected: datetime | None
-    next_due: date
-    open_hazards: int
-    open_major: int
-
-
-def status_of(site_ids: list[int]) -> dict[int, SiteStatus]:
-    """Last inspection, next due date and open hazard counts for many sites in two queries."""
-    from ..hazards.models import Hazard
-    from ..inspections.models import Inspection
-
-    if not site_ids:
-        return {}
-    last = dict(db.session.execute(
-        select(Inspection.site_id, func.max(Inspection.submitted_at))
-        .where(Inspection.site_id.in_(site_ids), Inspection.submitted_at.is_not(None))
-        .group_by(Inspection.site_id)).all())
-    counts: dict[int, tuple[int, int]] = {}
-    rows = db.session.execute(
-        select(Hazard.site_id, Hazard.level, func.count())
-        .where(Hazard.site_id.in_(site_ids), Hazard.status.in_(list(OPEN_STATES)))
-        .group_by(Hazard.site_id, Hazard.level)).all()
-    for site_id, level, n in rows:
-        total, major = counts.get(site_id, (0, 0))
-        counts[site_id] = (total + n, major + (n if level == "major" else 0))
-    colors = dict(db.session.execute(select(Site.id, Site.risk_color).where(Site.id.in_(site_ids))).all())
-    intervals = current_app.config["INSPECTION_INTERVAL_DAYS"]
-    return {
-        sid: SiteStatus(last.get(sid), schedule.next_due(colors[sid], last.get(sid), intervals),
-                        *counts.get(sid, (0, 0)))
-        for sid in site_ids
-    }
-
-
-def due_sites(user: User, limit: int = 10) -> list[tuple[Site, SiteStatus]]:
-    """Sites the user covers whose next inspection is due, most overdue first."""
-    from ..timeutil import local_today
-
-    sites = list_sites(user, limit=2000)
-    status = status_of([s.id for s in sites])
-    today = local_today()
-    due = [(s, status[s.id]) for s in sites if status[s.id].next_due <= today]
-    due.sort(key=lambda pair: (pair[1].next_due, pair[0].name))
-    return due[:limit]

@@ -13,7 +13,7 @@ from ..qr import qr_png, qr_svg
 from ..roles import Role
 from ..timeutil import utcnow
 from ..web import page
-from . import bp, service
+from . import bp, overview, service
 from .models import Grid
 from .types import RISK_COLORS, SITE_TYPES
 
@@ -64,7 +64,7 @@ def index():
                                         "type": forms.Choice(SITE_TYPES, default="")})
     sites = service.list_sites(current_user, q=args.q, grid_id=args.grid, risk=args.risk,
                                site_type=args.type)
-    status = service.status_of([s.id for s in sites])
+    status = overview.status_of([s.id for s in sites])
     return page("sites/index.html", "results", sites=sites, site_status=status,
                 grids=service.visible_grids(current_user), risk_colors=RISK_COLORS,
                 site_types=SITE_TYPES, args=args)
@@ -75,7 +75,7 @@ def index():
 def detail(site_id: int):
     site = service.get_site_for(current_user, site_id)
     return page("sites/detail.html", site=site,
-                status=service.status_of([site.id])[site.id],
+                status=overview.status_of([site.id])[site.id],
                 templates=templates_for(site, current_user),
                 unfinished=inspections.unfinished_for(current_user, site),
                 recent=inspections.recent_for_site(site, limit=5),

@@ -10,13 +10,13 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.exceptions import NotFound
 
 from inspect_app import forms
+from inspect_app.errors import Conflict, UserError
 from inspect_app.extensions import db
 from inspect_app.hazards import forms as hazard_forms
 from inspect_app.hazards import lifecycle, service
 from inspect_app.hazards.workflow import State
 from inspect_app.models import Extension, Hazard, HazardEvent, Notification, Photo, Supervision
 from inspect_app.timeutil import local_today, utcnow
-from inspect_app.web import UserError
 from tests.factories import jpeg_bytes, make_grid, make_site, make_user
 
 
@@ -184,7 +184,7 @@ def test_stale_version_from_the_form_is_a_conflict(world):
     hazard = new_hazard(site, people)
     seen = hazard.version
     perform(people["sup"], hazard.id, "confirm", confirm_form(version=str(seen)))
-    with pytest.raises(lifecycle.Conflict):
+    with pytest.raises(Conflict):
         perform(people["sup2"], hazard.id, "reject", MultiDict({"note": "x", "version": str(seen)}))
 
 
@@ -204,7 +204,7 @@ def test_two_people_at_the_same_moment_one_wins(app, world):
             try:
                 perform(user, hazard_id, action, MultiDict({**form, "version": str(version)}))
                 outcomes.append("ok")
-            except lifecycle.Conflict:
+            except Conflict:
                 outcomes.append("conflict")
             finally:
                 db.session.remove()
@@ -231,7 +231,7 @@ def test_extension_request_and_decision(world):
     db.session.rollback()
     ext = request_extension(people["staff"], hazard.id,
                                       MultiDict({"new_deadline": new_deadline, "reason": "等配件"}))
-    with pytest.raises(lifecycle.Conflict):
+    with pytest.raises(Conflict):
         request_extension(people["boss"], hazard.id,
                                     MultiDict({"new_deadline": new_deadline, "reason": "再延"}))
     db.session.rollback()
@@ -250,7 +250,7 @@ def test_supervision_and_referral_to_enforcement(world):
                       "due_date": (local_today() + timedelta(days=30)).isoformat()})
     sup = open_supervision(people["sup"], hazard.id, form)
     assert sup.status == "active"
-    with pytest.raises(lifecycle.Conflict):
+    with pytest.raises(Conflict):
         open_supervision(people["sup"], hazard.id, form)
     db.session.rollback()
     ref = refer(people["sup"], hazard.id, MultiDict({"department": "南安市应急管理局",

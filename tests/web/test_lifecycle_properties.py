@@ -16,13 +16,13 @@ from hypothesis import strategies as st
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.exceptions import HTTPException
 
+from inspect_app.errors import UserError
 from inspect_app.extensions import db
 from inspect_app.hazards import forms as hazard_forms
 from inspect_app.hazards import lifecycle, service, workflow
 from inspect_app.hazards.workflow import Action, State
 from inspect_app.models import Hazard
 from inspect_app.timeutil import local_today
-from inspect_app.web import UserError
 from tests.factories import jpeg_bytes, make_grid, make_site, make_user
 
 PEOPLE = ("sup", "insp", "far_insp", "staff", "staff2", "other_staff", "worker")

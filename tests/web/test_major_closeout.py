@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from inspect_app import forms
+from inspect_app.errors import UserError
 from inspect_app.extensions import db
 from inspect_app.hazards import forms as hazard_forms
 from inspect_app.hazards import lifecycle as real
@@ -16,7 +17,6 @@ from inspect_app.hazards import service
 from inspect_app.hazards.workflow import State
 from inspect_app.models import Extension, Hazard, HazardEvent, SmsMessage, Supervision
 from inspect_app.timeutil import local_today, utcnow
-from inspect_app.web import UserError
 from tests.factories import jpeg_bytes, make_grid, make_site, make_user
 
 REPORT = {"report_state_cause": "冲压机光电保护被拆除，原因是赶工",

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
 from inspect_app.enterprise.models import Drill
+from inspect_app.errors import UserError
 from inspect_app.extensions import db
 from inspect_app.hazards import lifecycle
 from inspect_app.hazards import service as hazards
@@ -25,7 +26,6 @@ from inspect_app.photos import decoder, service
 from inspect_app.shifts import reports
 from inspect_app.shifts.models import Team, TeamMember
 from inspect_app.timeutil import local_today
-from inspect_app.web import UserError
 from tests.conftest import HX
 from tests.factories import jpeg_bytes, make_grid, make_site, make_user, template
 

@@ -13,13 +13,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import generate_password_hash
 
-from inspect_app.admin.rules import Invalid
+from inspect_app.errors import Invalid, UserError
 from inspect_app.extensions import db
 from inspect_app.models import Hazard, LoginFailure, Notification, Photo, User
 from inspect_app.shifts import compliance, meetings, reports, rules
 from inspect_app.shifts.models import CheckIn, Meeting, Post, Team, TeamMember, WorkerReport
 from inspect_app.timeutil import local_today, utcnow
-from inspect_app.web import UserError
 from tests.factories import jpeg_bytes, make_site, make_user
 
 HX = {"HX-Request": "true"}

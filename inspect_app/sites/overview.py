@@ -1,0 +1,63 @@
+"""A site's standing for the field: last inspection, next due date, open hazards; the sites due.
+
+Kept apart from sites/service.py, which says which sites a user may see and needs no hazard.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from ..auth.models import User
+from ..extensions import db
+from ..hazards.models import Hazard
+from ..hazards.workflow import OPEN_STATES, Level
+from ..inspections.models import Inspection
+from ..timeutil import local_today
+from . import schedule
+from .models import Site
+from .service import list_sites
+
+
+@dataclass
+class SiteStatus:
+    last_inspected: datetime | None
+    next_due: date
+    open_hazards: int
+    open_major: int
+
+
+def status_of(site_ids: list[int]) -> dict[int, SiteStatus]:
+    """Last inspection, next due date and open hazard counts for many sites in two queries."""
+    if not site_ids:
+        return {}
+    last = dict(db.session.execute(
+        select(Inspection.site_id, func.max(Inspection.submitted_at))
+        .where(Inspection.site_id.in_(site_ids), Inspection.submitted_at.is_not(None))
+        .group_by(Inspection.site_id)).all())
+    counts: dict[int, tuple[int, int]] = {}
+    rows = db.session.execute(
+        select(Hazard.site_id, Hazard.level, func.count())
+        .where(Hazard.site_id.in_(site_ids), Hazard.status.in_(list(OPEN_STATES)))
+        .group_by(Hazard.site_id, Hazard.level)).all()
+    for site_id, level, n in rows:
+        total, major = counts.get(site_id, (0, 0))
+        counts[site_id] = (total + n, major + (n if level == Level.MAJOR else 0))
+    colors = dict(db.session.execute(select(Site.id, Site.risk_color).where(Site.id.in_(site_ids))).all())
+    intervals = current_app.config["INSPECTION_INTERVAL_DAYS"]
+    return {
+        sid: SiteStatus(last.get(sid), schedule.next_due(colors[sid], last.get(sid), intervals),
+                        *counts.get(sid, (0, 0)))
+        for sid in site_ids
+    }
+
+
+def due_sites(user: User, limit: int = 10) -> list[tuple[Site, SiteStatus]]:
+    """Sites the user covers whose next inspection is due, most overdue first."""
+    sites = list_sites(user, limit=2000)
+    status = status_of([s.id for s in sites])
+    today = local_today()
+    due = [(s, status[s.id]) for s in sites if status[s.id].next_due <= today]
+    due.sort(key=lambda pair: (pair[1].next_due, pair[0].name))
+    return due[:limit]
