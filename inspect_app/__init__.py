@@ -75,13 +75,15 @@ def create_app(config: dict | None = None) -> Flask:
 def configure_templates(app: Flask) -> None:
     """What every template may ask of the features: code labels, the menu, the inbox count.
     Registered here, so that web.py, which every feature imports, imports none of them."""
+    from .access import may_open
     from .nav import links_for
     from .notifications.service import unread_count
     from .sites.types import site_type_label
 
     # new_key: a fresh key per rendered form (a retried upload reuses it, a new form gets one).
     app.jinja_env.globals.update(labels.GLOBALS, site_type_label=site_type_label,
-                                 new_key=lambda: uuid.uuid4().hex)
+                                 new_key=lambda: uuid.uuid4().hex,
+                                 may_open=lambda endpoint: may_open(current_user, endpoint))
 
     @app.context_processor
     def inbox_count():

@@ -1,12 +1,23 @@
-"""Who may call which route. Every view declares a rule; a test checks none is missing."""
+"""Who may see or do what: the policy every package and template asks, in one place.
+
+- Routes: every view declares a rule (`public` or `allow(*roles)`); a test checks none is missing.
+- Zone staff (supervisors and admins) see every site; a grid inspector the sites of their grids;
+  enterprise staff and workers their own enterprise only. `can_see_site` answers it for one
+  site, `site_filter` for a query (the same rule in SQL), and what may not be seen answers 404.
+- An enterprise's staff manage their own site's records (teams, people, its reports, drills,
+  assessments): `manages_site`.
+
+At the ground floor: it reads attributes of the user and the site and imports no feature.
+"""
 
 from collections.abc import Callable
 from functools import wraps
 
-from flask import abort
+from flask import abort, current_app
 from flask_login import current_user, login_required
+from sqlalchemy import ColumnElement, false, true
 
-from .roles import Role
+from .roles import ZONE_STAFF, Role
 
 PUBLIC = "public"
 ANY_USER = "any user"
@@ -41,5 +52,49 @@ def allow(*roles: Role) -> Callable[[Callable], Callable]:
     return decorate
 
 
-FIELD_ROLES = (Role.INSPECTOR, Role.SUPERVISOR, Role.ADMIN, Role.ENTERPRISE)
-STAFF_ROLES = (Role.SUPERVISOR, Role.ADMIN)
+FIELD_ROLES = (Role.INSPECTOR, *ZONE_STAFF, Role.ENTERPRISE)
+
+
+def is_zone_staff(user) -> bool:
+    return user.role in ZONE_STAFF
+
+
+def grid_ids(user) -> frozenset[int]:
+    """The grids an inspector covers (nobody else covers one)."""
+    return frozenset(g.id for g in user.grids) if user.role == Role.INSPECTOR else frozenset()
+
+
+def can_see_site(user, site) -> bool:
+    if is_zone_staff(user):
+        return True
+    if user.role == Role.INSPECTOR:
+        return site.grid_id in grid_ids(user)
+    return user.site_id is not None and user.site_id == site.id
+
+
+def site_filter(user, site_id: ColumnElement, grid_id: ColumnElement) -> ColumnElement:
+    """`can_see_site` as SQL, over a query's site id and grid id columns."""
+    if is_zone_staff(user):
+        return true()
+    if user.role == Role.INSPECTOR:
+        return grid_id.in_(sorted(grid_ids(user)))
+    return site_id == user.site_id if user.site_id is not None else false()
+
+
+def is_enterprise_staff(user) -> bool:
+    """Acts for one enterprise (its principal, safety manager, staff), not for the zone."""
+    return user.role == Role.ENTERPRISE
+
+
+def may_open(user, endpoint: str) -> bool:
+    """Whether `user` passes the rule the route itself declares: links and buttons ask this,
+    so no template restates who may go where."""
+    rule = getattr(current_app.view_functions.get(endpoint), "access_rule", None)
+    if rule is None or rule == PUBLIC:
+        return rule == PUBLIC
+    return user.is_authenticated and (rule == ANY_USER or user.role in rule)
+
+
+def manages_site(user, site_id: int | None) -> bool:
+    """The enterprise's own staff keep its records (zone staff look, and decide, but do not)."""
+    return is_enterprise_staff(user) and site_id is not None and user.site_id == site_id

@@ -11,6 +11,10 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+# The zone's own staff: they see every enterprise and decide for the zone (access.is_zone_staff).
+ZONE_STAFF = (Role.SUPERVISOR, Role.ADMIN)
+
+
 class Position(StrEnum):
     PRINCIPAL = "principal"  # 主要负责人
     SAFETY_MANAGER = "safety_manager"  # 安全管理人员

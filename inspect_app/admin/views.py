@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .. import forms
-from ..access import STAFF_ROLES, allow
+from ..access import ZONE_STAFF, allow
 from ..auth import history
 from ..auth.service import is_locked
 from ..errors import Invalid
@@ -42,13 +42,13 @@ def _pairs(records) -> list[tuple[int, str]]:
 
 
 @bp.get("/")
-@allow(*STAFF_ROLES)
+@allow(*ZONE_STAFF)
 def index():
     return page("admin/index.html", counts=service.counts())
 
 
 @bp.get("/areas")
-@allow(*STAFF_ROLES)
+@allow(*ZONE_STAFF)
 def areas():
     areas, site_counts = service.areas_overview()
     return page("admin/areas.html", areas=areas, site_counts=site_counts)
@@ -56,7 +56,7 @@ def areas():
 
 @bp.route("/areas/new", methods=["GET", "POST"], defaults={"area_id": None})
 @bp.route("/areas/<int:area_id>/edit", methods=["GET", "POST"])
-@allow(*STAFF_ROLES)
+@allow(*ZONE_STAFF)
 def area_edit(area_id: int | None):
     area = service.get("areas", area_id) if area_id else None
     form, errors = {"name": area.name if area else ""}, {}
@@ -74,7 +74,7 @@ def area_edit(area_id: int | None):
 
 @bp.route("/grids/new", methods=["GET", "POST"], defaults={"grid_id": None})
 @bp.route("/grids/<int:grid_id>/edit", methods=["GET", "POST"])
-@allow(*STAFF_ROLES)
+@allow(*ZONE_STAFF)
 def grid_edit(grid_id: int | None):
     grid = service.get("grids", grid_id) if grid_id else None
     form, errors = service.grid_form(grid, area_id=request.args.get("area", "")), {}
@@ -92,7 +92,7 @@ def grid_edit(grid_id: int | None):
 
 
 @bp.get("/sites")
-@allow(*STAFF_ROLES)
+@allow(*ZONE_STAFF)
 def sites():
     filters = service.SiteFilters.from_args(request.args)
     return page("admin/sites.html", "results", sites=service.list_sites(filters), args=request.args,
@@ -101,7 +101,7 @@ def sites():
 
 @bp.route("/sites/new", methods=["GET", "POST"], defaults={"site_id": None})
 @bp.route("/sites/<int:site_id>/edit", methods=["GET", "POST"])
-@allow(*STAFF_ROLES)
+@allow(*ZONE_STAFF)
 def site_edit(site_id: int | None):
     site = service.get("sites", site_id) if site_id else None
     form, errors = service.site_form(site), {}
@@ -121,7 +121,7 @@ def site_edit(site_id: int | None):
 
 
 @bp.post("/sites/<int:site_id>/qr")
-@allow(*STAFF_ROLES)
+@allow(*ZONE_STAFF)
 def site_reissue_qr(site_id: int):
     service.reissue_qr(site_id)
     flash(_("New QR code issued. Print new posters: the old ones no longer work."), "success")
@@ -129,7 +129,7 @@ def site_reissue_qr(site_id: int):
 
 
 @bp.get("/users")
-@allow(*STAFF_ROLES)
+@allow(*ZONE_STAFF)
 def users():
     args = forms.filters(request.args, {"role": forms.Choice(rules.ROLE_LABELS, default=""),
                                         "active": forms.Choice(("0", "1"), default=""),
@@ -141,7 +141,7 @@ def users():
 
 @bp.route("/users/new", methods=["GET", "POST"], defaults={"user_id": None})
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
-@allow(*STAFF_ROLES)
+@allow(*ZONE_STAFF)
 def user_edit(user_id: int | None):
     user = service.editable_user(user_id, current_user) if user_id else None
     form, errors = service.user_form(user), {}
@@ -157,7 +157,7 @@ def user_edit(user_id: int | None):
 
 
 @bp.post("/users/<int:user_id>/password")
-@allow(*STAFF_ROLES)
+@allow(*ZONE_STAFF)
 def user_password(user_id: int):
     user = service.editable_user(user_id, current_user)
     try:
@@ -169,7 +169,7 @@ def user_password(user_id: int):
 
 
 @bp.post("/users/<int:user_id>/sign-out")
-@allow(*STAFF_ROLES)
+@allow(*ZONE_STAFF)
 def user_sign_out(user_id: int):
     service.sign_out_everywhere(user_id, current_user)
     flash(_("Signed out everywhere: every device must log in again."), "success")
@@ -177,7 +177,7 @@ def user_sign_out(user_id: int):
 
 
 @bp.post("/users/<int:user_id>/unlock")
-@allow(*STAFF_ROLES)
+@allow(*ZONE_STAFF)
 def user_unlock(user_id: int):
     service.unlock_user(user_id, current_user)
     flash(_("Unlocked."), "success")
@@ -197,7 +197,7 @@ def _user_page(user, form: dict, errors: dict):
 
 
 @bp.post(f"/<any({KINDS}):kind>/<int:obj_id>/<any(deactivate, reactivate):action>")
-@allow(*STAFF_ROLES)
+@allow(*ZONE_STAFF)
 def set_active(kind: str, obj_id: int, action: str):
     service.set_active(kind, obj_id, action == "reactivate", current_user)
     flash(_("Reactivated.") if action == "reactivate" else _("Deactivated."), "success")
@@ -208,7 +208,7 @@ def set_active(kind: str, obj_id: int, action: str):
 
 
 @bp.route("/import/<any(sites, users):kind>", methods=["GET", "POST"])
-@allow(*STAFF_ROLES)
+@allow(*ZONE_STAFF)
 def import_rows(kind: str):
     report = None
     if request.method == "POST":
@@ -219,7 +219,7 @@ def import_rows(kind: str):
 
 
 @bp.get("/import/<any(sites, users):kind>/template.xlsx")
-@allow(*STAFF_ROLES)
+@allow(*ZONE_STAFF)
 def import_template(kind: str):
     return send_file(io.BytesIO(imports.template_workbook(kind)), as_attachment=True,
                      download_name=f"{kind}-import-template.xlsx",

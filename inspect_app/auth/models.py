@@ -8,7 +8,6 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..roles import Role
 from ..timeutil import utcnow
 
 
@@ -52,10 +51,6 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
-
-    @property
-    def is_supervisor(self) -> bool:
-        return self.role in (Role.SUPERVISOR, Role.ADMIN)
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"

@@ -5,6 +5,7 @@ Notifications from every package ask here, so the same people are told the same 
 
 from sqlalchemy import select
 
+from ..access import ZONE_STAFF
 from ..extensions import db
 from ..roles import Position, Role
 from .models import User
@@ -31,4 +32,4 @@ def inspectors_of(site) -> list[User]:
 
 def supervisors() -> list[User]:
     return list(db.session.scalars(select(User).where(
-        User.role.in_([Role.SUPERVISOR, Role.ADMIN]), User.active.is_(True))))
+        User.role.in_(ZONE_STAFF), User.active.is_(True))))

@@ -4,7 +4,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .. import labels
-from ..access import FIELD_ROLES, STAFF_ROLES, allow
+from ..access import FIELD_ROLES, ZONE_STAFF, allow, is_zone_staff
 from ..errors import UserError
 from ..extensions import db
 from ..web import page, redirect_to
@@ -16,7 +16,7 @@ from .service import current_templates
 @bp.get("/")
 @allow(*FIELD_ROLES)
 def index():
-    staff = current_user.role in STAFF_ROLES
+    staff = is_zone_staff(current_user)
     return page("checklists/index.html", templates=current_templates(), staff=staff,
                 pending=len(combination.pending()) if staff else 0)
 
@@ -28,19 +28,19 @@ def detail(template_id: int):
     versions = db.session.scalars(select(ChecklistTemplate).where(
         ChecklistTemplate.slug == template.slug).order_by(ChecklistTemplate.id.desc())).all()
     return page("checklists/detail.html", checklist=template, versions=versions,
-                staff=current_user.role in STAFF_ROLES,
+                staff=is_zone_staff(current_user),
                 unconfirmed=sum(i.verify == "U" for i in template.items))
 
 
 @bp.get("/proposals")
-@allow(*STAFF_ROLES)
+@allow(*ZONE_STAFF)
 def proposals():
     return page("checklists/proposals.html", pending=combination.pending(),
                 decided=combination.recent(), statuses=labels.FIRE_PROPOSAL_STATUS)
 
 
 @bp.post("/proposals/<int:proposal_id>")
-@allow(*STAFF_ROLES)
+@allow(*ZONE_STAFF)
 def decide(proposal_id: int):
     accept = request.form.get("decision") == "accept"
     proposal = combination.decide(proposal_id, current_user, accept, request.form.get("note"))
@@ -52,7 +52,7 @@ def decide(proposal_id: int):
 
 
 @bp.get("/<int:template_id>/download.xlsx")
-@allow(*STAFF_ROLES)
+@allow(*ZONE_STAFF)
 def download(template_id: int):
     return review.download(db.session.get(ChecklistTemplate, template_id) or abort(404))
 
@@ -66,7 +66,7 @@ def _current(template_id: int) -> ChecklistTemplate:
 
 
 @bp.route("/<int:template_id>/upload", methods=["GET", "POST"])
-@allow(*STAFF_ROLES)
+@allow(*ZONE_STAFF)
 def upload(template_id: int):
     """GET the form; POST a file: its per-row errors (nothing loaded), or the diff to confirm."""
     template = _current(template_id)
@@ -81,7 +81,7 @@ def upload(template_id: int):
 
 
 @bp.post("/<int:template_id>/upload/confirm")
-@allow(*STAFF_ROLES)
+@allow(*ZONE_STAFF)
 def confirm_upload(template_id: int):
     template = _current(template_id)
     loaded = review.load(template, request.form.get("content", ""), request.form.get("digest", ""))

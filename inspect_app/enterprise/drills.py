@@ -3,7 +3,6 @@
 from collections.abc import Mapping
 from datetime import date
 
-from flask import abort
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -13,12 +12,11 @@ from ..auth.models import User
 from ..errors import Invalid, UserError
 from ..extensions import db
 from ..photos import service as photos
-from ..roles import Role
 from ..sites.models import Site
 from ..timeutil import local_today
 from . import schedule
 from .models import Drill
-from .scope import own_record, own_site
+from .scope import must_manage, own_record, own_site
 
 DRILL_LABELS = {"comprehensive": _l("Comprehensive"), "special": _l("Special"),
                 "on_site": _l("On-site response"), "fire": _l("Fire and evacuation")}
@@ -41,8 +39,7 @@ def save_drill(user: User, values: Mapping, drill_id: int | None = None,
         drill = Drill(site_id=own_site(user).id, created_by_id=user.id)
     else:
         drill = own_record(user, Drill, drill_id)
-        if user.role != Role.ENTERPRISE:
-            abort(403)
+        must_manage(user, drill.site_id)
     kind = values.get("kind") or drill.kind or ""
     if kind not in schedule.DRILL_KINDS:
         raise UserError(_("Choose the type of drill."))
@@ -70,8 +67,7 @@ def get_drill(user: User, drill_id: int) -> Drill:
 
 def add_drill_photo(user: User, drill_id: int, file, upload_key: str | None) -> Drill:
     drill = get_drill(user, drill_id)
-    if user.role != Role.ENTERPRISE:
-        abort(403)
+    must_manage(user, drill.site_id)
     photo = photos.store(file, uploader=user, site_id=drill.site_id, upload_key=upload_key,
                          among=drill.photos)
     if photo not in drill.photos:

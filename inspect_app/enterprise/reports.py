@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from ..access import can_see_site
 from ..auth.models import User
 from ..auth.recipients import supervisors
 from ..extensions import db
@@ -14,9 +15,9 @@ from ..hazards import workflow
 from ..hazards.models import Hazard
 from ..hazards.workflow import OPEN_STATES, Level, State
 from ..notifications.service import notify
-from ..roles import Role
 from ..sites.models import Site
 from ..web import path_for
+from .scope import must_manage
 
 # The written report of a major hazard: (field, label, part). Part 3 is the remediation plan.
 REPORT_FIELDS = (
@@ -57,8 +58,7 @@ def reports_pending(site: Site) -> list[Hazard]:
 
 def major_hazard(user: User, hazard_id: int) -> Hazard:
     hazard = db.session.get(Hazard, hazard_id)
-    if (hazard is None or hazard.level != Level.MAJOR
-            or not (user.is_supervisor or hazard.site_id == user.site_id)):
+    if hazard is None or hazard.level != Level.MAJOR or not can_see_site(user, hazard.site):
         abort(404)
     return hazard
 
@@ -67,8 +67,7 @@ def save_report(user: User, hazard_id: int, values: Mapping) -> Hazard:
     """Save the three-part written report (the parts sent, typed by forms.REPORT); the
     supervisors hear once it is complete."""
     hazard = major_hazard(user, hazard_id)
-    if user.role != Role.ENTERPRISE:
-        abort(403)
+    must_manage(user, hazard.site_id)
     for name, _label, _part in REPORT_FIELDS:
         if name in values:
             setattr(hazard, name, values[name])

@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 from datetime import date
 
-from flask import abort, current_app
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -15,14 +15,13 @@ from ..checklists.service import current_templates
 from ..errors import Invalid, UserError
 from ..extensions import db
 from ..notifications.service import notify
-from ..roles import Role
 from ..sites.models import Site
 from ..sites.types import applicable_codes
 from ..timeutil import utcnow
 from ..web import path_for
 from . import scoring
 from .models import ModelPost, StandardAssessment, StandardGrade, StandardScore
-from .scope import enterprise_site, own_record, own_site
+from .scope import enterprise_site, must_manage, own_record, own_site
 
 GRADE_LABELS = {"level1": _l("Grade 1"), "level2": _l("Grade 2"), "level3": _l("Grade 3"),
                 "compliant": _l("Compliant (not graded)")}
@@ -91,8 +90,7 @@ def save_scores(user: User, assessment_id: int, scores: Mapping[int, int | str |
                 notes: Mapping[int, str], note: str | None = None) -> StandardAssessment:
     """Save the scores sent by item id: points, "na", or None for not yet scored."""
     assessment = get_assessment(user, assessment_id)
-    if user.role != Role.ENTERPRISE:
-        abort(403)
+    must_manage(user, assessment.site_id)
     if assessment.submitted_at is not None:
         raise UserError(_("This assessment was submitted and can no longer be changed."), 409)
     existing = {s.item_id: s for s in assessment.scores}
@@ -122,8 +120,7 @@ def save_scores(user: User, assessment_id: int, scores: Mapping[int, int | str |
 def submit_assessment(user: User, assessment_id: int) -> StandardAssessment:
     """Fix the score and the pass mark in the history (the view saves any scores sent first)."""
     assessment = get_assessment(user, assessment_id)
-    if user.role != Role.ENTERPRISE:
-        abort(403)
+    must_manage(user, assessment.site_id)
     if assessment.submitted_at is not None:
         return assessment
     result = score_of(assessment)

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import forms as f
-from ..access import STAFF_ROLES, allow
+from ..access import ZONE_STAFF, allow, is_enterprise_staff, manages_site
 from ..extensions import db
 from ..inspections.service import scanned_recently
 from ..roles import Position, Role
@@ -31,6 +31,7 @@ from . import (
 )
 
 ENTERPRISE = Role.ENTERPRISE
+READERS = (ENTERPRISE, *ZONE_STAFF)  # zone staff look at an enterprise's records too
 
 
 def _or_again(step, again):
@@ -97,7 +98,7 @@ def hazard_lists():
 
 
 @bp.route("/hazards/<int:hazard_id>/report", methods=["GET", "POST"])
-@allow(ENTERPRISE, *STAFF_ROLES)
+@allow(*READERS)
 def major_report(hazard_id: int):
     if request.method == "POST":
         return _or_again(lambda: _save_report(hazard_id),
@@ -117,7 +118,7 @@ def _report_page(hazard_id: int, http_status=200, **again):
     hazard = reports.major_hazard(current_user, hazard_id)
     return page("enterprise/report.html", http_status=http_status, hazard=hazard,
                 fields=reports.REPORT_FIELDS, missing=reports.report_missing(hazard),
-                editable=current_user.role == ENTERPRISE, **again)
+                editable=manages_site(current_user, hazard.site_id), **again)
 
 
 # Standardization -------------------------------------------------------------------------------
@@ -142,15 +143,15 @@ def standard_start():
 
 
 def _assessment_page(assessment, fragment=None, http_status=200, **extra):
+    mine = manages_site(current_user, assessment.site_id)
     return page("enterprise/assessment.html", fragment, http_status=http_status,
                 assessment=assessment, result=standard.score_of(assessment),
                 given={s.item_id: s for s in assessment.scores},
-                editable=assessment.submitted_at is None and current_user.role == ENTERPRISE,
-                **extra)
+                mine=mine, editable=mine and assessment.submitted_at is None, **extra)
 
 
 @bp.get("/standard/<int:assessment_id>")
-@allow(ENTERPRISE, *STAFF_ROLES)
+@allow(*READERS)
 def assessment(assessment_id: int):
     return _assessment_page(standard.get_assessment(current_user, assessment_id))
 
@@ -245,11 +246,11 @@ def drill_new():
 def _drill_page(drill, fragment=None, http_status=200, **again):
     return page("enterprise/drill.html", fragment, http_status=http_status, drill=drill,
                 today=local_today(), new_key=lambda: uuid.uuid4().hex,
-                editable=current_user.role == ENTERPRISE, **_labels(), **again)
+                editable=manages_site(current_user, drill.site_id), **_labels(), **again)
 
 
 @bp.get("/drills/<int:drill_id>")
-@allow(ENTERPRISE, *STAFF_ROLES)
+@allow(*READERS)
 def drill(drill_id: int):
     return _drill_page(drills.get_drill(current_user, drill_id))
 
@@ -295,7 +296,7 @@ def training_new():
 # Hazard statistics -------------------------------------------------------------------------------
 
 def _statistics_site():
-    if current_user.role == ENTERPRISE:
+    if is_enterprise_staff(current_user):  # its own table
         return scope.own_site(current_user)
     return scope.enterprise_site(current_user, f.filters(request.args, forms.SITE).site or 0)
 
@@ -308,7 +309,7 @@ def _period(data) -> tuple[int, int]:
 
 
 @bp.get("/statistics", endpoint="statistics")
-@allow(ENTERPRISE, *STAFF_ROLES)
+@allow(*READERS)
 def statistics_page(http_status=200, data=None, **again):
     site = _statistics_site()
     year, quarter = _period(data or request.args)
@@ -319,7 +320,7 @@ def statistics_page(http_status=200, data=None, **again):
                 signed=signed, period=period,
                 figures=signed.figures if signed else statistics.statistics(site, year, quarter),
                 rows=statistics.STAT_ROWS, ended=period.end < local_today(),
-                five_labels=statistics.FIVE_LABELS,
+                five_labels=statistics.FIVE_LABELS, mine=manages_site(current_user, site.id),
                 can_sign=current_user.position == Position.PRINCIPAL and not signed,
                 years=range(local_today().year, local_today().year - 4, -1), **again)
 
@@ -352,7 +353,7 @@ def statistics_submitted():
 
 
 @bp.get("/statistics.xlsx")
-@allow(ENTERPRISE, *STAFF_ROLES)
+@allow(*READERS)
 def statistics_export():
     site = _statistics_site()
     year, quarter = _period(request.args)
@@ -363,14 +364,14 @@ def statistics_export():
 # The supervisors' pages ------------------------------------------------------------------------
 
 @bp.get("/overview", endpoint="overview")
-@allow(*STAFF_ROLES)
+@allow(*ZONE_STAFF)
 def overview_page():
     return page("enterprise/overview.html", data=overview.overview(current_user),
                 risk_colors=RISK_COLORS, **_labels())
 
 
 @bp.get("/sites/<int:site_id>")
-@allow(*STAFF_ROLES)
+@allow(*ZONE_STAFF)
 def site_summary(site_id: int, http_status=200, **again):
     site = scope.enterprise_site(current_user, site_id)
     today = local_today()
@@ -383,7 +384,7 @@ def site_summary(site_id: int, http_status=200, **again):
 
 
 @bp.post("/sites/<int:site_id>/grades")
-@allow(*STAFF_ROLES)
+@allow(*ZONE_STAFF)
 def grade_new(site_id: int):
     def step():
         v = f.parse(request.form, forms.GRADE)
@@ -395,7 +396,7 @@ def grade_new(site_id: int):
 
 
 @bp.post("/posts/<int:post_id>/recognise")
-@allow(*STAFF_ROLES)
+@allow(*ZONE_STAFF)
 def post_recognise(post_id: int):
     standard.recognise_post(current_user, post_id)
     flash(_("Model post recognised."), "success")

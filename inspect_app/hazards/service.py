@@ -8,14 +8,14 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, select, tuple_
 
 from .. import forms
-from ..access import FIELD_ROLES
+from ..access import FIELD_ROLES, can_see_site
 from ..auth.models import User
 from ..auth.recipients import site_staff, supervisors
 from ..extensions import db
 from ..notifications.service import notify
 from ..roles import Position
 from ..sites.models import Grid, Site
-from ..sites.service import can_see_site, scope_sites
+from ..sites.service import scope_sites
 from ..sites.types import SITE_TYPES
 from ..timeutil import local_today, utcnow
 from ..web import path_for

@@ -2,7 +2,7 @@ from flask import redirect, request, url_for
 from flask_login import current_user
 
 from .. import forms
-from ..access import FIELD_ROLES, STAFF_ROLES, allow
+from ..access import FIELD_ROLES, ZONE_STAFF, allow, is_zone_staff
 from ..errors import UserError
 from ..sites.service import visible_grids
 from ..sites.types import SITE_TYPES
@@ -37,7 +37,7 @@ def _detail(hazard, error=None, http_status=200, errors=None, failed=None,
     return page("hazards/detail.html", fragment, http_status=http_status, hazard=hazard,
                 today=local_today(), workflow=workflow, error=error,
                 offers=lifecycle.offers(hazard, current_user),
-                is_staff=current_user.is_supervisor,
+                is_staff=is_zone_staff(current_user),
                 errors=errors or {}, failed=failed, kept=request.form if failed else {},
                 review_due=review_due, review_late=review_late,
                 stop_work_active=lifecycle.stop_work_active(hazard))
@@ -86,7 +86,7 @@ def request_extension(hazard_id: int):
 
 
 @bp.post("/<int:hazard_id>/extension/<int:extension_id>/<any(approve,refuse):decision>")
-@allow(*STAFF_ROLES)
+@allow(*ZONE_STAFF)
 def decide_extension(hazard_id: int, extension_id: int, decision: str):
     return _run(hazard_id, f"{decision}_extension-{extension_id}", lambda: lifecycle.decide_extension(
         current_user, extension_id, decision == "approve",
@@ -94,28 +94,28 @@ def decide_extension(hazard_id: int, extension_id: int, decision: str):
 
 
 @bp.post("/<int:hazard_id>/supervise")
-@allow(*STAFF_ROLES)
+@allow(*ZONE_STAFF)
 def supervise(hazard_id: int):
     return _run(hazard_id, "supervise", lambda: lifecycle.open_supervision(
         current_user, hazard_id, forms.parse(request.form, hazard_forms.SUPERVISION)))
 
 
 @bp.post("/<int:hazard_id>/supervise/<int:supervision_id>/<any(lifted,declined):status>")
-@allow(*STAFF_ROLES)
+@allow(*ZONE_STAFF)
 def close_supervision(hazard_id: int, supervision_id: int, status: str):
     return _run(hazard_id, "", lambda: lifecycle.close_supervision(current_user, supervision_id,
                                                                   status))
 
 
 @bp.post("/<int:hazard_id>/refer")
-@allow(*STAFF_ROLES)
+@allow(*ZONE_STAFF)
 def refer(hazard_id: int):
     return _run(hazard_id, "refer", lambda: lifecycle.refer(
         current_user, hazard_id, forms.parse(request.form, hazard_forms.REFERRAL)))
 
 
 @bp.post("/<int:hazard_id>/referrals/<int:referral_id>")
-@allow(*STAFF_ROLES)
+@allow(*ZONE_STAFF)
 def update_referral(hazard_id: int, referral_id: int):
     action = "file_referral" if request.form.get("status") == "filed" else "close_referral"
     return _run(hazard_id, f"{action}-{referral_id}", lambda: lifecycle.update_referral(
@@ -125,7 +125,7 @@ def update_referral(hazard_id: int, referral_id: int):
 # A major hazard's close-out steps (16号令 第16、18条).
 
 @bp.post("/<int:hazard_id>/stop-work")
-@allow(*STAFF_ROLES)
+@allow(*ZONE_STAFF)
 def stop_work(hazard_id: int):
     return _run(hazard_id, "stop_work", lambda: lifecycle.stop_work(
         current_user, hazard_id, forms.parse(request.form, hazard_forms.STOP)))

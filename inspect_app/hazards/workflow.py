@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
+from ..roles import ZONE_STAFF
+
 
 class Level(StrEnum):
     GENERAL = "general"  # 一般事故隐患
@@ -119,7 +121,7 @@ class Facts:
 
 
 def is_supervisor(actor: Actor, facts: Facts) -> bool:
-    return actor.role in ("supervisor", "admin")
+    return actor.role in ZONE_STAFF
 
 
 def is_site_staff(actor: Actor, facts: Facts) -> bool:

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..access import FIELD_ROLES
+from ..access import FIELD_ROLES, can_see_site, is_zone_staff
 from ..auth.models import User
 from ..checklists import combination
 from ..checklists.models import ChecklistItem, ChecklistTemplate
@@ -20,7 +20,6 @@ from ..photos import service as photos
 from ..photos.models import Photo
 from ..roles import Role
 from ..sites.models import Site
-from ..sites.service import can_see_site
 from ..timeutil import utcnow
 from .models import Answer, Inspection, InspectionKind, Result
 
@@ -79,7 +78,7 @@ def can_see(user: User, inspection: Inspection) -> bool:
     site they can see. Workers never see inspections."""
     if user.role not in FIELD_ROLES:
         return False
-    if inspection.inspector_id == user.id or user.is_supervisor:
+    if inspection.inspector_id == user.id or is_zone_staff(user):
         return True
     return inspection.submitted_at is not None and can_see_site(user, inspection.site)
 

@@ -3,7 +3,7 @@
 from flask import current_app, redirect, request, url_for
 from flask_login import current_user
 
-from ..access import FIELD_ROLES, STAFF_ROLES, allow
+from ..access import FIELD_ROLES, ZONE_STAFF, allow, is_enterprise_staff, may_open
 from ..roles import Role
 from ..sites.service import visible_grids
 from ..sites.types import SITE_TYPES
@@ -11,7 +11,7 @@ from ..timeutil import local_today
 from ..web import page
 from . import bp, export, job_views, service, stats
 
-MAJOR_ROLES = (*STAFF_ROLES, Role.ENTERPRISE)
+MAJOR_ROLES = (*ZONE_STAFF, Role.ENTERPRISE)
 FIVE = "<any(inspections,hazards,rectification,responsibility,enforcement):slug>"
 
 
@@ -46,7 +46,7 @@ def _list(template: str, ledger, download_endpoint: str, **context):
 @allow(*FIELD_ROLES)
 def index():
     return page("ledgers/index.html", ledgers=service.FIVE,
-                major=service.MAJOR if current_user.role in MAJOR_ROLES else None)
+                major=service.MAJOR if may_open(current_user, "ledgers.major") else None)
 
 
 @bp.get(f"/{FIVE}")
@@ -69,7 +69,8 @@ def major():
     return _list("ledgers/major.html", service.MAJOR, "ledgers.major_download",
                  board=stats.dashboard(current_user, filters, regime=filters.regime),
                  titles=stats.TARGET_TITLES,
-                 measures=stats.TARGET_MEASURES)
+                 measures=stats.TARGET_MEASURES,
+                 zone_lists=not is_enterprise_staff(current_user))
 
 
 @bp.get("/major.xlsx")

@@ -6,7 +6,7 @@ from flask import request, send_file
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import STAFF_ROLES, allow
+from ..access import ZONE_STAFF, allow
 from ..admin.imports import SHOWN_ERRORS
 from ..extensions import db
 from ..hazards.models import HazardImport
@@ -15,7 +15,7 @@ from . import bp, stock
 
 
 @bp.route("/stock/import", methods=["GET", "POST"])
-@allow(*STAFF_ROLES)
+@allow(*ZONE_STAFF)
 def stock_import():
     report = stock.run(request.files.get("file"), current_user) if request.method == "POST" else None
     imports = db.session.scalars(select(HazardImport).order_by(HazardImport.id.desc()).limit(50))
@@ -25,7 +25,7 @@ def stock_import():
 
 
 @bp.get("/stock/template.xlsx")
-@allow(*STAFF_ROLES)
+@allow(*ZONE_STAFF)
 def stock_template():
     return send_file(io.BytesIO(stock.template_workbook()), as_attachment=True,
                      download_name="hazard-stock-template.xlsx",

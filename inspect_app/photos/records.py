@@ -8,6 +8,7 @@ is its uploader's alone.
 
 from sqlalchemy import exists, select
 
+from ..access import is_zone_staff, manages_site
 from ..auth.models import User
 from ..enterprise.models import Drill, drill_photos
 from ..extensions import db
@@ -40,7 +41,7 @@ def _can_see_hazard(user: User, hazard: Hazard) -> bool:
 
 def _can_see_drill(user: User, drill: Drill) -> bool:
     # As the drill page allows: zone staff, and the enterprise's own staff.
-    return user.is_supervisor or (user.role == Role.ENTERPRISE and user.site_id == drill.site_id)
+    return is_zone_staff(user) or manages_site(user, drill.site_id)
 
 
 def _can_see_meeting(user: User, meeting: Meeting) -> bool:

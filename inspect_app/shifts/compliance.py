@@ -7,9 +7,9 @@ from flask import abort
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..access import is_enterprise_staff, is_zone_staff
 from ..auth.models import User
 from ..extensions import db
-from ..roles import Role
 from ..sites.models import Site
 from ..timeutil import local_today, to_local
 from . import rules
@@ -40,9 +40,9 @@ def compliance(user: User, period: rules.Period, site_id: int | None = None,
                today: date | None = None) -> Compliance:
     """Per-team figures of one enterprise, or per-enterprise figures of all (zone staff)."""
     today = today or local_today()
-    if user.role == Role.ENTERPRISE:
+    if is_enterprise_staff(user):
         site_id = user.site_id
-    elif not rules.is_zone_staff(user):
+    elif not is_zone_staff(user):
         abort(403)
     site = db.get_or_404(Site, site_id) if site_id else None
     query = select(Team).where(Team.active.is_(True)).options(selectinload(Team.site))

@@ -1,8 +1,9 @@
 """The shift meeting's rules in one place: who may do what, the check-in, lateness, PINs,
 week/month periods and compliance figures.
 
-Pure Python (no Flask, no db): the services, the views and the tests share it. Messages are
-codes here; the service turns them into translated text.
+Pure Python (no app, no db): the services, the views and the tests share it; who is zone
+staff and who manages a site, the access policy says. Messages are codes here; the service
+turns them into translated text.
 
 Compliance, as the plan asks for it:
 - meetings held per shift: for each team, the meetings held in the period against the team's
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from ..access import is_enterprise_staff, is_zone_staff, manages_site
 from ..roles import Role
 
 # 五想五不干: think of each; if any is not right, don't work.
@@ -31,13 +33,9 @@ class Decision(StrEnum):
 
 # Who may do what ----------------------------------------------------------------------------
 
-def is_zone_staff(user) -> bool:
-    return user.role in (Role.SUPERVISOR, Role.ADMIN)
-
-
 def can_manage_team(user, team) -> bool:
     """Enterprise staff set up their own enterprise's teams, posts and members."""
-    return user.role == Role.ENTERPRISE and user.site_id == team.site_id
+    return manages_site(user, team.site_id)
 
 
 def can_lead(user, team) -> bool:
@@ -65,7 +63,7 @@ def can_report(user, team, member_team_id: int | None) -> bool:
 
 def can_see_rewards(user, site_id: int) -> bool:
     """The enterprise's staff see and export its reward record; zone staff may look too."""
-    return is_zone_staff(user) or (user.role == Role.ENTERPRISE and user.site_id == site_id)
+    return is_zone_staff(user) or manages_site(user, site_id)
 
 
 # 隐患报告奖励: a worker's report counts once the enterprise has confirmed it is a hazard.
@@ -78,7 +76,7 @@ def counts_for_reward(hazard_status: str) -> bool:
 
 def can_manage_people(user) -> bool:
     """Enterprise staff add and manage their enterprise's workers."""
-    return user.role == Role.ENTERPRISE and user.site_id is not None
+    return is_enterprise_staff(user) and user.site_id is not None
 
 
 def can_manage_staff(user) -> bool:

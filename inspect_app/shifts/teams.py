@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..access import is_enterprise_staff, is_zone_staff
 from ..auth.models import User
 from ..errors import Invalid, UserError
 from ..extensions import db
@@ -54,12 +55,12 @@ def team_by_token(token: str) -> Team | None:
 def teams_for(user: User) -> list[Team]:
     """The teams `user` works with: an enterprise's all, a worker's own (and the one they lead)."""
     query = select(Team).options(selectinload(Team.leader)).order_by(Team.active.desc(), Team.name)
-    if user.role == Role.ENTERPRISE:
+    if is_enterprise_staff(user):
         query = query.where(Team.site_id == user.site_id)
     elif user.role == Role.WORKER:
         query = query.where(Team.active.is_(True),
                             (Team.id == (member_team_id(user) or -1)) | (Team.leader_id == user.id))
-    elif not rules.is_zone_staff(user):
+    elif not is_zone_staff(user):
         return []
     return list(db.session.scalars(query))
 

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from .. import forms, throttle
 from .. import forms as f
-from ..access import STAFF_ROLES, allow, public
+from ..access import ZONE_STAFF, allow, is_enterprise_staff, is_zone_staff, public
 from ..errors import Invalid, UserError
 from ..qr import qr_png, qr_svg
 from ..roles import Role
@@ -20,7 +20,7 @@ from .models import Post, Team, WorkerReport
 
 ENTERPRISE = (Role.ENTERPRISE,)
 TEAM_ROLES = (Role.ENTERPRISE, Role.WORKER)  # who takes part in a meeting
-VIEWERS = (Role.ENTERPRISE, Role.WORKER, *STAFF_ROLES)
+VIEWERS = (Role.ENTERPRISE, Role.WORKER, *ZONE_STAFF)
 WEEKDAYS = [("1", _l("Mon")), ("2", _l("Tue")), ("3", _l("Wed")), ("4", _l("Thu")),
             ("5", _l("Fri")), ("6", _l("Sat")), ("7", _l("Sun"))]
 
@@ -317,11 +317,12 @@ def resolve(checkin_id: int):
 
 
 @bp.get("/shifts/compliance", endpoint="compliance")
-@allow(Role.ENTERPRISE, *STAFF_ROLES)
+@allow(Role.ENTERPRISE, *ZONE_STAFF)
 def compliance_page():
     period = _period()
     result = compliance.compliance(current_user, period, site_id=_site_arg())
-    return page("shifts/compliance.html", "figures", result=result, period=period)
+    return page("shifts/compliance.html", "figures", result=result, period=period,
+                any_site=is_zone_staff(current_user))
 
 
 # Workers' hazard reports and rewards ---------------------------------------------------------
@@ -353,22 +354,23 @@ def my_reports():
 
 
 def _reward_site() -> int:
-    if current_user.role == Role.ENTERPRISE:
+    if is_enterprise_staff(current_user):
         return current_user.site_id
     return _site_arg() or 0
 
 
 @bp.get("/shifts/rewards")
-@allow(Role.ENTERPRISE, *STAFF_ROLES)
+@allow(Role.ENTERPRISE, *ZONE_STAFF)
 def rewards():
     found = reports.site_reports(current_user, _reward_site())
     return page("shifts/rewards.html", reports=found, record=reports.reward_record(found),
                 counts_for_reward=rules.counts_for_reward, site_id=_reward_site(),
-                can_reward=rules.can_manage_people(current_user))
+                can_reward=rules.can_manage_people(current_user),
+                any_site=is_zone_staff(current_user))
 
 
 @bp.get("/shifts/rewards.xlsx")
-@allow(Role.ENTERPRISE, *STAFF_ROLES)
+@allow(Role.ENTERPRISE, *ZONE_STAFF)
 def rewards_export():
     found = reports.site_reports(current_user, _reward_site())
     return reports.reward_workbook(found).response(

@@ -3,29 +3,16 @@
 from flask import abort
 from sqlalchemy import Select, select
 
+from ..access import can_see_site, is_zone_staff, site_filter
 from ..auth.models import User
 from ..extensions import db
 from ..roles import Role
-from .models import Grid, Site, grid_inspectors, new_qr_token
+from .models import Grid, Site, new_qr_token
 
 
 def scope_sites(query: Select, user: User) -> Select:
-    """Narrow a query over Site to what `user` may see."""
-    if user.role in (Role.SUPERVISOR, Role.ADMIN):
-        return query
-    if user.role == Role.INSPECTOR:
-        mine = select(grid_inspectors.c.grid_id).where(grid_inspectors.c.user_id == user.id)
-        return query.where(Site.grid_id.in_(mine))
-    # Enterprise staff and workers: their own enterprise only.
-    return query.where(Site.id == (user.site_id or -1))
-
-
-def can_see_site(user: User, site: Site) -> bool:
-    if user.role in (Role.SUPERVISOR, Role.ADMIN):
-        return True
-    if user.role == Role.INSPECTOR:
-        return any(g.id == site.grid_id for g in user.grids)
-    return user.site_id == site.id
+    """Narrow a query over Site to what `user` may see (the rule: access.site_filter)."""
+    return query.where(site_filter(user, Site.id, Site.grid_id))
 
 
 def get_site_for(user: User, site_id: int) -> Site:
@@ -68,7 +55,7 @@ def list_sites(user: User, q: str = "", grid_id: int | None = None, risk: str = 
 
 
 def visible_grids(user: User) -> list[Grid]:
-    if user.role in (Role.SUPERVISOR, Role.ADMIN):
+    if is_zone_staff(user):
         return list(db.session.scalars(select(Grid).where(Grid.active.is_(True)).order_by(Grid.name)))
     if user.role == Role.INSPECTOR:
         return sorted(user.grids, key=lambda g: g.name)

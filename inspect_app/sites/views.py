@@ -4,7 +4,7 @@ from flask import abort, current_app, redirect, request, session, url_for
 from flask_login import current_user
 
 from .. import forms
-from ..access import FIELD_ROLES, STAFF_ROLES, allow, public
+from ..access import FIELD_ROLES, ZONE_STAFF, allow, is_enterprise_staff, is_zone_staff, public
 from ..checklists.service import templates_for
 from ..extensions import db
 from ..hazards import service as hazards
@@ -57,7 +57,7 @@ def scan(token: str):
 @bp.get("/sites/")
 @allow(*FIELD_ROLES)
 def index():
-    if current_user.role == Role.ENTERPRISE:
+    if is_enterprise_staff(current_user):
         return redirect(url_for("sites.detail", site_id=current_user.site_id))
     args = forms.filters(request.args, {"q": forms.Text(100), "grid": forms.Id(),
                                         "risk": forms.Choice(RISK_COLORS, default=""),
@@ -80,11 +80,11 @@ def detail(site_id: int):
                 unfinished=inspections.unfinished_for(current_user, site),
                 recent=inspections.recent_for_site(site, limit=5),
                 open_hazards=hazards.open_for_site(site),
-                can_manage=current_user.role in STAFF_ROLES)
+                can_manage=is_zone_staff(current_user))
 
 
 @bp.get("/sites/<int:site_id>/qr.png")
-@allow(Role.INSPECTOR, *STAFF_ROLES)
+@allow(Role.INSPECTOR, *ZONE_STAFF)
 def qr_image(site_id: int):
     site = service.get_site_for(current_user, site_id)
     resp = current_app.response_class(qr_png(site_url(site)), mimetype="image/png")
@@ -93,14 +93,14 @@ def qr_image(site_id: int):
 
 
 @bp.get("/sites/<int:site_id>/poster")
-@allow(Role.INSPECTOR, *STAFF_ROLES)
+@allow(Role.INSPECTOR, *ZONE_STAFF)
 def poster(site_id: int):
     site = service.get_site_for(current_user, site_id)
     return page("sites/posters.html", posters=[(site, qr_svg(site_url(site)))], title=site.name)
 
 
 @bp.get("/grids/<int:grid_id>/posters")
-@allow(Role.INSPECTOR, *STAFF_ROLES)
+@allow(Role.INSPECTOR, *ZONE_STAFF)
 def grid_posters(grid_id: int):
     grid = db.get_or_404(Grid, grid_id)
     if not any(g.id == grid.id for g in service.visible_grids(current_user)):

@@ -99,3 +99,47 @@ def test_cross_site_post_is_refused_even_with_token(client, login, two_grids):
     resp = client.post(f"/inspections/start/{mine.id}", data={"template": 1},
                        headers={"Sec-Fetch-Site": "cross-site"})
     assert resp.status_code == 403
+
+
+def test_the_site_rule_answers_the_same_in_python_and_in_sql(app, ctx):
+    """`can_see_site` and `site_filter` are one rule: each user's visible sites agree."""
+    from sqlalchemy import select
+
+    from inspect_app.access import can_see_site
+    from inspect_app.extensions import db
+    from inspect_app.models import Site
+    from inspect_app.sites.service import scope_sites
+
+    mine, other = make_grid(), make_grid()
+    here, there, elsewhere = make_site(mine), make_site(mine), make_site(other)
+    users = {
+        "inspector": make_user("inspector", grids=[mine]),
+        "no grid": make_user("inspector"),
+        "enterprise": make_user("enterprise", site=here),
+        "worker": make_user("worker", site=there),
+        "no site": make_user("enterprise"),
+        "supervisor": make_user("supervisor"),
+        "admin": make_user("admin"),
+    }
+    expected = {"inspector": {here, there}, "no grid": set(), "enterprise": {here},
+                "worker": {there}, "no site": set(),
+                "supervisor": {here, there, elsewhere}, "admin": {here, there, elsewhere}}
+    for name, user in users.items():
+        in_sql = set(db.session.scalars(scope_sites(select(Site), user)))
+        in_python = {s for s in (here, there, elsewhere) if can_see_site(user, s)}
+        assert in_sql == in_python == expected[name], name
+
+
+def test_may_open_follows_each_routes_own_rule(app, ctx):
+    from flask_login import AnonymousUserMixin
+
+    from inspect_app.access import may_open
+
+    worker, inspector, supervisor = make_user("worker"), make_user("inspector"), make_user("supervisor")
+    with app.test_request_context():
+        assert may_open(inspector, "sites.poster") and may_open(supervisor, "sites.poster")
+        assert not may_open(worker, "sites.poster")
+        assert not may_open(inspector, "majors.stock_import") and may_open(supervisor, "majors.stock_import")
+        assert may_open(AnonymousUserMixin(), "auth.login")
+        assert not may_open(AnonymousUserMixin(), "sites.poster")
+        assert not may_open(supervisor, "no.such_endpoint")
