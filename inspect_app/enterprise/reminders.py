@@ -5,6 +5,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from .. import periods
 from ..auth.models import User
 from ..auth.recipients import staff_of
 from ..extensions import db
@@ -35,7 +36,7 @@ def _send_reminders(today: date) -> dict[str, int]:
                                                        Site.active.is_(True))))
     events = events_by_site([s.id for s in sites], today)
     the_rules = rules()
-    last_quarter = schedule.previous(schedule.period_of("quarter", today))
+    last_quarter = periods.last_ended("quarter", today)
     for site in sites:
         staff = staff_of(site.id)
         items = schedule.due_items(profile_of(site), events.get(site.id, []), today, the_rules,
@@ -50,7 +51,7 @@ def _send_reminders(today: date) -> dict[str, int]:
                 staff, kind=f"duty_{item.state}", title=title, link=path_for("enterprise.home"),
                 dedupe_key=f"duty:{site.id}:{item.duty}:{item.period.key}:{item.state}"))
         if since_ok := local_today(site.created_at) <= last_quarter.start:
-            year, number = last_quarter.start.year, (last_quarter.start.month - 1) // 3 + 1
+            year, number = last_quarter.start.year, last_quarter.number
             if confirmation(site, year, number) is None:
                 counts["statistics"] += len(notify(
                     staff_of(site.id, (Position.PRINCIPAL,)), kind="statistics_due",

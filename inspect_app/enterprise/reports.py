@@ -12,8 +12,8 @@ from ..auth.models import User
 from ..auth.recipients import supervisors
 from ..extensions import db
 from ..hazards import workflow
-from ..hazards.models import Hazard
-from ..hazards.workflow import OPEN_STATES, Level, State
+from ..hazards.models import Hazard, open_clause
+from ..hazards.workflow import Level, State
 from ..notifications.service import notify
 from ..sites.models import Site
 from ..web import path_for
@@ -39,9 +39,9 @@ def site_hazards(site: Site, open_only: bool = False) -> list[Hazard]:
     """The enterprise's hazard list (隐患清单), major first, then by deadline."""
     query = select(Hazard).where(Hazard.site_id == site.id, Hazard.status != State.REJECTED)
     if open_only:
-        query = query.where(Hazard.status.in_(list(OPEN_STATES)))
+        query = query.where(open_clause())
     return list(db.session.scalars(query.order_by(
-        Hazard.status.not_in(list(OPEN_STATES)), Hazard.level.desc(), Hazard.deadline, Hazard.id)))
+        ~open_clause(), Hazard.level.desc(), Hazard.deadline, Hazard.id)))
 
 
 def report_missing(hazard: Hazard) -> list[str]:

@@ -20,92 +20,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 
-
-class PeriodKind(StrEnum):
-    DAY = "day"
-    WEEK = "week"
-    MONTH = "month"
-    QUARTER = "quarter"
-    HALF = "half"
-    YEAR = "year"
-
-
-# Months per period, for the calendar periods that are whole months.
-_MONTHS = {PeriodKind.MONTH: 1, PeriodKind.QUARTER: 3, PeriodKind.HALF: 6, PeriodKind.YEAR: 12}
-
-
-@dataclass(frozen=True, order=True)
-class Period:
-    """A calendar period, both ends inclusive."""
-
-    start: date
-    end: date
-    kind: PeriodKind
-
-    def __contains__(self, day: date) -> bool:
-        return self.start <= day <= self.end
-
-    @property
-    def key(self) -> str:
-        """A short stable name: 2024-05-06, 2024-W19, 2024-05, 2024-Q2, 2024-H1, 2024."""
-        s = self.start
-        match self.kind:
-            case PeriodKind.DAY:
-                return s.isoformat()
-            case PeriodKind.WEEK:
-                year, week, _ = s.isocalendar()
-                return f"{year}-W{week:02d}"
-            case PeriodKind.MONTH:
-                return f"{s.year}-{s.month:02d}"
-            case PeriodKind.QUARTER:
-                return f"{s.year}-Q{(s.month - 1) // 3 + 1}"
-            case PeriodKind.HALF:
-                return f"{s.year}-H{(s.month - 1) // 6 + 1}"
-        return str(s.year)
-
-
-def _month_start(year: int, month: int) -> date:
-    year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
-    return date(year, month, 1)
-
-
-def period_of(kind: str, day: date) -> Period:
-    """The period of this kind that contains `day`."""
-    kind = PeriodKind(kind)
-    if kind == PeriodKind.DAY:
-        return Period(day, day, kind)
-    if kind == PeriodKind.WEEK:
-        start = day - timedelta(days=day.weekday())  # ISO weeks start on Monday
-        return Period(start, start + timedelta(days=6), kind)
-    months = _MONTHS[kind]
-    first = (day.month - 1) // months * months + 1
-    start = date(day.year, first, 1)
-    end = _month_start(day.year, first + months) - timedelta(days=1)
-    return Period(start, end, kind)
-
-
-def previous(period: Period) -> Period:
-    return period_of(period.kind, period.start - timedelta(days=1))
-
-
-def following(period: Period) -> Period:
-    return period_of(period.kind, period.end + timedelta(days=1))
-
-
-def quarter(year: int, number: int) -> Period:
-    """Quarter 1–4 of `year`; number 0 means the whole year (the yearly statistics)."""
-    if number == 0:
-        return period_of(PeriodKind.YEAR, date(year, 1, 1))
-    if not 1 <= number <= 4:
-        raise ValueError("quarter must be 0 (whole year) or 1–4")
-    return period_of(PeriodKind.QUARTER, date(year, number * 3 - 2, 1))
+from ..periods import Kind, Period, period_of
 
 
 def statistics_deadline(period: Period) -> date:
     """When the hazard statistics table is due (16号令 第14条): by the 15th of the month after
     a quarter, by 31 January after a year."""
     after = period.end + timedelta(days=1)
-    if period.kind == PeriodKind.YEAR:
+    if period.kind == Kind.YEAR:
         return date(after.year, 1, 31)
     return date(after.year, after.month, 15)
 
@@ -203,19 +125,19 @@ def _applies(types: frozenset[str], profile: Profile) -> bool:
     return "ALL" in types or profile.site_type in types or bool(set(profile.features) & types)
 
 
-def duties_for(profile: Profile, rules: Rules) -> dict[Duty, PeriodKind]:
+def duties_for(profile: Profile, rules: Rules) -> dict[Duty, Kind]:
     """Each duty that applies to the enterprise, with the period it recurs in."""
     high = "high_risk" if is_high_risk(profile, rules) else "other"
     duties = {
-        Duty.PRINCIPAL_CHECK: PeriodKind(rules.principal_check_period[high]),
-        Duty.STAFF_CHECK: PeriodKind(rules.staff_check_period),
+        Duty.PRINCIPAL_CHECK: Kind(rules.principal_check_period[high]),
+        Duty.STAFF_CHECK: Kind(rules.staff_check_period),
     }
     if _applies(rules.fire_inspection_types, profile):
-        duties[Duty.FIRE_INSPECTION] = PeriodKind(rules.fire_inspection_period)
+        duties[Duty.FIRE_INSPECTION] = Kind(rules.fire_inspection_period)
     if _applies(rules.fire_patrol_types, profile):
-        duties[Duty.FIRE_PATROL] = PeriodKind.DAY
+        duties[Duty.FIRE_PATROL] = Kind.DAY
     crowded = profile.site_type in rules.drill_half_yearly_types
-    drill = PeriodKind(rules.drill_period["high_risk" if high == "high_risk" or crowded
+    drill = Kind(rules.drill_period["high_risk" if high == "high_risk" or crowded
                                           else "other"])
     duties[Duty.EMERGENCY_DRILL] = drill
     duties[Duty.FIRE_DRILL] = drill
@@ -256,7 +178,7 @@ def due_items(profile: Profile, events: Iterable[Event], today: date, rules: Rul
     for duty, kind in duties_for(profile, rules).items():
         period = period_of(kind, today)
         done_on = _done_in(events, duty, period, today)
-        before = previous(period)
+        before = period.previous
         missed = ((since is None or since <= before.start)
                   and _done_in(events, duty, before, today) is None)
         state = State.DONE if done_on else (State.OVERDUE if missed else State.DUE)

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from .. import forms
+from .. import forms, periods
 from ..auth.models import User
 from ..errors import UserError
 from ..extensions import db
@@ -31,7 +31,7 @@ def statistics(site: Site, year: int, quarter: int, today: date | None = None) -
     whichever is earlier: mid-quarter, a hazard is overdue only once its deadline has passed.
     Actual cost and planned funds are kept apart. For the major hazards still open: how many
     have each of the 五落实, and how many are under 督办 at each level."""
-    period = schedule.quarter(year, quarter)
+    period = periods.quarter(year, quarter)
     end = period.end
     as_of = min(end, today or local_today())
     rows = db.session.scalars(select(Hazard).where(
@@ -116,10 +116,10 @@ def statistics_period(year: int | None, quarter: int | None,
                       today: date | None = None) -> tuple[int, int]:
     """The (year, quarter) asked for; by default the last quarter that has ended."""
     today = today or local_today()
-    last = schedule.previous(schedule.period_of("quarter", today))
+    last = periods.last_ended("quarter", today)
     year = year or last.start.year
     if quarter is None:
-        quarter = (last.start.month - 1) // 3 + 1 if year == last.start.year else 0
+        quarter = last.number if year == last.start.year else 0
     if not (2000 <= year <= today.year + 1 and 0 <= quarter <= 4):
         abort(404)
     return year, quarter
@@ -138,7 +138,7 @@ def confirm_statistics(user: User, year: int, quarter: int, signed_name: str,
     today = today or local_today()
     if user.position != Position.PRINCIPAL:
         raise UserError(_("Only the principal can sign the statistics table."), 403)
-    if schedule.quarter(year, quarter).end >= today:
+    if periods.quarter(year, quarter).end >= today:
         raise UserError(_("The period has not ended yet."))
     if not signed_name.strip():
         raise UserError(_("Please fill in: %(field)s", field=_("Signature")))

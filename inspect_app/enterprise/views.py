@@ -1,14 +1,14 @@
 import uuid
 
 import click
-from flask import abort, flash, redirect, request, session, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import forms as f
+from .. import periods, scan
 from ..access import ZONE_STAFF, allow, is_enterprise_staff, manages_site
 from ..extensions import db
-from ..inspections.service import scanned_recently
 from ..roles import Position, Role
 from ..sites.types import RISK_COLORS
 from ..timeutil import local_today, utcnow
@@ -58,8 +58,8 @@ def home():
     site = scope.own_site(current_user)
     today = local_today()
     due = checks.due_for(site, today)
-    last = schedule.previous(schedule.period_of("quarter", today))
-    year, number = last.start.year, (last.start.month - 1) // 3 + 1
+    last = periods.last_ended("quarter", today)
+    year, number = last.start.year, last.number
     return page("enterprise/home.html", site=site, due=due, today=today,
                 templates={d: checks.templates_for_duty(site, current_user, d)
                            for d in schedule.CHECK_DUTIES},
@@ -75,7 +75,7 @@ def home():
 @allow(ENTERPRISE)
 def start_check():
     v = f.parse(request.form, forms.START_CHECK)
-    from_scan = scanned_recently(session.get("scan"), current_user.site_id, utcnow())
+    from_scan = scan.recent(current_user.site_id, utcnow())
     inspection = checks.start_check(current_user, v.duty, v.template or 0, v.led_by,
                                      v.principal_present, from_scan)
     return redirect(url_for("inspections.run", inspection_id=inspection.id))
@@ -314,7 +314,7 @@ def statistics_page(http_status=200, data=None, **again):
     site = _statistics_site()
     year, quarter = _period(data or request.args)
     signed = statistics.confirmation(site, year, quarter)
-    period = schedule.quarter(year, quarter)
+    period = periods.quarter(year, quarter)
     return page("enterprise/statistics.html", "table", http_status=http_status, site=site,
                 year=year, quarter=quarter,
                 signed=signed, period=period,

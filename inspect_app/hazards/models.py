@@ -3,11 +3,12 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import ColumnElement, ForeignKey, Numeric, String, Text, UniqueConstraint, and_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..timeutil import local_today, utcnow
+from .workflow import OPEN_STATES
 
 
 def _found_on_default(context) -> date:
@@ -109,6 +110,16 @@ class Hazard(db.Model):
     extensions = relationship("Extension", back_populates="hazard", order_by="Extension.id")
     referrals = relationship("Referral", back_populates="hazard", order_by="Referral.id")
     imported_from = relationship("HazardImport")
+
+
+def open_clause() -> ColumnElement[bool]:
+    """workflow.is_open as SQL: the hazard is still being dealt with."""
+    return Hazard.status.in_(sorted(OPEN_STATES))
+
+
+def overdue_clause(today: date) -> ColumnElement[bool]:
+    """workflow.is_overdue as SQL: still open and its deadline has passed."""
+    return and_(open_clause(), Hazard.deadline < today)
 
 
 class HazardEvent(db.Model):

@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 
 from flask import abort, current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, case, select, tuple_
+from sqlalchemy import Select, case, select, tuple_
 
 from .. import forms
 from ..access import FIELD_ROLES, can_see_site
@@ -20,9 +20,9 @@ from ..sites.types import SITE_TYPES
 from ..timeutil import local_today, utcnow
 from ..web import path_for
 from . import workflow
-from .models import Hazard, HazardEvent
+from .models import Hazard, HazardEvent, open_clause, overdue_clause
 from .regimes import Regime, default_authority
-from .workflow import OPEN_STATES, Level, Source, State
+from .workflow import Level, Source, State
 
 SOURCE_FOR_KIND = {"patrol": Source.PATROL, "supervisory": Source.SUPERVISORY,
                    "self_check": Source.SELF_CHECK}
@@ -114,7 +114,7 @@ def get_for(user: User, hazard_id: int) -> Hazard:
 
 def open_for_site(site: Site) -> list[Hazard]:
     return list(db.session.scalars(
-        select(Hazard).where(Hazard.site_id == site.id, Hazard.status.in_(list(OPEN_STATES)))
+        select(Hazard).where(Hazard.site_id == site.id, open_clause())
         .order_by(Hazard.level.desc(), Hazard.deadline)))
 
 
@@ -145,8 +145,7 @@ class QueuePage:
 
 
 def _sort_columns(today: date):
-    overdue_rank = case((and_(Hazard.deadline < today, Hazard.status.in_(list(OPEN_STATES))), 0),
-                        else_=1)
+    overdue_rank = case((overdue_clause(today), 0), else_=1)
     major_rank = case((Hazard.level == Level.MAJOR, 0), else_=1)
     return overdue_rank, major_rank, Hazard.deadline, Hazard.id
 
@@ -177,7 +176,7 @@ def just_found(user: User, now: datetime | None = None) -> list[Hazard]:
     since = (now or utcnow()) - JUST_FOUND_FOR
     return list(db.session.scalars(scope(select(Hazard), user).where(
         Hazard.found_by_id == user.id, Hazard.inspection_id.is_not(None),
-        Hazard.created_at >= since, Hazard.status.in_(list(OPEN_STATES)))
+        Hazard.created_at >= since, open_clause())
         .order_by(*_sort_columns(local_today(now))).limit(20)))
 
 
@@ -190,7 +189,7 @@ def queue(user: User, filters: Filters, cursor: str | None = None, page_size: in
     if exclude:
         query = query.where(Hazard.id.not_in(list(exclude)))
     if filters.status == "open":
-        query = query.where(Hazard.status.in_(list(OPEN_STATES)))
+        query = query.where(open_clause())
     elif filters.status == "closed":
         query = query.where(Hazard.status.in_([State.CLOSED, State.REJECTED]))
     elif filters.status != "all":
@@ -204,7 +203,7 @@ def queue(user: User, filters: Filters, cursor: str | None = None, page_size: in
     if filters.site_type:
         query = query.where(Site.site_type == filters.site_type)
     if filters.overdue:
-        query = query.where(Hazard.deadline < today, Hazard.status.in_(list(OPEN_STATES)))
+        query = query.where(overdue_clause(today))
     columns = _sort_columns(today)
     after = decode_cursor(cursor)
     if after:

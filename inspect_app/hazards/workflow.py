@@ -314,6 +314,7 @@ def is_open(status: str) -> bool:
 
 
 def is_overdue(status: str, deadline: date, today: date) -> bool:
+    """Still open past its deadline (as SQL: models.overdue_clause)."""
     return is_open(status) and deadline < today
 
 

@@ -1,7 +1,6 @@
 """Running an inspection: start or resume, answer items, attach photos, submit."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from flask import abort
 from flask_babel import gettext as _
@@ -29,19 +28,6 @@ KIND_FOR_ROLE = {
     Role.ADMIN: InspectionKind.SUPERVISORY,
     Role.ENTERPRISE: InspectionKind.SELF_CHECK,
 }
-# A scan counts for an inspection started within this time of it.
-SCAN_VALID_FOR = timedelta(hours=4)
-
-
-def scanned_recently(scan: dict | None, site_id: int, now: datetime) -> bool:
-    if not scan or scan.get("site") != site_id:
-        return False
-    try:
-        return now - datetime.fromisoformat(scan["at"]) <= SCAN_VALID_FOR
-    except (KeyError, TypeError, ValueError):
-        return False
-
-
 def unfinished_for(user: User, site: Site) -> list[Inspection]:
     return list(db.session.scalars(
         select(Inspection).where(Inspection.site_id == site.id, Inspection.inspector_id == user.id,

@@ -1,8 +1,8 @@
-from flask import flash, jsonify, redirect, request, session, url_for
+from flask import flash, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import forms, idempotency
+from .. import forms, idempotency, scan
 from ..access import FIELD_ROLES, allow
 from ..errors import UserError
 from ..photos import service as photos
@@ -24,7 +24,7 @@ def _checklist_page(inspection, fragment=None, http_status=200, **extra):
 @allow(*FIELD_ROLES)
 def start(site_id: int):
     site = get_site_for(current_user, site_id)
-    from_scan = service.scanned_recently(session.get("scan"), site.id, utcnow())
+    from_scan = scan.recent(site.id, utcnow())
     template_id = forms.parse(request.form, inspection_forms.START).template or 0
     inspection = service.start(current_user, site, template_id, from_scan)
     return redirect(url_for(".run", inspection_id=inspection.id))

@@ -22,9 +22,9 @@ from .. import forms, labels
 from ..auth.models import User
 from ..checklists.models import ChecklistItem, ChecklistTemplate
 from ..extensions import db
-from ..hazards.models import Hazard, HazardEvent, Referral, Supervision
+from ..hazards.models import Hazard, HazardEvent, Referral, Supervision, open_clause, overdue_clause
 from ..hazards.service import scope
-from ..hazards.workflow import OPEN_STATES, Action, Level, State, is_overdue, report_missing
+from ..hazards.workflow import Action, Level, State, is_overdue, report_missing
 from ..inspections.models import Answer, Inspection, Result
 from ..roles import Position, Role
 from ..sites.models import Area, Grid, Site, grid_inspectors
@@ -138,9 +138,9 @@ def found_in_period(query: Select, f: Filters) -> Select:
 
 def _hazard_status(query: Select, status: str, today: date) -> Select:
     if status == "open":
-        return query.where(Hazard.status.in_(list(OPEN_STATES)))
+        return query.where(open_clause())
     if status == "overdue":
-        return query.where(Hazard.status.in_(list(OPEN_STATES)), Hazard.deadline < today)
+        return query.where(overdue_clause(today))
     if status == "supervised":
         active = select(Supervision.hazard_id).where(Supervision.status == "active")
         return query.where(Hazard.id.in_(active))
@@ -402,7 +402,7 @@ def _responsibility_rows(user: User, f: Filters, today: date) -> Iterator[tuple]
         hazards = _grouped(db.session.execute(
             select(Hazard.site_id, Hazard.id, Hazard.description, Hazard.level, Hazard.deadline,
                    Hazard.responsible_name, Hazard.responsible_phone)
-            .where(Hazard.site_id.in_(ids), Hazard.status.in_(list(OPEN_STATES)))
+            .where(Hazard.site_id.in_(ids), open_clause())
             .order_by(Hazard.deadline, Hazard.id)))
         offices = _grouped(db.session.execute(
             select(Hazard.site_id, Hazard.id, Hazard.description, Hazard.level,

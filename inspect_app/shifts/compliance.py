@@ -7,6 +7,7 @@ from flask import abort
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from .. import periods
 from ..access import is_enterprise_staff, is_zone_staff
 from ..auth.models import User
 from ..extensions import db
@@ -27,7 +28,7 @@ class ComplianceRow:
 
 @dataclass
 class Compliance:
-    period: rules.Period
+    period: periods.Period
     rows: list[ComplianceRow] = field(default_factory=list)
     site: Site | None = None  # the enterprise whose teams are listed (None: all enterprises)
 
@@ -36,7 +37,7 @@ class Compliance:
         return sum((r.figures for r in self.rows), rules.Figures())
 
 
-def compliance(user: User, period: rules.Period, site_id: int | None = None,
+def compliance(user: User, period: periods.Period, site_id: int | None = None,
                today: date | None = None) -> Compliance:
     """Per-team figures of one enterprise, or per-enterprise figures of all (zone staff)."""
     today = today or local_today()
@@ -63,7 +64,7 @@ def compliance(user: User, period: rules.Period, site_id: int | None = None,
     return result
 
 
-def _team_figures(teams: list[Team], period: rules.Period, today: date) -> dict[int, rules.Figures]:
+def _team_figures(teams: list[Team], period: periods.Period, today: date) -> dict[int, rules.Figures]:
     if not teams:
         return {}
     facts: dict[int, list[rules.MeetingFacts]] = {t.id: [] for t in teams}

@@ -12,6 +12,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from .. import periods
 from ..auth.models import User
 from ..auth.recipients import staff_of
 from ..auth.service import attempt, pin_matches
@@ -270,7 +271,7 @@ def open_stops(user: User) -> list[CheckIn]:
         .order_by(CheckIn.at.desc())))
 
 
-def history(team: Team, period: rules.Period) -> list[tuple[Meeting, int, int, int]]:
+def history(team: Team, period: periods.Period) -> list[tuple[Meeting, int, int, int]]:
     """(meeting, check-ins, late, stops) for each meeting of the team in the period."""
     rows = db.session.execute(counted(select(Meeting)).where(
         Meeting.team_id == team.id, Meeting.day >= period.start, Meeting.day <= period.end)

@@ -1,5 +1,5 @@
 """The shift meeting's rules in one place: who may do what, the check-in, lateness, PINs,
-week/month periods and compliance figures.
+the compliance figures over a week or a month (periods.py).
 
 Pure Python (no app, no db): the services, the views and the tests share it; who is zone
 staff and who manages a site, the access policy says. Messages are codes here; the service
@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from ..access import is_enterprise_staff, is_zone_staff, manages_site
+from ..periods import Period
 from ..roles import Role
 
 # 五想五不干: think of each; if any is not right, don't work.
@@ -148,36 +149,6 @@ def parse_workdays(days: Iterable[str]) -> str:
     """'123456' from ticked ISO weekday numbers (1 = Monday)."""
     ticked = {str(d) for d in days}
     return "".join(d for d in "1234567" if d in ticked)
-
-
-# Periods ------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Period:
-    kind: str  # week | month
-    start: date
-    end: date  # inclusive
-
-    @property
-    def previous(self) -> "Period":
-        return period_of(self.kind, self.start - timedelta(days=1))
-
-    @property
-    def next(self) -> "Period":
-        return period_of(self.kind, self.end + timedelta(days=1))
-
-    def __contains__(self, day: date) -> bool:
-        return self.start <= day <= self.end
-
-
-def period_of(kind: str, day: date) -> Period:
-    """The ISO week (Monday to Sunday) or calendar month that holds `day`."""
-    if kind == "month":
-        start = day.replace(day=1)
-        following = (start + timedelta(days=32)).replace(day=1)
-        return Period("month", start, following - timedelta(days=1))
-    start = day - timedelta(days=day.weekday())
-    return Period("week", start, start + timedelta(days=6))
 
 
 def workdays_in(start: date, end: date, workdays: str) -> int:

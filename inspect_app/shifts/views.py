@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from .. import forms, throttle
+from .. import forms, periods, throttle
 from .. import forms as f
 from ..access import ZONE_STAFF, allow, is_enterprise_staff, is_zone_staff, public
 from ..errors import Invalid, UserError
@@ -50,10 +50,10 @@ def _checkin_input(form) -> dict:
             "pin": form.get("pin", "")}
 
 
-def _period(default: str = "week") -> rules.Period:
+def _period(default: str = "week") -> periods.Period:
     args = forms.filters(request.args, {"period": forms.Choice(("week", "month"), default=default),
                                         "at": forms.Date()})
-    return rules.period_of(args.period, args.at or local_today())
+    return periods.period_of(args.period, args.at or local_today())
 
 
 def _site_arg() -> int | None:

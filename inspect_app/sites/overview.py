@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from ..auth.models import User
 from ..extensions import db
-from ..hazards.models import Hazard
-from ..hazards.workflow import OPEN_STATES, Level
+from ..hazards.models import Hazard, open_clause
+from ..hazards.workflow import Level
 from ..inspections.models import Inspection
 from ..timeutil import local_today
 from . import schedule
@@ -39,7 +39,7 @@ def status_of(site_ids: list[int]) -> dict[int, SiteStatus]:
     counts: dict[int, tuple[int, int]] = {}
     rows = db.session.execute(
         select(Hazard.site_id, Hazard.level, func.count())
-        .where(Hazard.site_id.in_(site_ids), Hazard.status.in_(list(OPEN_STATES)))
+        .where(Hazard.site_id.in_(site_ids), open_clause())
         .group_by(Hazard.site_id, Hazard.level)).all()
     for site_id, level, n in rows:
         total, major = counts.get(site_id, (0, 0))

@@ -1,6 +1,6 @@
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, redirect, request, session, url_for
+from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
 from .. import forms
@@ -11,6 +11,7 @@ from ..hazards import service as hazards
 from ..inspections import service as inspections
 from ..qr import qr_png, qr_svg
 from ..roles import Role
+from ..scan import record as record_scan
 from ..timeutil import utcnow
 from ..web import page
 from . import bp, overview, service
@@ -49,8 +50,7 @@ def scan(token: str):
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
     service.get_site_for(current_user, site.id)  # 404 outside the user's grids or enterprise
-    # Remember the scan so an inspection started now is recorded as done at the site.
-    session["scan"] = {"site": site.id, "at": utcnow().isoformat()}
+    record_scan(site.id, utcnow())  # an inspection started soon counts as done on site
     return redirect(url_for("sites.detail", site_id=site.id))
 
 

@@ -6,9 +6,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from inspect_app import periods
 from inspect_app.config import Defaults
 from inspect_app.enterprise import schedule
-from inspect_app.enterprise.schedule import Duty, Event, PeriodKind, Profile, State
+from inspect_app.enterprise.schedule import Duty, Event, Profile, State
+from inspect_app.periods import Kind
 
 RULES = schedule.Rules.from_config(vars(Defaults))
 
@@ -30,32 +32,32 @@ RULES = schedule.Rules.from_config(vars(Defaults))
     ("day", date(2024, 2, 29), date(2024, 2, 29), date(2024, 2, 29), "2024-02-29"),
 ])
 def test_period_boundaries(kind, day, start, end, key):
-    period = schedule.period_of(kind, day)
+    period = periods.period_of(kind, day)
     assert (period.start, period.end, period.key) == (start, end, key)
 
 
-@given(st.sampled_from(list(PeriodKind)), st.dates(date(1901, 1, 1), date(2199, 12, 31)))
+@given(st.sampled_from(list(Kind)), st.dates(date(1901, 1, 1), date(2199, 12, 31)))
 def test_periods_tile_the_calendar(kind, day):
-    period = schedule.period_of(kind, day)
+    period = periods.period_of(kind, day)
     assert day in period
-    assert schedule.following(period).start == period.end + timedelta(days=1)
-    assert schedule.previous(period).end == period.start - timedelta(days=1)
-    assert schedule.period_of(kind, period.start) == period == schedule.period_of(kind, period.end)
+    assert period.next.start == period.end + timedelta(days=1)
+    assert period.previous.end == period.start - timedelta(days=1)
+    assert periods.period_of(kind, period.start) == period == periods.period_of(kind, period.end)
 
 
 def test_quarter_numbers_and_whole_year():
-    assert schedule.quarter(2024, 1).end == date(2024, 3, 31)
-    assert schedule.quarter(2024, 4).start == date(2024, 10, 1)
-    assert schedule.quarter(2024, 0) == schedule.period_of("year", date(2024, 6, 1))
+    assert periods.quarter(2024, 1).end == date(2024, 3, 31)
+    assert periods.quarter(2024, 4).start == date(2024, 10, 1)
+    assert periods.quarter(2024, 0) == periods.period_of("year", date(2024, 6, 1))
     with pytest.raises(ValueError):
-        schedule.quarter(2024, 5)
+        periods.quarter(2024, 5)
 
 
 @pytest.mark.parametrize("period,deadline", [
-    (schedule.quarter(2024, 1), date(2024, 4, 15)),
-    (schedule.quarter(2024, 2), date(2024, 7, 15)),
-    (schedule.quarter(2024, 4), date(2025, 1, 15)),  # Q4 is due in the next year
-    (schedule.quarter(2024, 0), date(2025, 1, 31)),  # the yearly table
+    (periods.quarter(2024, 1), date(2024, 4, 15)),
+    (periods.quarter(2024, 2), date(2024, 7, 15)),
+    (periods.quarter(2024, 4), date(2025, 1, 15)),  # Q4 is due in the next year
+    (periods.quarter(2024, 0), date(2025, 1, 31)),  # the yearly table
 ])
 def test_statistics_deadline(period, deadline):
     assert schedule.statistics_deadline(period) == deadline

@@ -6,8 +6,9 @@ from types import SimpleNamespace as NS
 
 import pytest
 
+from inspect_app.periods import period_of
 from inspect_app.shifts import rules
-from inspect_app.shifts.rules import Decision, Figures, MeetingFacts, period_of
+from inspect_app.shifts.rules import Decision, Figures, MeetingFacts
 
 ALL = list(rules.FIVE_THINKS)
 OPENED = datetime(2024, 5, 6, 0, 0)  # 08:00 in the zone

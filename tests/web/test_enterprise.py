@@ -8,6 +8,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from inspect_app import periods
 from inspect_app.enterprise import checks, drills, reports, schedule, statistics, training
 from inspect_app.enterprise.models import (
     Drill,
@@ -85,7 +86,7 @@ def test_enterprise_home_is_where_enterprise_users_land(client, login, firm):
     page = client.get("/enterprise/")
     assert page.status_code == 200 and firm["site"].name in page.text
     # DUST makes it high-risk: the principal's check is monthly, and nothing is done yet.
-    month = schedule.period_of("month", local_today()).key
+    month = periods.period_of("month", local_today()).key
     assert 'id="due-principal_check"' in page.text and month in page.text
     assert "due-overdue" in page.text  # last month was missed too
     assert 'name="led_by"' in page.text and 'name="principal_present"' in page.text
@@ -441,7 +442,7 @@ def test_training_hours_per_person_against_the_requirement(client, login, firm):
 # Hazard statistics --------------------------------------------------------------------------------
 
 def _last_quarter():
-    last = schedule.previous(schedule.period_of("quarter", local_today()))
+    last = periods.last_ended("quarter", local_today())
     return last, last.start.year, (last.start.month - 1) // 3 + 1
 
 
@@ -487,7 +488,7 @@ def test_quarterly_statistics_signed_by_the_principal_and_exported(client, login
     assert fragment.text.lstrip().startswith('<section id="table">')
 
     login(firm["boss"])
-    this = schedule.period_of("quarter", local_today())
+    this = periods.period_of("quarter", local_today())
     resp = client.post("/enterprise/statistics/confirm", data={
         "year": this.start.year, "quarter": (this.start.month - 1) // 3 + 1,
         "signed_name": "王德明"})

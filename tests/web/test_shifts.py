@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import generate_password_hash
 
+from inspect_app import periods
 from inspect_app.errors import Invalid, UserError
 from inspect_app.extensions import db
 from inspect_app.models import Hazard, LoginFailure, Notification, Photo, User
@@ -461,13 +462,13 @@ def history_weeks(crew):
 
 
 def test_compliance_figures_for_a_week_and_a_month(history_weeks, crew):
-    week = rules.period_of("week", date(2024, 1, 3))
+    week = periods.period_of("week", date(2024, 1, 3))
     result = compliance.compliance(crew["safety"], week, today=date(2024, 3, 1))
     f = result.rows[0].figures
     assert (f.held, f.expected) == (3, 14)  # 7 days x 2 shifts
     assert (f.checked_in, f.roster, f.late, f.stops) == (9, 12, 1, 1)
     assert f.checkin_rate == pytest.approx(0.75)
-    month = compliance.compliance(crew["safety"], rules.period_of("month", date(2024, 1, 20)),
+    month = compliance.compliance(crew["safety"], periods.period_of("month", date(2024, 1, 20)),
                                today=date(2024, 1, 10))
     f = month.rows[0].figures
     assert (f.held, f.expected, f.checked_in, f.roster) == (4, 20, 10, 16)  # only up to today
