@@ -168,13 +168,29 @@ def ctx(app):
 
 @pytest.fixture
 def login(client):
-    """Log `user` in through the real login form."""
-    from tests.factories import PASSWORD
+    """Log `user` in by writing the session the login form would leave (no password hash, no
+    form round trip). `remember=True` goes through the real form, for its cookie."""
+    from tests.factories import log_in
 
     def do(user, remember=False):
-        resp = client.post("/auth/login", data={"login": user.username, "password": PASSWORD,
-                                                "remember": "1" if remember else ""})
-        assert resp.status_code == 302, resp.text
+        if remember:
+            return _form_login(client, user, remember=True)
+        log_in(client, user)
         return client
 
     return do
+
+
+@pytest.fixture
+def form_login(client):
+    """Log `user` in through the real login form: for what a login itself does."""
+    return lambda user, remember=False: _form_login(client, user, remember)
+
+
+def _form_login(client, user, remember=False):
+    from tests.factories import PASSWORD
+
+    resp = client.post("/auth/login", data={"login": user.username, "password": PASSWORD,
+                                            "remember": "1" if remember else ""})
+    assert resp.status_code == 302, resp.text
+    return client

@@ -1,7 +1,7 @@
 """Plain builders for test data (CTFd's gen_* style). Call them inside an app context."""
 
 import io
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from PIL import Image
 from sqlalchemy import select
@@ -9,7 +9,7 @@ from werkzeug.security import generate_password_hash
 
 from inspect_app.checklists.models import ChecklistTemplate
 from inspect_app.extensions import db
-from inspect_app.models import Area, Grid, Site, User
+from inspect_app.models import Answer, Area, Grid, Hazard, Inspection, Site, User
 
 PASSWORD = "pw-123456"
 # Hashing is deliberately slow; compute it once for every user the tests make.
@@ -51,6 +51,59 @@ def make_user(role: str = "inspector", *, grids=(), site: Site | None = None, **
     db.session.add(user)
     db.session.commit()
     return user
+
+
+def log_in(client, user: User | int) -> None:
+    """Write the session Flask-Login reads after a login, as the login form leaves it: a fresh
+    session (the language and large-type choice kept), the user's current id and generation.
+    What a login does beyond that (a large-type choice carried over, lockout counts cleared) is
+    the real form's: tests of it use conftest.form_login."""
+    from inspect_app.display import SESSION_KEY
+
+    app = client.application
+    with app.app_context():  # the current generation, even if the test's copy is stale
+        token = db.session.get(User, getattr(user, "id", user)).get_id()
+    with app.test_request_context():  # the same address and agent as the test client's
+        ident = app.login_manager._session_identifier_generator()
+    with client.session_transaction() as session:
+        kept = {k: session[k] for k in ("lang", SESSION_KEY) if k in session}
+        session.clear()
+        session.update(kept, _user_id=token, _fresh=True, _id=ident)
+    client._token = None  # a new session: the next POST fetches its CSRF token
+
+
+def make_hazard(site: Site, description: str = "配电箱门缺失", *, level: str = "general",
+                source: str = "patrol", reporter: User | None = None, found: datetime | None = None,
+                status: str | None = None, deadline: date | None = None, **fields) -> Hazard:
+    """A hazard reported the real way (hazards.service.report: its report event, found day and
+    default deadline), then put in `status` with `deadline` and `fields` as the test needs."""
+    from inspect_app.hazards.service import report
+
+    hazard = report(site_id=site.id, description=description, level=level, source=source,
+                    reporter=reporter, now=found)
+    for name, value in {"status": status, "deadline": deadline, **fields}.items():
+        if value is not None:
+            setattr(hazard, name, value)
+    db.session.commit()
+    return hazard
+
+
+def make_inspection(site: Site, slug: str, inspector: User, results=(), *, kind: str = "patrol",
+                    started: datetime | None = None, submitted: datetime | None = None,
+                    from_scan: bool = False) -> Inspection:
+    """An inspection of `site` with checklist `slug`, its first items answered with `results`
+    ("pass"/"fail"/"na"); submitted at `submitted` (None: still open)."""
+    tmpl = template(slug)
+    started = started or (submitted - timedelta(hours=1) if submitted else now())
+    inspection = Inspection(site_id=site.id, template_id=tmpl.id, inspector_id=inspector.id,
+                            kind=kind, from_scan=from_scan, started_at=started,
+                            submitted_at=submitted)
+    db.session.add(inspection)
+    db.session.flush()
+    for item, result in zip(tmpl.items, results, strict=False):
+        db.session.add(Answer(inspection_id=inspection.id, item_id=item.id, result=result))
+    db.session.commit()
+    return inspection
 
 
 def template(slug: str) -> ChecklistTemplate:

@@ -23,7 +23,7 @@ from inspect_app.hazards import service as hazards
 from inspect_app.models import Hazard, Inspection, Notification, Site, User
 from inspect_app.timeutil import local_today, utcnow
 from tests.conftest import HX
-from tests.factories import jpeg_bytes, make_grid, make_site, make_user, template
+from tests.factories import jpeg_bytes, make_grid, make_hazard, make_site, make_user, template
 
 
 @pytest.fixture
@@ -443,21 +443,18 @@ def test_training_hours_per_person_against_the_requirement(client, login, firm):
 
 def _last_quarter():
     last = periods.last_ended("quarter", local_today())
-    return last, last.start.year, (last.start.month - 1) // 3 + 1
+    return last, last.start.year, last.number
+
+
+def _noon(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time()) + timedelta(hours=4)  # noon in the zone
 
 
 def _hazard(site, level, found: date, closed: date | None = None, source="self_check", **fields):
-    at = datetime.combine(found, datetime.min.time()) + timedelta(hours=4)  # noon in the zone
-    hazard = hazards.report(site_id=site.id, description=f"{level} 隐患", level=level,
-                            source=source, reporter=None, now=at)
-    hazard.deadline = found + timedelta(days=15)
-    if closed:
-        hazard.closed_at = datetime.combine(closed, datetime.min.time()) + timedelta(hours=4)
-        hazard.status = "closed"
-    for key, value in fields.items():
-        setattr(hazard, key, value)
-    db.session.commit()
-    return hazard
+    """A hazard found on `found`, due 15 days later, closed on `closed` if given."""
+    return make_hazard(site, f"{level} 隐患", level=level, source=source, found=_noon(found),
+                       deadline=found + timedelta(days=15),
+                       **({"status": "closed", "closed_at": _noon(closed)} if closed else {}), **fields)
 
 
 def test_quarterly_statistics_signed_by_the_principal_and_exported(client, login, firm):
@@ -490,7 +487,7 @@ def test_quarterly_statistics_signed_by_the_principal_and_exported(client, login
     login(firm["boss"])
     this = periods.period_of("quarter", local_today())
     resp = client.post("/enterprise/statistics/confirm", data={
-        "year": this.start.year, "quarter": (this.start.month - 1) // 3 + 1,
+        "year": this.start.year, "quarter": this.number,
         "signed_name": "王德明"})
     assert resp.status_code == 422  # the current quarter has not ended
     resp = client.post("/enterprise/statistics/confirm", data={"year": year, "quarter": number,

@@ -6,10 +6,11 @@ import io
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 
-from inspect_app.demo import DEMO_PASSWORD, load
+from inspect_app.demo import load
 from inspect_app.extensions import db
 from inspect_app.models import Hazard, User
 from inspect_app.shifts.models import WorkerReport
+from tests.factories import log_in
 
 EVIL = '=HYPERLINK("http://evil.example","click")'
 
@@ -30,8 +31,8 @@ def _check(data: bytes) -> tuple[int, int]:
 
 
 def _login(client, username):
-    resp = client.post("/auth/login", data={"login": username, "password": DEMO_PASSWORD})
-    assert resp.status_code == 302
+    with client.application.app_context():
+        log_in(client, db.session.scalar(select(User.id).where(User.username == username)))
 
 
 def test_every_export_escapes_formulas_and_writes_date_cells(app, client):

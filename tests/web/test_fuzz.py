@@ -24,6 +24,7 @@ from inspect_app.demo import DEMO_PASSWORD, load
 from inspect_app.extensions import db
 from inspect_app.forms import INT_MAX
 from inspect_app.models import User
+from tests.factories import log_in
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES_PER_ROUTE = 4  # per route and role: ~115 routes x ~2.5 roles
@@ -123,8 +124,7 @@ def _login(app, client, user_id: int) -> None:
             active=True, failed_logins=0, locked_until=None,
             password_hash=generate_password_hash(DEMO_PASSWORD, method="pbkdf2:sha256:1000")))
         db.session.commit()
-        username = db.session.get(User, user_id).username
-    client.post("/auth/login", data={"login": username, "password": DEMO_PASSWORD})
+    log_in(client, user_id)
 
 
 def _fuzz_route(app, client, rule, method, role, user_id, record) -> None:

@@ -48,15 +48,15 @@ def test_a_logged_in_choice_is_kept_on_the_account(app, client, login, ctx):
     assert not _large(client, "/") and _stored(app, user.id) is False
 
 
-def test_a_choice_on_the_login_page_carries_over_once(app, client, login, ctx):
+def test_a_choice_on_the_login_page_carries_over_once(app, client, form_login, ctx):
     first = make_user("inspector", grids=[make_grid()])
     second = make_user("inspector", grids=[make_grid()])
     client.post("/large-type", data={"on": "1", "next": "/auth/login"})
-    login(first)
+    form_login(first)
     assert _large(client, "/") and _stored(app, first.id) is True
     client.post("/auth/logout")
     # The next person on this shared phone gets their own setting, not the last user's.
-    login(second)
+    form_login(second)
     assert not _large(client, "/") and _stored(app, second.id) is False
 
 

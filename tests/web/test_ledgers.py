@@ -11,23 +11,19 @@ from openpyxl import load_workbook
 
 from inspect_app.extensions import db
 from inspect_app.ledgers import export, service, stats
-from inspect_app.models import Answer, Hazard, HazardEvent, Inspection, Referral, Supervision
+from inspect_app.models import Hazard, HazardEvent, Referral, Supervision
 from inspect_app.timeutil import local_today
 from tests.conftest import HX
-from tests.factories import make_area, make_grid, make_site, make_user, template
+from tests.factories import make_area, make_grid, make_hazard, make_inspection, make_site, make_user, template
 
 FIVE = ("inspections", "hazards", "rectification", "responsibility", "enforcement")
 T0 = datetime(2026, 3, 10, 2, 0)  # naive UTC: 10:00 in the zone
 
 
-def add_hazard(site, description, *, level="general", status="confirmed", source="patrol",
-               found=T0, deadline=None, **fields) -> Hazard:
-    hazard = Hazard(site_id=site.id, description=description, level=level, status=status,
-                    source=source, created_at=found,
-                    deadline=deadline or local_today() + timedelta(days=10), **fields)
-    db.session.add(hazard)
-    db.session.commit()
-    return hazard
+def add_hazard(site, description, *, status="confirmed", found=T0, deadline=None, **fields) -> Hazard:
+    """The zone's hazards: found at T0 and confirmed unless told, due ten days from today."""
+    return make_hazard(site, description, status=status, found=found,
+                       deadline=deadline or local_today() + timedelta(days=10), **fields)
 
 
 def add_event(hazard, action, actor, at, from_status, to_status, note=""):
@@ -36,17 +32,10 @@ def add_event(hazard, action, actor, at, from_status, to_status, note=""):
     db.session.commit()
 
 
-def add_inspection(site, slug, inspector, results, *, submitted=T0, from_scan=False, kind="patrol"):
-    tmpl = template(slug)
-    inspection = Inspection(site_id=site.id, template_id=tmpl.id, inspector_id=inspector.id,
-                            kind=kind, from_scan=from_scan, started_at=T0 - timedelta(hours=1),
-                            submitted_at=submitted)
-    db.session.add(inspection)
-    db.session.flush()
-    for item, result in zip(tmpl.items, results, strict=False):
-        db.session.add(Answer(inspection_id=inspection.id, item_id=item.id, result=result))
-    db.session.commit()
-    return inspection
+def add_inspection(site, slug, inspector, results, *, submitted=T0, **fields):
+    """The zone's inspections: started an hour before T0, submitted at T0 unless told."""
+    return make_inspection(site, slug, inspector, results, started=T0 - timedelta(hours=1),
+                           submitted=submitted, **fields)
 
 
 @pytest.fixture

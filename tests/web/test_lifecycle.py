@@ -13,11 +13,11 @@ from inspect_app import forms
 from inspect_app.errors import Conflict, UserError
 from inspect_app.extensions import db
 from inspect_app.hazards import forms as hazard_forms
-from inspect_app.hazards import lifecycle, service
+from inspect_app.hazards import lifecycle
 from inspect_app.hazards.workflow import State
 from inspect_app.models import Extension, Hazard, HazardEvent, Notification, Photo, Supervision
 from inspect_app.timeutil import local_today, utcnow
-from tests.factories import jpeg_bytes, make_grid, make_site, make_user
+from tests.factories import jpeg_bytes, make_grid, make_hazard, make_site, make_user
 
 
 @pytest.fixture
@@ -32,13 +32,6 @@ def world(ctx):
         "other": make_user("enterprise", site=make_site(grid)),
     }
     return site, people
-
-
-def new_hazard(site, people, level="general"):
-    hazard = service.report(site_id=site.id, description="配电箱门缺失", level=level,
-                            source="patrol", reporter=people["insp"])
-    db.session.commit()
-    return hazard
 
 
 # The routes parse each form with hazards/forms.py; so do these, then call the lifecycle.
@@ -80,7 +73,7 @@ def drive(hazard, people, *steps):
 
 def test_full_loop_confirm_rectify_submit_verify(world):
     site, people = world
-    hazard = new_hazard(site, people)
+    hazard = make_hazard(site, reporter=people["insp"])
     perform(people["sup"], hazard.id, "confirm", confirm_form())
     assert hazard.status == State.CONFIRMED and hazard.responsible_name == "王五"
     drive(hazard, people, ("staff", "start", {}, []),
@@ -99,7 +92,7 @@ def test_full_loop_confirm_rectify_submit_verify(world):
 
 def test_major_confirmation_needs_the_five_fixes(world):
     site, people = world
-    hazard = new_hazard(site, people, level="major")
+    hazard = make_hazard(site, level="major", reporter=people["insp"])
     for missing in ("measures", "funds", "interim_measures", "responsible_name"):
         with pytest.raises(UserError) as err:
             perform(people["sup"], hazard.id, "confirm", confirm_form(**{missing: ""}))
@@ -112,7 +105,7 @@ def test_major_confirmation_needs_the_five_fixes(world):
 
 def test_deadline_in_the_past_is_refused(world):
     site, people = world
-    hazard = new_hazard(site, people)
+    hazard = make_hazard(site, reporter=people["insp"])
     with pytest.raises(UserError):
         perform(people["sup"], hazard.id, "confirm",
                           confirm_form(deadline=(local_today() - timedelta(days=1)).isoformat()))
@@ -124,7 +117,7 @@ def test_deadline_in_the_past_is_refused(world):
 ])
 def test_refused_actions_change_nothing(world, who, action, status):
     site, people = world
-    hazard = new_hazard(site, people)
+    hazard = make_hazard(site, reporter=people["insp"])
     before = (hazard.status, hazard.version, len(hazard.events))
     with pytest.raises((UserError, NotFound)) as err:
         perform(people[who], hazard.id, action, confirm_form())
@@ -136,7 +129,7 @@ def test_refused_actions_change_nothing(world, who, action, status):
 
 def test_submit_needs_an_after_photo_and_a_note(world):
     site, people = world
-    hazard = new_hazard(site, people)
+    hazard = make_hazard(site, reporter=people["insp"])
     perform(people["sup"], hazard.id, "confirm", confirm_form())
     with pytest.raises(UserError, match="photo|照片"):
         perform(people["staff"], hazard.id, "submit", MultiDict({"rectified_note": "好了"}))
@@ -149,7 +142,7 @@ def test_submit_needs_an_after_photo_and_a_note(world):
 
 def test_return_needs_a_reason_and_goes_back_to_rectifying(world):
     site, people = world
-    hazard = new_hazard(site, people)
+    hazard = make_hazard(site, reporter=people["insp"])
     perform(people["sup"], hazard.id, "confirm", confirm_form())
     drive(hazard, people, ("staff", "submit", {"rectified_note": "已整改"}, [photo()]))
     with pytest.raises(UserError):
@@ -161,11 +154,11 @@ def test_return_needs_a_reason_and_goes_back_to_rectifying(world):
 
 def test_fix_on_spot_closes_a_general_hazard_only(world):
     site, people = world
-    general = new_hazard(site, people)
+    general = make_hazard(site, reporter=people["insp"])
     perform(people["insp"], general.id, "fix_on_spot", MultiDict({"note": "当场整改"}),
                       [photo()])
     assert general.status == State.CLOSED
-    major = new_hazard(site, people, level="major")
+    major = make_hazard(site, level="major", reporter=people["insp"])
     with pytest.raises(UserError) as err:
         perform(people["insp"], major.id, "fix_on_spot", MultiDict({}), [photo()])
     assert err.value.status == 409
@@ -173,7 +166,7 @@ def test_fix_on_spot_closes_a_general_hazard_only(world):
 
 def test_reject_as_duplicate(world):
     site, people = world
-    first, second = new_hazard(site, people), new_hazard(site, people)
+    first, second = make_hazard(site, reporter=people["insp"]), make_hazard(site, reporter=people["insp"])
     perform(people["sup"], second.id, "reject",
                       MultiDict({"note": "重复上报", "duplicate_of": str(first.id)}))
     assert second.status == State.REJECTED and second.duplicate_of_id == first.id
@@ -181,7 +174,7 @@ def test_reject_as_duplicate(world):
 
 def test_stale_version_from_the_form_is_a_conflict(world):
     site, people = world
-    hazard = new_hazard(site, people)
+    hazard = make_hazard(site, reporter=people["insp"])
     seen = hazard.version
     perform(people["sup"], hazard.id, "confirm", confirm_form(version=str(seen)))
     with pytest.raises(Conflict):
@@ -190,7 +183,7 @@ def test_stale_version_from_the_form_is_a_conflict(world):
 
 def test_two_people_at_the_same_moment_one_wins(app, world):
     site, people = world
-    hazard = new_hazard(site, people)
+    hazard = make_hazard(site, reporter=people["insp"])
     version, hazard_id = hazard.version, hazard.id
     user_ids = [people["sup"].id, people["sup2"].id]
     db.session.commit()
@@ -223,7 +216,7 @@ def test_two_people_at_the_same_moment_one_wins(app, world):
 
 def test_extension_request_and_decision(world):
     site, people = world
-    hazard = new_hazard(site, people)
+    hazard = make_hazard(site, reporter=people["insp"])
     perform(people["sup"], hazard.id, "confirm", confirm_form())
     new_deadline = (hazard.deadline + timedelta(days=20)).isoformat()
     with pytest.raises(UserError):
@@ -245,7 +238,7 @@ def test_extension_request_and_decision(world):
 
 def test_supervision_and_referral_to_enforcement(world):
     site, people = world
-    hazard = new_hazard(site, people, level="major")
+    hazard = make_hazard(site, level="major", reporter=people["insp"])
     form = MultiDict({"level": "county", "office": "南安市安委办", "doc_no": "南安委督〔2026〕3号",
                       "due_date": (local_today() + timedelta(days=30)).isoformat()})
     sup = open_supervision(people["sup"], hazard.id, form)
@@ -267,9 +260,9 @@ def test_sweep_is_idempotent(world, app, monkeypatch):
     # Here 督办 is configured to be proposed only once overdue (the default is at confirmation).
     monkeypatch.setitem(app.config, "MAJOR_SUPERVISION_PROPOSE", "overdue")
     site, people = world
-    overdue = new_hazard(site, people, level="major")
+    overdue = make_hazard(site, level="major", reporter=people["insp"])
     perform(people["sup"], overdue.id, "confirm", confirm_form())
-    soon = new_hazard(site, people)
+    soon = make_hazard(site, reporter=people["insp"])
     perform(people["sup"], soon.id, "confirm",
                       confirm_form(deadline=(local_today() + timedelta(days=2)).isoformat()))
     later = utcnow() + timedelta(days=12)  # overdue is past its 10-day deadline then
@@ -285,7 +278,7 @@ def test_sweep_is_idempotent(world, app, monkeypatch):
 
 def test_reminders_three_days_before_on_the_day_and_after(world):
     site, people = world
-    hazard = new_hazard(site, people)
+    hazard = make_hazard(site, reporter=people["insp"])
     perform(people["sup"], hazard.id, "confirm",
                       confirm_form(deadline=(local_today() + timedelta(days=5)).isoformat()))
     kinds = []
@@ -302,7 +295,7 @@ def test_reminders_three_days_before_on_the_day_and_after(world):
 
 def test_hazard_page_offers_only_allowed_actions(client, login, world):
     site, people = world
-    hazard = new_hazard(site, people)
+    hazard = make_hazard(site, reporter=people["insp"])
     login(people["staff"])
     page = client.get(f"/hazards/{hazard.id}").text
     assert f"/hazards/{hazard.id}/confirm" not in page
@@ -315,7 +308,7 @@ def test_hazard_page_offers_only_allowed_actions(client, login, world):
 
 def test_confirm_route_prg_and_conflict(client, login, world):
     site, people = world
-    hazard = new_hazard(site, people)
+    hazard = make_hazard(site, reporter=people["insp"])
     login(people["sup"])
     form = {**confirm_form().to_dict(), "version": hazard.version}
     resp = client.post(f"/hazards/{hazard.id}/confirm", data=form)
@@ -328,7 +321,7 @@ def test_confirm_route_prg_and_conflict(client, login, world):
 
 def test_enterprise_cannot_use_supervisor_routes(client, login, world):
     site, people = world
-    hazard = new_hazard(site, people)
+    hazard = make_hazard(site, reporter=people["insp"])
     login(people["staff"])
     assert client.post(f"/hazards/{hazard.id}/refer", data={"department": "x",
                                                              "measure": "fine"}).status_code == 403
@@ -337,7 +330,7 @@ def test_enterprise_cannot_use_supervisor_routes(client, login, world):
 
 def test_hazard_page_offers_side_actions_the_workflow_allows(client, login, world):
     site, people = world
-    hazard = new_hazard(site, people, level="major")
+    hazard = make_hazard(site, level="major", reporter=people["insp"])
     perform(people["sup"], hazard.id, "confirm", confirm_form())
     url = f"/hazards/{hazard.id}"
     login(people["staff"])
@@ -367,7 +360,7 @@ def test_hazard_page_offers_side_actions_the_workflow_allows(client, login, worl
 
 def test_a_refused_form_comes_back_with_each_fields_message_and_what_was_typed(client, login, world):
     site, people = world
-    hazard = new_hazard(site, people, level="major")
+    hazard = make_hazard(site, level="major", reporter=people["insp"])
     before = (hazard.status, hazard.version, len(hazard.events))
     login(people["sup"])
     form = {**confirm_form(level="major", funds="NaN", responsible_name="张三丰",
@@ -407,7 +400,7 @@ def test_a_refused_form_comes_back_with_each_fields_message_and_what_was_typed(c
 
 def test_extension_form_refused_beside_its_field(client, login, world):
     site, people = world
-    hazard = new_hazard(site, people)
+    hazard = make_hazard(site, reporter=people["insp"])
     perform(people["sup"], hazard.id, "confirm", confirm_form())
     login(people["staff"])
     resp = client.post(f"/hazards/{hazard.id}/extension",

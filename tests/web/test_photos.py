@@ -19,7 +19,6 @@ from inspect_app.enterprise.models import Drill
 from inspect_app.errors import UserError
 from inspect_app.extensions import db
 from inspect_app.hazards import lifecycle
-from inspect_app.hazards import service as hazards
 from inspect_app.hazards.forms import transition
 from inspect_app.models import Hazard, HazardEvent, Inspection, Photo
 from inspect_app.photos import decoder, service
@@ -27,7 +26,7 @@ from inspect_app.shifts import reports
 from inspect_app.shifts.models import Team, TeamMember
 from inspect_app.timeutil import local_today
 from tests.conftest import HX
-from tests.factories import jpeg_bytes, make_grid, make_site, make_user, template
+from tests.factories import jpeg_bytes, make_grid, make_hazard, make_site, make_user, template
 
 
 def count_photos() -> int:
@@ -315,9 +314,7 @@ def test_huge_photo_id_is_a_404(client, login, field):
 # Whole steps -----------------------------------------------------------------------------------------
 
 def confirmed_hazard(field) -> Hazard:
-    hazard = hazards.report(site_id=field["site"].id, description="配电箱门缺失", level="general",
-                            source="patrol", reporter=field["inspector"])
-    db.session.commit()
+    hazard = make_hazard(field["site"], reporter=field["inspector"])
     lifecycle.perform(field["sup"], hazard.id, "confirm", transition("confirm", {
         "responsible_name": "王五", "deadline": (local_today() + timedelta(days=10)).isoformat()}))
     return hazard

@@ -20,7 +20,7 @@ from inspect_app.models import Hazard, LoginFailure, Notification, Photo, User
 from inspect_app.shifts import compliance, meetings, reports, rules
 from inspect_app.shifts.models import CheckIn, Meeting, Post, Team, TeamMember, WorkerReport
 from inspect_app.timeutil import local_today, utcnow
-from tests.factories import jpeg_bytes, make_site, make_user
+from tests.factories import jpeg_bytes, log_in, make_site, make_user
 
 HX = {"HX-Request": "true"}
 PIN = "2580"
@@ -172,7 +172,7 @@ def test_team_poster_qr_scans_to_the_team_url(app, client, login, crew):
 # Opening the meeting ----------------------------------------------------------------------------
 
 def test_leader_opens_todays_meeting_once(client, crew):
-    pin_login(client, crew["leader"])
+    log_in(client, crew["leader"])
     first = open_meeting(client, crew["team"])
     second = open_meeting(client, crew["team"])
     assert first.id == second.id and count(Meeting) == 1
@@ -182,7 +182,7 @@ def test_leader_opens_todays_meeting_once(client, crew):
 
 
 def test_a_worker_who_does_not_lead_cannot_open_it(client, crew):
-    pin_login(client, crew["workers"][0])
+    log_in(client, crew["workers"][0])
     resp = client.post(f"/shifts/teams/{crew['team'].id}/meetings", data={"shift": "白班"})
     assert resp.status_code == 404 and count(Meeting) == 0
 
@@ -192,13 +192,13 @@ def test_a_worker_who_does_not_lead_cannot_open_it(client, crew):
 @pytest.fixture
 def meeting(client, crew):
     """Today's day-shift meeting, opened by the leader (logged in on `client`)."""
-    pin_login(client, crew["leader"])
+    log_in(client, crew["leader"])
     return open_meeting(client, crew["team"])
 
 
 def test_worker_checks_in_from_their_phone_and_a_double_tap_is_one(app, meeting, crew):
     phone = app.test_client()
-    pin_login(phone, crew["workers"][0])
+    log_in(phone, crew["workers"][0])
     page = phone.get(f"/shifts/meetings/{meeting.id}/checkin").text
     assert "机械伤害" in page and "急停" in page  # the post's risk card
     for _ in range(2):
@@ -254,7 +254,7 @@ def test_refused_check_ins_save_nothing(client, meeting, crew, data, field):
 
 def test_the_form_comes_back_with_the_error_and_the_ticks(app, meeting, crew):
     phone = app.test_client()
-    pin_login(phone, crew["workers"][0])
+    log_in(phone, crew["workers"][0])
     resp = phone.post(f"/shifts/meetings/{meeting.id}/checkin",
                       data=answer(confirmed=["risk", "tools"]),
                       headers=HX)
@@ -374,7 +374,7 @@ def test_a_stop_stays_open_until_someone_records_how_it_was_resolved(client, log
 def test_a_worker_cannot_resolve_a_stop(app, meeting, crew):
     ci = meetings.check_in(meeting, crew["workers"][0], answer("stop", reason="x"))
     phone = app.test_client()
-    pin_login(phone, crew["workers"][1])
+    log_in(phone, crew["workers"][1])
     resp = phone.post(f"/shifts/stops/{ci.id}/resolve", data={"resolution": "ok"})
     assert resp.status_code == 403
 
@@ -420,7 +420,7 @@ def test_closing_with_a_note_and_photo_fixes_the_roster_and_is_idempotent(client
 
 def test_a_worker_opening_the_board_is_sent_to_check_in(app, meeting, crew):
     phone = app.test_client()
-    pin_login(phone, crew["workers"][0])
+    log_in(phone, crew["workers"][0])
     resp = phone.get(f"/shifts/meetings/{meeting.id}")
     assert resp.location.endswith(f"/shifts/meetings/{meeting.id}/checkin")
 
@@ -521,7 +521,7 @@ def test_other_enterprises_staff_see_nothing_of_this_team(client, login, meeting
 def test_a_worker_sees_only_their_own_team(client, crew):
     site = crew["site"]
     second = make_team(site, members=[make_worker(site)], name="二班")
-    pin_login(client, crew["workers"][0])
+    log_in(client, crew["workers"][0])
     assert client.get(f"/shifts/teams/{crew['team'].id}").status_code == 200
     assert client.get(f"/shifts/teams/{second.id}").status_code == 404
     assert client.get(f"/shifts/teams/{crew['other_team'].id}").status_code == 404
@@ -542,7 +542,7 @@ def test_a_worker_sees_only_their_own_team(client, crew):
 
 def test_a_workers_report_lands_in_the_enterprises_hazard_list_once(client, login, crew):
     team, worker = crew["team"], crew["workers"][0]
-    pin_login(client, worker)
+    log_in(client, worker)
     form = client.get(f"/shifts/teams/{team.id}/report").text
     key = re.search(r'name="submit_key" value="([0-9a-f]{32})"', form).group(1)
     data = {"submit_key": key, "description": "配电箱门没关，电线裸露", "location": "二号车间"}
@@ -565,7 +565,7 @@ def test_a_workers_report_lands_in_the_enterprises_hazard_list_once(client, logi
 
 
 def test_a_report_needs_a_description(client, crew):
-    pin_login(client, crew["workers"][0])
+    log_in(client, crew["workers"][0])
     resp = client.post(f"/shifts/teams/{crew['team'].id}/report",
                        data={"submit_key": "k" * 32, "description": "  "})
     assert resp.status_code == 422 and count(Hazard) == 0
