@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from inspect_app import periods
 from inspect_app.enterprise import statistics
 from inspect_app.extensions import db
 from inspect_app.hazards import service as hazards
@@ -82,14 +83,13 @@ def test_open_majors_counted_by_five_in_place_supervision_level_and_regime(site)
 def test_signed_table_keeps_its_analysis_and_records_its_submission(client, login, site):
     from sqlalchemy import select
 
-    from inspect_app.enterprise import schedule
     from inspect_app.enterprise.models import StatisticsConfirmation
     from inspect_app.timeutil import local_today
     from tests.factories import make_user
 
     boss = make_user("enterprise", site=site, position="principal", name="王德明")
-    last = schedule.previous(schedule.period_of("quarter", local_today()))
-    year, number = last.start.year, (last.start.month - 1) // 3 + 1
+    last = periods.last_ended("quarter", local_today())
+    year, number = last.start.year, last.number
     login(boss)
     period = {"year": year, "quarter": number}
     # Submission before signing: refused, nothing recorded.
