@@ -83,7 +83,9 @@ def _rules() -> tuple[Place, ...]:
 
 def propose_for(inspection, now: datetime) -> FireProposal | None:
     """At submit (in its transaction): a proposal when the failed C items reach the threshold."""
-    failed = [a.item for a in inspection.answers if a.result == "fail"]
+    # Answers come back in no set order; the proposal lists elements in checklist order.
+    failed = sorted((a.item for a in inspection.answers if a.result == "fail"),
+                    key=lambda item: item.position)
     finding = count(failed, inspection.site.checklist_codes, _rules())
     if not finding.met:
         return None
