@@ -57,6 +57,8 @@ SITE = {
 # A password is hashed, so its cap is ours: long enough for any pass phrase.
 PASSWORD = f.Text(128, multiline=False, label=_l("Initial password"))
 
+NEW_PASSWORD = {"password": f.Text(128, multiline=False, label=_l("New password"))}
+
 USER = {
     "username": _line(User.username, _l("Username")),
     "name": _line(User.name, _l("Name")),

@@ -20,7 +20,7 @@ from ..sites.models import Area, Grid
 from ..sites.types import FEATURES, HAZ_MODES, NINE_KINDS, RISK_COLORS, SITE_TYPES, SIZE_CLASSES
 from ..web import page, redirect_to
 from . import bp, imports, rules, service
-from .forms import SITE, USER
+from .forms import NEW_PASSWORD, SITE, USER
 from .forms import parse as parse_form
 
 AREA = {"name": forms.Text(column=Area.name, multiline=False, label=_l("Name"))}
@@ -161,7 +161,8 @@ def user_edit(user_id: int | None):
 def user_password(user_id: int):
     user = service.editable_user(user_id, current_user)
     try:
-        service.reset_password(user_id, request.form.get("password", ""), current_user)
+        service.reset_password(user_id, parse_form(request.form, NEW_PASSWORD).password,
+                               current_user)
     except Invalid as e:
         return _user_page(user, service.user_form(user), e.errors)
     flash(_("Password changed. Tell the user the new password in person."), "success")

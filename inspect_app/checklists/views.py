@@ -1,12 +1,15 @@
 from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from .. import forms as f
 from .. import labels
 from ..access import FIELD_ROLES, ZONE_STAFF, allow, is_zone_staff
 from ..errors import UserError
 from ..extensions import db
+from ..hazards.models import HazardEvent
 from ..web import page, redirect_to
 from . import bp, combination, review
 from .models import ChecklistTemplate
@@ -39,11 +42,17 @@ def proposals():
                 decided=combination.recent(), statuses=labels.FIRE_PROPOSAL_STATUS)
 
 
+# The note is kept on the proposal and, when accepted, as the new hazard's first event note.
+# The two buttons send one of these; anything else is refused, not taken as a decline.
+DECISION = {"decision": f.Choice(("accept", "decline"), required=True, label=_l("Decided")),
+            "note": f.Text(column=HazardEvent.note, label=_l("Reason for the decision"))}
+
+
 @bp.post("/proposals/<int:proposal_id>")
 @allow(*ZONE_STAFF)
 def decide(proposal_id: int):
-    accept = request.form.get("decision") == "accept"
-    proposal = combination.decide(proposal_id, current_user, accept, request.form.get("note"))
+    v = f.parse(request.form, DECISION)
+    proposal = combination.decide(proposal_id, current_user, v.decision == "accept", v.note)
     flash(_("Decision recorded: %(status)s.", status=labels.label("fire_proposal", proposal.status)),
           "success")
     if proposal.hazard_id:

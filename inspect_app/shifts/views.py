@@ -9,6 +9,7 @@ from flask_login import current_user
 from .. import forms, periods, throttle
 from .. import forms as f
 from ..access import ZONE_STAFF, allow, is_enterprise_staff, is_zone_staff, public
+from ..admin.forms import Codes
 from ..errors import Invalid, UserError
 from ..qr import qr_png, qr_svg
 from ..roles import Role
@@ -16,7 +17,7 @@ from ..sites.types import RISK_COLORS
 from ..timeutil import local_today
 from ..web import page, redirect_to, safe_next
 from . import bp, compliance, meetings, reports, rules, teams
-from .models import Post, Team, WorkerReport
+from .models import CheckIn, Meeting, Post, Team, WorkerReport
 
 ENTERPRISE = (Role.ENTERPRISE,)
 TEAM_ROLES = (Role.ENTERPRISE, Role.WORKER)  # who takes part in a meeting
@@ -33,6 +34,20 @@ TEAM = {"name": f.Text(column=Team.name, multiline=False, label=_l("Name")),
 REWARD = {"amount": f.Money(column=WorkerReport.reward_amount, required=True,
                             label=_l("Reward (yuan)")),
           "note": f.Text(500, label=_l("Reward note"))}
+# The meeting's forms. Choices that depend on the team (its shifts) or on other answers (the
+# five thinks) are checked by meetings.py and rules.py; these only bound what may be stored.
+OPEN = {"shift": f.Text(column=Meeting.shift, multiline=False, label=_l("Shift"))}
+CLOSE = {"note": f.Text(column=Meeting.note, label=_l("Note")),
+         "upload_key": f.Text(56, multiline=False)}
+RESOLVE = {"resolution": f.Text(2000, label=_l("How was it resolved?"))}
+CHECKIN = {"confirmed": Codes(label=_l("Five thinks: tap each one that is true")),
+           "fit": f.Text(8, multiline=False, label=_l("Fit to work")),
+           "decision": f.Text(column=CheckIn.decision, multiline=False, label=_l("Check in")),
+           "reason": f.Text(500, label=_l("Reason")),
+           "pin": f.Text(16, multiline=False, label=_l("PIN"))}
+REPORT = {"submit_key": f.Text(64, multiline=False),
+          "description": f.Text(2000, label=_l("What did you see?")),
+          "location": f.Text(200, multiline=False, label=_l("Where?"))}
 POST = {"name": f.Text(column=Post.name, multiline=False, label=_l("Name")),
         "risk_color": f.Choice(RISK_COLORS, label=_l("Risk colour")),
         **{key: f.Text(1000) for key in ("risks", "measures", "emergency")}}
@@ -45,6 +60,7 @@ def team_url(team) -> str:
 
 
 def _checkin_input(form) -> dict:
+    """What was typed, shown again beside the errors."""
     return {"confirmed": form.getlist("confirmed"), "fit": form.get("fit", ""),
             "decision": form.get("decision", ""), "reason": form.get("reason", ""),
             "pin": form.get("pin", "")}
@@ -217,7 +233,7 @@ def history(team_id: int):
 @allow(*TEAM_ROLES)
 def open_meeting(team_id: int):
     team = teams.get_team_for(current_user, team_id)
-    meeting = meetings.open_meeting(current_user, team, request.form.get("shift", ""))
+    meeting = meetings.open_meeting(current_user, team, f.parse(request.form, OPEN).shift)
     return redirect_to(url_for(".meeting", meeting_id=meeting.id))
 
 
@@ -241,7 +257,7 @@ def checkin(meeting_id: int):
     if request.method == "POST":
         form = _checkin_input(request.form)
         try:
-            done = meetings.check_in(meeting, current_user, form)
+            done = meetings.check_in(meeting, current_user, f.parse(request.form, CHECKIN))
             flash(_("Stop raised: your leader and the safety staff have been told.")
                   if done.decision == rules.Decision.STOP else _("Checked in. Work safely."),
                   "success")
@@ -275,7 +291,8 @@ def shared_checkin(meeting_id: int, user_id: int):
     if request.method == "POST":
         form = _checkin_input(request.form)
         try:
-            done = meetings.check_in_shared(meeting, current_user, user_id, form)
+            done = meetings.check_in_shared(meeting, current_user, user_id,
+                                            f.parse(request.form, CHECKIN))
             flash(_("%(name)s: stop raised.", name=member.user.name)
                   if done.decision == rules.Decision.STOP
                   else _("%(name)s checked in.", name=member.user.name), "success")
@@ -291,8 +308,9 @@ def shared_checkin(meeting_id: int, user_id: int):
 @allow(*TEAM_ROLES)
 def close(meeting_id: int):
     meeting = meetings.get_meeting_for(current_user, meeting_id)
-    meetings.close_meeting(current_user, meeting, request.form.get("note", ""),
-                          request.files.get("photo"), request.form.get("upload_key"))
+    v = f.parse(request.form, CLOSE)
+    meetings.close_meeting(current_user, meeting, v.note, request.files.get("photo"),
+                           v.upload_key or None)
     flash(_("Meeting closed."), "success")
     return redirect_to(url_for(".meeting", meeting_id=meeting.id))
 
@@ -308,7 +326,7 @@ def stops():
 @allow(*TEAM_ROLES)
 def resolve(checkin_id: int):
     try:
-        meetings.resolve_stop(current_user, checkin_id, request.form.get("resolution", ""))
+        meetings.resolve_stop(current_user, checkin_id, f.parse(request.form, RESOLVE).resolution)
     except Invalid as e:
         return page("shifts/stops.html", http_status=422, stops=meetings.open_stops(current_user),
                     reasons=meetings.stop_reasons, errors={checkin_id: e.errors["resolution"]})
@@ -337,7 +355,8 @@ def report(team_id: int):
     if request.method == "POST":
         form = request.form.to_dict()
         try:
-            reports.report_hazard(current_user, team, form, request.files.get("photo"))
+            reports.report_hazard(current_user, team, f.parse(request.form, REPORT),
+                                  request.files.get("photo"))
             flash(_("Thank you. Your report was sent to the enterprise to confirm."), "success")
             return redirect_to(url_for(".my_reports"))
         except Invalid as e:

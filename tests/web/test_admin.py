@@ -372,6 +372,11 @@ def test_reset_password(staff, ctx):
     user = make_user("inspector")
     resp = staff.post(f"/admin/users/{user.id}/password", data={"password": "abc"})
     assert resp.status_code == 422 and "at least 6 characters" in resp.text
+    for bad in ("p" * 129, "new-pass\x00"):
+        resp = staff.post(f"/admin/users/{user.id}/password", data={"password": bad})
+        assert resp.status_code == 422 and 'id="password-error"' in resp.text
+    db.session.refresh(user)
+    assert user.check_password(PASSWORD)
     resp = staff.post(f"/admin/users/{user.id}/password", data={"password": "new-pass-1"})
     assert resp.status_code == 302
     db.session.refresh(user)

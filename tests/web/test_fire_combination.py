@@ -83,6 +83,9 @@ def test_supervisor_accepts_one_major_fire_hazard(crowded, client, login):
     # No reason: refused, nothing changes.
     resp = client.post(f"/checklists/proposals/{proposal.id}", data={"decision": "accept"})
     assert resp.status_code == 422
+    # A decision that is neither button, or a note its column cannot hold: refused too.
+    for data in ({"decision": "maybe", "note": "x"}, {"decision": "accept", "note": "x" * 4001}):
+        assert client.post(f"/checklists/proposals/{proposal.id}", data=data).status_code == 422
     db.session.expire_all()
     assert db.session.get(FireProposal, proposal.id).status == "proposed"
     assert db.session.scalar(select(func.count(Hazard.id))) == before

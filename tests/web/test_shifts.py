@@ -371,6 +371,29 @@ def test_a_stop_stays_open_until_someone_records_how_it_was_resolved(client, log
                  Notification.kind == "shift_stop_resolved") == 1
 
 
+def test_meeting_forms_are_bounded_by_their_columns(client, login, meeting, crew):
+    """Shift, note, resolution and check-in answers parse with field tables: a value the
+    column cannot hold is refused whole (422), never cut short or stored."""
+    team = meeting.team
+    assert client.post(f"/shifts/teams/{team.id}/meetings",
+                       data={"shift": "班" * 41}).status_code == 422
+    resp = client.post(f"/shifts/meetings/{meeting.id}/shared/{crew['workers'][1].id}",
+                       data=answer("stop", pin=PIN, reason="长" * 501))
+    assert resp.status_code == 422 and 'class="error-msg"' in resp.text and "500" in resp.text
+    assert count(CheckIn) == 0
+    ci = meetings.check_in(meeting, crew["workers"][0], answer("stop", reason="梯子不稳"))
+    assert client.post(f"/shifts/meetings/{meeting.id}/close",
+                       data={"note": "好\x00"}).status_code == 422
+    db.session.expire_all()
+    assert db.session.get(Meeting, meeting.id).closed_at is None
+    assert count(CheckIn) == 1
+    login(crew["safety"])
+    resp = client.post(f"/shifts/stops/{ci.id}/resolve", data={"resolution": "修" * 2001})
+    assert resp.status_code == 422 and "2000" in resp.text
+    db.session.expire_all()
+    assert db.session.get(CheckIn, ci.id).resolved_at is None
+
+
 def test_a_worker_cannot_resolve_a_stop(app, meeting, crew):
     ci = meetings.check_in(meeting, crew["workers"][0], answer("stop", reason="x"))
     phone = app.test_client()
