@@ -9,7 +9,7 @@ page shows them with the UI's labels, the xlsx with the ledger's Chinese ones (e
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from itertools import islice
 from typing import Any
 
@@ -18,20 +18,22 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import aliased
 
-from .. import forms, labels
+from .. import labels
 from ..auth.models import User
 from ..checklists.models import ChecklistItem, ChecklistTemplate
 from ..extensions import db
-from ..hazards.models import Hazard, HazardEvent, Referral, Supervision, open_clause, overdue_clause
+from ..hazards.models import Hazard, HazardEvent, Referral, Supervision, open_clause
 from ..hazards.service import scope
 from ..hazards.workflow import Action, Level, State, is_overdue, report_missing
 from ..inspections.models import Answer, Inspection, Result
 from ..roles import Position, Role
 from ..sites.models import Area, Grid, Site, grid_inspectors
 from ..sites.service import scope_sites
-from ..timeutil import ZONE, local_today, to_local
+from ..timeutil import local_today, to_local
+from .filters import Filters, found_in_period, hazard_status, in_period, local_date, located, placed
+from .stats import is_stock, stock_cutoff
 
-# Filters --------------------------------------------------------------------------------------
+# Labels of the status filters --------------------------------------------------------------
 
 LEVELS = labels.LEVELS
 # What the status filter offers, per list ("" = all).
@@ -42,121 +44,6 @@ RECTIFICATION_FILTER = {"open": _l("Being fixed"), "overdue": _l("Overdue"),
 MAJOR_FILTER = {"open": _l("Open"), "overdue": _l("Overdue"),
                 "supervised": _l("Under supervision"), "closed": _l("Closed")}
 
-
-def day_start(day: date) -> datetime:
-    """Midnight of a calendar day in the zone, as the naive UTC the database stores."""
-    return datetime.combine(day, time(), tzinfo=ZONE).astimezone(UTC).replace(tzinfo=None)
-
-
-@dataclass(frozen=True)
-class Filters:
-    area: int | None = None
-    grid: int | None = None
-    site_type: str = ""
-    date_from: date | None = None
-    date_to: date | None = None
-    level: str = ""
-    status: str = ""
-    regime: str = ""  # a major hazard's regime (hazards/regimes.py)
-
-    @classmethod
-    def from_args(cls, args, ledger: "Ledger") -> "Filters":
-        """The filters in the query string that apply to `ledger`; unknown values are dropped."""
-        has = ledger.filters
-        v = forms.filters(args, {"area": forms.Id(), "grid": forms.Id(),
-                                 "type": forms.Choice(labels.SITE_TYPES), "from": forms.Date(),
-                                 "to": forms.Date(), "level": forms.Choice(LEVELS),
-                                 "status": forms.Choice(ledger.statuses),
-                                 "regime": forms.Choice(labels.REGIMES)})
-        return cls(
-            area=v.area if "area" in has else None,
-            grid=v.grid if "grid" in has else None,
-            site_type=(v.type or "") if "type" in has else "",
-            date_from=v["from"] if "period" in has else None,
-            date_to=v.to if "period" in has else None,
-            level=(v.level or "") if "level" in has else "",
-            status=v.status or "",
-            regime=(v.regime or "") if "regime" in has else "",
-        )
-
-    def as_args(self) -> dict[str, Any]:
-        """The query string that reproduces these filters (for export and print links)."""
-        args = {"area": self.area, "grid": self.grid, "type": self.site_type,
-                "from": self.date_from and self.date_from.isoformat(),
-                "to": self.date_to and self.date_to.isoformat(),
-                "level": self.level, "status": self.status, "regime": self.regime}
-        return {k: v for k, v in args.items() if v}
-
-    def parts(self) -> list[tuple[str, Any]]:
-        """(field, value) for each filter that is set, with area and grid resolved to names."""
-        parts: list[tuple[str, Any]] = []
-        if self.area and (area := db.session.get(Area, self.area)):
-            parts.append(("area", area.name))
-        if self.grid and (grid := db.session.get(Grid, self.grid)):
-            parts.append(("grid", grid.name))
-        if self.site_type:
-            parts.append(("type", self.site_type))
-        if self.date_from or self.date_to:
-            parts.append(("period", (self.date_from, self.date_to)))
-        if self.level:
-            parts.append(("level", self.level))
-        if self.status:
-            parts.append(("status", self.status))
-        if self.regime:
-            parts.append(("regime", self.regime))
-        return parts
-
-
-def located(query: Select, f: Filters) -> Select:
-    """Area, grid and industry filters on a query that joins Site and Grid."""
-    if f.grid:
-        query = query.where(Site.grid_id == f.grid)
-    if f.area:
-        query = query.where(Grid.area_id == f.area)
-    if f.site_type:
-        query = query.where(Site.site_type == f.site_type)
-    return query
-
-
-def in_period(query: Select, column, f: Filters) -> Select:
-    """Calendar days in the zone, both ends included."""
-    if f.date_from:
-        query = query.where(column >= day_start(f.date_from))
-    if f.date_to:
-        query = query.where(column < day_start(f.date_to + timedelta(days=1)))
-    return query
-
-
-def found_in_period(query: Select, f: Filters) -> Select:
-    """Hazards by the day they were found (not the day their record was keyed in)."""
-    if f.date_from:
-        query = query.where(Hazard.found_on >= f.date_from)
-    if f.date_to:
-        query = query.where(Hazard.found_on <= f.date_to)
-    return query
-
-
-def _hazard_status(query: Select, status: str, today: date) -> Select:
-    if status == "open":
-        return query.where(open_clause())
-    if status == "overdue":
-        return query.where(overdue_clause(today))
-    if status == "supervised":
-        active = select(Supervision.hazard_id).where(Supervision.status == "active")
-        return query.where(Hazard.id.in_(active))
-    if status in (State.CLOSED, State.REJECTED, State.SUBMITTED):
-        return query.where(Hazard.status == status)
-    return query
-
-
-def placed(query: Select, site_fk) -> Select:
-    """Join the site, its grid and area (every list shows where a row belongs)."""
-    return (query.join(Site, site_fk == Site.id).join(Grid, Site.grid_id == Grid.id)
-            .join(Area, Grid.area_id == Area.id))
-
-
-def local_date(value: datetime | None) -> date | None:
-    return to_local(value).date() if value else None
 
 
 # Lists ----------------------------------------------------------------------------------------
@@ -256,7 +143,7 @@ def _hazards_query(user: User, f: Filters, today: date) -> Select:
     ), Hazard.site_id)
     query = (query.outerjoin(ChecklistItem, Hazard.item_id == ChecklistItem.id)
              .outerjoin(finder, Hazard.found_by_id == finder.id))
-    query = _hazard_status(found_in_period(located(scope(query, user), f), f),
+    query = hazard_status(found_in_period(located(scope(query, user), f), f),
                            f.status, today)
     if f.level:
         query = query.where(Hazard.level == f.level)
@@ -315,7 +202,7 @@ def _rectification_query(user: User, f: Filters, today: date) -> Select:
              .outerjoin(ver_by, ver_by.id == ver_ev.actor_id)
              # A hazard enters this list once accepted (or fixed on the spot), never if rejected.
              .where(Hazard.status.not_in([State.REPORTED, State.REJECTED])))
-    query = _hazard_status(found_in_period(located(scope(query, user), f), f),
+    query = hazard_status(found_in_period(located(scope(query, user), f), f),
                            f.status, today)
     if f.level:
         query = query.where(Hazard.level == f.level)
@@ -539,13 +426,12 @@ def _major_query(user: User, f: Filters, today: date) -> Select:
                     Hazard.status != State.REJECTED))
     if f.regime:
         query = query.where(Hazard.regime == f.regime)
-    query = _hazard_status(found_in_period(located(scope(query, user), f), f),
+    query = hazard_status(found_in_period(located(scope(query, user), f), f),
                            f.status, today)
     return query.order_by(Hazard.found_on.desc(), Hazard.id.desc())
 
 
 def _major_row(row, today: date, cutoff: date | None = None) -> tuple:
-    from .stats import is_stock, stock_cutoff
     cutoff = cutoff or stock_cutoff()
     hid, area, grid, site, site_type, regime, authority, desc, source, found, deadline, \
         status = row[:12]

@@ -33,6 +33,7 @@ from ..hazards.workflow import OPEN_STATES, Level, State, is_overdue
 from ..sites.models import Area, Site
 from ..sites.types import SITE_TYPES
 from ..timeutil import local_today
+from .filters import located, placed
 
 
 @dataclass(frozen=True)
@@ -282,8 +283,6 @@ def target_rules(cutoff: date | None = None) -> TargetRules:
 
 def load_records(user: User, filters, regime: str = "") -> list[MajorRecord]:
     """The major hazards `user` may see in the filters' area, grid and industry."""
-    from .service import located, placed
-
     active = select(Supervision.hazard_id).where(Supervision.status == "active")
     query = placed(select(Hazard.found_on, Hazard.status, Hazard.deadline,
                           Hazard.id.in_(active), Area.name, Site.site_type, Hazard.closed_at,
