@@ -45,11 +45,28 @@ def wants_fragment() -> bool:
     return bool(hx) and not hx.boosted and not hx.history_restore_request
 
 
+@lru_cache(maxsize=None)
+def _parent_of(env, name: str) -> str | None:
+    """The template `name` extends, if any (read once from its source)."""
+    from jinja2 import nodes
+
+    source = env.loader.get_source(env, name)[0]
+    extends = env.parse(source).find(nodes.Extends)
+    return extends.template.value if extends and isinstance(extends.template, nodes.Const) else None
+
+
 def render_blocks(template: str, blocks: list[str], **context) -> str:
     current_app.update_template_context(context)
-    tmpl = current_app.jinja_env.get_template(template)
+    env = current_app.jinja_env
+    tmpl = env.get_template(template)
     ctx = tmpl.new_context(context)
-    return "".join("".join(tmpl.blocks[b](ctx)) for b in blocks)
+    # A child template holds only the blocks it overrides: chain its parents' blocks behind
+    # them, as `{% extends %}` does in a full render (so blocks it inherits, and super(), work).
+    name = template
+    while (name := _parent_of(env, name)) is not None:
+        for block, render in env.get_template(name).blocks.items():
+            ctx.blocks.setdefault(block, []).append(render)
+    return "".join("".join(ctx.blocks[b][0](ctx)) for b in blocks)
 
 
 def page(template: str, /, fragment: str | list[str] | None = None, http_status: int = 200,
