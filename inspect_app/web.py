@@ -45,7 +45,7 @@ def wants_fragment() -> bool:
     return bool(hx) and not hx.boosted and not hx.history_restore_request
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=256)
 def _parent_of(env, name: str) -> str | None:
     """The template `name` extends, if any (read once from its source)."""
     from jinja2 import nodes
