@@ -93,6 +93,12 @@ class _Sql:
             return f"(DATE '{base.isoformat()}' + CAST({days} AS INTEGER))"
         return f"date('{base.isoformat()}', ({days}) || ' days')"
 
+    def local_day(self, expr: str) -> str:
+        """The zone's calendar day of a naive UTC timestamp (China keeps UTC+8 all year)."""
+        if self.pg:
+            return f"CAST({expr} + INTERVAL '8 hours' AS DATE)"
+        return f"date({expr}, '+8 hours')"
+
     @staticmethod
     def text(expr: str) -> str:
         return f"CAST({expr} AS TEXT)"
@@ -210,14 +216,14 @@ def generate(sites: int, hazards: int, answers: int | None = None,
                                       for k, item in enumerate(first_item))
     n_hazards = run(
         "INSERT INTO hazards (site_id, inspection_id, item_id, description, location, level, "
-        "status, source, deadline, found_by_id, created_at, closed_at, responsible_name, "
+        "status, source, deadline, found_by_id, created_at, found_on, closed_at, responsible_name, "
         "responsible_phone, measures, interim_measures, report_state_cause, "
         "report_harm_difficulty, plan_goal, plan_resources, plan_organisation, plan_timeline, "
         "plan_emergency, rectified_note, version) "
         f"SELECT ins.site_id, ins.id, it.item_id, '生成隐患 ' || {sql.text(n)}, '', "
         f"CASE WHEN {major} THEN 'major' ELSE 'general' END, {status}, 'patrol', "
         f"{sql.day(today, f'-{age_h} + CASE WHEN {major} THEN 60 ELSE 14 END')}, "
-        f"ins.inspector_id, ins.submitted_at, "
+        f"ins.inspector_id, ins.submitted_at, {sql.local_day('ins.submitted_at')}, "
         f"CASE WHEN {status} = 'closed' THEN {sql.ts(now, f'-({age_h} - {lag}) * 86400')} END, "
         "'', '', '', '', '', '', '', '', '', '', '', '', 1 "
         f"FROM inspections ins, ({hazard_items}) it WHERE ins.id - {i0} < {inspections} "
