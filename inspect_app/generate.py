@@ -86,7 +86,9 @@ class _Sql:
         """A naive UTC timestamp `seconds` after `base`."""
         if self.pg:
             return f"(TIMESTAMP '{base:%Y-%m-%d %H:%M:%S}' + ({seconds}) * INTERVAL '1 second')"
-        return f"datetime('{base:%Y-%m-%d %H:%M:%S}', ({seconds}) || ' seconds')"
+        # SQLAlchemy's own text form (with microseconds), so stored and bound values compare.
+        return (f"(strftime('%Y-%m-%d %H:%M:%S', '{base:%Y-%m-%d %H:%M:%S}', ({seconds}) || "
+                "' seconds') || '.000000')")
 
     def day(self, base: date, days: str) -> str:
         if self.pg:
@@ -97,7 +99,7 @@ class _Sql:
         """The zone's calendar day of a naive UTC timestamp (China keeps UTC+8 all year)."""
         if self.pg:
             return f"CAST({expr} + INTERVAL '8 hours' AS DATE)"
-        return f"date({expr}, '+8 hours')"
+        return f"date(substr({expr}, 1, 19), '+8 hours')"
 
     @staticmethod
     def text(expr: str) -> str:

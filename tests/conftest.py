@@ -58,6 +58,9 @@ def app(tmp_path_factory):
         # The task queue and finished exports in this run's folder (tests/web/test_tasks.py).
         "TASK_QUEUE_URL": f"sqlite:///{root / 'tasks.db'}",
         "EXPORT_DIR": str(root / "exports"),
+        # Figures memoised for a minute in production are computed afresh here (one test
+        # turns the memos on).
+        "FIGURE_MEMOS": False,
     })
     with app.app_context():
         db.drop_all()

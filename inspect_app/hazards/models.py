@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, ForeignKey, Numeric, String, Text, UniqueConstraint, and_
+from sqlalchemy import ColumnElement, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, and_, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -16,10 +16,20 @@ def _found_on_default(context) -> date:
     return local_today(context.get_current_parameters().get("created_at") or utcnow())
 
 
+# Open hazards, as the queue's partial index is defined (workflow.OPEN_STATES).
+OPEN_SQL = "status IN ('reported', 'confirmed', 'rectifying', 'submitted')"
+
+
 class Hazard(db.Model):
     __tablename__ = "hazards"
     # One hazard per failed item per inspection: a repeated submit cannot duplicate findings.
-    __table_args__ = (UniqueConstraint("inspection_id", "item_id", name="uq_hazards_inspection_item"),)
+    __table_args__ = (
+        UniqueConstraint("inspection_id", "item_id", name="uq_hazards_inspection_item"),
+        # The lists' order (newest first, paged by key) and the queue's (open hazards only).
+        Index("ix_hazards_found_on_id", "found_on", "id"),
+        Index("ix_hazards_open_queue", "level", "deadline", "id",
+              postgresql_where=text(OPEN_SQL), sqlite_where=text(OPEN_SQL)),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
@@ -126,6 +136,8 @@ class HazardEvent(db.Model):
     """Append-only: one row per transition or decision, never updated."""
 
     __tablename__ = "hazard_events"
+    # A page of the rectification list reads each hazard's latest submit and verify from it.
+    __table_args__ = (Index("ix_hazard_events_hazard_action_id", "hazard_id", "action", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     hazard_id: Mapped[int] = mapped_column(ForeignKey("hazards.id"), index=True)
@@ -189,6 +201,7 @@ class Referral(db.Model):
     """A referral to a department with penalty power (执法), tracked to its outcome."""
 
     __tablename__ = "referrals"
+    __table_args__ = (Index("ix_referrals_referred_at_id", "referred_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     hazard_id: Mapped[int | None] = mapped_column(ForeignKey("hazards.id"), index=True)

@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..checklists.models import group_sections
@@ -25,6 +25,7 @@ class Result(StrEnum):
 
 class Inspection(db.Model):
     __tablename__ = "inspections"
+    __table_args__ = (Index("ix_inspections_submitted_at_id", "submitted_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)

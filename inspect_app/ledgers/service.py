@@ -15,7 +15,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, case, func, select, tuple_
 from sqlalchemy.orm import aliased
 
 from .. import labels
@@ -26,6 +26,7 @@ from ..hazards.models import Hazard, HazardEvent, Referral, Supervision, open_cl
 from ..hazards.service import scope
 from ..hazards.workflow import Action, Level, State, is_overdue, report_missing
 from ..inspections.models import Answer, Inspection, Result
+from ..memo import memo
 from ..roles import Position, Role
 from ..sites.models import Area, Grid, Site, grid_inspectors
 from ..sites.service import scope_sites
@@ -75,9 +76,14 @@ class Ledger:
     statuses: dict[str, Any] = field(default_factory=dict)
     period_label: Any = None
     period_zh: str = ""
-    statement: Callable[[User, Filters, date], Select] | None = None
+    # The rows' order, newest first: (sort column, id column), both descending, indexed.
+    key: tuple = ()
+    # The list's rows (the filters applied, no columns yet): a page's keys are read from it.
+    core: Callable[[User, Filters, date], Select] | None = None
+    # Every column, for all rows or only for a page's ids (per-row figures for those only).
+    statement: Callable[..., Select] | None = None
     convert: Callable[[Any, date], tuple] | None = None
-    generate: Callable[[User, Filters, date], Iterator[tuple]] | None = None  # not one query
+    generate: Callable[..., Iterator[tuple]] | None = None  # not one query (by sites)
 
     @property
     def page_columns(self) -> list[tuple[int, Column]]:
@@ -89,27 +95,41 @@ WHERE = (Column("area", _l("Area"), width=10), Column("grid", _l("Grid"), width=
          Column("site_type", _l("Industry"), "site_type", width=12))
 
 
+def _page(query: Select, id_column, ids) -> Select:
+    """Narrow a list's query to one page's ids (None: every row, for export and print)."""
+    return query if ids is None else query.where(id_column.in_(ids))
+
+
 # 检查清单: submitted inspections.
 
-def _inspections_query(user: User, f: Filters, today: date) -> Select:
+def _inspections_core(user: User, f: Filters, today: date) -> Select:
+    query = placed(select().select_from(Inspection), Inspection.site_id).where(
+        Inspection.submitted_at.is_not(None),
+        Inspection.site_id.in_(scope_sites(select(Site.id), user)))
+    return in_period(located(query, f), Inspection.submitted_at, f)
+
+
+def _inspections_query(user: User, f: Filters, today: date, ids=None) -> Select:
     answers = (select(Answer.inspection_id.label("iid"), func.count().label("total"),
                       func.sum(case((Answer.result == Result.FAIL, 1), else_=0)).label("failed"))
-               .group_by(Answer.inspection_id).subquery())
+               .group_by(Answer.inspection_id))
     found = (select(Hazard.inspection_id.label("iid"), func.count().label("n"))
-             .where(Hazard.inspection_id.is_not(None)).group_by(Hazard.inspection_id).subquery())
-    query = placed(select(
+             .where(Hazard.inspection_id.is_not(None)).group_by(Hazard.inspection_id))
+    query = _inspections_core(user, f, today)
+    if ids is not None:  # one page: count the answers and hazards of its inspections only
+        answers = answers.where(Answer.inspection_id.in_(ids))
+        found = found.where(Hazard.inspection_id.in_(ids))
+        query = query.where(Inspection.id.in_(ids))
+    answers, found = answers.subquery(), found.subquery()
+    query = query.add_columns(
         Inspection.id, Inspection.submitted_at, Area.name, Grid.name, Site.name, Site.site_type,
         Inspection.kind, User.name, Inspection.led_by, ChecklistTemplate.title,
         ChecklistTemplate.version, func.coalesce(answers.c.total, 0),
-        func.coalesce(answers.c.failed, 0), func.coalesce(found.c.n, 0), Inspection.from_scan,
-    ), Inspection.site_id)
+        func.coalesce(answers.c.failed, 0), func.coalesce(found.c.n, 0), Inspection.from_scan)
     query = (query.join(User, Inspection.inspector_id == User.id)
              .join(ChecklistTemplate, Inspection.template_id == ChecklistTemplate.id)
              .outerjoin(answers, answers.c.iid == Inspection.id)
-             .outerjoin(found, found.c.iid == Inspection.id)
-             .where(Inspection.submitted_at.is_not(None),
-                    Inspection.site_id.in_(scope_sites(select(Site.id), user))))
-    query = in_period(located(query, f), Inspection.submitted_at, f)
+             .outerjoin(found, found.c.iid == Inspection.id))
     return query.order_by(Inspection.submitted_at.desc(), Inspection.id.desc())
 
 
@@ -128,25 +148,29 @@ INSPECTIONS = Ledger(
              Column("from_scan", _l("QR scanned on site"), "bool", 9)),
     filters=frozenset({"area", "grid", "type", "period"}),
     period_label=_l("Inspected"), period_zh="检查时间",
+    key=(Inspection.submitted_at, Inspection.id), core=_inspections_core,
     statement=_inspections_query, convert=lambda row, today: tuple(row),
 )
 
 
 # 问题清单: every hazard found, from any channel.
 
-def _hazards_query(user: User, f: Filters, today: date) -> Select:
-    finder = aliased(User)
-    query = placed(select(
-        Hazard.id, Hazard.found_on, Area.name, Grid.name, Site.name, Site.site_type,
-        ChecklistItem.code, Hazard.description, Hazard.location, Hazard.level, Hazard.source,
-        finder.name, Hazard.deadline, Hazard.status, Hazard.closed_at,
-    ), Hazard.site_id)
-    query = (query.outerjoin(ChecklistItem, Hazard.item_id == ChecklistItem.id)
-             .outerjoin(finder, Hazard.found_by_id == finder.id))
-    query = hazard_status(found_in_period(located(scope(query, user), f), f),
-                           f.status, today)
+def _hazards_core(user: User, f: Filters, today: date) -> Select:
+    query = placed(select().select_from(Hazard), Hazard.site_id)
+    query = hazard_status(found_in_period(located(scope(query, user), f), f), f.status, today)
     if f.level:
         query = query.where(Hazard.level == f.level)
+    return query
+
+
+def _hazards_query(user: User, f: Filters, today: date, ids=None) -> Select:
+    finder = aliased(User)
+    query = _page(_hazards_core(user, f, today), Hazard.id, ids).add_columns(
+        Hazard.id, Hazard.found_on, Area.name, Grid.name, Site.name, Site.site_type,
+        ChecklistItem.code, Hazard.description, Hazard.location, Hazard.level, Hazard.source,
+        finder.name, Hazard.deadline, Hazard.status, Hazard.closed_at)
+    query = (query.outerjoin(ChecklistItem, Hazard.item_id == ChecklistItem.id)
+             .outerjoin(finder, Hazard.found_by_id == finder.id))
     return query.order_by(Hazard.found_on.desc(), Hazard.id.desc())
 
 
@@ -171,41 +195,46 @@ HAZARDS = Ledger(
              Column("closed_at", _l("Closed at"), "datetime", 17)),
     filters=frozenset({"area", "grid", "type", "period", "level"}), statuses=HAZARD_FILTER,
     period_label=_l("Found"), period_zh="发现时间",
+    key=(Hazard.found_on, Hazard.id), core=_hazards_core,
     statement=_hazards_query, convert=_hazard_row,
 )
 
 
 # 整改销号清单: rectification and close-out of every accepted hazard.
 
-def _last_event(actions: list[str]):
-    """The latest event of these kinds per hazard, as (hazard id, event id)."""
-    return (select(HazardEvent.hazard_id.label("hid"), func.max(HazardEvent.id).label("eid"))
-            .where(HazardEvent.action.in_(actions)).group_by(HazardEvent.hazard_id).subquery())
+def _last_event(actions: list[str], ids=None):
+    """The latest event of these kinds per hazard, as (hazard id, event id); for a page, of its
+    hazards only (read from the index on hazard_events (hazard_id, action, id))."""
+    query = (select(HazardEvent.hazard_id.label("hid"), func.max(HazardEvent.id).label("eid"))
+             .where(HazardEvent.action.in_(actions)).group_by(HazardEvent.hazard_id))
+    if ids is not None:
+        query = query.where(HazardEvent.hazard_id.in_(ids))
+    return query.subquery()
 
 
-def _rectification_query(user: User, f: Filters, today: date) -> Select:
-    submit, verify = _last_event([Action.SUBMIT]), _last_event([Action.VERIFY, Action.FIX_ON_SPOT])
+def _rectification_core(user: User, f: Filters, today: date) -> Select:
+    # A hazard enters this list once accepted (or fixed on the spot), never if rejected.
+    return _hazards_core(user, f, today).where(
+        Hazard.status.not_in([State.REPORTED, State.REJECTED]))
+
+
+def _rectification_query(user: User, f: Filters, today: date, ids=None) -> Select:
+    submit = _last_event([Action.SUBMIT], ids)
+    verify = _last_event([Action.VERIFY, Action.FIX_ON_SPOT], ids)
     sub_ev, ver_ev = aliased(HazardEvent), aliased(HazardEvent)
     sub_by, ver_by = aliased(User), aliased(User)
-    query = placed(select(
+    query = _page(_rectification_core(user, f, today), Hazard.id, ids).add_columns(
         Hazard.id, Area.name, Grid.name, Site.name, Site.site_type, Hazard.description,
         Hazard.level, Hazard.responsible_name, Hazard.responsible_phone, Hazard.measures,
         Hazard.funds, Hazard.deadline, sub_ev.at, sub_by.name, Hazard.rectified_note,
         Hazard.rectification_cost, ver_ev.at, ver_by.name, Hazard.found_on, Hazard.closed_at,
-        Hazard.status,
-    ), Hazard.site_id)
+        Hazard.status)
     query = (query.outerjoin(submit, submit.c.hid == Hazard.id)
              .outerjoin(sub_ev, sub_ev.id == submit.c.eid)
              .outerjoin(sub_by, sub_by.id == sub_ev.actor_id)
              .outerjoin(verify, verify.c.hid == Hazard.id)
              .outerjoin(ver_ev, ver_ev.id == verify.c.eid)
-             .outerjoin(ver_by, ver_by.id == ver_ev.actor_id)
-             # A hazard enters this list once accepted (or fixed on the spot), never if rejected.
-             .where(Hazard.status.not_in([State.REPORTED, State.REJECTED])))
-    query = hazard_status(found_in_period(located(scope(query, user), f), f),
-                           f.status, today)
-    if f.level:
-        query = query.where(Hazard.level == f.level)
+             .outerjoin(ver_by, ver_by.id == ver_ev.actor_id))
     return query.order_by(Hazard.found_on.desc(), Hazard.id.desc())
 
 
@@ -245,6 +274,7 @@ RECTIFICATION = Ledger(
              Column("overdue", _l("Overdue"), "bool", 8)),
     filters=frozenset({"area", "grid", "type", "period", "level"}), statuses=RECTIFICATION_FILTER,
     period_label=_l("Found"), period_zh="发现时间",
+    key=(Hazard.found_on, Hazard.id), core=_rectification_core,
     statement=_rectification_query, convert=_rectification_row,
 )
 
@@ -266,14 +296,21 @@ def _grouped(rows, key: int = 0) -> dict[Any, list]:
     return groups
 
 
-def _responsibility_rows(user: User, f: Filters, today: date) -> Iterator[tuple]:
-    query = (select(Site.id, Site.grid_id, Area.name, Grid.name, Site.name, Site.site_type,
-                    Site.principal_name, Site.principal_phone, Site.controller_name,
-                    Site.controller_phone)
-             .select_from(Site).join(Grid, Site.grid_id == Grid.id)
+def _responsibility_core(user: User, f: Filters, today: date) -> Select:
+    """The sites of the list (it is paged and counted by site: each has several rows)."""
+    query = (select().select_from(Site).join(Grid, Site.grid_id == Grid.id)
              .join(Area, Grid.area_id == Area.id))
-    query = located(scope_sites(query.where(Site.active.is_(True)), user), f)
-    sites = db.session.execute(query.order_by(Area.name, Grid.name, Site.name, Site.id)).all()
+    return located(scope_sites(query.where(Site.active.is_(True)), user), f)
+
+
+SITE_ORDER = (Area.name, Grid.name, Site.name, Site.id)
+
+
+def _responsibility_rows(user: User, f: Filters, today: date, ids=None) -> Iterator[tuple]:
+    query = _page(_responsibility_core(user, f, today), Site.id, ids).add_columns(
+        Site.id, Site.grid_id, Area.name, Grid.name, Site.name, Site.site_type,
+        Site.principal_name, Site.principal_phone, Site.controller_name, Site.controller_phone)
+    sites = db.session.execute(query.order_by(*SITE_ORDER)).all()
     for chunk in _chunks(sites, _BATCH):  # a few queries per batch of sites, not per site
         ids, grid_ids = [s[0] for s in chunk], {s[1] for s in chunk}
         staff = _grouped(db.session.execute(
@@ -327,28 +364,33 @@ RESPONSIBILITY = Ledger(
              Column("level", _l("Level"), "level", 8),
              Column("deadline", _l("Deadline"), "date", 12),
              Column("note", _l("Document no."), width=16)),
-    filters=frozenset({"area", "grid", "type"}), generate=_responsibility_rows,
+    filters=frozenset({"area", "grid", "type"}), core=_responsibility_core,
+    generate=_responsibility_rows,
 )
 
 
 # 执法清单: referrals to departments with penalty power, and their cases.
 
-def _enforcement_query(user: User, f: Filters, today: date) -> Select:
-    referrer = aliased(User)
-    query = placed(select(
-        Referral.id, Referral.referred_at, Area.name, Grid.name, Site.name, Site.site_type,
-        Referral.hazard_id, Hazard.description, Hazard.level, Referral.department, Referral.measure,
-        Referral.reason, Referral.status, Referral.case_no, Referral.outcome,
-        Referral.penalty_amount, Referral.closed_at, referrer.name,
-    ), Referral.site_id)
-    query = (query.outerjoin(Hazard, Referral.hazard_id == Hazard.id)
-             .outerjoin(referrer, Referral.referred_by_id == referrer.id)
+def _enforcement_core(user: User, f: Filters, today: date) -> Select:
+    query = (placed(select().select_from(Referral), Referral.site_id)
+             .outerjoin(Hazard, Referral.hazard_id == Hazard.id)
              .where(Referral.site_id.in_(scope_sites(select(Site.id), user))))
     query = in_period(located(query, f), Referral.referred_at, f)
     if f.level:
         query = query.where(Hazard.level == f.level)
     if f.status:
         query = query.where(Referral.status == f.status)
+    return query
+
+
+def _enforcement_query(user: User, f: Filters, today: date, ids=None) -> Select:
+    referrer = aliased(User)
+    query = _page(_enforcement_core(user, f, today), Referral.id, ids).add_columns(
+        Referral.id, Referral.referred_at, Area.name, Grid.name, Site.name, Site.site_type,
+        Referral.hazard_id, Hazard.description, Hazard.level, Referral.department, Referral.measure,
+        Referral.reason, Referral.status, Referral.case_no, Referral.outcome,
+        Referral.penalty_amount, Referral.closed_at, referrer.name)
+    query = query.outerjoin(referrer, Referral.referred_by_id == referrer.id)
     return query.order_by(Referral.referred_at.desc(), Referral.id.desc())
 
 
@@ -371,6 +413,7 @@ ENFORCEMENT = Ledger(
     filters=frozenset({"area", "grid", "type", "period", "level"}),
     statuses=dict(labels.REFERRAL_STATUS),
     period_label=_l("Referred"), period_zh="移送时间",
+    key=(Referral.referred_at, Referral.id), core=_enforcement_core,
     statement=_enforcement_query, convert=lambda row, today: tuple(row),
 )
 
@@ -397,37 +440,44 @@ def missing_parts(texts: dict[str, str | None]) -> tuple[str, ...]:
     return report_missing(texts)
 
 
-def _major_query(user: User, f: Filters, today: date) -> Select:
+def _major_core(user: User, f: Filters, today: date) -> Select:
+    # A major the supervisor judged general stays listed, as 认定为一般 with who and why.
+    query = placed(select().select_from(Hazard), Hazard.site_id).where(
+        (Hazard.level == Level.MAJOR) | (Hazard.reported_level == Level.MAJOR),
+        Hazard.status != State.REJECTED)
+    if f.regime:
+        query = query.where(Hazard.regime == f.regime)
+    return hazard_status(found_in_period(located(scope(query, user), f), f), f.status, today)
+
+
+def _major_query(user: User, f: Filters, today: date, ids=None) -> Select:
     latest = (select(Supervision.hazard_id.label("hid"), func.max(Supervision.id).label("sid"))
-              .group_by(Supervision.hazard_id).subquery())
+              .group_by(Supervision.hazard_id))
+    if ids is not None:
+        latest = latest.where(Supervision.hazard_id.in_(ids))
+    latest = latest.subquery()
     sup = aliased(Supervision)
     # The latest referral stands for the hazard's enforcement (a later one supersedes it).
     last_referral = (select(Referral.hazard_id.label("hid"), func.max(Referral.id).label("rid"))
-                     .where(Referral.hazard_id.is_not(None)).group_by(Referral.hazard_id)
-                     .subquery())
+                     .where(Referral.hazard_id.is_not(None)).group_by(Referral.hazard_id))
+    if ids is not None:
+        last_referral = last_referral.where(Referral.hazard_id.in_(ids))
+    last_referral = last_referral.subquery()
     ref = aliased(Referral)
     decider = aliased(User)
-    query = placed(select(
+    query = _page(_major_core(user, f, today), Hazard.id, ids).add_columns(
         Hazard.id, Area.name, Grid.name, Site.name, Site.site_type, Hazard.regime,
         Hazard.authority, Hazard.description, Hazard.source, Hazard.found_on, Hazard.deadline,
         Hazard.status,
         *(getattr(Hazard, p) for p in (*REPORT_PARTS, *PLAN_PARTS)),
         sup.status, sup.level, sup.office, sup.doc_no, sup.due_date, Hazard.closed_at,
         Hazard.funds, Hazard.interim_measures, ref.measure, ref.status, ref.case_no,
-        ref.penalty_amount, Hazard.level, decider.name, Hazard.level_reason,
-    ), Hazard.site_id)
+        ref.penalty_amount, Hazard.level, decider.name, Hazard.level_reason)
     query = (query.outerjoin(latest, latest.c.hid == Hazard.id)
              .outerjoin(sup, sup.id == latest.c.sid)
              .outerjoin(last_referral, last_referral.c.hid == Hazard.id)
              .outerjoin(ref, ref.id == last_referral.c.rid)
-             .outerjoin(decider, decider.id == Hazard.level_decided_by_id)
-             # A major the supervisor judged general stays listed, as 认定为一般 with who and why.
-             .where((Hazard.level == Level.MAJOR) | (Hazard.reported_level == Level.MAJOR),
-                    Hazard.status != State.REJECTED))
-    if f.regime:
-        query = query.where(Hazard.regime == f.regime)
-    query = hazard_status(found_in_period(located(scope(query, user), f), f),
-                           f.status, today)
+             .outerjoin(decider, decider.id == Hazard.level_decided_by_id))
     return query.order_by(Hazard.found_on.desc(), Hazard.id.desc())
 
 
@@ -475,6 +525,7 @@ MAJOR = Ledger(
              Column("level_reason", _l("Reason for the level"), width=30)),
     filters=frozenset({"area", "grid", "type", "period", "regime"}), statuses=MAJOR_FILTER,
     period_label=_l("Found"), period_zh="发现时间",
+    key=(Hazard.found_on, Hazard.id), core=_major_core,
     statement=_major_query, convert=_major_row,
 )
 
@@ -486,16 +537,13 @@ LEDGERS = {ledger.slug: ledger for ledger in (*FIVE, MAJOR)}
 
 
 def rows(ledger: Ledger, user: User, filters: Filters, today: date | None = None,
-         offset: int = 0, limit: int | None = None) -> Iterator[tuple]:
-    """The list's rows in column order, streamed from the database 1,000 at a time."""
+         limit: int | None = None) -> Iterator[tuple]:
+    """Every row of the list in column order (export, print), streamed 1,000 at a time."""
     today = today or local_today()
     if ledger.generate:
-        stop = None if limit is None else offset + limit
-        yield from islice(ledger.generate(user, filters, today), offset, stop)
+        yield from islice(ledger.generate(user, filters, today), limit)
         return
     stmt = ledger.statement(user, filters, today)
-    if offset:
-        stmt = stmt.offset(offset)
     if limit is not None:
         stmt = stmt.limit(limit)
     # yield_per streams (a server-side cursor on PostgreSQL): memory stays flat at any size.
@@ -508,28 +556,67 @@ def rows(ledger: Ledger, user: User, filters: Filters, today: date | None = None
 
 
 def count(ledger: Ledger, user: User, filters: Filters, today: date | None = None) -> int:
+    """How many rows the list has (sites, for the responsibility list); a whole-list count,
+    so the screen asks for it through `total`, memoised."""
     today = today or local_today()
-    if ledger.generate:
-        return sum(1 for _row in ledger.generate(user, filters, today))
-    stmt = ledger.statement(user, filters, today).order_by(None)
+    stmt = ledger.core(user, filters, today).add_columns(
+        Site.id if ledger.generate else ledger.key[1])
     return db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+
+
+_totals = memo(60)
+
+
+def total(ledger: Ledger, user: User, filters: Filters, today: date) -> int:
+    """The list's count, at most a minute old: paging never recounts the whole list."""
+    key = (ledger.slug, user.id, user.role, filters, today)
+    return _totals.get(key, lambda: count(ledger, user, filters, today))
 
 
 @dataclass
 class Listing:
     rows: list[tuple]
     total: int
-    next_offset: int | None
+    next: int | None  # the id to continue after ("More"), None on the last page
+    unit: str = "rows"  # what `total` counts: rows, or sites for the responsibility list
 
 
-def listing(ledger: Ledger, user: User, filters: Filters, offset: int = 0, limit: int = 50,
-            today: date | None = None) -> Listing:
-    """One page of rows for the screen, with the total and where the next page starts."""
+def _key_page(ledger: Ledger, user: User, filters: Filters, today: date, after: int | None,
+              limit: int) -> tuple[list[int], bool]:
+    """The ids of one page, on the list's indexed order, from the keys alone (LIMIT n + 1:
+    one more tells whether there is a next page). `after`: the last id of the page before."""
+    if ledger.generate:  # by site, in name order
+        order, descending = SITE_ORDER, False
+    else:
+        order, descending = ledger.key, True
+    query = ledger.core(user, filters, today).add_columns(order[-1])
+    if after is not None:
+        # The row-value comparison the order's index answers: (sort…, id) past the last one.
+        last = db.session.execute(
+            _page(ledger.core(user, filters, today).add_columns(*order), order[-1], [after])
+        ).first()
+        if last is not None:
+            past = tuple_(*order) < tuple_(*last) if descending else tuple_(*order) > tuple_(*last)
+            query = query.where(past)
+    query = query.order_by(*(c.desc() for c in order) if descending else order)
+    ids = list(db.session.scalars(query.limit(limit + 1)))
+    return ids[:limit], len(ids) > limit
+
+
+def listing(ledger: Ledger, user: User, filters: Filters, after: int | None = None,
+            limit: int = 50, today: date | None = None) -> Listing:
+    """One page of the list for the screen: its ids first, then every column for those ids
+    only; the total memoised beside it."""
     today = today or local_today()
-    page_rows = list(rows(ledger, user, filters, today, offset=offset, limit=limit))
-    total = count(ledger, user, filters, today)
-    more = offset + len(page_rows) < total
-    return Listing(page_rows, total, offset + len(page_rows) if more else None)
+    ids, more = _key_page(ledger, user, filters, today, after, limit)
+    if ledger.generate:
+        page_rows = list(ledger.generate(user, filters, today, ids=ids)) if ids else []
+    else:
+        page_rows = [ledger.convert(row, today) for row in
+                     db.session.execute(ledger.statement(user, filters, today, ids=ids))] \
+            if ids else []
+    return Listing(page_rows, total(ledger, user, filters, today), ids[-1] if more else None,
+                   "sites" if ledger.generate else "rows")
 
 
 # Showing values on the page -------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from flask import current_app, redirect, request, url_for
 from flask_login import current_user
 
+from .. import forms
 from ..access import FIELD_ROLES, ZONE_STAFF, allow, is_enterprise_staff, may_open
 from ..roles import Role
 from ..sites.service import visible_grids
@@ -34,11 +35,11 @@ def _list(template: str, ledger, download_endpoint: str, **context):
     filters = service.Filters.from_args(request.args, ledger)
     if request.args.get("print"):
         return _print(ledger, filters, **context)
-    offset = max(request.args.get("after", 0, type=int), 0)
-    listing = service.listing(ledger, current_user, filters, offset=offset,
+    after = forms.filters(request.args, {"after": forms.Id()}).after
+    listing = service.listing(ledger, current_user, filters, after=after,
                               limit=current_app.config["LEDGER_PAGE_SIZE"])
     # "More" appends rows; a filter change replaces the results.
-    return page(template, "rows" if offset else "results", ledger=ledger, filters=filters,
+    return page(template, "rows" if after else "results", ledger=ledger, filters=filters,
                 listing=listing, download_endpoint=download_endpoint, **_choices(), **context)
 
 
