@@ -30,6 +30,7 @@ from ..extensions import db
 from ..hazards.models import Hazard, Supervision
 from ..hazards.service import scope
 from ..hazards.workflow import OPEN_STATES, Level, State, is_overdue
+from ..memo import memo
 from ..sites.models import Area, Site
 from ..sites.types import SITE_TYPES
 from ..timeutil import local_today
@@ -297,9 +298,17 @@ def load_records(user: User, filters, regime: str = "") -> list[MajorRecord]:
             in db.session.execute(query)]
 
 
+_boards = memo(60, size=256)
+
+
 def dashboard(user: User, filters, today: date | None = None,
               cutoff: date | None = None, regime: str = "") -> Dashboard:
-    """The dashboard for what `user` may see (area, grid, industry and regime filters apply)."""
+    """The dashboard for what `user` may see (area, grid, industry and regime filters apply),
+    memoised a minute per user and filter: paging the list below never recounts it."""
     cutoff = cutoff or stock_cutoff()
-    return summarise(load_records(user, filters, regime), cutoff, today or local_today(),
-                     target_rules(cutoff))
+    today = today or local_today()
+    rules = target_rules(cutoff)
+    key = (user.id, user.role, filters.area, filters.grid, filters.site_type, regime, today,
+           cutoff, rules)
+    return _boards.get(key, lambda: summarise(load_records(user, filters, regime), cutoff,
+                                              today, rules))
