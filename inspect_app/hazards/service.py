@@ -5,7 +5,8 @@ from datetime import date, datetime, timedelta
 
 from flask import abort, current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, case, select, tuple_
+from sqlalchemy import Select, case, literal, not_, select, tuple_, union_all
+from sqlalchemy.orm import contains_eager
 
 from .. import forms
 from ..access import FIELD_ROLES, can_see_site
@@ -22,7 +23,7 @@ from ..web import path_for
 from . import workflow
 from .models import Hazard, HazardEvent, open_clause, overdue_clause
 from .regimes import Regime, default_authority
-from .workflow import Level, Source, State
+from .workflow import OPEN_STATES, Level, Source, State
 
 SOURCE_FOR_KIND = {"patrol": Source.PATROL, "supervisory": Source.SUPERVISORY,
                    "self_check": Source.SELF_CHECK}
@@ -180,12 +181,8 @@ def just_found(user: User, now: datetime | None = None) -> list[Hazard]:
         .order_by(*_sort_columns(local_today(now))).limit(20)))
 
 
-def queue(user: User, filters: Filters, cursor: str | None = None, page_size: int = 25,
-          today: date | None = None, exclude: list[int] = ()) -> QueuePage:
-    """Hazards `user` may see: overdue first, then major, then by deadline; paged by key.
-    `exclude`: hazards already shown above the queue (`just_found`)."""
-    today = today or local_today()
-    query = scope(select(Hazard).join(Site, Hazard.site_id == Site.id), user)
+def _queue_base(user: User, filters: Filters, today: date, exclude) -> Select:
+    query = scope(select(Hazard.id, Hazard.deadline).join(Site, Hazard.site_id == Site.id), user)
     if exclude:
         query = query.where(Hazard.id.not_in(list(exclude)))
     if filters.status == "open":
@@ -194,8 +191,6 @@ def queue(user: User, filters: Filters, cursor: str | None = None, page_size: in
         query = query.where(Hazard.status.in_([State.CLOSED, State.REJECTED]))
     elif filters.status != "all":
         query = query.where(Hazard.status == filters.status)
-    if filters.level:
-        query = query.where(Hazard.level == filters.level)
     if filters.grid:
         query = query.where(Site.grid_id == filters.grid)
     if filters.area:
@@ -204,13 +199,61 @@ def queue(user: User, filters: Filters, cursor: str | None = None, page_size: in
         query = query.where(Site.site_type == filters.site_type)
     if filters.overdue:
         query = query.where(overdue_clause(today))
-    columns = _sort_columns(today)
+    return query
+
+
+# The queue's rank bands, in order: (overdue, major) as the cursor spells them (0 comes first).
+BANDS = ((0, 0), (0, 1), (1, 0), (1, 1))
+
+
+def _band(query: Select, band: tuple[int, int], filters: Filters, today: date) -> Select | None:
+    """One band of the queue, on the open-hazard index (level, deadline, id) where it can."""
+    overdue, general = band
+    level = Level.GENERAL if general else Level.MAJOR
+    if filters.level and filters.level != level:
+        return None
+    query = query.where(Hazard.level == level)
+    only_open = filters.status == "open" or filters.status in OPEN_STATES
+    if overdue == 0:
+        return query.where(overdue_clause(today))
+    if filters.overdue:
+        return None
+    if only_open:
+        return query.where(Hazard.deadline >= today)
+    return query.where(not_(overdue_clause(today)))
+
+
+def queue(user: User, filters: Filters, cursor: str | None = None, page_size: int = 25,
+          today: date | None = None, exclude: list[int] = ()) -> QueuePage:
+    """Hazards `user` may see: overdue first, then major, then by deadline; paged by key.
+    Each rank band is read in index order with its own LIMIT, the bands joined by UNION ALL,
+    so a page never sorts the whole queue. `exclude`: hazards shown above it (`just_found`)."""
+    today = today or local_today()
+    base = _queue_base(user, filters, today, exclude)
     after = decode_cursor(cursor)
-    if after:
-        query = query.where(tuple_(*columns) > tuple_(*after))
-    rows = list(db.session.scalars(query.order_by(*columns).limit(page_size + 1)))
-    more = len(rows) > page_size
-    rows = rows[:page_size]
+    parts = []
+    for rank, band in enumerate(BANDS):
+        if after and band < after[:2]:
+            continue  # bands before the cursor's were shown on earlier pages
+        part = _band(base, band, filters, today)
+        if part is None:
+            continue
+        if after and band == after[:2]:
+            part = part.where(tuple_(Hazard.deadline, Hazard.id) > tuple_(*after[2:]))
+        part = part.add_columns(literal(rank).label("rank"))
+        parts.append(part.order_by(Hazard.deadline, Hazard.id).limit(page_size + 1).subquery())
+    if not parts:
+        return QueuePage([], None)
+    union = union_all(*(select(p.c.id, p.c.rank, p.c.deadline) for p in parts)).subquery()
+    ids = list(db.session.scalars(select(union.c.id).order_by(union.c.rank, union.c.deadline,
+                                                               union.c.id).limit(page_size + 1)))
+    more = len(ids) > page_size
+    ids = ids[:page_size]
+    # The cards with their sites in one statement (no lazy load per card).
+    loaded = {h.id: h for h in db.session.scalars(
+        select(Hazard).join(Site, Hazard.site_id == Site.id).options(contains_eager(Hazard.site))
+        .where(Hazard.id.in_(ids)))} if ids else {}
+    rows = [loaded[i] for i in ids]
     return QueuePage(rows, encode_cursor(rows[-1], today) if more else None)
 
 

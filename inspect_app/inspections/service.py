@@ -6,6 +6,7 @@ from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from ..access import FIELD_ROLES, can_see_site, is_zone_staff
 from ..auth.models import User
@@ -71,7 +72,9 @@ def can_see(user: User, inspection: Inspection) -> bool:
 
 def get_for(user: User, inspection_id: int) -> Inspection:
     """The inspection, or 404 (see can_see)."""
-    inspection = db.session.get(Inspection, inspection_id)
+    # Its answers and their photos in two statements (the page and the progress read them all).
+    inspection = db.session.get(Inspection, inspection_id, options=[
+        selectinload(Inspection.answers).selectinload(Answer.photos)])
     if inspection is None or not can_see(user, inspection):
         abort(404)
     return inspection

@@ -1,0 +1,96 @@
+"""Statements per page stay flat as the page's rows grow: no query per row (N+1).
+
+Counted, never timed: the statements a request sends to the database, from the engine's own
+event. Each test measures the same page with few rows and with more, and asserts the count
+does not grow (and stays under a small bound).
+"""
+
+import io
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from inspect_app.extensions import db
+from inspect_app.inspections.models import Inspection
+from tests.conftest import HX
+from tests.factories import jpeg_bytes, make_grid, make_site, make_user, template
+
+
+@contextmanager
+def statements():
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def _start(client, site, slug="grid-nine"):
+    resp = client.post(f"/inspections/start/{site.id}", data={"template": template(slug).id})
+    return int(resp.location.rsplit("/", 1)[1])
+
+
+def _fail_with_photo(client, inspection_id, item, n):
+    client.post(f"/inspections/{inspection_id}/items/{item.id}",
+                data={"result": "fail", "note": "不合格"}, headers=HX)
+    resp = client.post(f"/inspections/{inspection_id}/items/{item.id}/photos", headers=HX,
+                       data={"upload_key": f"k-{n:020d}",
+                             "photo": (io.BytesIO(jpeg_bytes(color=(n * 20 % 255, 40, 40))),
+                                       f"IMG_{n}.jpg", "image/jpeg")},
+                       content_type="multipart/form-data")
+    assert resp.status_code == 200
+
+
+def _page_statements(client, url) -> int:
+    client.get(url)  # warm: what is loaded once per process (the checklist's items)
+    # The test's session is the requests' session: empty it, so each request loads what it
+    # shows, as it would in production.
+    db.session.expunge_all()
+    with statements() as seen:
+        assert client.get(url).status_code == 200
+    return len(seen)
+
+
+def test_checklist_page_reads_answers_and_photos_in_a_fixed_number_of_statements(
+        client, login, ctx):
+    grid = make_grid()
+    site = make_site(grid, site_type="NINE", subkind="restaurant", risk_color="red")
+    inspector = make_user("inspector", grids=[grid])
+    login(inspector)
+    inspection_id = _start(client, site)
+    items = db.session.get(Inspection, inspection_id).items
+    url = f"/inspections/{inspection_id}"
+    _fail_with_photo(client, inspection_id, items[0], 1)
+    few = _page_statements(client, url)
+    for n, item in enumerate(items[1:6], start=2):
+        _fail_with_photo(client, inspection_id, item, n)
+    more = _page_statements(client, url)
+    assert more == few, f"{few} statements with 1 photo, {more} with 6"
+    assert more <= 15
+
+
+def test_queue_reads_each_cards_site_in_the_same_statement(client, login, ctx):
+    from inspect_app.hazards import service as hazards
+
+    grid = make_grid()
+    supervisor = make_user("supervisor")
+    site_ids = [make_site(grid).id for _ in range(6)]
+
+    def report(ids):
+        reporter = db.session.merge(supervisor)
+        for site_id in ids:
+            hazards.report(site_id=site_id, description="通道堵塞", level="general",
+                           source="patrol", reporter=reporter)
+        db.session.commit()
+
+    report(site_ids[:2])
+    login(supervisor)
+    few = _page_statements(client, "/hazards/")
+    report(site_ids[2:])
+    more = _page_statements(client, "/hazards/")
+    assert more == few, f"{few} statements with 2 cards, {more} with 6"
