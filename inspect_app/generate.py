@@ -258,6 +258,10 @@ def generate(sites: int, hazards: int, answers: int | None = None,
         "outcome, referred_by_id, referred_at) SELECT id, site_id, '区应急管理局', 'order_rectify', "
         f"'逾期未整改', 'referred', '', '', {supervisor.id}, created_at FROM hazards "
         "WHERE id % 500 = 7 ORDER BY id")
+    from flask import current_app
+
+    from .sites.due import refresh_all
+    refresh_all(conn, current_app.config["INSPECTION_INTERVAL_DAYS"])
     db.session.commit()
     with db.engine.connect() as c:  # fresh statistics, so the planner sees the real sizes
         c.execute(text("ANALYZE"))

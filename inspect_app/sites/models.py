@@ -1,9 +1,9 @@
 """Areas, grids and sites (enterprises and places), with their QR tokens."""
 
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -48,6 +48,8 @@ class Grid(db.Model):
 
 class Site(db.Model):
     __tablename__ = "sites"
+    # Supervisor and inspector homes: the due sites, most overdue first, then by name.
+    __table_args__ = (Index("ix_sites_next_due_on_name", "next_due_on", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(128), index=True)
@@ -69,6 +71,9 @@ class Site(db.Model):
     notes: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the next inspection is due (risk colour's interval after the last one); None: never
+    # inspected, so due now. Kept by sites/due.py whenever either changes.
+    next_due_on: Mapped[date | None]
 
     grid = relationship("Grid", back_populates="sites")
 
