@@ -5,7 +5,7 @@ PORT ?= 5000
 PYTEST_ARGS ?=
 export FLASK_APP := inspect_app
 
-.PHONY: install translations run test bench bench-photos lint
+.PHONY: install translations run test bench bench-weight bench-photos lint
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -30,16 +30,22 @@ run: translations
 	@# One task-queue consumer beside gunicorn (exports, e-mail), stopped with it.
 	$(VENV)/bin/flask tasks worker & consumer=$$!; trap 'kill $$consumer 2>/dev/null' EXIT INT TERM; \
 	BASE_URL=$${BASE_URL:-$$($(VENV)/bin/flask demo info --port $(PORT) --url-only)} \
-	  $(VENV)/bin/gunicorn --workers 2 --threads 4 --timeout 120 --bind 0.0.0.0:$(PORT) --access-logfile - \
+	  $(VENV)/bin/gunicorn --config gunicorn.conf.py --bind 0.0.0.0:$(PORT) --access-logfile - \
 	  --control-socket instance/gunicorn.ctl 'inspect_app:create_app()'
 
 test: translations
 	$(VENV)/bin/ruff check inspect_app tests bench
 	$(PY) -m pytest -n 2 -p no:cacheprovider $(PYTEST_ARGS)
 
+# One table of figures beside their floors (bench/run.py; BENCH_ARGS=--city adds city scale,
+# BENCH_DATABASE_URL=postgresql://… measures on PostgreSQL); then the export's time and memory.
 bench: translations
-	$(PY) bench/page_weight.py
+	$(PY) bench/run.py $(BENCH_ARGS)
 	BENCH_ROWS=$${BENCH_ROWS:-100000} $(PY) bench/export_bench.py
+
+# Bytes of the checklist page with the service worker on (first visit, repeat, one tick).
+bench-weight: translations
+	$(PY) bench/page_weight.py
 
 # Bystander latency of the login page while 8 clients post costly PNGs (a few minutes).
 bench-photos: translations

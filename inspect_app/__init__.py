@@ -69,6 +69,8 @@ def create_app(config: dict | None = None) -> Flask:
     auth.init_app(app)
     cli.init_app(app)
     tasks.init_app(app)
+    from . import bench_floor
+    bench_floor.init_app(app)
     return app
 
 

@@ -57,6 +57,8 @@ def from_environment(instance_path: str) -> dict:
         cfg["PHOTO_DECODE_NICE"] = max(0, int(env["PHOTO_DECODE_NICE"]))
     # Rate limits are shared by every worker process through Redis; memory is per process.
     cfg["RATELIMIT_STORAGE_URI"] = env.get("REDIS_URL") or "memory://"
+    if env.get("BENCH_FLOOR") == "1":  # bench/run.py: its floor routes, and no rate limits
+        cfg["BENCH_FLOOR"], cfg["RATELIMIT_ENABLED"] = True, False  # (it measures the pages)
     cfg["PROXY_COUNT"] = int(env.get("PROXY_COUNT", "0"))
     # The task queue: Redis when there is one (consumers on other machines share it), else a
     # SQLite file beside the database, so a single machine needs nothing more (tasks.py).
