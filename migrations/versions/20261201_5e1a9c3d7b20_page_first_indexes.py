@@ -1,7 +1,7 @@
 """page-first indexes: the lists' key order, the open-hazard queue, latest events per hazard
 
 Revision ID: 5e1a9c3d7b20
-Revises: 1b6c8213c645
+Revises: 200f01e0fd1f
 Create Date: 2026-12-01 14:15:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '5e1a9c3d7b20'
-down_revision = '1b6c8213c645'
+down_revision = '200f01e0fd1f'
 branch_labels = None
 depends_on = None
 
