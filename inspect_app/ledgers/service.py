@@ -556,9 +556,16 @@ def rows(ledger: Ledger, user: User, filters: Filters, today: date | None = None
 
 
 def count(ledger: Ledger, user: User, filters: Filters, today: date | None = None) -> int:
-    """How many rows the list has (sites, for the responsibility list); a whole-list count,
-    so the screen asks for it through `total`, memoised."""
+    """How many rows the list has (an export's progress counts them)."""
     today = today or local_today()
+    if ledger.generate:
+        return sum(1 for _row in ledger.generate(user, filters, today))
+    return count_listed(ledger, user, filters, today)
+
+
+def count_listed(ledger: Ledger, user: User, filters: Filters, today: date) -> int:
+    """What the screen's total counts: rows, or sites for the responsibility list. A whole-
+    list count, so the screen asks for it through `total`, memoised."""
     stmt = ledger.core(user, filters, today).add_columns(
         Site.id if ledger.generate else ledger.key[1])
     return db.session.scalar(select(func.count()).select_from(stmt.subquery()))
@@ -570,7 +577,7 @@ _totals = memo(60)
 def total(ledger: Ledger, user: User, filters: Filters, today: date) -> int:
     """The list's count, at most a minute old: paging never recounts the whole list."""
     key = (ledger.slug, user.id, user.role, filters, today)
-    return _totals.get(key, lambda: count(ledger, user, filters, today))
+    return _totals.get(key, lambda: count_listed(ledger, user, filters, today))
 
 
 @dataclass
