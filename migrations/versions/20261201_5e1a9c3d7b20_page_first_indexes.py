@@ -1,7 +1,7 @@
 """page-first indexes: the lists' key order, the open-hazard queue, latest events per hazard
 
 Revision ID: 5e1a9c3d7b20
-Revises: 200f01e0fd1f
+Revises: 8c3c5ad120c2
 Create Date: 2026-12-01 14:15:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '5e1a9c3d7b20'
-down_revision = '200f01e0fd1f'
+down_revision = '8c3c5ad120c2'
 branch_labels = None
 depends_on = None
 
