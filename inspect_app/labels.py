@@ -20,7 +20,9 @@ SOURCES = {"patrol": _l("Grid patrol"), "supervisory": _l("Supervisory inspectio
            "public": _l("Public report"), "imported": _l("Imported register")}
 ACTIONS = {"confirm": _l("Confirm"), "reject": _l("Reject"), "start": _l("Start fixing"),
            "submit": _l("Submit rectification"), "verify": _l("Verify and close"),
-           "return": _l("Send back"), "fix_on_spot": _l("Fixed on the spot")}
+           "return": _l("Send back"), "fix_on_spot": _l("Fixed on the spot"),
+           # A major hazard is not verified but written off (核销) after the on-site review.
+           "write_off": _l("Write off")}
 EVENTS = {**ACTIONS, "report": _l("Reported"), "import": _l("Imported from a register"),
           "overdue": _l("Became overdue"),
           "extension_requested": _l("Extension requested"),
@@ -185,6 +187,13 @@ def applies_label(codes: str) -> str:
     return "、".join(words)
 
 
+def action_label(action: str, level: str = "") -> str:
+    """A workflow action (or its event) in words: a major hazard's close (VERIFY) is its
+    核销 (16号令 第23条), a general one's is verify-and-close."""
+    code = "write_off" if action == "verify" and level == "major" else action
+    return label("event", code)
+
+
 def in_chinese() -> dict[str, dict]:
     """Every family's words in Chinese, whatever the UI language (the .xlsx ledgers are
     official); made once per file, not per cell."""
@@ -201,7 +210,7 @@ GLOBALS = {
     "label": label, "applies_label": applies_label,
     "status_text": _lookup("status"), "level_text": _lookup("level"),
     "risk_text": _lookup("risk"), "source_label": _lookup("source"),
-    "action_label": _lookup("action"), "event_label": _lookup("event"),
+    "action_label": action_label, "event_label": action_label,
     "supervision_status": _lookup("supervision"), "supervision_level": _lookup("supervision_level"),
     "measure_label": _lookup("measure"), "referral_status": _lookup("referral"),
     "regime_label": _lookup("regime"), "verify_label": _lookup("verify"),

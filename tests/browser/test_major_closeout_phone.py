@@ -120,7 +120,7 @@ def test_major_hazard_from_self_check_to_write_off_with_stop_work(app, live_serv
 
     # 6. The supervisor reviews on site and writes it off with the document number.
     sup.goto(f"{live_server}/hazards/{hazard_id}")
-    sup.locator("summary", has_text=re.compile("Verify and close|复查")).click()
+    sup.locator("summary", has_text=re.compile("Write off|核销")).click()
     sup.fill("form[action$='/verify'] textarea[name=review_note]", "现场审查：泄爆片已更换，检测报告齐全")
     sup.fill("form[action$='/verify'] input[name=closing_doc_no]", "南雪安核〔2026〕12号")
     sup.locator("form[action$='/verify'] button.primary").click()

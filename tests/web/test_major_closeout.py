@@ -131,6 +131,28 @@ def test_grid_inspector_cannot_close_a_major_hazard(client, login, world):
     assert "verify" not in events(hazard)
 
 
+def test_a_majors_close_reads_write_off_a_generals_verify(client, login, world):
+    site, people = world
+    hazard = to_submitted(major(site, people), people)
+    general = service.report(site_id=site.id, description="灭火器过期", level="general",
+                             source="patrol", reporter=people["insp"])
+    db.session.commit()
+    lifecycle.perform(people["sup"], general.id, "confirm", confirm_form(level="general"))
+    lifecycle.perform(people["staff"], general.id, "submit", MultiDict({"rectified_note": "更换"}),
+                      [photo()])
+    login(people["sup"])
+    page = client.get(f"/hazards/{hazard.id}").text
+    assert ">核销</summary>" in page and "复查销号" not in page
+    assert ">复查销号</summary>" in client.get(f"/hazards/{general.id}").text
+    client.post("/lang/en", data={"next": "/"})
+    assert ">Write off</summary>" in client.get(f"/hazards/{hazard.id}").text
+    assert ">Verify and close</summary>" in client.get(f"/hazards/{general.id}").text
+    client.post("/lang/zh", data={"next": "/"})
+    lifecycle.perform(people["sup"], hazard.id, "verify", MultiDict(WRITE_OFF))
+    history = client.get(f"/hazards/{hazard.id}").text.split("<ol class=\"history\">")[1]
+    assert "核销 → " in history and "复查销号" not in history
+
+
 def test_no_write_off_without_the_assessment(world):
     site, people = world
     hazard = to_submitted(major(site, people), people, assess=False)
