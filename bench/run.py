@@ -57,7 +57,8 @@ def database_url(scale: str, tmp: Path) -> str:
     from sqlalchemy.engine import make_url
 
     url = make_url(base.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"inspect_bench_{scale}"
+    # BENCH_DATABASE_PREFIX: two benches on one server keep apart (e.g. perf_bench_zone).
+    name = f"{os.environ.get('BENCH_DATABASE_PREFIX') or 'inspect_bench'}_{scale}"
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -37,6 +37,11 @@ class Memo:
                 self._entries.popitem(last=False)
         return value
 
+    def forget(self, key: Hashable) -> None:
+        """Drop one entry (this process's reader sees their own change at once)."""
+        with self._lock:
+            self._entries.pop(key, None)
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()

@@ -33,7 +33,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from werkzeug.exceptions import HTTPException
 
-from . import throttle
+from . import precompress, throttle
 from .access import PUBLIC, public
 from .errors import UserError
 from .extensions import babel, db, login_manager
@@ -219,21 +219,6 @@ def _note_recovery(response):
     return response
 
 
-def _buffer_static(response):
-    """Static files are small: read them into the response so Flask-Compress can gzip them
-    like any page (its streaming path offers no gzip and leaves the file open)."""
-    if request.endpoint == "static" and response.direct_passthrough and response.status_code == 200:
-        body = response.response
-        try:
-            data = b"".join(body)
-        finally:
-            if hasattr(body, "close"):
-                body.close()
-        response.direct_passthrough = False
-        response.set_data(data)
-    return response
-
-
 bp = Blueprint("web", __name__)
 
 
@@ -306,7 +291,7 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories="translations")
     app.before_request(_check_origin)
-    app.after_request(_buffer_static)
+    app.after_request(precompress.static_response)
     app.after_request(_note_recovery)
     # The database down or refusing connections (OperationalError, e.g. "connection refused",
     # "database is locked"), or a pool with no connection to hand out: 503, service resumes by

@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 from .. import tasks
 from ..auth.models import User
 from ..extensions import db
+from ..memo import memo
 from ..timeutil import utcnow
 from .messages import render
 from .models import Notification
@@ -39,9 +40,16 @@ def notify(users, *, kind: str, title: str = "", body: str = "", link: str = "",
     return created
 
 
+# The badge in every page's bar: counted at most every few seconds per user and process
+# (a new notification shows on a page a few seconds later; reading clears it at once here).
+UNREAD_SECONDS = 5
+_unread = memo(UNREAD_SECONDS, size=4096)
+
+
 def unread_count(user: User) -> int:
-    return db.session.scalar(select(func.count(Notification.id)).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+    return _unread.get(user.id, lambda: db.session.scalar(select(func.count(Notification.id))
+                       .where(Notification.user_id == user.id,
+                              Notification.read_at.is_(None))) or 0)
 
 
 def inbox(user: User, limit: int = 100) -> list[Notification]:
@@ -57,6 +65,7 @@ def mark_read(user: User, notification_id: int | None = None) -> None:
         query = query.where(Notification.id == notification_id)
     db.session.execute(query.values(read_at=utcnow()))
     db.session.commit()
+    _unread.forget(user.id)
 
 
 def send_pending_email(limit: int = 500) -> int:
