@@ -13,3 +13,13 @@ def test_no_template_tests_the_users_role():
              for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
              if ROLE_TEST.search(line)]
     assert found == []
+
+
+def test_every_photo_input_is_shrunk_on_the_phone():
+    """An image file input without data-shrink would send the camera's original over 4G."""
+    inputs = [(path.relative_to(TEMPLATES), tag)
+              for path in sorted(TEMPLATES.rglob("*.html"))
+              for tag in re.findall(r"<input[^>]*type=\"file\"[^>]*>", path.read_text("utf-8"))]
+    photo_inputs = [(path, tag) for path, tag in inputs if 'accept="image/' in tag]
+    assert len(photo_inputs) >= 6
+    assert [(str(p), t) for p, t in photo_inputs if "data-shrink" not in t] == []
