@@ -27,8 +27,6 @@ from ..sites.models import Grid, Site
 from ..sites.types import FEATURES, HAZ_MODES, NINE_KINDS, RISK_COLORS, SITE_TYPES, SIZE_CLASSES
 from . import forms, rules, service
 
-SHOWN_ERRORS = 200  # a file that is wrong everywhere needs only the first screenful
-
 
 @dataclass(frozen=True)
 class Column:

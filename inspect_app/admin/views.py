@@ -215,8 +215,7 @@ def import_rows(kind: str):
     if request.method == "POST":
         report = imports.run(kind, request.files.get("file"), current_user)
     return page("admin/import.html", "import_result", 422 if report and not report.ok else 200,
-                kind=kind, report=report, columns=imports.COLUMNS[kind],
-                shown_errors=imports.SHOWN_ERRORS)
+                kind=kind, report=report, columns=imports.COLUMNS[kind])
 
 
 @bp.get("/import/<any(sites, users):kind>/template.xlsx")

@@ -7,7 +7,6 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..access import ZONE_STAFF, allow
-from ..admin.imports import SHOWN_ERRORS
 from ..extensions import db
 from ..hazards.models import HazardImport
 from ..web import page
@@ -20,8 +19,7 @@ def stock_import():
     report = stock.run(request.files.get("file"), current_user) if request.method == "POST" else None
     imports = db.session.scalars(select(HazardImport).order_by(HazardImport.id.desc()).limit(50))
     return page("majors/stock_import.html", "import_result", 422 if report and not report.ok else 200,
-                report=report, columns=stock.COLUMNS, shown_errors=SHOWN_ERRORS,
-                imports=list(imports))
+                report=report, columns=stock.COLUMNS, imports=list(imports))
 
 
 @bp.get("/stock/template.xlsx")

@@ -92,7 +92,7 @@ def import_rows():
     report = imports.run(request.files.get("file"), current_user) \
         if request.method == "POST" else None
     return page("people/import.html", "import_result", 422 if report and not report.ok else 200,
-                report=report, columns=imports.COLUMNS, shown_errors=200)
+                report=report, columns=imports.COLUMNS)
 
 
 @bp.get("/import/template.xlsx")
