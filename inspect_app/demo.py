@@ -128,7 +128,8 @@ def _finished_inspections(users, sites) -> None:
         inspection.submitted_at = inspection.started_at + timedelta(minutes=25)
         for hazard in inspection.hazards:
             hazard.created_at = inspection.submitted_at
-            hazard.deadline = default_deadline(hazard.level, hazard.created_at.date(),
+            hazard.found_on = local_today(inspection.submitted_at)
+            hazard.deadline = default_deadline(hazard.level, hazard.found_on,
                                                current_app.config["HAZARD_DEADLINE_DAYS"])
             for event in hazard.events:
                 event.at = inspection.submitted_at

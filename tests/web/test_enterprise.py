@@ -576,3 +576,20 @@ def test_refused_enterprise_forms_mark_each_field_and_keep_what_was_typed(client
     assert resp.status_code == 422 and f'id="item-{first.id}-error"' in resp.text
     assert 'value="台账不全"' in resp.text
     assert db.session.get(StandardAssessment, assessment_id).scores == []
+
+
+def test_enterprise_pages_show_the_found_date_not_when_the_record_was_made(client, login, firm):
+    """A register of 2023 keyed in today shows 2023: the found date, never created_at."""
+    found = date(2023, 5, 6)
+    hazard = make_hazard(firm["site"], "二楼仓库堆放易燃物", level="major", source="self_check",
+                         reporter=firm["safety"], found_on=found, status="confirmed")
+    keyed_in = local_today().isoformat()
+    login(firm["safety"])
+    for url in ("/enterprise/hazards", f"/enterprise/hazards/{hazard.id}/report"):
+        page = client.get(url).text
+        assert found.isoformat() in page and keyed_in not in page, url
+    client.post("/auth/logout")
+    login(firm["supervisor"])
+    card = client.get("/enterprise/overview").text.split('id="major-self-reports"')[1]
+    card = card.split("</section>")[0]
+    assert found.isoformat() in card and keyed_in not in card
