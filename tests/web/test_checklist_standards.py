@@ -333,3 +333,19 @@ def test_grid_inspector_reaches_the_majors_the_audit_found_hidden(ctx, site_type
     inspection = inspections.start(inspector, site, template(slug).id, from_scan=False)
     assert codes <= {i.code for i in inspection.items}
     assert all(i.is_major for i in inspection.items)
+
+
+# AQ 3067—2026 ch.5: 5.1 重点从业人员 5, 5.2 设计与规划 10, 5.3 工艺技术 6, 5.4 设备设施 9,
+# 5.5 生产运行 12, 5.6 作业安全 4, 5.7 安全管理 7 (53, as the public locator index numbers them).
+AQ3067_CLAUSES = {f"5.{g}.{n}" for g, count in enumerate([5, 10, 6, 9, 12, 4, 7], 1)
+                  for n in range(1, count + 1)}
+
+
+def test_all_53_situations_of_aq3067_are_covered_for_units_in_its_scope_only():
+    assert len(AQ3067_CLAUSES) == 53
+    aq = [i for _, _, i in _items() if i["std"] == "AQ 3067"]
+    assert {i["clause"] for i in aq} == AQ3067_CLAUSES
+    for item in aq:
+        assert item["major"] == "Y"
+        assert item["applies"] and set(item["applies"]) <= {"HAZ:PROD", "HAZ:TRADE"}, item["code"]
+        assert item["verify"] in ("P", "U") and item["note"], item["code"]

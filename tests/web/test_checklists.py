@@ -105,3 +105,24 @@ def test_templates_for_site_and_role(ctx, role, site_type, features, expected):
         assert slugs == expected
     assert "std-small" not in slugs
     assert template(next(iter(expected))) is not None
+
+
+def test_reloading_changed_bundled_data_leaves_an_inspection_on_its_version(ctx, tmp_path):
+    from inspect_app.inspections import service as inspections
+    site = make_site(site_type="HAZ", haz_modes="PROD")
+    user = make_user("enterprise", site=site)
+    old = template("ent-haz")
+    inspection = inspections.start(user, site, old.id, from_scan=False)
+    before = {i.code: i.requirement for i in inspection.items}
+    text = (DATA_DIR / "ent-haz.toml").read_text(encoding="utf-8")
+    changed = text.replace("依法经安全生产知识和管理能力考核合格", "依法考核合格", 1)
+    assert changed != text
+    (tmp_path / "ent-haz.toml").write_text(changed, encoding="utf-8")
+    result = load_all(tmp_path)[0]
+    assert result.created and result.version != old.version
+    new = template("ent-haz")
+    assert new.id != old.id and not old.is_current
+    db.session.refresh(inspection)
+    assert inspection.template_id == old.id
+    assert {i.code: i.requirement for i in inspection.items} == before
+    assert next(i for i in new.items if i.code == "HZ-01").requirement.endswith("依法考核合格。")
