@@ -127,6 +127,11 @@ def open_clause() -> ColumnElement[bool]:
     return Hazard.status.in_(sorted(OPEN_STATES))
 
 
+def regime_clause(regime: str) -> ColumnElement[bool]:
+    """Major hazards of one regime (regimes.Regime): 重大事故隐患 or 重大火灾隐患."""
+    return and_(Hazard.level == "major", Hazard.regime == regime)
+
+
 def overdue_clause(today: date) -> ColumnElement[bool]:
     """workflow.is_overdue as SQL: still open and its deadline has passed."""
     return and_(open_clause(), Hazard.deadline < today)

@@ -21,8 +21,8 @@ from ..sites.types import SITE_TYPES
 from ..timeutil import local_today, utcnow
 from ..web import path_for
 from . import workflow
-from .models import Hazard, HazardEvent, open_clause, overdue_clause
-from .regimes import Regime, default_authority
+from .models import Hazard, HazardEvent, open_clause, overdue_clause, regime_clause
+from .regimes import REGIMES, Regime, default_authority
 from .workflow import OPEN_STATES, Level, Source, State
 
 SOURCE_FOR_KIND = {"patrol": Source.PATROL, "supervisory": Source.SUPERVISORY,
@@ -127,6 +127,7 @@ class Filters:
     grid: int | None = None
     site_type: str = ""
     overdue: bool = False
+    regime: str = ""  # major hazards of one regime (重大事故隐患 / 重大火灾隐患)
 
     @classmethod
     def from_args(cls, args) -> "Filters":
@@ -134,9 +135,10 @@ class Filters:
         v = forms.filters(args, {
             "status": forms.Choice(("open", "closed", "all", *State), default="open"),
             "level": forms.Choice(Level, default=""), "area": forms.Id(), "grid": forms.Id(),
-            "type": forms.Choice(SITE_TYPES, default=""), "overdue": forms.Bool()})
+            "type": forms.Choice(SITE_TYPES, default=""), "overdue": forms.Bool(),
+            "regime": forms.Choice(REGIMES, default="")})
         return cls(status=v.status, level=v.level, area=v.area, grid=v.grid,
-                   site_type=v.type, overdue=v.overdue)
+                   site_type=v.type, overdue=v.overdue, regime=v.regime)
 
 
 @dataclass
@@ -199,6 +201,8 @@ def _queue_base(user: User, filters: Filters, today: date, exclude) -> Select:
         query = query.where(Site.site_type == filters.site_type)
     if filters.overdue:
         query = query.where(overdue_clause(today))
+    if filters.regime:
+        query = query.where(regime_clause(filters.regime))
     return query
 
 
@@ -210,7 +214,8 @@ def _band(query: Select, band: tuple[int, int], filters: Filters, today: date) -
     """One band of the queue, on the open-hazard index (level, deadline, id) where it can."""
     overdue, general = band
     level = Level.GENERAL if general else Level.MAJOR
-    if filters.level and filters.level != level:
+    wanted = filters.level or (Level.MAJOR if filters.regime else "")  # a regime is a major's
+    if wanted and wanted != level:
         return None
     query = query.where(Hazard.level == level)
     only_open = filters.status == "open" or filters.status in OPEN_STATES

@@ -13,7 +13,7 @@ from sqlalchemy import Select, select
 
 from .. import forms, labels
 from ..extensions import db
-from ..hazards.models import Hazard, Supervision, open_clause, overdue_clause
+from ..hazards.models import Hazard, Supervision, open_clause, overdue_clause, regime_clause
 from ..hazards.workflow import Level, State
 from ..sites.models import Area, Grid, Site
 from ..timeutil import ZONE, to_local
@@ -92,6 +92,11 @@ def located(query: Select, f: Filters) -> Select:
     if f.site_type:
         query = query.where(Site.site_type == f.site_type)
     return query
+
+
+def in_regime(query: Select, f: Filters) -> Select:
+    """The regime filter: only major hazards of that regime (a general one has none)."""
+    return query.where(regime_clause(f.regime)) if f.regime else query
 
 
 def in_period(query: Select, column, f: Filters) -> Select:

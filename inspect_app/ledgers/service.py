@@ -31,7 +31,16 @@ from ..roles import Position, Role
 from ..sites.models import Area, Grid, Site, grid_inspectors
 from ..sites.service import scope_sites
 from ..timeutil import local_today, to_local
-from .filters import Filters, found_in_period, hazard_status, in_period, local_date, located, placed
+from .filters import (
+    Filters,
+    found_in_period,
+    hazard_status,
+    in_period,
+    in_regime,
+    local_date,
+    located,
+    placed,
+)
 from .stats import is_stock, stock_cutoff
 
 # Labels of the status filters --------------------------------------------------------------
@@ -157,7 +166,8 @@ INSPECTIONS = Ledger(
 
 def _hazards_core(user: User, f: Filters, today: date) -> Select:
     query = placed(select().select_from(Hazard), Hazard.site_id)
-    query = hazard_status(found_in_period(located(scope(query, user), f), f), f.status, today)
+    query = hazard_status(found_in_period(located(in_regime(scope(query, user), f), f), f),
+                          f.status, today)
     if f.level:
         query = query.where(Hazard.level == f.level)
     return query
@@ -193,8 +203,8 @@ HAZARDS = Ledger(
              Column("status", _l("Status"), "status", 10),
              Column("overdue", _l("Overdue"), "bool", 8),
              Column("closed_at", _l("Closed at"), "datetime", 17)),
-    filters=frozenset({"area", "grid", "type", "period", "level"}), statuses=HAZARD_FILTER,
-    period_label=_l("Found"), period_zh="发现时间",
+    filters=frozenset({"area", "grid", "type", "period", "level", "regime"}),
+    statuses=HAZARD_FILTER, period_label=_l("Found"), period_zh="发现时间",
     key=(Hazard.found_on, Hazard.id), core=_hazards_core,
     statement=_hazards_query, convert=_hazard_row,
 )
@@ -445,9 +455,8 @@ def _major_core(user: User, f: Filters, today: date) -> Select:
     query = placed(select().select_from(Hazard), Hazard.site_id).where(
         (Hazard.level == Level.MAJOR) | (Hazard.reported_level == Level.MAJOR),
         Hazard.status != State.REJECTED)
-    if f.regime:
-        query = query.where(Hazard.regime == f.regime)
-    return hazard_status(found_in_period(located(scope(query, user), f), f), f.status, today)
+    return hazard_status(found_in_period(located(in_regime(scope(query, user), f), f), f), f.status,
+                         today)
 
 
 def _major_query(user: User, f: Filters, today: date, ids=None) -> Select:

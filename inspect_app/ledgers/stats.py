@@ -27,7 +27,7 @@ from sqlalchemy import select
 
 from ..auth.models import User
 from ..extensions import db
-from ..hazards.models import Hazard, Supervision
+from ..hazards.models import Hazard, Supervision, regime_clause
 from ..hazards.service import scope
 from ..hazards.workflow import OPEN_STATES, Level, State, is_overdue
 from ..memo import memo
@@ -291,7 +291,7 @@ def load_records(user: User, filters, regime: str = "") -> list[MajorRecord]:
     query = located(scope(query, user), filters).where(Hazard.level == Level.MAJOR,
                                                        Hazard.status != State.REJECTED)
     if regime:
-        query = query.where(Hazard.regime == regime)
+        query = query.where(regime_clause(regime))
     return [MajorRecord(found, status, deadline, bool(supervised), area, site_type,
                         local_today(closed) if closed else None, regime_)
             for found, status, deadline, supervised, area, site_type, closed, regime_
