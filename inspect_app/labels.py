@@ -111,6 +111,10 @@ FEATURES = {
     "FLAM": _l("Stores flammable or explosive goods"),
     "LABOR": _l("Labour-intensive enterprise"),
     "MULTI": _l("Mixed multi-use production and business premises"),
+    # GB 35181-2025 terms: the places its elder- and child-care elements apply to.
+    "ELDER": _l("Elderly care facility"),
+    "CHILD": _l("Children's activity place"),
+    "FUEL": _l("Fuel or gas filling station"),
 }
 # What a hazardous-chemicals (HAZ) site does with them: AQ 3067—2026 covers 生产 and
 # 经营（有储存） only; a unit that only uses chemicals falls under 10号令 and GB 35181.

@@ -349,3 +349,23 @@ def test_all_53_situations_of_aq3067_are_covered_for_units_in_its_scope_only():
         assert item["major"] == "Y"
         assert item["applies"] and set(item["applies"]) <= {"HAZ:PROD", "HAZ:TRADE"}, item["code"]
         assert item["verify"] in ("P", "U") and item["note"], item["code"]
+
+
+@pytest.mark.parametrize("site_type,features,patrol,own", [
+    # 劳动密集型企业: its workshops and dormitories are crowded places (消防法 第七十三条).
+    ("TEX", "LABOR", {"FP-05", "FP-06"}, {"FP-05", "FP-06", "FP-07", "FP-08", "FP-09", "FP-10"}),
+    ("GM", "MULTI", {"FP-11"}, {"FP-09", "FP-10", "FP-11", "FP-12", "FP-13", "FP-14"}),
+    ("NINE", "CHILD", {"FP-01"}, {"FP-01", "FP-03", "FP-04"}),
+    ("PDP", "ELDER", {"FP-01"}, {"FP-01", "FP-02", "FP-03", "FP-04"}),
+    ("HAZ", "FUEL", {"FP-15"}, {"FP-15"}),  # the 2017 6.3 storage element, missing before
+])
+def test_gb35181_2025_places_get_their_elements_by_feature(ctx, site_type, features, patrol, own):
+    grid = make_grid()
+    site = make_site(grid=grid, site_type=site_type, features=features)
+    inspector = make_user("inspector", grids=[grid])
+    assert "ent-fire-places" in {t.slug for t in templates_for(site, inspector)}
+    t = template("ent-fire-places")
+    patrol_run = inspections.start(inspector, site, t.id, from_scan=False)
+    assert {i.code for i in patrol_run.items} == patrol
+    assert {i.code for i in t.items_for(site.checklist_codes)} == own
+    assert not t.items_for(make_site(site_type=site_type).checklist_codes)

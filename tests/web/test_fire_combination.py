@@ -134,3 +134,20 @@ def test_thresholds_are_data_and_a_zone_can_override_them(app, ctx):
         assert _proposals() == 1
     finally:
         app.config.pop("FIRE_COMBINATION_THRESHOLDS")
+
+
+def test_elder_care_elements_of_the_2025_list_count_under_the_crowded_rule(ctx):
+    site = make_site(site_type="PDP", features="ELDER")
+    supervisor = make_user("supervisor")
+    place = combination.place_for(site.checklist_codes, combination.places())
+    assert place.kind == "crowded" and place.threshold == 3
+    _inspect(site, supervisor, 2, slug="ent-fire-places")
+    assert _proposals() == 0
+    _inspect(site, supervisor, 3, slug="ent-fire-places")
+    proposal = db.session.scalar(select(FireProposal))
+    assert [line.split()[0] for line in proposal.element_lines] == ["FP-02", "FP-03", "FP-04"]
+
+
+def test_a_filling_station_is_a_flammable_place(ctx):
+    site = make_site(site_type="HAZ", haz_modes="TRADE", features="FUEL")
+    assert combination.place_for(site.checklist_codes, combination.places()).kind == "flammable"
