@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from inspect_app import create_app  # noqa: E402
 from inspect_app.extensions import db  # noqa: E402
-from inspect_app.ledgers import export, service  # noqa: E402
+from inspect_app.ledgers import export, lists, service  # noqa: E402
 from inspect_app.models import Area, Grid, Hazard, Site, User  # noqa: E402
 
 ROWS = int(os.environ.get("BENCH_ROWS", "100000"))
@@ -93,7 +93,7 @@ def run(label: str, url: str) -> None:
         supervisor = seed(ROWS)
         print(f"bulk insert                 {time.perf_counter() - t0:8.2f} s")
         user_id = supervisor.id
-        ledger, filters = service.HAZARDS, service.Filters()
+        ledger, filters = lists.HAZARDS, service.Filters()
 
         gc.collect()
         t0 = time.perf_counter()

@@ -18,6 +18,7 @@ from ..auth.models import User
 from ..roles import Role
 from ..timeutil import local_today
 from . import service, stats
+from .major import PARTS
 from .service import Filters, Ledger
 
 XLSX = xlsx.MIMETYPE
@@ -87,7 +88,7 @@ class Words:
     def __init__(self, ledger: Ledger | None = None):
         self.codes = labels.in_chinese()
         with force_locale("zh"):
-            self.parts = {k: str(v) for k, v in service.PARTS.items()}
+            self.parts = {k: str(v) for k, v in PARTS.items()}
             self.statuses = {k: str(v) for k, v in (ledger.statuses if ledger else {}).items()}
             self.yes_no = {True: _("Yes"), False: _("No")}
             self.complete, self.missing = _("Complete"), _("Missing: %(parts)s")

@@ -34,7 +34,7 @@ from ..auth.models import User
 from ..extensions import db
 from ..roles import Role
 from ..timeutil import local_today, utcnow
-from . import export, service
+from . import export, lists, service
 from .models import ExportJob
 
 log = logging.getLogger(__name__)
@@ -253,7 +253,7 @@ def bench_run(app, user: User, fmt: str = "xlsx") -> float:
     """bench/export_writers.py: the job as the app runs it, through a consumer thread."""
     with tasks.running_consumer(app):
         t0 = time.perf_counter()
-        job = request(user, service.HAZARDS, fmt, service.Filters())
+        job = request(user, lists.HAZARDS, fmt, service.Filters())
         while job.status in (QUEUED, RUNNING):
             time.sleep(0.05)
             db.session.expire_all()

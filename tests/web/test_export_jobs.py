@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from inspect_app import csv_table, tasks, xlsx_stream
 from inspect_app.extensions import db
-from inspect_app.ledgers import export, jobs, service
+from inspect_app.ledgers import export, jobs, lists, service
 from inspect_app.models import ExportJob, Hazard
 from tests.factories import make_grid, make_site, make_user, now
 
@@ -141,7 +141,7 @@ def test_large_export_runs_through_the_queue_and_is_downloaded(app, client, logi
     assert all(c.data_type != "f" for c in cells)  # the formula-like text is text
     # Cell for cell what today's writer makes of the same rows, and the same autofilter.
     today = io.BytesIO()
-    export.write_ledger(service.HAZARDS, supervisor, service.Filters(), today, job.day)
+    export.write_ledger(lists.HAZARDS, supervisor, service.Filters(), today, job.day)
     old = load_workbook(today).worksheets[0]
     assert list(old.iter_rows(values_only=True)) == rows
     assert ws.auto_filter.ref == old.auto_filter.ref and ws.freeze_panes == old.freeze_panes

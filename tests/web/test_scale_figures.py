@@ -25,7 +25,7 @@ from inspect_app.auth.models import User
 from inspect_app.extensions import db
 from inspect_app.generate import generate
 from inspect_app.hazards import service as hazards
-from inspect_app.ledgers import service, stats
+from inspect_app.ledgers import lists, service, stats
 from inspect_app.ledgers.service import Filters
 from inspect_app.sites.models import Area
 
@@ -143,7 +143,7 @@ def test_ledgers_queue_and_dashboard_give_the_same_figures(zone):
     expected = json.loads(EXPECTED.read_text())
     # The responsibility list pages and counts sites (it used to count rows).
     supervisor = db.session.scalar(select(User).where(User.username == "bench-supervisor"))
-    rows, total = _ledger_pages(service.RESPONSIBILITY, supervisor, Filters())
+    rows, total = _ledger_pages(lists.RESPONSIBILITY, supervisor, Filters())
     assert total == len({tuple(r[:3]) for r in rows}) == SITES
     for part in ("ledgers", "queue", "dashboard"):
         assert got[part].keys() == expected[part].keys()

@@ -1,0 +1,362 @@
+"""The five lists (五张清单): inspections, hazards, rectification, responsibility, enforcement.
+
+Every list reads what the user may see (hazards.service.scope, sites.service.scope_sites).
+"""
+
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.orm import aliased
+
+from .. import labels
+from ..auth.models import User
+from ..checklists.models import ChecklistItem, ChecklistTemplate
+from ..extensions import db
+from ..hazards.models import Hazard, HazardEvent, Referral, Supervision, open_clause
+from ..hazards.service import scope
+from ..hazards.workflow import Action, State, is_overdue
+from ..inspections.models import Answer, Inspection, Result
+from ..roles import Position, Role
+from ..sites.models import Area, Grid, Site, grid_inspectors
+from ..sites.service import scope_sites
+from .columns import WHERE, Column, Ledger, for_page
+from .filters import (
+    Filters,
+    found_in_period,
+    hazard_status,
+    in_period,
+    in_regime,
+    local_date,
+    located,
+    placed,
+)
+
+# What the status filter offers, per list ("" = all).
+HAZARD_FILTER = {"open": _l("Open"), "overdue": _l("Overdue"), "closed": _l("Closed"),
+                 "rejected": _l("Rejected")}
+RECTIFICATION_FILTER = {"open": _l("Being fixed"), "overdue": _l("Overdue"),
+                        "submitted": _l("Waiting for verification"), "closed": _l("Closed")}
+
+
+# 检查清单: submitted inspections.
+
+def _inspections_core(user: User, f: Filters, today: date) -> Select:
+    query = placed(select().select_from(Inspection), Inspection.site_id).where(
+        Inspection.submitted_at.is_not(None),
+        Inspection.site_id.in_(scope_sites(select(Site.id), user)))
+    return in_period(located(query, f), Inspection.submitted_at, f)
+
+
+def _inspections_query(user: User, f: Filters, today: date, ids=None) -> Select:
+    answers = (select(Answer.inspection_id.label("iid"), func.count().label("total"),
+                      func.sum(case((Answer.result == Result.FAIL, 1), else_=0)).label("failed"))
+               .group_by(Answer.inspection_id))
+    found = (select(Hazard.inspection_id.label("iid"), func.count().label("n"))
+             .where(Hazard.inspection_id.is_not(None)).group_by(Hazard.inspection_id))
+    query = _inspections_core(user, f, today)
+    if ids is not None:  # one page: count the answers and hazards of its inspections only
+        answers = answers.where(Answer.inspection_id.in_(ids))
+        found = found.where(Hazard.inspection_id.in_(ids))
+        query = query.where(Inspection.id.in_(ids))
+    answers, found = answers.subquery(), found.subquery()
+    query = query.add_columns(
+        Inspection.id, Inspection.submitted_at, Area.name, Grid.name, Site.name, Site.site_type,
+        Inspection.kind, User.name, Inspection.led_by, ChecklistTemplate.title,
+        ChecklistTemplate.version, func.coalesce(answers.c.total, 0),
+        func.coalesce(answers.c.failed, 0), func.coalesce(found.c.n, 0), Inspection.from_scan)
+    query = (query.join(User, Inspection.inspector_id == User.id)
+             .join(ChecklistTemplate, Inspection.template_id == ChecklistTemplate.id)
+             .outerjoin(answers, answers.c.iid == Inspection.id)
+             .outerjoin(found, found.c.iid == Inspection.id))
+    return query.order_by(Inspection.submitted_at.desc(), Inspection.id.desc())
+
+
+INSPECTIONS = Ledger(
+    slug="inspections", title=_l("Inspection list"), title_zh="检查清单",
+    columns=(Column("id", _l("No."), "int", 8),
+             Column("submitted_at", _l("Inspected at"), "datetime", 17),
+             *WHERE, Column("kind", _l("Kind"), "kind", 12),
+             Column("inspector", _l("Inspector"), width=10),
+             Column("led_by", _l("Led by"), width=10),
+             Column("checklist", _l("Checklist"), width=28),
+             Column("version", _l("Version"), width=9),
+             Column("items", _l("Items checked"), "int", 9),
+             Column("failed", _l("Items failed"), "int", 9),
+             Column("hazards", _l("Hazards found"), "int", 9),
+             Column("from_scan", _l("QR scanned on site"), "bool", 9)),
+    filters=frozenset({"area", "grid", "type", "period"}),
+    period_label=_l("Inspected"), period_zh="检查时间",
+    key=(Inspection.submitted_at, Inspection.id), core=_inspections_core,
+    statement=_inspections_query, convert=lambda row, today: tuple(row),
+)
+
+
+# 问题清单: every hazard found, from any channel.
+
+def _hazards_core(user: User, f: Filters, today: date) -> Select:
+    query = placed(select().select_from(Hazard), Hazard.site_id)
+    query = hazard_status(found_in_period(located(in_regime(scope(query, user), f), f), f),
+                          f.status, today)
+    if f.level:
+        query = query.where(Hazard.level == f.level)
+    return query
+
+
+def _hazards_query(user: User, f: Filters, today: date, ids=None) -> Select:
+    finder = aliased(User)
+    query = for_page(_hazards_core(user, f, today), Hazard.id, ids).add_columns(
+        Hazard.id, Hazard.found_on, Area.name, Grid.name, Site.name, Site.site_type,
+        ChecklistItem.code, Hazard.description, Hazard.location, Hazard.level, Hazard.source,
+        finder.name, Hazard.deadline, Hazard.status, Hazard.closed_at)
+    query = (query.outerjoin(ChecklistItem, Hazard.item_id == ChecklistItem.id)
+             .outerjoin(finder, Hazard.found_by_id == finder.id))
+    return query.order_by(Hazard.found_on.desc(), Hazard.id.desc())
+
+
+def _hazard_row(row, today: date) -> tuple:
+    *head, deadline, status, closed_at = row
+    return (*head, deadline, status, is_overdue(status, deadline, today), closed_at)
+
+
+HAZARDS = Ledger(
+    slug="hazards", title=_l("Problem list"), title_zh="问题清单",
+    columns=(Column("id", _l("No."), "hazard", 8),
+             Column("found_on", _l("Found on"), "date", 12),
+             *WHERE, Column("item", _l("Item"), width=12),
+             Column("description", _l("Description"), width=40),
+             Column("location", _l("Location"), width=14),
+             Column("level", _l("Level"), "level", 8),
+             Column("source", _l("Source"), "source", 12),
+             Column("found_by", _l("Found by"), width=10),
+             Column("deadline", _l("Deadline"), "date", 12),
+             Column("status", _l("Status"), "status", 10),
+             Column("overdue", _l("Overdue"), "bool", 8),
+             Column("closed_at", _l("Closed at"), "datetime", 17)),
+    filters=frozenset({"area", "grid", "type", "period", "level", "regime"}),
+    statuses=HAZARD_FILTER, period_label=_l("Found"), period_zh="发现时间",
+    key=(Hazard.found_on, Hazard.id), core=_hazards_core,
+    statement=_hazards_query, convert=_hazard_row,
+)
+
+
+# 整改销号清单: rectification and close-out of every accepted hazard.
+
+def _last_event(actions: list[str], ids=None):
+    """The latest event of these kinds per hazard, as (hazard id, event id); for a page, of its
+    hazards only (read from the index on hazard_events (hazard_id, action, id))."""
+    query = (select(HazardEvent.hazard_id.label("hid"), func.max(HazardEvent.id).label("eid"))
+             .where(HazardEvent.action.in_(actions)).group_by(HazardEvent.hazard_id))
+    if ids is not None:
+        query = query.where(HazardEvent.hazard_id.in_(ids))
+    return query.subquery()
+
+
+def _rectification_core(user: User, f: Filters, today: date) -> Select:
+    # A hazard enters this list once accepted (or fixed on the spot), never if rejected.
+    return _hazards_core(user, f, today).where(
+        Hazard.status.not_in([State.REPORTED, State.REJECTED]))
+
+
+def _rectification_query(user: User, f: Filters, today: date, ids=None) -> Select:
+    submit = _last_event([Action.SUBMIT], ids)
+    verify = _last_event([Action.VERIFY, Action.FIX_ON_SPOT], ids)
+    sub_ev, ver_ev = aliased(HazardEvent), aliased(HazardEvent)
+    sub_by, ver_by = aliased(User), aliased(User)
+    query = for_page(_rectification_core(user, f, today), Hazard.id, ids).add_columns(
+        Hazard.id, Area.name, Grid.name, Site.name, Site.site_type, Hazard.description,
+        Hazard.level, Hazard.responsible_name, Hazard.responsible_phone, Hazard.measures,
+        Hazard.funds, Hazard.deadline, sub_ev.at, sub_by.name, Hazard.rectified_note,
+        Hazard.rectification_cost, ver_ev.at, ver_by.name, Hazard.found_on, Hazard.closed_at,
+        Hazard.status)
+    query = (query.outerjoin(submit, submit.c.hid == Hazard.id)
+             .outerjoin(sub_ev, sub_ev.id == submit.c.eid)
+             .outerjoin(sub_by, sub_by.id == sub_ev.actor_id)
+             .outerjoin(verify, verify.c.hid == Hazard.id)
+             .outerjoin(ver_ev, ver_ev.id == verify.c.eid)
+             .outerjoin(ver_by, ver_by.id == ver_ev.actor_id))
+    return query.order_by(Hazard.found_on.desc(), Hazard.id.desc())
+
+
+def days_taken(found: date | None, closed: datetime | None) -> int | None:
+    """Calendar days in the zone from finding to close-out (0 when fixed the same day)."""
+    if not found or not closed:
+        return None
+    return (local_date(closed) - found).days
+
+
+def _rectification_row(row, today: date) -> tuple:
+    *head, deadline, sub_at, sub_by, note, cost, ver_at, ver_by, found, closed, status = row
+    closed_at = (ver_at or closed) if status == State.CLOSED else None
+    return (*head, deadline, sub_at, sub_by, note, cost, closed_at,
+            ver_by if status == State.CLOSED else None, days_taken(found, closed_at), status,
+            is_overdue(status, deadline, today))
+
+
+RECTIFICATION = Ledger(
+    slug="rectification", title=_l("Rectification and close-out list"), title_zh="整改销号清单",
+    columns=(Column("id", _l("No."), "hazard", 8), *WHERE,
+             Column("description", _l("Hazard"), width=36),
+             Column("level", _l("Level"), "level", 8),
+             Column("responsible", _l("Responsible person"), width=10),
+             Column("responsible_phone", _l("Phone"), width=13),
+             Column("measures", _l("Measures"), width=30),
+             Column("funds", _l("Funds (yuan)"), "money", 12),
+             Column("deadline", _l("Deadline"), "date", 12),
+             Column("submitted_at", _l("Submitted at"), "datetime", 17),
+             Column("submitted_by", _l("Submitted by"), width=10),
+             Column("rectified_note", _l("What was done"), width=30),
+             Column("cost", _l("Cost (yuan)"), "money", 12),
+             Column("verified_at", _l("Verified and closed at"), "datetime", 17),
+             Column("verified_by", _l("Verified by"), width=10),
+             Column("days", _l("Days taken"), "int", 8),
+             Column("status", _l("Status"), "status", 10),
+             Column("overdue", _l("Overdue"), "bool", 8)),
+    filters=frozenset({"area", "grid", "type", "period", "level"}), statuses=RECTIFICATION_FILTER,
+    period_label=_l("Found"), period_zh="发现时间",
+    key=(Hazard.found_on, Hazard.id), core=_rectification_core,
+    statement=_rectification_query, convert=_rectification_row,
+)
+
+
+# 责任清单: who answers for what, site by site.
+
+_BATCH = 500
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _grouped(rows, key: int = 0) -> dict[Any, list]:
+    groups: dict[Any, list] = {}
+    for row in rows:
+        groups.setdefault(row[key], []).append(row)
+    return groups
+
+
+def _responsibility_core(user: User, f: Filters, today: date) -> Select:
+    """The sites of the list (it is paged and counted by site: each has several rows)."""
+    query = (select().select_from(Site).join(Grid, Site.grid_id == Grid.id)
+             .join(Area, Grid.area_id == Area.id))
+    return located(scope_sites(query.where(Site.active.is_(True)), user), f)
+
+
+SITE_ORDER = (Area.name, Grid.name, Site.name, Site.id)
+
+
+def _responsibility_rows(user: User, f: Filters, today: date, ids=None) -> Iterator[tuple]:
+    query = for_page(_responsibility_core(user, f, today), Site.id, ids).add_columns(
+        Site.id, Site.grid_id, Area.name, Grid.name, Site.name, Site.site_type,
+        Site.principal_name, Site.principal_phone, Site.controller_name, Site.controller_phone)
+    sites = db.session.execute(query.order_by(*SITE_ORDER)).all()
+    for chunk in _chunks(sites, _BATCH):  # a few queries per batch of sites, not per site
+        ids, grid_ids = [s[0] for s in chunk], {s[1] for s in chunk}
+        staff = _grouped(db.session.execute(
+            select(User.site_id, User.position, User.name, User.phone)
+            .where(User.site_id.in_(ids), User.role == Role.ENTERPRISE, User.active.is_(True),
+                   User.position.in_([Position.PRINCIPAL, Position.SAFETY_MANAGER]))
+            .order_by(User.position, User.name)))
+        inspectors = _grouped(db.session.execute(
+            select(grid_inspectors.c.grid_id, User.name, User.phone)
+            .join(User, User.id == grid_inspectors.c.user_id)
+            .where(grid_inspectors.c.grid_id.in_(grid_ids), User.active.is_(True))
+            .order_by(User.name)))
+        hazards = _grouped(db.session.execute(
+            select(Hazard.site_id, Hazard.id, Hazard.description, Hazard.level, Hazard.deadline,
+                   Hazard.responsible_name, Hazard.responsible_phone)
+            .where(Hazard.site_id.in_(ids), open_clause())
+            .order_by(Hazard.deadline, Hazard.id)))
+        offices = _grouped(db.session.execute(
+            select(Hazard.site_id, Hazard.id, Hazard.description, Hazard.level,
+                   Supervision.due_date, Supervision.office, Supervision.doc_no)
+            .select_from(Supervision).join(Hazard, Supervision.hazard_id == Hazard.id)
+            .where(Hazard.site_id.in_(ids), Supervision.status == "active")
+            .order_by(Supervision.id)))
+        for (sid, grid_id, area, grid, name, site_type, principal, principal_phone, controller,
+             controller_phone) in chunk:
+            where = (area, grid, name, site_type)
+            blank = (None, "", "", None, "")
+            if principal:
+                yield (*where, "principal", principal, principal_phone, *blank)
+            if controller:
+                yield (*where, "controller", controller, controller_phone, *blank)
+            for _sid, position, person, phone in staff.get(sid, []):
+                if position == Position.PRINCIPAL and person == principal:
+                    continue  # the registered principal, already listed
+                yield (*where, str(position), person, phone or "", *blank)
+            for _gid, person, phone in inspectors.get(grid_id, []):
+                yield (*where, "inspector", person, phone or "", *blank)
+            for _sid, hid, desc, level, deadline, person, phone in hazards.get(sid, []):
+                yield (*where, "hazard", person, phone, hid, desc, level, deadline, "")
+            for _sid, hid, desc, level, due, office, doc_no in offices.get(sid, []):
+                yield (*where, "office", office, "", hid, desc, level, due, doc_no)
+
+
+RESPONSIBILITY = Ledger(
+    slug="responsibility", title=_l("Responsibility list"), title_zh="责任清单",
+    columns=(*WHERE, Column("duty", _l("Responsibility"), "duty", 14),
+             Column("who", _l("Person or office"), width=16),
+             Column("phone", _l("Phone"), width=13),
+             Column("hazard_id", _l("Hazard no."), "hazard", 9),
+             Column("hazard", _l("Hazard"), width=36),
+             Column("level", _l("Level"), "level", 8),
+             Column("deadline", _l("Deadline"), "date", 12),
+             Column("note", _l("Document no."), width=16)),
+    filters=frozenset({"area", "grid", "type"}), core=_responsibility_core,
+    generate=_responsibility_rows,
+)
+
+
+# 执法清单: referrals to departments with penalty power, and their cases.
+
+def _enforcement_core(user: User, f: Filters, today: date) -> Select:
+    query = (placed(select().select_from(Referral), Referral.site_id)
+             .outerjoin(Hazard, Referral.hazard_id == Hazard.id)
+             .where(Referral.site_id.in_(scope_sites(select(Site.id), user))))
+    query = in_period(located(query, f), Referral.referred_at, f)
+    if f.level:
+        query = query.where(Hazard.level == f.level)
+    if f.status:
+        query = query.where(Referral.status == f.status)
+    return query
+
+
+def _enforcement_query(user: User, f: Filters, today: date, ids=None) -> Select:
+    referrer = aliased(User)
+    query = for_page(_enforcement_core(user, f, today), Referral.id, ids).add_columns(
+        Referral.id, Referral.referred_at, Area.name, Grid.name, Site.name, Site.site_type,
+        Referral.hazard_id, Hazard.description, Hazard.level, Referral.department, Referral.measure,
+        Referral.reason, Referral.status, Referral.case_no, Referral.outcome,
+        Referral.penalty_amount, Referral.closed_at, referrer.name)
+    query = query.outerjoin(referrer, Referral.referred_by_id == referrer.id)
+    return query.order_by(Referral.referred_at.desc(), Referral.id.desc())
+
+
+ENFORCEMENT = Ledger(
+    slug="enforcement", title=_l("Enforcement list"), title_zh="执法清单",
+    columns=(Column("id", _l("No."), "int", 8),
+             Column("referred_at", _l("Referred at"), "datetime", 17),
+             *WHERE, Column("hazard_id", _l("Hazard no."), "hazard", 9),
+             Column("hazard", _l("Hazard"), width=32),
+             Column("level", _l("Level"), "level", 8),
+             Column("department", _l("Department"), width=16),
+             Column("measure", _l("Measure"), "measure", 16),
+             Column("reason", _l("Reason"), width=24),
+             Column("status", _l("Case status"), "referral", 10),
+             Column("case_no", _l("Case no."), width=16),
+             Column("outcome", _l("Outcome"), width=24),
+             Column("penalty", _l("Penalty (yuan)"), "money", 12),
+             Column("closed_at", _l("Case closed at"), "datetime", 17),
+             Column("referred_by", _l("Referred by"), width=10)),
+    filters=frozenset({"area", "grid", "type", "period", "level"}),
+    statuses=dict(labels.REFERRAL_STATUS),
+    period_label=_l("Referred"), period_zh="移送时间",
+    key=(Referral.referred_at, Referral.id), core=_enforcement_core,
+    statement=_enforcement_query, convert=lambda row, today: tuple(row),
+)
+
+FIVE = (INSPECTIONS, HAZARDS, RECTIFICATION, RESPONSIBILITY, ENFORCEMENT)

@@ -1,0 +1,122 @@
+"""重大事故隐患数据库: every major hazard, its written report and plan, and its supervision."""
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import aliased
+
+from ..auth.models import User
+from ..hazards.models import Hazard, Referral, Supervision
+from ..hazards.service import scope
+from ..hazards.workflow import Level, State, is_overdue, report_missing
+from ..sites.models import Area, Grid, Site
+from .columns import WHERE, Column, Ledger, for_page
+from .filters import Filters, found_in_period, hazard_status, in_regime, located, placed
+from .stats import is_stock, stock_cutoff
+
+# What the status filter offers ("" = all).
+MAJOR_FILTER = {"open": _l("Open"), "overdue": _l("Overdue"),
+                "supervised": _l("Under supervision"), "closed": _l("Closed")}
+
+# The written report (16号令 第十四条): state and cause, harm and difficulty, and the plan,
+# whose six parts (第十五条) are the goal, measures, funds, organisation, time limits, safety.
+REPORT_PARTS = ("report_state_cause", "report_harm_difficulty")
+PLAN_PARTS = ("plan_goal", "measures", "plan_resources", "plan_organisation", "plan_timeline",
+              "plan_emergency")
+PARTS = {"report_state_cause": _l("State and cause"),
+         "report_harm_difficulty": _l("Harm and difficulty"),
+         "plan_goal": _l("Goal and tasks"), "measures": _l("Measures"),
+         "plan_resources": _l("Funds and materials"),
+         "plan_organisation": _l("Organisation and people"),
+         "plan_timeline": _l("Time limits"), "plan_emergency": _l("Safety and emergency measures"),
+         "interim_measures": _l("Interim safety measures")}
+
+
+def _major_core(user: User, f: Filters, today: date) -> Select:
+    # A major the supervisor judged general stays listed, as 认定为一般 with who and why.
+    query = placed(select().select_from(Hazard), Hazard.site_id).where(
+        (Hazard.level == Level.MAJOR) | (Hazard.reported_level == Level.MAJOR),
+        Hazard.status != State.REJECTED)
+    return hazard_status(found_in_period(located(in_regime(scope(query, user), f), f), f), f.status,
+                         today)
+
+
+def _major_query(user: User, f: Filters, today: date, ids=None) -> Select:
+    latest = (select(Supervision.hazard_id.label("hid"), func.max(Supervision.id).label("sid"))
+              .group_by(Supervision.hazard_id))
+    if ids is not None:
+        latest = latest.where(Supervision.hazard_id.in_(ids))
+    latest = latest.subquery()
+    sup = aliased(Supervision)
+    # The latest referral stands for the hazard's enforcement (a later one supersedes it).
+    last_referral = (select(Referral.hazard_id.label("hid"), func.max(Referral.id).label("rid"))
+                     .where(Referral.hazard_id.is_not(None)).group_by(Referral.hazard_id))
+    if ids is not None:
+        last_referral = last_referral.where(Referral.hazard_id.in_(ids))
+    last_referral = last_referral.subquery()
+    ref = aliased(Referral)
+    decider = aliased(User)
+    query = for_page(_major_core(user, f, today), Hazard.id, ids).add_columns(
+        Hazard.id, Area.name, Grid.name, Site.name, Site.site_type, Hazard.regime,
+        Hazard.authority, Hazard.description, Hazard.source, Hazard.found_on, Hazard.deadline,
+        Hazard.status,
+        *(getattr(Hazard, p) for p in (*REPORT_PARTS, *PLAN_PARTS)),
+        sup.status, sup.level, sup.office, sup.doc_no, sup.due_date, Hazard.closed_at,
+        Hazard.funds, Hazard.interim_measures, ref.measure, ref.status, ref.case_no,
+        ref.penalty_amount, Hazard.level, decider.name, Hazard.level_reason)
+    query = (query.outerjoin(latest, latest.c.hid == Hazard.id)
+             .outerjoin(sup, sup.id == latest.c.sid)
+             .outerjoin(last_referral, last_referral.c.hid == Hazard.id)
+             .outerjoin(ref, ref.id == last_referral.c.rid)
+             .outerjoin(decider, decider.id == Hazard.level_decided_by_id))
+    return query.order_by(Hazard.found_on.desc(), Hazard.id.desc())
+
+
+def _major_row(row, today: date, cutoff: date | None = None) -> tuple:
+    cutoff = cutoff or stock_cutoff()
+    hid, area, grid, site, site_type, regime, authority, desc, source, found, deadline, \
+        status = row[:12]
+    texts = dict(zip((*REPORT_PARTS, *PLAN_PARTS), row[12:20], strict=True))
+    sup_status, sup_level, office, doc_no, sup_due, closed = row[20:26]
+    return (hid, area, grid, site, site_type, regime, authority, desc, source, found,
+            is_stock(found, cutoff), deadline, status,
+            is_overdue(status, deadline, today), *texts.values(),
+            report_missing({**texts, "interim_measures": row[27]}),  # the parts not yet written
+            sup_status or "none", sup_level or "", office, doc_no, sup_due, closed, *row[26:])
+
+
+MAJOR = Ledger(
+    slug="major", title=_l("Major hazard database"), title_zh="重大事故隐患数据库",
+    columns=(Column("id", _l("No."), "hazard", 8), *WHERE,
+             Column("regime", _l("Regime"), "regime", 12),
+             Column("authority", _l("Deciding authority"), "authority", 12),
+             Column("description", _l("Hazard"), width=36),
+             Column("source", _l("Source"), "source", 12),
+             Column("found_on", _l("Found on"), "date", 12),
+             Column("stock", _l("Stock or increment"), "stock", 9),
+             Column("deadline", _l("Deadline"), "date", 12),
+             Column("status", _l("Status"), "status", 10),
+             Column("overdue", _l("Overdue"), "bool", 8),
+             *(Column(p, PARTS[p], width=30, on_page=False) for p in (*REPORT_PARTS, *PLAN_PARTS)),
+             Column("report", _l("Written report"), "parts", 30),
+             Column("supervision", _l("Supervision"), "supervision", 10),
+             Column("supervision_level", _l("Supervision level"), "supervision_level", 9),
+             Column("office", _l("Supervising office"), width=16),
+             Column("doc_no", _l("Document no."), width=16, on_page=False),
+             Column("supervision_due", _l("Supervision due"), "date", 12),
+             Column("closed_at", _l("Closed at"), "datetime", 17),
+             Column("funds", _l("Funds (yuan)"), "money", 12),
+             Column("interim_measures", _l("Interim safety measures"), width=30, on_page=False),
+             Column("enforcement", _l("Enforcement measure"), "measure", 16),
+             Column("case_status", _l("Case status"), "referral", 10),
+             Column("case_no", _l("Case no."), width=16, on_page=False),
+             Column("penalty", _l("Penalty (yuan)"), "money", 12),
+             Column("level", _l("Level as confirmed"), "level", 8),
+             Column("level_decided_by", _l("Level decided by"), width=10),
+             Column("level_reason", _l("Reason for the level"), width=30)),
+    filters=frozenset({"area", "grid", "type", "period", "regime"}), statuses=MAJOR_FILTER,
+    period_label=_l("Found"), period_zh="发现时间",
+    key=(Hazard.found_on, Hazard.id), core=_major_core,
+    statement=_major_query, convert=_major_row,
+)
