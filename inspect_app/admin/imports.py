@@ -1,22 +1,18 @@
 """Spreadsheet imports of sites and users: every row valid and all created, or nothing saved.
 
 Rows go through the admin forms' field tables (admin/forms.py: the same bounds as a typed
-field) and then the same rules (rules.check_site / check_user). This module
-only reads the file (.xlsx, or .csv in UTF-8 or GB18030, which is what Chinese Excel writes),
-maps the Chinese headers and values to codes, and finds duplicates inside the file.
+field) and then the same rules (rules.check_site / check_user). The file is read by
+inspect_app/spreadsheet.py; this module maps the Chinese headers and values to codes, and finds
+duplicates inside the file.
 """
 
-import csv
 import io
 import re
-from dataclasses import dataclass, field
 
-from flask import current_app
 from flask_babel import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
 from ..auth.models import User
@@ -25,15 +21,8 @@ from ..extensions import db
 from ..roles import Position, Role
 from ..sites.models import Grid, Site
 from ..sites.types import FEATURES, HAZ_MODES, NINE_KINDS, RISK_COLORS, SITE_TYPES, SIZE_CLASSES
+from ..spreadsheet import Column, Report, RowError, commit, read, row_errors, rows
 from . import forms, rules, service
-
-
-@dataclass(frozen=True)
-class Column:
-    header: str  # as in the template
-    field: str
-    required: bool = False
-
 
 SITE_COLUMNS = (
     Column("名称", "name", True), Column("统一社会信用代码", "credit_code"),
@@ -93,34 +82,10 @@ LOOKUP = {key: {str(code).lower(): str(code) for code in codes}
           for key, (codes, words) in CHOICES.items()}
 
 
-@dataclass
-class RowError:
-    row: int  # as the spreadsheet numbers it (the header is usually row 1)
-    column: str
-    message: str
-
-
-@dataclass
-class Report:
-    created: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    problem: str = ""  # the file as a whole could not be used
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors and not self.problem
-
-    @property
-    def bad_rows(self) -> int:
-        return len({e.row for e in self.errors})
-
-
 def run(kind: str, upload: FileStorage | None, actor: User) -> Report:
     """Check every row of the upload, then create them all in one transaction, or none."""
     try:
-        if upload is None or not upload.filename:
-            raise UserError(_("Choose a file to upload."))
-        table = read_table(upload, current_app.config["IMPORT_MAX_ROWS"])
+        table = read(upload)
         checked, errors = (_check_sites(table) if kind == "sites" else _check_users(table, actor))
     except UserError as e:
         return Report(problem=e.message)
@@ -131,108 +96,10 @@ def run(kind: str, upload: FileStorage | None, actor: User) -> Report:
     else:
         for values in checked:
             service.build_user(values)
-    try:
-        db.session.commit()
-    except IntegrityError:  # someone saved the same credit code or login a moment ago
-        db.session.rollback()
-        return Report(problem=_("Someone saved a conflicting record at the same time; nothing "
-                                "was imported. Upload the file again."))
-    return Report(created=len(checked))
+    return commit(len(checked))
 
 
-# Reading the file -----------------------------------------------------------------------------
-
-def read_table(upload: FileStorage, max_rows: int) -> list[tuple[int, list[str]]]:
-    """(row number, cell texts) of every non-blank row, the header first."""
-    name = (upload.filename or "").lower()
-    data = upload.read()
-    if not data:
-        raise UserError(_("The file is empty."))
-    if name.endswith(".xls") or data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise UserError(_("Old .xls workbooks cannot be read: save the file as .xlsx and upload "
-                          "it again."))
-    if name.endswith(".xlsx") or data.startswith(b"PK\x03\x04"):
-        rows = _xlsx_rows(data)
-    elif name.endswith(".csv"):
-        rows = _csv_rows(data)
-    else:
-        raise UserError(_("Upload an Excel workbook (.xlsx) or a CSV file (.csv)."))
-    table = []
-    try:
-        for number, cells in rows:
-            if any(cells):
-                table.append((number, cells))
-            if len(table) > max_rows + 1:
-                raise UserError(_("The file has more than %(n)s rows: split it into smaller "
-                                  "files.", n=max_rows))
-    except UserError:
-        raise
-    except Exception as e:  # noqa: BLE001 - a corrupt workbook fails in many different ways
-        raise UserError(_("This file could not be read as a spreadsheet. Save it again as "
-                          ".xlsx or .csv and upload it again.")) from e
-    if len(table) < 2:
-        raise UserError(_("The file has no rows below the header row."))
-    return table
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # Excel stores typed-in phone numbers as numbers
-    return str(value).strip()
-
-
-def _xlsx_rows(data: bytes):
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as e:  # noqa: BLE001 - zip, XML and openpyxl errors alike
-        raise UserError(_("This file is not a readable .xlsx workbook.")) from e
-    try:
-        sheet = workbook.worksheets[0]
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, [_cell(v) for v in row]
-    finally:
-        workbook.close()
-
-
-def _csv_rows(data: bytes):
-    if b"\x00" in data:
-        raise UserError(_("This is not a CSV text file."))
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise UserError(_("The CSV file is neither UTF-8 nor GB18030 (GBK) text."))
-    for number, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
-        yield number, [cell.strip() for cell in row]
-
-
-def _normal(header: str) -> str:
-    return re.sub(r"[\s*]", "", header).replace("（", "(").replace("）", ")").lower()
-
-
-def _header(number: int, cells: list[str], columns: tuple[Column, ...]) -> dict[int, Column]:
-    """Which column holds which field; unknown, repeated or missing columns stop the import."""
-    names = {_normal(c.header): c for c in columns} | {c.field: c for c in columns}
-    found: dict[int, Column] = {}
-    for i, cell in enumerate(cells):
-        if not cell:
-            continue
-        column = names.get(_normal(cell))
-        if column is None:
-            raise UserError(_("Unknown column “%(name)s” in row %(row)s: use the column names of "
-                              "the template.", name=cell, row=number))
-        if column in found.values():
-            raise UserError(_("The column “%(name)s” appears twice.", name=cell))
-        found[i] = column
-    if missing := [c.header for c in columns if c.required and c not in found.values()]:
-        raise UserError(_("Missing columns: %(names)s.", names="、".join(missing)))
-    return found
-
+# Codes from the cells -------------------------------------------------------------------------
 
 def _code(key: str, value: str) -> str:
     """The code for a spreadsheet value ('机械', 'mech' → 'MECH'); unknown values pass through
@@ -244,19 +111,6 @@ def _split(value: str) -> list[str]:
     return [part for part in re.split(r"[,，、;；\s]+", value) if part]
 
 
-def _rows(table, columns):
-    """(row number, {field: text}) for each data row."""
-    (number, cells), *rows = table
-    found = _header(number, cells, columns)
-    for number, cells in rows:
-        yield number, {col.field: cells[i] if i < len(cells) else "" for i, col in found.items()}
-
-
-def _errors(number: int, problems: dict[str, str], columns) -> list[RowError]:
-    headers = {c.field: c.header for c in columns}
-    return [RowError(number, headers.get(key, key), message) for key, message in problems.items()]
-
-
 # Checking the rows ----------------------------------------------------------------------------
 
 def _check_sites(table) -> tuple[list[dict], list[RowError]]:
@@ -264,7 +118,7 @@ def _check_sites(table) -> tuple[list[dict], list[RowError]]:
     grids = dict(db.session.execute(select(Grid.name, Grid.id)).all())
     first_row: dict[str, int] = {}  # credit code -> the row that has it first
     checked, errors = [], []
-    for number, raw in _rows(table, SITE_COLUMNS):
+    for number, raw in rows(table, SITE_COLUMNS):
         for key in ("site_type", "subkind", "size_class", "risk_color"):
             raw[key] = _code(key, raw.get(key, ""))
         raw["size_class"] = raw["size_class"] or "small"
@@ -288,7 +142,7 @@ def _check_sites(table) -> tuple[list[dict], list[RowError]]:
                                         row=first_row[code])
         if code:
             first_row.setdefault(code, number)
-        errors += _errors(number, problems, SITE_COLUMNS)
+        errors += row_errors(number, problems, SITE_COLUMNS)
         checked.append(values)
     return checked, errors
 
@@ -304,7 +158,7 @@ def _check_users(table, actor: User) -> tuple[list[dict], list[RowError]]:
         by_name.setdefault(name, []).append(site_id)
     first_row: dict[str, int] = {}  # username or phone -> the row that has it first
     checked, errors = [], []
-    for number, raw in _rows(table, USER_COLUMNS):
+    for number, raw in rows(table, USER_COLUMNS):
         own: dict[str, str] = {}
         raw["role"] = _code("role", raw.get("role", ""))
         raw["position"] = _code("position", raw.get("position", ""))
@@ -336,7 +190,7 @@ def _check_users(table, actor: User) -> tuple[list[dict], list[RowError]]:
         for login in (values["username"], values["phone"]):
             if login:
                 first_row.setdefault(login, number)
-        errors += _errors(number, problems, USER_COLUMNS)
+        errors += row_errors(number, problems, USER_COLUMNS)
         checked.append(values)
     return checked, errors
 

@@ -18,8 +18,6 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
-from ..admin.imports import Column, Report, RowError, read_table
-from ..admin.imports import _rows as table_rows  # the shared header-to-field mapping
 from ..auth.models import User
 from ..errors import UserError
 from ..extensions import db
@@ -27,6 +25,8 @@ from ..hazards.models import Hazard, HazardEvent, HazardImport
 from ..hazards.regimes import Authority, Regime, default_authority
 from ..hazards.workflow import Level, State
 from ..sites.models import Site
+from ..spreadsheet import Column, Report, RowError, read_table
+from ..spreadsheet import rows as table_rows
 from ..timeutil import ZONE, local_today
 
 IMPORTED = "imported"  # Hazard.source of a row that came from a register, not a channel

@@ -1,29 +1,26 @@
 """Importing an enterprise's workers from a spreadsheet: every row valid and all created,
 or nothing saved.
 
-The file is read by the admin import (admin.imports: .xlsx, or .csv in UTF-8 or GB18030, Chinese
+The file is read by inspect_app/spreadsheet.py (.xlsx, or .csv in UTF-8 or GB18030, Chinese
 headers); each row is parsed with the field table people/forms.ROW (the "new worker" form's
 bounds) and goes through the same rules as that form (service.worker_values).
 """
 
 import io
 
-from flask import current_app
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
 from ..admin import forms as admin_forms
-from ..admin import imports
 from ..admin import service as admin
-from ..admin.imports import Column, Report
 from ..auth.models import User
 from ..auth.service import set_pin
 from ..errors import UserError
 from ..extensions import db
 from ..shifts.models import TeamMember
+from ..spreadsheet import Column, Report, commit, read, row_errors, rows
 from . import forms, service
 
 COLUMNS = (
@@ -35,9 +32,7 @@ COLUMNS = (
 def run(upload: FileStorage | None, actor: User) -> Report:
     """Check every row of the upload, then create every worker in one transaction, or none."""
     try:
-        if upload is None or not upload.filename:
-            raise UserError(_("Choose a file to upload."))
-        table = imports.read_table(upload, current_app.config["IMPORT_MAX_ROWS"])
+        table = read(upload)
         checked, errors = _check(table, actor)
     except UserError as e:
         return Report(problem=e.message)
@@ -50,13 +45,7 @@ def run(upload: FileStorage | None, actor: User) -> Report:
         if team is not None:
             db.session.flush()
             db.session.add(TeamMember(team_id=team.id, user_id=user.id, post_id=post_id))
-    try:
-        db.session.commit()
-    except IntegrityError:  # someone saved the same phone number a moment ago
-        db.session.rollback()
-        return Report(problem=_("Someone saved a conflicting record at the same time; nothing "
-                                "was imported. Upload the file again."))
-    return Report(created=len(checked))
+    return commit(len(checked))
 
 
 def _check(table, actor: User):
@@ -64,7 +53,7 @@ def _check(table, actor: User):
     teams = {t.name: t for t in service.site_teams(actor.site_id)}
     first_row: dict[str, int] = {}  # phone -> the row that has it first
     checked, errors = [], []
-    for number, raw in imports._rows(table, COLUMNS):
+    for number, raw in rows(table, COLUMNS):
         row, bad_cells = admin_forms.parse_row(raw, forms.ROW)
         values, problems = service.worker_values(row, actor.site_id, known)
         team = teams.get(row.team)
@@ -88,7 +77,7 @@ def _check(table, actor: User):
                                   row=first_row[phone])
         if phone:
             first_row.setdefault(phone, number)
-        errors += imports._errors(number, problems, COLUMNS)
+        errors += row_errors(number, problems, COLUMNS)
         checked.append((values, pin, team, post_id))
     return checked, errors
 
