@@ -40,6 +40,9 @@ EVENTS = {**ACTIONS, "report": _l("Reported"), "import": _l("Imported from a reg
 STOP_WORK = {"suspend_all": _l("Production and business suspended"),
              "suspend_part": _l("Production partly suspended"),
              "stop_use": _l("Use stopped"), "evacuate": _l("People withdrawn")}
+# The 五落实 of an open major hazard (enterprise/statistics.py counts them).
+FIVE_IN_PLACE = {"responsibility": _l("Responsibility"), "measures": _l("Measures"),
+                 "funds": _l("Funds"), "deadline": _l("Time limit"), "plan": _l("Emergency plan")}
 EXTENSION_STATUS = {"pending": _l("waiting"), "approved": _l("approved"), "refused": _l("refused")}
 SUPERVISION_STATUS = {"none": _l("not supervised"), "proposed": _l("proposed"),
                       "active": _l("active"), "lifted": _l("lifted"), "declined": _l("declined")}
@@ -166,7 +169,8 @@ FAMILIES: dict[str, dict] = {
     "risk": RISK_COLORS, "regime": REGIMES, "verify": VERIFY, "major_flag": MAJOR_FLAGS,
     "fire_proposal": FIRE_PROPOSAL_STATUS, "review_change": REVIEW_CHANGES,
     "authority": AUTHORITIES, "sms": SMS_STATUS,
-    "sms_role": SMS_ROLES, "stop_work": STOP_WORK, "size": SIZE_CLASSES, "role": ROLES, "position": POSITIONS,
+    "sms_role": SMS_ROLES, "stop_work": STOP_WORK, "five": FIVE_IN_PLACE, "size": SIZE_CLASSES,
+    "role": ROLES, "position": POSITIONS,
 }
 
 

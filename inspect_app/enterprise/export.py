@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 
 from .. import xlsx
 from ..sites.models import Site
-from .statistics import STAT_ROWS, confirmation, statistics
+from .statistics import STAT_ROWS, confirmation, open_major_rows, statistics
 
 
 def statistics_xlsx(site: Site, year: int, quarter: int) -> xlsx.Book:
@@ -35,6 +35,12 @@ def statistics_xlsx(site: Site, year: int, quarter: int) -> xlsx.Book:
     if "planned_funds" in figures:  # tables signed before it was kept apart lack it
         sheet.append([_("Planned funds of what was closed (yuan)"), None, None,
                       figures["planned_funds"]], ["text", "int", "int", "money", "text"])
+    if major_rows := open_major_rows(figures):
+        sheet.blank()
+        sheet.header([_("Open major hazards") + " · " + _("Five in place (五落实)"), _("Hazards"),
+                      "", "", ""])
+        for label, values in major_rows:
+            sheet.append([label, *values], ["text", "int", "int", "text", "text"])
     if figures["majors"]:
         sheet.blank()
         sheet.header([_("Major hazards"), _("Found"), _("Deadline"), _("Closed"),

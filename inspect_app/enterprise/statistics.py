@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from .. import forms, periods
+from .. import forms, labels, periods
 from ..auth.models import User
 from ..errors import UserError
 from ..extensions import db
@@ -96,11 +96,25 @@ def statistics(site: Site, year: int, quarter: int, today: date | None = None) -
     return figures
 
 
-# The 五落实 of an open major hazard, as the supervisor decided them at confirmation.
+# The 五落实 of an open major hazard, as the supervisor decided them at confirmation
+# (their words: labels.FIVE_IN_PLACE).
 FIVE_IN_PLACE = ("responsibility", "measures", "funds", "deadline", "plan")
-FIVE_LABELS = {"responsibility": _l("Responsibility"), "measures": _l("Measures"),
-               "funds": _l("Funds"), "deadline": _l("Time limit"),
-               "plan": _l("Emergency plan")}
+
+
+def open_major_rows(figures: dict) -> list[tuple[str, tuple[int, ...]]]:
+    """The open major hazards' part of the table in words, as the page and the .xlsx both show
+    it: how many have each of the 五落实, how many are under 督办 at each level, and found /
+    open by regime. Empty for a table signed before these were counted."""
+    if not figures.get("five_in_place"):
+        return []
+    rows = [(labels.label("five", k), (figures["five_in_place"][k],)) for k in FIVE_IN_PLACE]
+    rows += [(_("Under supervision (督办): %(level)s",
+                level=labels.label("supervision_level", lv)), (n,))
+             for lv, n in figures["supervised"].items()]
+    found_open = _("found / open")
+    rows += [(f"{labels.label('regime', r)}: {found_open}", (t["found"], t["open"]))
+             for r, t in figures["regimes"].items()]
+    return rows
 
 
 def _five_in_place(h: Hazard) -> dict[str, bool]:

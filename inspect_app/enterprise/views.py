@@ -315,12 +315,11 @@ def statistics_page(http_status=200, data=None, **again):
     year, quarter = _period(data or request.args)
     signed = statistics.confirmation(site, year, quarter)
     period = periods.quarter(year, quarter)
+    figures = signed.figures if signed else statistics.statistics(site, year, quarter)
     return page("enterprise/statistics.html", "table", http_status=http_status, site=site,
-                year=year, quarter=quarter,
-                signed=signed, period=period,
-                figures=signed.figures if signed else statistics.statistics(site, year, quarter),
+                year=year, quarter=quarter, signed=signed, period=period, figures=figures,
                 rows=statistics.STAT_ROWS, ended=period.end < local_today(),
-                five_labels=statistics.FIVE_LABELS, mine=manages_site(current_user, site.id),
+                major_rows=statistics.open_major_rows(figures), mine=manages_site(current_user, site.id),
                 can_sign=current_user.position == Position.PRINCIPAL and not signed,
                 years=range(local_today().year, local_today().year - 4, -1), **again)
 

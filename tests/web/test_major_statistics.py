@@ -118,3 +118,37 @@ def test_signed_table_keeps_its_analysis_and_records_its_submission(client, logi
     again = client.post("/enterprise/statistics/submitted", data={
         **period, "submitted_to": "别处", "submitted_on": local_today().isoformat()})
     assert again.status_code == 409
+
+
+def test_xlsx_has_the_open_majors_five_in_place_supervision_and_regimes_as_the_page(
+        client, login, site):
+    import io
+    import re
+
+    from openpyxl import load_workbook
+
+    from tests.factories import make_user
+
+    done = hazard(site, "major", date(2026, 10, 2), date(2026, 12, 30), responsible_name="王五",
+                  decision_measures="停机", decision_funds=Decimal("1000"), decision_plan="预案")
+    hazard(site, "major", date(2026, 10, 3), date(2026, 12, 30), responsible_name="王五",
+           regime="fire")
+    db.session.add(Supervision(hazard_id=done.id, status="active", level="county",
+                               office="南安市安委办"))
+    db.session.commit()
+    login(make_user("enterprise", site=site, position="principal"))
+    period = {"year": 2026, "quarter": 4}
+    page = client.get("/enterprise/statistics", query_string=period).text
+    table = page.split('id="five-in-place"')[1].split("</table>")[0]
+    on_page = [(label, value) for label, value in
+               re.findall(r"<tr><td>([^<]+)</td><td>([^<]+)</td></tr>", table)]
+    resp = client.get("/enterprise/statistics.xlsx", query_string=period)
+    assert resp.status_code == 200
+    rows = [[c for c in row if c is not None] for row in
+            load_workbook(io.BytesIO(resp.data)).active.iter_rows(values_only=True)]
+    in_book = {row[0]: " / ".join(str(v) for v in row[1:]) for row in rows if row}
+    assert len(on_page) == 5 + 4 + 2
+    for label, value in on_page:  # every row of the page, with the same words and figures
+        assert in_book.get(label) == value, label
+    assert in_book["资金"] == "1" and in_book["挂牌督办：县（市、区）"] == "1"
+    assert in_book["重大火灾隐患: 发现 / 未销号"] == "1 / 1"
