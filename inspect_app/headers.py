@@ -3,15 +3,18 @@
 The policy allows only this origin's own files. Scripts run from static files only (no inline
 <script>, on*= handlers or eval), so markup injected into a page cannot run code. Images may
 also be blob: and data: URLs (photo previews shrunk on the phone), the service worker, the web
-app manifest and the camera (the QR scanner) come from this origin.
+app manifest and the camera (the QR scanner) come from this origin. The one inline <style>
+allowed is the field pages' critical CSS, by its sha256 hash (critical.py).
 """
 
 from flask import Flask, current_app, g, request
 
+from . import critical
+
 CSP = "; ".join([
     "default-src 'self'",
     "script-src 'self'",
-    "style-src 'self'",
+    "style-src 'self' {critical}",  # the field pages' inline critical CSS, by its hash
     "img-src 'self' blob: data:",
     "media-src 'self' blob:",
     "font-src 'self'",
@@ -32,7 +35,7 @@ def secure(response):
     pages a person's data) is never stored, so the back button on a shared phone after logout
     shows nothing. Static files keep their year-long cache (their URLs change with content)."""
     headers = response.headers
-    headers["Content-Security-Policy"] = CSP
+    headers["Content-Security-Policy"] = CSP.format(critical=critical.style_hash())
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = "same-origin"
     headers["X-Frame-Options"] = "DENY"
@@ -48,4 +51,5 @@ def secure(response):
 
 
 def init_app(app: Flask) -> None:
+    critical.init_app(app)
     app.after_request(secure)

@@ -1,0 +1,82 @@
+"""The field pages (scan, site, checklist) carry their critical CSS inline, allowed by its hash
+in the CSP, and load app.css at the end of <body>: first paint after one round trip. Other
+pages keep app.css in <head>."""
+
+import base64
+import hashlib
+import re
+from pathlib import Path
+
+from inspect_app import critical
+from inspect_app.extensions import db
+from inspect_app.inspections.models import Inspection
+from tests.factories import make_grid, make_site, make_user, template
+
+APP_CSS = (Path(__file__).resolve().parents[2] / "static" / "app.css").read_text()
+STYLE = re.compile(r"<style>(.*?)</style>", re.S)
+LINK = re.compile(r'<link rel="stylesheet" href="/static/app\.css\?v=[0-9a-f]+">')
+
+
+def _style_src(resp) -> list[str]:
+    csp = resp.headers["Content-Security-Policy"]
+    return next(d.split()[1:] for d in csp.split(";") if d.split()[0] == "style-src")
+
+
+def _assert_critical(resp) -> None:
+    assert resp.status_code == 200
+    page = resp.text
+    head, body = page.split("</head>", 1)
+    styles = STYLE.findall(head)
+    assert len(styles) == 1 and "</style>" not in body.split("<main", 1)[0]
+    digest = base64.b64encode(hashlib.sha256(styles[0].encode()).digest()).decode()
+    assert f"'sha256-{digest}'" in _style_src(resp)
+    assert "'unsafe-inline'" not in _style_src(resp)
+    assert not LINK.search(head)  # nothing in <head> holds up the first paint
+    assert LINK.search(body.rsplit("</main>", 1)[1])  # the whole file after the content
+
+
+def test_field_pages_inline_their_critical_css_by_hash(client, login, ctx):
+    grid = make_grid()
+    site = make_site(grid, site_type="NINE", subkind="restaurant", risk_color="red")
+    inspector = make_user("inspector", grids=[grid])
+    login(inspector)
+    _assert_critical(client.get("/scan"))
+    _assert_critical(client.get(f"/sites/{site.id}"))
+    resp = client.post(f"/inspections/start/{site.id}", data={"template": template("grid-nine").id})
+    inspection_id = int(resp.location.rsplit("/", 1)[1])
+    assert db.session.get(Inspection, inspection_id)
+    _assert_critical(client.get(f"/inspections/{inspection_id}"))
+
+
+def test_other_pages_link_app_css_in_head_with_no_inline_style(client, login, ctx):
+    login(make_user("supervisor"))
+    for url in ("/hazards/", "/ledgers/hazards", "/inbox/"):
+        page = client.get(url).text
+        head = page.split("</head>", 1)[0]
+        assert LINK.search(head), url
+        assert "<style" not in page, url
+
+
+def test_critical_css_is_app_css_without_the_skipped_sections():
+    css = critical.extract(APP_CSS)
+    whole = critical.extract(APP_CSS.replace("/* critical: skip", "/* was skip"))
+    assert len(css) < len(whole)
+    # What the field pages paint with is there; the enterprise and ledger screens' rules are not.
+    for rule in (".topbar{", ".tick{", ".ticks{", ".item{", ".run-head{", ":root{--tap:44px}",
+                 ".scan-status{", "body.checklist .topbar{"):
+        assert rule in css, rule
+    for rule in (".trend{", "table.ledger{", ".tiles{"):
+        assert rule in whole and rule not in css, rule
+    # Its rules keep app.css's order, so once app.css loads nothing changes.
+    at = 0
+    for rule in (r + "}" for r in css.split("}") if r):
+        at = whole.find(rule, at)
+        assert at >= 0, rule
+        at += len(rule)
+    assert len(css.encode()) < 14_000  # a few KB once compressed, inside the first round trip
+
+
+def test_extract_drops_comments_and_squeezes_space():
+    got = critical.extract("/* a */ a , b  >  c {\n  color : red ;\n}\n"
+                           "/* critical: skip */ .x { top: 0 } /* critical: end */ .y { left: 0; }")
+    assert got == "a,b>c{color :red}.y{left:0}"
