@@ -65,6 +65,7 @@ def test_static_file_without_accepted_encoding_is_plain(client, compressions):
 
 def test_a_changed_file_is_compressed_afresh(app, client, tmp_path, monkeypatch):
     monkeypatch.setattr(app, "static_folder", str(tmp_path))
+    (tmp_path / "app.css").write_bytes((STATIC / "app.css").read_bytes())  # the CSP's hash
     target = tmp_path / "x.css"
     target.write_text("body{color:red}" * 100)
     one = client.get("/static/x.css", headers={"Accept-Encoding": "br"}).data
