@@ -10,11 +10,13 @@ from ..sites.types import FEATURES
 from .models import ChecklistTemplate
 
 # Per role, the kinds of checklist offered, in order of preference.
+# The 标准化运行提升指南 (standardization_guide) is the enterprise's own yearly run of its
+# standardization, which a supervisor may also review on site; grid inspectors do not ask it.
 KINDS_FOR_ROLE = {
     Role.INSPECTOR: ("grid_guideline", "enterprise_checklist"),
-    Role.SUPERVISOR: ("enterprise_checklist", "grid_guideline"),
-    Role.ADMIN: ("enterprise_checklist", "grid_guideline"),
-    Role.ENTERPRISE: ("enterprise_checklist",),
+    Role.SUPERVISOR: ("enterprise_checklist", "grid_guideline", "standardization_guide"),
+    Role.ADMIN: ("enterprise_checklist", "grid_guideline", "standardization_guide"),
+    Role.ENTERPRISE: ("enterprise_checklist", "standardization_guide"),
 }
 # Enterprise lists whose major items a grid inspector also asks, beside the guideline, at the
 # sites they cover (audit E10): the special-feature lists (any list for a site feature), and

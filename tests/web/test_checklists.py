@@ -126,3 +126,17 @@ def test_reloading_changed_bundled_data_leaves_an_inspection_on_its_version(ctx,
     assert inspection.template_id == old.id
     assert {i.code: i.requirement for i in inspection.items} == before
     assert next(i for i in new.items if i.code == "HZ-01").requirement.endswith("依法考核合格。")
+
+
+def test_the_standardization_guide_is_run_by_the_enterprise_not_by_grid_patrols(ctx):
+    site = make_site(site_type="MECH")
+    enterprise = make_user("enterprise", site=site)
+    own = templates_for(site, enterprise)
+    assert own[-1].slug == "std-guide" and own[-1].kind == "standardization_guide"
+    assert "std-guide" in {t.slug for t in templates_for(site, make_user("supervisor"))}
+    assert "std-guide" not in {t.slug for t in templates_for(site, make_user("inspector"))}
+    guide = template("std-guide")
+    # The plan's three dimensions: 安全管理 (基础管理), 生产现场 (设备设施, 作业现场), 岗位作业 (作业行为).
+    assert [s for s, _ in guide.sections] == ["基础管理", "设备设施", "作业现场", "作业行为"]
+    assert len(guide.items) >= 25 and not [i for i in guide.items if i.major != "N"]
+    assert {i.code: i.verify for i in guide.items}["SG-19"] == "U"  # 六有: no definition found
