@@ -5,7 +5,10 @@
   enterprise staff and workers their own enterprise only. `can_see_site` answers it for one
   site, `site_filter` for a query (the same rule in SQL), and what may not be seen answers 404.
 - An enterprise's staff manage their own site's records (teams, people, its reports, drills,
-  assessments): `manages_site`.
+  assessments): `manages_site`; its principal and safety manager also lead its own hazard loop
+  (`leads_safety`). Zone staff check anywhere, a grid inspector in their grids (`checks_grid`).
+- `user` is a User, or anything with the same attributes: hazards/workflow.Actor carries its
+  grids' ids as `grid_ids`, so the pure hazard rules ask these same predicates.
 
 At the ground floor: it reads attributes of the user and the site and imports no feature.
 """
@@ -17,7 +20,7 @@ from flask import abort, current_app
 from flask_login import current_user, login_required
 from sqlalchemy import ColumnElement, false, true
 
-from .roles import ZONE_STAFF, Role
+from .roles import SAFETY_LEADS, ZONE_STAFF, Role
 
 PUBLIC = "public"
 ANY_USER = "any user"
@@ -61,7 +64,16 @@ def is_zone_staff(user) -> bool:
 
 def grid_ids(user) -> frozenset[int]:
     """The grids an inspector covers (nobody else covers one)."""
-    return frozenset(g.id for g in user.grids) if user.role == Role.INSPECTOR else frozenset()
+    if user.role != Role.INSPECTOR:
+        return frozenset()
+    known = getattr(user, "grid_ids", None)  # an actor already holds them
+    return frozenset(known) if known is not None else frozenset(g.id for g in user.grids)
+
+
+def checks_grid(user, grid_id: int) -> bool:
+    """Who checks the sites of a grid (patrols, verifies): zone staff anywhere, a grid
+    inspector in their own grids."""
+    return is_zone_staff(user) or grid_id in grid_ids(user)
 
 
 def can_see_site(user, site) -> bool:
@@ -98,3 +110,9 @@ def may_open(user, endpoint: str) -> bool:
 def manages_site(user, site_id: int | None) -> bool:
     """The enterprise's own staff keep its records (zone staff look, and decide, but do not)."""
     return is_enterprise_staff(user) and site_id is not None and user.site_id == site_id
+
+
+def leads_safety(user, site_id: int | None) -> bool:
+    """The enterprise's principal or safety manager (安全管理人员): they run its own three lists
+    (检查、隐患、整改, plan §二(四)12), confirming and verifying what it found itself."""
+    return manages_site(user, site_id) and getattr(user, "position", None) in SAFETY_LEADS

@@ -19,3 +19,8 @@ class Position(StrEnum):
     PRINCIPAL = "principal"  # 主要负责人
     SAFETY_MANAGER = "safety_manager"  # 安全管理人员
     STAFF = "staff"
+
+
+# Who runs an enterprise's own hazard loop (plan §二(四)12): they confirm and verify the general
+# hazards the enterprise found itself (access.leads_safety).
+SAFETY_LEADS = (Position.PRINCIPAL, Position.SAFETY_MANAGER)

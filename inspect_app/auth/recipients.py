@@ -5,7 +5,7 @@ Notifications from every package ask here, so the same people are told the same 
 
 from sqlalchemy import select
 
-from ..access import ZONE_STAFF
+from ..access import ZONE_STAFF, leads_safety
 from ..extensions import db
 from ..roles import Position, Role
 from .models import User
@@ -23,6 +23,11 @@ def staff_of(site_id: int, positions=(Position.PRINCIPAL, Position.SAFETY_MANAGE
     or, when none is named, every staff account."""
     staff = site_staff(site_id)
     return [u for u in staff if u.position in positions] or staff
+
+
+def safety_leads(site_id: int) -> list[User]:
+    """The enterprise's principal and safety managers: who confirm and verify its own findings."""
+    return [u for u in site_staff(site_id) if leads_safety(u, site_id)]
 
 
 def inspectors_of(site) -> list[User]:

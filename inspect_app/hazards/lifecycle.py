@@ -9,31 +9,32 @@ from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import forms
+from .. import access, forms
 from ..auth.models import User
-from ..auth.recipients import inspectors_of, site_staff, supervisors
+from ..auth.recipients import inspectors_of, safety_leads, site_staff, supervisors
 from ..errors import Conflict, UserError
 from ..extensions import db
+from ..notifications.messages import register
 from ..notifications.service import notify
 from ..photos import service as photos
-from ..roles import Role
 from ..sms import service as sms
 from ..timeutil import local_today, utcnow
+from ..web import path_for
 from . import workflow
 from .models import Extension, Hazard, HazardEvent, Referral, Supervision
 from .regimes import default_authority
 from .service import _link, get_for
-from .workflow import Action, Actor, Facts, Level, State
+from .workflow import Action, Actor, Facts, Level, Source, State
 
 
 def actor_of(user: User) -> Actor:
     return Actor(id=user.id, role=user.role, site_id=user.site_id,
-                 grid_ids=frozenset(g.id for g in user.grids) if user.role == Role.INSPECTOR
-                 else frozenset())
+                 grid_ids=access.grid_ids(user), position=user.position)
 
 
 def facts_of(hazard: Hazard, today: date | None = None) -> Facts:
@@ -42,7 +43,7 @@ def facts_of(hazard: Hazard, today: date | None = None) -> Facts:
         if event.action == Action.SUBMIT:
             submitted_by = event.actor_id
     return Facts(status=hazard.status, level=hazard.level, site_id=hazard.site_id,
-                 grid_id=hazard.site.grid_id, submitted_by=submitted_by,
+                 grid_id=hazard.site.grid_id, submitted_by=submitted_by, source=hazard.source,
                  extensions=tuple((e.id, e.status) for e in hazard.extensions),
                  supervisions=tuple((s.id, s.status) for s in hazard.supervisions),
                  referrals=tuple((r.id, r.status) for r in hazard.referrals),
@@ -81,6 +82,7 @@ class Offer:
 
     action: Action
     subject: Extension | Supervision | Referral | None = None
+    levels: tuple[str, ...] = ()  # a confirmation: the levels this user may give
 
     @property
     def transition(self) -> bool:
@@ -96,8 +98,10 @@ def offers(hazard: Hazard, user: User) -> list[Offer]:
     """Everything the user may do with the hazard now: the detail page loops over this."""
     subjects = {(kind, obj.id): obj for kind in ("extensions", "supervisions", "referrals")
                 for obj in getattr(hazard, kind)}
-    return [Offer(action, subjects[(workflow.RULES[action].subject[0], i)] if i else None)
-            for action, i in workflow.allowed_actions(actor_of(user), facts_of(hazard))]
+    actor, facts = actor_of(user), facts_of(hazard)
+    return [Offer(action, subjects[(workflow.RULES[action].subject[0], i)] if i else None,
+                  workflow.confirm_levels(actor, facts) if action == Action.CONFIRM else ())
+            for action, i in workflow.allowed_actions(actor, facts)]
 
 
 def _refusal_messages(action: Action, facts: Facts) -> dict:
@@ -109,6 +113,12 @@ def _refusal_messages(action: Action, facts: Facts) -> dict:
         (None, "state", ""): _("This hazard is now '%(status)s'; that step no longer applies.",
                                status=facts.status),
         (None, "who", ""): _("You may not do this with this hazard."),
+        (Action.CONFIRM, "who", ""): _(
+            "Only the zone's supervisors confirm this hazard; a general hazard the enterprise "
+            "found itself is also confirmed by its principal or safety manager."),
+        (Action.CONFIRM, "who", "grade"): _(
+            "Only the zone judges a hazard major. Confirm it as general, or leave it for the "
+            "zone's supervisors, who see it."),
         (None, "who", "own_work"): _("The person who submitted the rectification cannot verify it."),
         (None, "level", ""): _("Only a general hazard can be closed on the spot."),
         (None, "note", ""): _("Please give a reason."),
@@ -168,10 +178,11 @@ def refusal(error: workflow.TransitionError, facts: Facts) -> UserError:
 
 
 def _check(action: Action, user: User, facts: Facts, subject: int | None = None, *,
-           note: str | None = None, photos: int | None = None) -> State:
-    """The state `action` leads to, or the user's refusal. Without note/photos, only whether
-    the action is open at all (so a refused user is told before their input is looked at)."""
-    if error := workflow.refusal(action, actor_of(user), facts, subject, note=note, photos=photos):
+           note: str | None = None, photos: int | None = None, level: str | None = None) -> State:
+    """The state `action` leads to, or the user's refusal. Without note/photos/level, only
+    whether the action is open at all (so a refused user is told before their input is looked at)."""
+    if error := workflow.refusal(action, actor_of(user), facts, subject, note=note, photos=photos,
+                                 level=level):
         raise refusal(error, facts)
     return workflow.RULES[action].target or State(facts.status)
 
@@ -245,7 +256,9 @@ def perform(user: User, hazard_id: int, action: str, values, files=(),
     # The event's note: what was done, for a rectification.
     note = values.get("rectified_note" if action == Action.SUBMIT else "note") or ""
     files = [f for f in files if f is not None and f.filename]
-    target = _check(action, user, facts_of(hazard, local_today(now)), note=note, photos=len(files))
+    level = (values.get("level") or hazard.level) if action == Action.CONFIRM else None
+    target = _check(action, user, facts_of(hazard, local_today(now)), note=note, photos=len(files),
+                    level=level)
     fields = _fields(action, hazard, values, local_today(now), user)
     if action == Action.CONFIRM and fields["level"] != (hazard.reported_level or hazard.level):
         note = _("Level %(old)s → %(new)s: %(why)s", old=hazard.reported_level or hazard.level,
@@ -277,7 +290,7 @@ def perform(user: User, hazard_id: int, action: str, values, files=(),
             _on_major_confirmed(hazard, user, now)
         if hazard.level == Level.MAJOR and action == Action.VERIFY:
             _on_major_written_off(hazard, user, now)
-        _notify_transition(hazard, action, user)
+        _notify_transition(hazard, action, user, note)
         db.session.commit()
     except (StaleDataError, IntegrityError):  # IntegrityError: the same photos, sent twice at once
         db.session.rollback()
@@ -286,22 +299,67 @@ def perform(user: User, hazard_id: int, action: str, values, files=(),
     return hazard
 
 
-def _notify_transition(hazard: Hazard, action: Action, user: User) -> None:
+# Rendered in each reader's language when read (notifications/messages.py).
+TO_VERIFY = register("hazard.to_verify", _l("Rectification to verify at %(site)s"),
+                     _l("%(what)s · submitted by %(who)s"))
+REPORT_CONFIRMED = register(
+    "worker_report.confirmed", _l("Your hazard report was confirmed"),
+    _l("%(what)s · It counts toward your reward. You will be told when it is fixed."))
+REPORT_REJECTED = register("worker_report.rejected", _l("Your hazard report was not taken up"),
+                           _l("%(what)s · Reason: %(why)s"))
+REPORT_CLOSED = register("worker_report.closed", _l("The hazard you reported was fixed and closed"),
+                         _l("%(what)s"))
+
+
+def _others(users: list[User], user: User) -> list[User]:
+    """Whoever acted needs no message about it."""
+    return [u for u in users if u.id != user.id]
+
+
+def _notify_transition(hazard: Hazard, action: Action, user: User, note: str) -> None:
     name = hazard.site.name
     major = hazard.level == Level.MAJOR
     if action == Action.CONFIRM:
         title = (_("Major accident hazard confirmed at %(site)s", site=name) if major
                  else _("Hazard confirmed at %(site)s", site=name))
-        notify(site_staff(hazard.site_id), kind="confirmed", title=title, link=_link(hazard),
+        notify(_others(site_staff(hazard.site_id), user), kind="confirmed", title=title,
+               link=_link(hazard),
                body=_("Fix it by %(d)s. Responsible: %(who)s.", d=hazard.deadline.isoformat(),
                       who=hazard.responsible_name))
     elif action == Action.SUBMIT:
-        notify(inspectors_of(hazard.site) + (supervisors() if major else []), kind="submitted",
-               title=_("Rectification to verify at %(site)s", site=name), link=_link(hazard))
+        if workflow.own_loop(hazard.level, hazard.source):
+            # The enterprise's own loop: another of its safety leads verifies; with none, the
+            # grid's inspectors (who may always step in).
+            leads = _others(safety_leads(hazard.site_id), user)
+            notify(leads or inspectors_of(hazard.site), kind="submitted", link=_link(hazard),
+                   message=TO_VERIFY, params={"site": name, "what": hazard.description[:80],
+                                              "who": user.name})
+        else:
+            notify(inspectors_of(hazard.site) + (supervisors() if major else []), kind="submitted",
+                   title=_("Rectification to verify at %(site)s", site=name), link=_link(hazard))
     elif action in (Action.VERIFY, Action.RETURN):
         title = (_("Hazard closed at %(site)s", site=name) if action == Action.VERIFY
                  else _("Rectification sent back at %(site)s", site=name))
-        notify(site_staff(hazard.site_id), kind=str(action), title=title, link=_link(hazard))
+        notify(_others(site_staff(hazard.site_id), user), kind=str(action), title=title,
+               link=_link(hazard))
+    _tell_reporter(hazard, action, note)
+
+
+def _tell_reporter(hazard: Hazard, action: Action, note: str) -> None:
+    """The worker who reported the hazard hears when it is confirmed (or not), and closed."""
+    if hazard.source != Source.WORKER or hazard.found_by is None:
+        return
+    what = hazard.description[:80]
+    message, params = {
+        Action.CONFIRM: (REPORT_CONFIRMED, {"what": what}),
+        Action.REJECT: (REPORT_REJECTED, {"what": what, "why": note[:200]}),
+        Action.VERIFY: (REPORT_CLOSED, {"what": what}),
+        Action.FIX_ON_SPOT: (REPORT_CLOSED, {"what": what}),
+    }.get(action, (None, None))
+    if message:
+        notify([hazard.found_by], kind=f"report_{message.split('.')[-1]}", message=message,
+               params=params, link=path_for("shifts.my_reports"),
+               dedupe_key=f"report-{hazard.id}-{message}")
 
 
 def _event(hazard: Hazard, user: User | None, now: datetime, action: str, note: str = "") -> None:

@@ -1,6 +1,14 @@
 """The hazard's rules in one place: levels, states, who may do what, deadlines, overdue.
 
-Pure Python (no Flask, no db): the routes, the CLI and the tests all ask this module.
+Pure decisions (no request, no db): the routes, the CLI and the tests all ask this module. Who
+someone is (zone staff, a grid's inspector, an enterprise's staff or safety lead) the access
+policy answers (access.py), from the actor's attributes alone.
+
+Two loops share one table. A hazard the zone finds (patrol, supervisory check, a public report)
+is confirmed and verified by the zone. A general hazard the enterprise finds itself (its
+self-check, a worker's report) runs the enterprise's own loop (plan §二(四)12, 隐患清单 and
+整改清单): its principal or safety manager confirms and verifies it, never the one who
+rectified; the zone sees all of it and may step in. A major hazard always goes to the zone.
 Overdue is derived (deadline passed and still open), never stored, so it cannot go stale;
 only what a person decided (states, extensions, supervision) is stored.
 """
@@ -10,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from ..roles import ZONE_STAFF
+from .. import access
 
 
 class Level(StrEnum):
@@ -19,7 +27,7 @@ class Level(StrEnum):
 
 
 class State(StrEnum):
-    REPORTED = "reported"  # found, waiting to be confirmed by the zone
+    REPORTED = "reported"  # found, waiting to be confirmed (by the zone, or the enterprise's own)
     CONFIRMED = "confirmed"  # graded, responsible person and deadline set
     RECTIFYING = "rectifying"  # the enterprise is fixing it
     SUBMITTED = "submitted"  # rectification submitted, waiting for verification (复查)
@@ -33,6 +41,15 @@ class Source(StrEnum):
     SELF_CHECK = "self_check"  # 企业自查
     WORKER = "worker"  # 员工报告
     PUBLIC = "public"  # 举报核实
+
+
+# What the enterprise found itself: a general one runs the enterprise's own loop.
+OWN_SOURCES = frozenset({Source.SELF_CHECK, Source.WORKER})
+
+
+def own_loop(level: str, source: str) -> bool:
+    """A general hazard the enterprise found itself: confirmed and verified inside it."""
+    return level == Level.GENERAL and source in OWN_SOURCES
 
 
 class Action(StrEnum):
@@ -90,6 +107,7 @@ class Actor:
     role: str
     site_id: int | None = None
     grid_ids: frozenset[int] = frozenset()
+    position: str | None = None  # an enterprise account's post (roles.Position)
 
 
 @dataclass(frozen=True)
@@ -101,6 +119,7 @@ class Facts:
     site_id: int
     grid_id: int
     submitted_by: int | None = None  # who submitted the current rectification
+    source: str = Source.PATROL  # who found it (Source)
     # (id, status) of the hazard's extension requests, supervisions and referrals.
     extensions: tuple[tuple[int, str], ...] = ()
     supervisions: tuple[tuple[int, str], ...] = ()
@@ -113,6 +132,10 @@ class Facts:
     deadline_passed: bool = False  # as of today, in the zone
 
     @property
+    def own_loop(self) -> bool:
+        return own_loop(self.level, self.source)
+
+    @property
     def supervised(self) -> bool:
         return any(s == "active" for _, s in self.supervisions)
 
@@ -121,22 +144,42 @@ class Facts:
 
 
 def is_supervisor(actor: Actor, facts: Facts) -> bool:
-    return actor.role in ZONE_STAFF
+    return access.is_zone_staff(actor)
 
 
 def is_site_staff(actor: Actor, facts: Facts) -> bool:
-    return actor.role == "enterprise" and actor.site_id == facts.site_id
+    """The enterprise's own staff (any post) at the hazard's site."""
+    return access.manages_site(actor, facts.site_id)
 
 
 def is_checker(actor: Actor, facts: Facts) -> bool:
     """Supervisors anywhere, grid inspectors in their own grids."""
-    return is_supervisor(actor, facts) or (actor.role == "inspector" and facts.grid_id in actor.grid_ids)
+    return access.checks_grid(actor, facts.grid_id)
+
+
+def is_own_lead(actor: Actor, facts: Facts) -> bool:
+    """The site's principal or safety manager, for a hazard of the enterprise's own loop."""
+    return facts.own_loop and access.leads_safety(actor, facts.site_id)
+
+
+def is_confirmer(actor: Actor, facts: Facts) -> bool:
+    """The zone confirms every hazard; the enterprise's safety leads those of its own loop."""
+    return is_supervisor(actor, facts) or is_own_lead(actor, facts)
 
 
 def is_closer(actor: Actor, facts: Facts) -> bool:
-    """A general hazard is verified by any checker; a major one is reviewed on site and
-    核销'd by the authority (16号令 第23条): a supervisor, never a grid inspector."""
-    return is_supervisor(actor, facts) if facts.level == Level.MAJOR else is_checker(actor, facts)
+    """A general hazard is verified by any checker, and one of the enterprise's own loop also
+    by its safety leads; a major one is reviewed on site and 核销'd by the authority
+    (16号令 第23条): a supervisor, never a grid inspector nor the enterprise."""
+    if facts.level == Level.MAJOR:
+        return is_supervisor(actor, facts)
+    return is_checker(actor, facts) or is_own_lead(actor, facts)
+
+
+def confirm_levels(actor: Actor, facts: Facts) -> tuple[Level, ...]:
+    """The levels a confirmer may give: the zone grades; the enterprise confirms its own finding
+    as general (judging one major is the zone's, so a major goes to the zone)."""
+    return tuple(Level) if is_supervisor(actor, facts) else (Level.GENERAL,)
 
 
 def is_extension_decider(actor: Actor, facts: Facts) -> bool:
@@ -180,7 +223,9 @@ def _subject(kind: str, *statuses: str) -> tuple[str, frozenset[str]]:
 
 # Every hazard action, transitions and side-actions alike: who, from which state, under which facts.
 RULES: dict[Action, Rule] = {
-    Action.CONFIRM: Rule(frozenset({State.REPORTED}), is_supervisor, State.CONFIRMED),
+    # The enterprise confirms its own loop's findings; only the zone rejects one (a worker's
+    # report is not dropped by the enterprise it is about).
+    Action.CONFIRM: Rule(frozenset({State.REPORTED}), is_confirmer, State.CONFIRMED),
     Action.REJECT: Rule(frozenset({State.REPORTED}), is_supervisor, State.REJECTED, needs_note=True),
     Action.START: Rule(frozenset({State.CONFIRMED}), is_site_staff, State.RECTIFYING),
     Action.SUBMIT: Rule(frozenset({State.CONFIRMED, State.RECTIFYING}), is_site_staff,
@@ -231,9 +276,11 @@ class TransitionError(Exception):
 
 
 def refusal(action: Action, actor: Actor, facts: Facts, subject: int | None = None,
-            *, note: str | None = None, photos: int | None = None) -> TransitionError | None:
-    """Why `action` cannot be done, or None. The input (note, photos) is checked only when given.
-    The order is part of the contract: state, who, level, facts, then the input."""
+            *, note: str | None = None, photos: int | None = None,
+            level: str | None = None) -> TransitionError | None:
+    """Why `action` cannot be done, or None. The input (note, photos, the level a confirmation
+    gives) is checked only when given. The order is part of the contract: state, who, level,
+    facts, then the input."""
     rule = RULES[action]
     if facts.status not in rule.sources:
         return TransitionError("state", action)
@@ -263,6 +310,8 @@ def refusal(action: Action, actor: Actor, facts: Facts, subject: int | None = No
         return TransitionError("note", action)
     if photos is not None and rule.needs_photo and photos < 1:
         return TransitionError("photo", action)
+    if action == Action.CONFIRM and level is not None and level not in confirm_levels(actor, facts):
+        return TransitionError("who", action, "grade")
     return None
 
 
@@ -282,9 +331,9 @@ def allowed_actions(actor: Actor, facts: Facts) -> list[tuple[Action, int | None
 
 
 def apply(action: Action, actor: Actor, facts: Facts, subject: int | None = None, *,
-          note: str = "", photos: int = 0) -> State:
+          note: str = "", photos: int = 0, level: str | None = None) -> State:
     """The state `action` leads to (the same state for a side-action), or TransitionError."""
-    if error := refusal(action, actor, facts, subject, note=note, photos=photos):
+    if error := refusal(action, actor, facts, subject, note=note, photos=photos, level=level):
         raise error
     return RULES[action].target or State(facts.status)
 

@@ -11,21 +11,39 @@ from decimal import Decimal
 
 from flask import abort
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from .. import labels, xlsx
 from ..auth.models import User
+from ..auth.recipients import safety_leads, supervisors
 from ..errors import Invalid, UserError
 from ..extensions import db
 from ..hazards import service as hazards
 from ..hazards.workflow import Level, Source
+from ..notifications.messages import register
+from ..notifications.service import notify
 from ..photos import service as photos
 from ..timeutil import utcnow
+from ..web import path_for
 from . import rules
 from .models import Team, WorkerReport
 from .teams import member_team_id
+
+# Rendered in each reader's language when read (notifications/messages.py).
+TO_CONFIRM = register("worker_report.new", _l("Hazard reported by %(worker)s (%(team)s): please confirm"),
+                      _l("%(what)s"))
+REWARDED = register("worker_report.rewarded",
+                    _l("You were rewarded %(amount)s yuan for your hazard report"), _l("%(what)s"))
+
+
+def confirmers(site_id: int) -> tuple[list[User], bool]:
+    """Who is asked to confirm a worker's report, and whether they are the enterprise's own:
+    its principal and safety managers, or, where it has no such account, the zone's supervisors."""
+    leads = safety_leads(site_id)
+    return (leads, True) if leads else (supervisors(), False)
 
 
 def new_key() -> str:
@@ -70,6 +88,10 @@ def report_hazard(worker: User, team: Team, raw: dict, photo_file=None,
         report = WorkerReport(hazard_id=hazard.id, team_id=team.id, site_id=team.site_id,
                               reporter_id=worker.id, submit_key=key, created_at=now)
         db.session.add(report)
+        notify(confirmers(team.site_id)[0], kind="worker_report",
+               link=path_for("hazards.detail", hazard_id=hazard.id), message=TO_CONFIRM,
+               params={"worker": worker.name, "team": team.name, "what": description[:120]},
+               dedupe_key=f"worker-report-{hazard.id}")
         db.session.commit()
     except IntegrityError:  # the same form twice, racing: keep the first
         db.session.rollback()
@@ -131,8 +153,13 @@ def record_reward(actor: User, report_id: int, amount: Decimal, note: str = "",
         abort(403)
     if not rules.counts_for_reward(report.hazard.status):
         raise UserError(_("Only a confirmed report earns a reward."), 409)
+    first = report.reward_amount is None
     report.reward_amount, report.reward_note = amount, note
     report.rewarded_at, report.rewarded_by_id = now or utcnow(), actor.id
+    if first:  # a corrected amount is not news
+        notify([report.reporter], kind="report_rewarded", message=REWARDED,
+               params={"amount": f"{amount:.2f}", "what": report.hazard.description[:80]},
+               link=path_for("shifts.my_reports"), dedupe_key=f"report-{report.id}-rewarded")
     db.session.commit()
     return report
 

@@ -357,7 +357,11 @@ def report(team_id: int):
         try:
             reports.report_hazard(current_user, team, f.parse(request.form, REPORT),
                                   request.files.get("photo"))
-            flash(_("Thank you. Your report was sent to the enterprise to confirm."), "success")
+            flash(_("Thank you. Your report was sent to your enterprise's principal and safety "
+                    "manager to confirm. You will be told here when it is confirmed.")
+                  if reports.confirmers(team.site_id)[1] else
+                  _("Thank you. Your report was sent to the zone's supervisors to confirm. You "
+                    "will be told here when it is confirmed."), "success")
             return redirect_to(url_for(".my_reports"))
         except Invalid as e:
             errors = e.errors

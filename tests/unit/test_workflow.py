@@ -7,7 +7,7 @@ in the plan: a change to who may do what must change both.
 import pytest
 
 from inspect_app.hazards import workflow
-from inspect_app.hazards.workflow import Action, Actor, Facts, Level, State
+from inspect_app.hazards.workflow import Action, Actor, Facts, Level, Source, State
 
 GRID, OTHER_GRID, SITE, OTHER_SITE = 7, 8, 11, 12
 ACTORS = {
@@ -18,10 +18,15 @@ ACTORS = {
     "staff": Actor(5, "enterprise", site_id=SITE),
     "other_staff": Actor(6, "enterprise", site_id=OTHER_SITE),
     "worker": Actor(7, "worker", site_id=SITE),
+    "safety": Actor(8, "enterprise", site_id=SITE, position="safety_manager"),
+    "principal": Actor(9, "enterprise", site_id=SITE, position="principal"),
+    "other_lead": Actor(10, "enterprise", site_id=OTHER_SITE, position="principal"),
 }
 SUPERVISORS = {"supervisor", "admin"}
 CHECKERS = SUPERVISORS | {"inspector"}
-STAFF = {"staff"}
+STAFF = {"staff", "safety", "principal"}
+# The enterprise's principal and safety manager: they run its own loop (plan §二(四)12).
+LEADS = {"safety", "principal"}
 OPEN = {State.REPORTED, State.CONFIRMED, State.RECTIFYING, State.SUBMITTED}
 FIXING = {State.CONFIRMED, State.RECTIFYING, State.SUBMITTED}
 ANY = set(State)
@@ -51,6 +56,12 @@ EXPECTED = {
 # 16号令 第23条: a major hazard is reviewed and written off by the authority, never a grid
 # inspector; the close-out steps exist for major hazards only.
 MAJOR_WHO = {Action.VERIFY: SUPERVISORS, Action.RETURN: SUPERVISORS}
+# A general hazard the enterprise found itself (its self-check, a worker's report) is confirmed
+# and verified inside it by its safety leads as well; the zone may still step in. Only the zone
+# rejects a finding.
+OWN_SOURCES = {Source.SELF_CHECK, Source.WORKER}
+OWN_LOOP_WHO = {Action.CONFIRM: SUPERVISORS | LEADS, Action.VERIFY: CHECKERS | LEADS,
+                Action.RETURN: CHECKERS | LEADS}
 MAJOR_ONLY = {Action.STOP_WORK, Action.ASSESS, Action.APPLY_RESUME}
 TARGETS = {Action.CONFIRM: State.CONFIRMED, Action.REJECT: State.REJECTED,
            Action.START: State.RECTIFYING, Action.SUBMIT: State.SUBMITTED,
@@ -73,21 +84,32 @@ def _clean():
     yield
 
 
-def facts(state, level=Level.GENERAL, submitted_by=None, **subjects) -> Facts:
+def facts(state, level=Level.GENERAL, submitted_by=None, source=Source.PATROL,
+          **subjects) -> Facts:
     """A hazard whose close-out papers are in order (report, assessment), so only the table
     decides; stop-work is on for the step that needs it."""
     subjects.setdefault("report_complete", True)
     subjects.setdefault("assessed", True)
     return Facts(status=state, level=level, site_id=SITE, grid_id=GRID,
-                 submitted_by=submitted_by, **subjects)
+                 submitted_by=submitted_by, source=source, **subjects)
 
 
-def with_subject(state, action, level=Level.GENERAL, status=None) -> tuple[Facts, int | None]:
+def with_subject(state, action, level=Level.GENERAL, status=None,
+                 source=Source.PATROL) -> tuple[Facts, int | None]:
     """Facts in which the action's subject (if it has one) is in the status it needs."""
     if action not in SUBJECT:
-        return facts(state, level, stop_work=action == Action.APPLY_RESUME), None
+        return facts(state, level, source=source, stop_work=action == Action.APPLY_RESUME), None
     kind, subject_id, needed = SUBJECT[action]
-    return facts(state, level, **{kind: ((subject_id, status or needed),)}), subject_id
+    return facts(state, level, source=source,
+                 **{kind: ((subject_id, status or needed),)}), subject_id
+
+
+def who_may(action, level, source) -> set[str]:
+    """The expected actors for the action, by the hazard's level and who found it."""
+    states, who = EXPECTED[action]
+    if level == Level.MAJOR:
+        return MAJOR_WHO.get(action, who)
+    return OWN_LOOP_WHO.get(action, who) if source in OWN_SOURCES else who
 
 
 def test_the_table_covers_every_action_and_only_transitions_change_state():
@@ -99,24 +121,57 @@ def test_the_table_covers_every_action_and_only_transitions_change_state():
 @pytest.mark.parametrize("actor", list(ACTORS))
 @pytest.mark.parametrize("state", list(State))
 def test_grid(state, actor, action):
-    states, general_who = EXPECTED[action]
+    states = EXPECTED[action][0]
     for level in Level:
-        who = MAJOR_WHO.get(action, general_who) if level == Level.MAJOR else general_who
-        f, subject = with_subject(state, action, level)
-        expected = (state in states and actor in who
-                    and not (action == Action.FIX_ON_SPOT and level != Level.GENERAL)
-                    and not (action in MAJOR_ONLY and level != Level.MAJOR))
-        assert workflow.can(action, ACTORS[actor], f, subject) == expected, level
-        assert ((action, subject) in workflow.allowed_actions(ACTORS[actor], f)) == expected
-        if expected:
-            target = workflow.apply(action, ACTORS[actor], f, subject, note="why", photos=1)
-            assert target == TARGETS.get(action, state)
+        for source in Source:
+            who = who_may(action, level, source)
+            f, subject = with_subject(state, action, level, source=source)
+            expected = (state in states and actor in who
+                        and not (action == Action.FIX_ON_SPOT and level != Level.GENERAL)
+                        and not (action in MAJOR_ONLY and level != Level.MAJOR))
+            assert workflow.can(action, ACTORS[actor], f, subject) == expected, (level, source)
+            assert ((action, subject) in workflow.allowed_actions(ACTORS[actor], f)) == expected
+            if expected:
+                target = workflow.apply(action, ACTORS[actor], f, subject, note="why", photos=1)
+                assert target == TARGETS.get(action, state)
+            else:
+                with pytest.raises(workflow.TransitionError) as err:
+                    workflow.apply(action, ACTORS[actor], f, subject, note="why", photos=1)
+                # The first condition that fails names the refusal: state, then who, then level.
+                code = "state" if state not in states else "who" if actor not in who else "level"
+                assert err.value.code == code and err.value.action == action
+
+
+@pytest.mark.parametrize("source", sorted(OWN_SOURCES))
+@pytest.mark.parametrize("action", [Action.VERIFY, Action.RETURN])
+def test_in_the_own_loop_the_rectifier_never_verifies(action, source):
+    """The safety manager who rectified cannot close it; the principal (or the zone) can."""
+    safety, principal = ACTORS["safety"], ACTORS["principal"]
+    f = facts(State.SUBMITTED, submitted_by=safety.id, source=source)
+    assert not workflow.can(action, safety, f)
+    with pytest.raises(workflow.TransitionError) as err:
+        workflow.apply(action, safety, f, note="why")
+    assert (err.value.code, err.value.detail) == ("who", "own_work")
+    assert workflow.can(action, principal, f) and workflow.can(action, ACTORS["supervisor"], f)
+    # The same hazard found by the zone is the zone's to verify.
+    patrol = facts(State.SUBMITTED, submitted_by=safety.id, source=Source.PATROL)
+    assert not workflow.can(action, principal, patrol)
+
+
+@pytest.mark.parametrize("actor,levels", [
+    ("supervisor", {Level.GENERAL, Level.MAJOR}), ("admin", {Level.GENERAL, Level.MAJOR}),
+    ("safety", {Level.GENERAL}), ("principal", {Level.GENERAL}),
+])
+def test_only_the_zone_grades_a_confirmation_major(actor, levels):
+    f = facts(State.REPORTED, source=Source.WORKER)
+    assert set(workflow.confirm_levels(ACTORS[actor], f)) == levels
+    for level in Level:
+        if level in levels:
+            assert workflow.apply(Action.CONFIRM, ACTORS[actor], f, level=level) == State.CONFIRMED
         else:
             with pytest.raises(workflow.TransitionError) as err:
-                workflow.apply(action, ACTORS[actor], f, subject, note="why", photos=1)
-            # The first condition that fails names the refusal: state, then who, then level.
-            code = "state" if state not in states else "who" if actor not in who else "level"
-            assert err.value.code == code and err.value.action == action
+                workflow.apply(Action.CONFIRM, ACTORS[actor], f, level=level)
+            assert (err.value.code, err.value.detail) == ("who", "grade")
 
 
 @pytest.mark.parametrize("action", [Action.VERIFY, Action.RETURN])
@@ -196,8 +251,8 @@ def test_every_refusal_has_a_message_and_status(app):
     with app.test_request_context():
         for action in Action:
             for code, status in codes.items():
-                for detail in ("", "own_work", "subject", "exists", "late", "no_stop", "report",
-                               "assessment", "resume"):
+                for detail in ("", "own_work", "grade", "subject", "exists", "late", "no_stop",
+                               "report", "assessment", "resume"):
                     error = lifecycle.refusal(workflow.TransitionError(code, action, detail),
                                               facts(State.CLOSED))
                     assert error.message and error.status in (status, 404)

@@ -36,7 +36,9 @@ def cast(ctx):
     return site, {
         "sup": make_user("supervisor"), "insp": make_user("inspector", grids=[grid]),
         "far_insp": make_user("inspector", grids=[make_grid()]),
-        "staff": make_user("enterprise", site=site), "staff2": make_user("enterprise", site=site),
+        # The safety manager and the principal: they run the enterprise's own loop.
+        "staff": make_user("enterprise", site=site, position="safety_manager"),
+        "staff2": make_user("enterprise", site=site, position="principal"),
         "other_staff": make_user("enterprise", site=make_site(grid)),
         "worker": make_user("worker", site=site),
     }
@@ -51,9 +53,10 @@ def _form(n: int) -> MultiDict:
 
 
 # Mostly people who could plausibly act, so sequences get deep; sometimes anyone at all.
-LIKELY = {Action.CONFIRM: ["sup"], Action.REJECT: ["sup"], Action.START: ["staff", "staff2"],
-          Action.SUBMIT: ["staff", "staff2"], Action.VERIFY: ["insp", "sup"],
-          Action.RETURN: ["insp", "sup"], Action.FIX_ON_SPOT: ["insp", "sup"]}
+LIKELY = {Action.CONFIRM: ["sup", "staff"], Action.REJECT: ["sup"],
+          Action.START: ["staff", "staff2"], Action.SUBMIT: ["staff", "staff2"],
+          Action.VERIFY: ["insp", "sup", "staff", "staff2"],
+          Action.RETURN: ["insp", "sup", "staff2"], Action.FIX_ON_SPOT: ["insp", "sup"]}
 # Weighted so that terminal shortcuts (reject, fixed on the spot) do not end most runs early.
 ACTIONS = ([Action.CONFIRM] * 3 + [Action.REJECT] + [Action.START] * 2 + [Action.SUBMIT] * 3
            + [Action.VERIFY] * 3 + [Action.RETURN] * 2 + [Action.FIX_ON_SPOT])
@@ -65,11 +68,13 @@ steps = st.lists(step, min_size=4, max_size=20)
 
 @settings(max_examples=100, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(level=st.sampled_from(["general", "major"]), sequence=steps)
-def test_random_sequences_respect_the_rules(cast, level, sequence):
+@given(level=st.sampled_from(["general", "major"]),
+       source=st.sampled_from(["patrol", "self_check", "worker"]), sequence=steps)
+def test_random_sequences_respect_the_rules(cast, level, source, sequence):
     site, people = cast
-    hazard = service.report(site_id=site.id, description="随机", level=level, source="patrol",
-                            reporter=people["insp"])
+    # A general self-check or worker finding runs the enterprise's own loop.
+    hazard = service.report(site_id=site.id, description="随机", level=level, source=source,
+                            reporter=people["worker" if source == "worker" else "insp"])
     db.session.commit()
     hazard_id = hazard.id
     for n, (action, who, with_photo) in enumerate(sequence):
