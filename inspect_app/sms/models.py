@@ -8,7 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from ..timeutil import utcnow
 
-# queued → sending → sent → delivered | failed (failed ones are retried up to SMS_MAX_ATTEMPTS).
+# queued → sending → sent → delivered | failed. A failed send is retried up to SMS_MAX_ATTEMPTS;
+# a text the gateway reported undeliverable is not sent again.
 STATUSES = ("queued", "sending", "sent", "delivered", "failed")
 
 

@@ -81,9 +81,12 @@ def send_pending(limit: int = 200) -> dict[str, int]:
     gw = gateway.from_config(cfg)
     max_attempts = cfg.get("SMS_MAX_ATTEMPTS", 3)
     counts = {"sent": 0, "failed": 0, "delivered": 0}
+    # A failed send is retried; a text the gateway took and then reported undeliverable
+    # (it has the gateway's id) is not sent again: the number is checked by a person.
     ids = list(db.session.scalars(select(SmsMessage.id).where(or_(
         SmsMessage.status == "queued",
-        (SmsMessage.status == "failed") & (SmsMessage.attempts < max_attempts)))
+        (SmsMessage.status == "failed") & (SmsMessage.attempts < max_attempts)
+        & (SmsMessage.provider_id == "")))
         .order_by(SmsMessage.id).limit(limit)))
     for message_id in ids:
         claimed = db.session.execute(
@@ -121,6 +124,8 @@ def refresh_status(gw, limit: int = 200) -> int:
             continue  # asked again next run
         if status in ("delivered", "failed") and status != message.status:
             message.status, message.status_at = status, utcnow()
+            if status == "failed":
+                message.error = "delivery report: not delivered"
             changed += status == "delivered"
     db.session.commit()
     return changed

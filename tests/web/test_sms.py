@@ -20,7 +20,11 @@ class Gateway:
 
     def __init__(self):
         self.received: list[dict] = []
+        self.posts: list[dict] = []  # every send asked for, answered or not
         self.fail_next = 0  # answer this many sends with a 500
+        self.lose_answer_next = 0  # take this many sends, then answer 502 (the answer was lost)
+        self.report_fail_next = 0  # answer this many delivery-report GETs with a 503
+        self.report = "delivered"  # what a delivery report says
         gateway = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -39,16 +43,28 @@ class Gateway:
                 if self.headers.get("Authorization") != f"Bearer {TOKEN}":
                     return self._answer(401, {"error": "bad token"})
                 data = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                gateway.posts.append(data)
                 if gateway.fail_next:
                     gateway.fail_next -= 1
                     return self._answer(500, {"error": "busy"})
-                gateway.received.append(data)
-                return self._answer(200, {"id": f"gw-{len(gateway.received)}", "status": "accepted"})
+                # A real gateway keeps one message per `ref`: a retry is not a second text.
+                known = [n for n, m in enumerate(gateway.received) if m["ref"] == data["ref"]]
+                if not known:
+                    gateway.received.append(data)
+                if gateway.lose_answer_next:
+                    gateway.lose_answer_next -= 1
+                    return self._answer(502, {"error": "upstream timeout"})
+                number = (known[0] if known else len(gateway.received) - 1) + 1
+                return self._answer(200, {"id": f"gw-{number}", "status": "accepted"})
 
             def do_GET(self):  # noqa: N802
                 if self.headers.get("Authorization") != f"Bearer {TOKEN}":
                     return self._answer(401, {"error": "bad token"})
-                return self._answer(200, {"id": self.path.rsplit("/", 1)[-1], "status": "delivered"})
+                if gateway.report_fail_next:
+                    gateway.report_fail_next -= 1
+                    return self._answer(503, {"error": "reports unavailable"})
+                return self._answer(200, {"id": self.path.rsplit("/", 1)[-1],
+                                          "status": gateway.report})
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1/messages"
@@ -111,6 +127,49 @@ def test_failed_send_is_kept_with_its_error_and_retried(ctx, gateway):
     db.session.refresh(message)
     assert message.status == "delivered" and message.attempts == 2 and message.error == ""
     assert len(gateway.received) == 1
+
+
+def test_retries_stop_after_the_configured_attempts(ctx, gateway, app):
+    queue_for(make_site(principal_phone="13900000012", controller_phone=""), "k-2")
+    gateway.fail_next = 99  # the gateway is down for good
+    for _run in range(app.config["SMS_MAX_ATTEMPTS"]):
+        assert sms.send_pending()["failed"] == 1
+    # The next cron runs leave it alone: failed, with its error, after the last attempt.
+    assert sms.send_pending() == {"sent": 0, "failed": 0, "delivered": 0}
+    message = db.session.scalar(select(SmsMessage))
+    assert (message.status, message.attempts) == ("failed", app.config["SMS_MAX_ATTEMPTS"])
+    assert "500" in message.error and gateway.received == []
+    assert len(gateway.posts) == app.config["SMS_MAX_ATTEMPTS"]
+
+
+def test_a_retry_after_a_lost_answer_carries_the_same_ref_so_the_phone_gets_one_text(
+        ctx, gateway):
+    queue_for(make_site(principal_phone="13900000013", controller_phone=""), "k-3")
+    gateway.lose_answer_next = 1  # taken by the gateway, but its answer never came back
+    assert sms.send_pending()["failed"] == 1
+    assert sms.send_pending()["sent"] == 1
+    assert len(gateway.posts) == 2 and len({p["ref"] for p in gateway.posts}) == 1
+    assert len(gateway.received) == 1  # one text reached the phone
+    message = db.session.scalar(select(SmsMessage))
+    assert message.status == "delivered" and message.provider_id == "gw-1"
+
+
+def test_delivery_reports_failed_and_unreachable(ctx, gateway):
+    site = make_site(principal_phone="13900000014", controller_phone="")
+    queue_for(site, "k-4")
+    gateway.report_fail_next = 1  # the report service is down on the first run
+    assert sms.send_pending() == {"sent": 1, "failed": 0, "delivered": 0}
+    message = db.session.scalar(select(SmsMessage))
+    assert message.status == "sent"  # accepted; its report is asked for again next run
+    gateway.report = "undeliverable"
+    assert sms.send_pending()["delivered"] == 0
+    db.session.refresh(message)
+    assert message.status == "failed" and message.error  # could not be delivered: kept so
+    # Not sent again by later runs (the number is for a person to check).
+    assert sms.send_pending() == {"sent": 0, "failed": 0, "delivered": 0}
+    assert len(gateway.posts) == 1
+    db.session.refresh(message)
+    assert (message.status, message.attempts) == ("failed", 1)
 
 
 def test_same_phone_for_principal_and_controller_gets_one_text(ctx, gateway):
