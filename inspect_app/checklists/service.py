@@ -32,15 +32,19 @@ def current_templates() -> list[ChecklistTemplate]:
 
 def templates_for(site: Site, user: User) -> list[ChecklistTemplate]:
     """Current templates that cover this site, for this role. A grid inspector gets the
-    guideline written for grid inspectors when one covers the site, plus the enterprise lists
-    of the site's special features (粉尘涉爆, 涉氨制冷…) and PATROL_MAJOR_LISTS, whose major
-    items a patrol asks (Inspection.items); with no guideline, the enterprise lists."""
+    guideline written for grid inspectors when one covers the site's type, plus the guidelines
+    and enterprise lists of the site's special features (粉尘涉爆, 涉氨制冷, 有限空间, 特种设备…)
+    and PATROL_MAJOR_LISTS, whose major items a patrol asks (Inspection.items); with no
+    guideline for the type, the enterprise lists (and any feature guideline)."""
     kinds = KINDS_FOR_ROLE.get(user.role, ())
     codes = site.checklist_codes
     fitting = [t for t in current_templates() if t.kind in kinds and t.applies_codes & codes
                and t.items_for(codes)]
-    if user.role == Role.INSPECTOR and any(t.kind == "grid_guideline" for t in fitting):
-        features = set(site.feature_codes) & set(FEATURES)
+    features = set(site.feature_codes) & set(FEATURES)
+    # Only a guideline for the site's type replaces the enterprise lists; one for a feature
+    # (the confined-space guideline) is added beside them.
+    if user.role == Role.INSPECTOR and any(
+            t.kind == "grid_guideline" and t.applies_codes & (codes - features) for t in fitting):
         fitting = [t for t in fitting if t.kind == "grid_guideline"
                    or ((t.applies_codes & features or t.slug in PATROL_MAJOR_LISTS)
                        and any(i.is_major for i in t.items_for(codes)))]

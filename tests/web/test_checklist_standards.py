@@ -369,3 +369,44 @@ def test_gb35181_2025_places_get_their_elements_by_feature(ctx, site_type, featu
     assert {i.code for i in patrol_run.items} == patrol
     assert {i.code for i in t.items_for(site.checklist_codes)} == own
     assert not t.items_for(make_site(site_type=site_type).checklist_codes)
+
+
+SE_MAJORS = {f"SE-{n:02d}" for n in range(1, 12)}  # GB 45067-2024 4.1–4.7, 4.10
+
+
+@pytest.mark.parametrize("site_type,features,lists,slug,codes", [
+    # Confined spaces: the grid guideline for CS is added beside the type's guideline; a 工贸
+    # site is asked 13(二) as major (13(一) is GMS-06 of its own guideline).
+    ("LIGHT", "CS", {"grid-gm-small", "grid-cs"}, "grid-cs",
+     {"CS-01", "CS-05", "CS-06", "CS-07", "CS-08"}),
+    # A site whose type has no guideline keeps its enterprise list beside the CS guideline.
+    ("HAZ", "CS", {"ent-haz", "grid-cs"}, "grid-cs",
+     {"CS-02", "CS-03", "CS-04", "CS-05", "CS-06", "CS-07", "CS-08"}),
+    # Special equipment: GB 45067-2024's majors, merged into the machinery patrol.
+    ("MECH", "SE", {"grid-gm-small", "ent-mech", "ent-se"}, "ent-se", SE_MAJORS),
+    ("BM", "DUST,SE", {"grid-gm-small", "ent-dust", "ent-se"}, "ent-dust", None),
+])
+def test_grid_inspector_gets_the_guideline_plus_the_features_lists(ctx, site_type, features,
+                                                                    lists, slug, codes):
+    grid = make_grid()
+    site = make_site(grid=grid, site_type=site_type, features=features)
+    inspector = make_user("inspector", grids=[grid])
+    slugs = {t.slug for t in templates_for(site, inspector)}
+    assert lists <= slugs
+    run = inspections.start(inspector, site, template(slug).id, from_scan=False)
+    if codes is not None:
+        assert {i.code for i in run.items} == codes
+    if template(slug).kind == "enterprise_checklist":
+        assert run.items and all(i.is_major for i in run.items)
+
+
+def test_special_equipment_majors_cite_gb45067_and_the_enterprise_gets_the_whole_list(ctx):
+    site = make_site(site_type="MECH", features="SE")
+    own = template("ent-se").items_for(site.checklist_codes)
+    assert {i.code for i in own if i.is_major} == SE_MAJORS and len(own) == 15
+    for item in own:
+        if item.is_major:
+            assert item.std == "GB 45067" and item.clause.startswith("第4.")
+            assert item.regime == "accident" and item.judgement.startswith("GB 45067-2024")
+    assert "ent-se" not in {t.slug for t in templates_for(make_site(site_type="MECH"),
+                                                           make_user("inspector"))}
