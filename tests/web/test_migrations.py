@@ -51,3 +51,91 @@ def test_migrations_match_models_from_every_revision(empty_db_url):
             upgrade()
             assert _diff(app) == [], rev
         db.engine.dispose()
+
+
+# The last revision before hazards got regime/judgement (b3d5e7a9c1f2), found_on/authority
+# (efa9bb06a4c2) and the 16号令 close-out columns (1b6c8213c645): a database of that time.
+BEFORE_MAJOR_COLUMNS = "7c1e0ffb2a11"
+
+_OLD_ROWS = [
+    "INSERT INTO areas (id, name, active) VALUES (1, '雪峰片区', :t)",
+    "INSERT INTO grids (id, area_id, name, active) VALUES (1, 1, '一网格', :t)",
+    *(f"INSERT INTO sites (id, name, address, site_type, subkind, features, size_class, "
+      f"principal_name, principal_phone, controller_name, controller_phone, grid_id, risk_color, "
+      f"qr_token, qr_issued_at, notes, active, created_at) VALUES ({i}, '{name}', '', '{kind}', "
+      f"'', '', '', '', '', '', '', 1, 'blue', 'tok{i}', '2023-01-01 00:00:00', '', :t, "
+      f"'2023-01-01 00:00:00')" for i, name, kind in ((1, '机械厂', 'MECH'), (2, '工地', 'CON'))),
+    "INSERT INTO checklist_templates (id, slug, kind, version, title, title_en, applies_to, "
+    "content_hash, is_current, loaded_at) VALUES (1, 'old', 'zone', '1', '旧表', 'Old', 'ALL', "
+    "'h', :t, '2023-01-01 00:00:00')",
+    "INSERT INTO checklist_items (id, template_id, position, code, section, requirement, basis, "
+    "major, guidance) VALUES (1, 1, 1, 'F-1', '', '疏散通道堵塞', 'GB 35181-2017 第6.1条', 'Y', ''),"
+    " (2, 1, 2, 'A-1', '', '无防护', '应急管理部令第10号 第三条', 'Y', '')",
+    *(f"INSERT INTO hazards (id, site_id, item_id, description, location, level, status, source, "
+      f"deadline, created_at, closed_at, responsible_name, responsible_phone, measures, funds, "
+      f"interim_measures, report_state_cause, report_harm_difficulty, plan_goal, plan_resources, "
+      f"plan_organisation, plan_timeline, plan_emergency, rectified_note, version) VALUES "
+      f"({values}, '', '', '', '', '', '', '', '', 1)" for values in (
+          # A fire major confirmed with its five fixes, keyed in at 20:30 UTC (next day in the zone).
+          "1, 1, 1, '通道堵塞', '', 'major', 'confirmed', 'patrol', '2026-04-30', "
+          "'2026-03-04 20:30:00', NULL, '王五', '139', '清理通道', 800, '专人值守'",
+          # An accident major on a construction site, still reported.
+          "2, 2, 2, '临边无防护', '', 'major', 'reported', 'patrol', '2026-05-30', "
+          "'2026-03-05 02:00:00', NULL, '', '', '', NULL, ''",
+          # A major of 2023 with no checklist item: the stock.
+          "3, 1, NULL, '老旧配电房', '', 'major', 'rectifying', 'supervisory', '2023-08-01', "
+          "'2023-06-01 02:00:00', NULL, '赵六', '', '更换', NULL, '断电'",
+          # A closed general hazard.
+          "4, 1, NULL, '灭火器过期', '', 'general', 'closed', 'patrol', '2026-03-20', "
+          "'2026-03-06 01:00:00', '2026-03-07 01:00:00', '', '', '', NULL, ''")),
+    "INSERT INTO hazard_events (id, hazard_id, at, action, from_status, to_status, note) VALUES "
+    "(1, 1, '2026-03-04 20:30:00', 'report', NULL, 'reported', ''), "
+    "(2, 1, '2026-03-05 03:00:00', 'confirm', 'reported', 'confirmed', '')",
+]
+
+
+def test_upgrade_carries_hazards_made_before_the_major_hazard_columns(empty_db_url):
+    """Hazards of an old database reach head with their data, found date, regime, authority
+    and the supervisor's earlier five fixes as the decision (the report's text kept)."""
+    from datetime import date
+    from decimal import Decimal
+
+    from sqlalchemy import select
+
+    from inspect_app.ledgers.stats import is_stock, stock_cutoff
+    from inspect_app.models import Hazard, HazardEvent
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": empty_db_url})
+    with app.app_context():
+        upgrade(revision=BEFORE_MAJOR_COLUMNS)
+        with db.engine.begin() as conn:
+            for statement in _OLD_ROWS:
+                conn.execute(text(statement), {"t": True})
+        upgrade()
+        assert _diff(app) == []
+        got = {h.id: h for h in db.session.scalars(select(Hazard).order_by(Hazard.id))}
+        assert sorted(got) == [1, 2, 3, 4]
+        fire, building, stock, general = got[1], got[2], got[3], got[4]
+        assert [(h.description, h.status, h.level) for h in got.values()] == [
+            ("通道堵塞", "confirmed", "major"), ("临边无防护", "reported", "major"),
+            ("老旧配电房", "rectifying", "major"), ("灭火器过期", "closed", "general")]
+        # Found on the zone's day the record was made (UTC+8).
+        assert [h.found_on for h in got.values()] == [
+            date(2026, 3, 5), date(2026, 3, 5), date(2023, 6, 1), date(2026, 3, 6)]
+        assert is_stock(stock.found_on, stock_cutoff()) and not is_stock(fire.found_on,
+                                                                        stock_cutoff())
+        # Regime from the item (GB 35181: fire), else accident; its deciding authority.
+        assert [(h.regime, h.authority) for h in got.values()] == [
+            ("fire", "fire"), ("accident", "housing"), ("accident", "emergency"), ("", "")]
+        assert [h.reported_level for h in got.values()] == ["major", "major", "major", "general"]
+        # The five fixes typed at an earlier confirmation are the supervisor's decision now.
+        assert (fire.decision_measures, fire.decision_funds, fire.decision_plan) == (
+            "清理通道", Decimal("800.00"), "专人值守")
+        assert fire.measures == "清理通道" and fire.responsible_name == "王五"
+        assert (building.decision_measures, building.decision_funds) == ("", None)
+        assert stock.deadline == date(2023, 8, 1) and general.closed_at is not None
+        assert stock.stop_work == "" and stock.closing_doc_no == "" and stock.import_id is None
+        assert [e.action for e in db.session.scalars(
+            select(HazardEvent).order_by(HazardEvent.id))] == ["report", "confirm"]
+        db.session.remove()
+        db.engine.dispose()
