@@ -202,6 +202,15 @@ def action_label(action: str, level: str = "") -> str:
     return label("event", code)
 
 
+def event_note(action: str, note: str) -> str:
+    """A history entry's note in words: a referral's is stored "department: measure code"."""
+    if action == "refer":
+        department, sep, code = note.rpartition(": ")
+        if sep and code in MEASURES:
+            return f"{department}: {label('measure', code)}"
+    return note
+
+
 def in_chinese() -> dict[str, dict]:
     """Every family's words in Chinese, whatever the UI language (the .xlsx ledgers are
     official); made once per file, not per cell."""
@@ -218,7 +227,7 @@ GLOBALS = {
     "label": label, "applies_label": applies_label,
     "status_text": _lookup("status"), "level_text": _lookup("level"),
     "risk_text": _lookup("risk"), "source_label": _lookup("source"),
-    "action_label": action_label, "event_label": action_label,
+    "action_label": action_label, "event_label": action_label, "event_note": event_note,
     "supervision_status": _lookup("supervision"), "supervision_level": _lookup("supervision_level"),
     "measure_label": _lookup("measure"), "referral_status": _lookup("referral"),
     "regime_label": _lookup("regime"), "verify_label": _lookup("verify"),

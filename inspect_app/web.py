@@ -347,6 +347,14 @@ def init_app(app: Flask) -> None:
         from .timeutil import to_local
         return to_local(value).strftime(fmt) if value else ""
 
+    @app.template_filter("yuan")
+    def yuan(value):
+        """An amount of money as people write it: ¥20,000 (cents only when there are any)."""
+        if value is None:
+            return ""
+        text = f"{value:,.2f}"
+        return "¥" + (text[:-3] if text.endswith(".00") else text)
+
 
 
 # htmx 2 stops at the first matching rule: restate the whole list (422 and 409 carry forms to swap).

@@ -628,13 +628,23 @@ def update_referral(user: User, referral_id: int, values, now: datetime | None =
     if not values.get(needed):
         label = _("Case number") if status == "filed" else _("Outcome")
         raise forms.Invalid({needed: _("Please fill in: %(field)s", field=label)})
+    now = now or utcnow()
     if status == "filed":
         ref.case_no = values["case_no"]
+        note = f"{ref.department}: {ref.case_no}"
     else:
         ref.outcome, ref.penalty_amount = values["outcome"], values.get("penalty_amount")
         ref.case_no = values.get("case_no") or ref.case_no
-        ref.closed_at = now or utcnow()
+        ref.closed_at = now
+        note = " · ".join(filter(None, (ref.department, ref.case_no, ref.outcome)))
+        if ref.penalty_amount is not None:
+            note += " · ¥" + f"{ref.penalty_amount:,.2f}".removesuffix(".00")
     ref.status = status
+    # 立案 and 结案 stand in the hazard's history like every other step.
+    hazard = ref.hazard
+    db.session.add(HazardEvent(hazard_id=ref.hazard_id, actor_id=user.id, at=now,
+                               action=f"case_{status}", from_status=hazard.status,
+                               to_status=hazard.status, note=note))
     db.session.commit()
     return ref
 
