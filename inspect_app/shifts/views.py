@@ -258,9 +258,10 @@ def checkin(meeting_id: int):
         form = _checkin_input(request.form)
         try:
             done = meetings.check_in(meeting, current_user, f.parse(request.form, CHECKIN))
+            stop = done.decision == rules.Decision.STOP
+            # A 不干 is an alert, never shown as a success.
             flash(_("Stop raised: your leader and the safety staff have been told.")
-                  if done.decision == rules.Decision.STOP else _("Checked in. Work safely."),
-                  "success")
+                  if stop else _("Checked in. Work safely."), "warning" if stop else "success")
             return redirect_to(url_for("home.index"))
         except Invalid as e:
             errors = e.errors
@@ -293,9 +294,10 @@ def shared_checkin(meeting_id: int, user_id: int):
         try:
             done = meetings.check_in_shared(meeting, current_user, user_id,
                                             f.parse(request.form, CHECKIN))
-            flash(_("%(name)s: stop raised.", name=member.user.name)
-                  if done.decision == rules.Decision.STOP
-                  else _("%(name)s checked in.", name=member.user.name), "success")
+            stop = done.decision == rules.Decision.STOP
+            flash(_("%(name)s: stop raised.", name=member.user.name) if stop
+                  else _("%(name)s checked in.", name=member.user.name),
+                  "warning" if stop else "success")
             return redirect_to(url_for(".shared", meeting_id=meeting.id))
         except Invalid as e:
             errors = e.errors

@@ -800,3 +800,31 @@ def test_demo_teams_show_meetings_compliance_and_a_report(client):
     page = client.get("/shifts/compliance?period=month")
     assert page.status_code == 200 and "装配二班" in page.text
     assert client.get("/shifts/rewards").status_code == 200
+
+
+def test_a_stop_is_not_shown_as_a_success(app, meeting, crew):
+    """不干 is an alert: the flash after it, the check-in page and the worker's home line are in
+    the warning style, never the green success one (a work check-in still is)."""
+    stopper, worker = crew["workers"][0], crew["workers"][1]
+    phone = app.test_client()
+    log_in(phone, stopper)
+    resp = phone.post(f"/shifts/meetings/{meeting.id}/checkin",
+                      data=answer("stop", reason="护目镜坏了"), follow_redirects=True)
+    flashes = re.findall(r'<p class="flash flash-(\w+)">', resp.text)
+    assert flashes == ["warning"], flashes
+    assert re.search(r'class="done-line stop"', resp.text)
+    page = phone.get(f"/shifts/meetings/{meeting.id}/checkin").text
+    assert "flash-warning" in page and "flash-success" not in page
+    other = app.test_client()
+    log_in(other, worker)
+    resp = other.post(f"/shifts/meetings/{meeting.id}/checkin", data=answer(),
+                      follow_redirects=True)
+    assert re.findall(r'<p class="flash flash-(\w+)">', resp.text) == ["success"]
+    assert "flash-success" in other.get(f"/shifts/meetings/{meeting.id}/checkin").text
+
+
+def test_a_stop_on_the_shared_phone_flashes_a_warning(client, meeting, crew):
+    w = crew["workers"][0]
+    resp = client.post(f"/shifts/meetings/{meeting.id}/shared/{w.id}",
+                       data=answer("stop", pin=PIN, reason="身体不适"), follow_redirects=True)
+    assert re.findall(r'<p class="flash flash-(\w+)">', resp.text) == ["warning"]
