@@ -48,4 +48,6 @@ def templates_for(site: Site, user: User) -> list[ChecklistTemplate]:
         fitting = [t for t in fitting if t.kind == "grid_guideline"
                    or ((t.applies_codes & features or t.slug in PATROL_MAJOR_LISTS)
                        and any(i.is_major for i in t.items_for(codes)))]
-    return sorted(fitting, key=lambda t: (kinds.index(t.kind), t.slug))
+    # The lists for the site's type first, then those its features add.
+    return sorted(fitting, key=lambda t: (not t.applies_codes & (codes - features),
+                                          kinds.index(t.kind), t.slug))
