@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Date, Select, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from .. import forms, labels
 from ..extensions import db
@@ -134,6 +136,29 @@ def placed(query: Select, site_fk) -> Select:
     """Join the site, its grid and area (every list shows where a row belongs)."""
     return (query.join(Site, site_fk == Site.id).join(Grid, Site.grid_id == Grid.id)
             .join(Area, Grid.area_id == Area.id))
+
+
+class LocalDay(FunctionElement):
+    """SQL: the zone's calendar day of a naive UTC timestamp column (the zone keeps one UTC
+    offset all year, as Asia/Shanghai has since 1991)."""
+
+    type = Date()
+    inherit_cache = True
+
+
+_OFFSET_HOURS = int(ZONE.utcoffset(datetime(2026, 1, 1)).total_seconds() // 3600)
+
+
+@compiles(LocalDay)
+def _local_day(element, compiler, **kw):
+    arg = compiler.process(list(element.clauses)[0], **kw)
+    return f"CAST({arg} + INTERVAL '{_OFFSET_HOURS} hours' AS DATE)"
+
+
+@compiles(LocalDay, "sqlite")
+def _local_day_sqlite(element, compiler, **kw):
+    arg = compiler.process(list(element.clauses)[0], **kw)
+    return f"date(substr({arg}, 1, 19), '{_OFFSET_HOURS:+d} hours')"
 
 
 def local_date(value: datetime | None) -> date | None:

@@ -19,11 +19,11 @@ Definitions (safety-facts §2.5, §11; plan item 13):
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import and_, case, extract, func, not_, or_, select
 
 from ..auth.models import User
 from ..extensions import db
@@ -34,7 +34,7 @@ from ..memo import memo
 from ..sites.models import Area, Site
 from ..sites.types import SITE_TYPES
 from ..timeutil import local_today
-from .filters import located, placed
+from .filters import LocalDay, day_start, located, placed
 
 
 @dataclass(frozen=True)
@@ -75,24 +75,25 @@ class Tally:
     increment_closed: int = 0
     increment_overdue: int = 0
 
-    def add(self, rec: MajorRecord, cutoff: date, today: date) -> None:
-        is_open, closed = rec.status in OPEN_STATES, rec.status == State.CLOSED
+    def add(self, group: "MajorGroup") -> None:
+        """Count `group.n` major hazards alike in every way a tally tells apart."""
+        n, is_open, closed = group.n, group.state == "open", group.state == "closed"
         if not (is_open or closed):
             return  # rejected: not a hazard after all
-        overdue = is_overdue(rec.status, rec.deadline, today)
-        self.total += 1
-        self.open += is_open
-        self.closed += closed
+        overdue = n if group.overdue else 0
+        self.total += n
+        self.open += n * is_open
+        self.closed += n * closed
         self.overdue += overdue
-        self.supervised += rec.supervised
-        if is_stock(rec.found_on, cutoff):
-            self.stock += 1
-            self.stock_open += is_open
-            self.stock_closed += closed
+        self.supervised += n * group.supervised
+        if group.stock:
+            self.stock += n
+            self.stock_open += n * is_open
+            self.stock_closed += n * closed
         else:
-            self.increment += 1
-            self.increment_open += is_open
-            self.increment_closed += closed
+            self.increment += n
+            self.increment_open += n * is_open
+            self.increment_closed += n * closed
             self.increment_overdue += overdue
 
     @property
@@ -186,10 +187,6 @@ class Target:
     baseline: int | None = None  # 增量遏制: the baseline year's count
 
 
-def _counted(rec: MajorRecord) -> bool:
-    return rec.status in OPEN_STATES or rec.status == State.CLOSED
-
-
 def _late(rec: MajorRecord, today: date) -> bool:
     """Closed after its time limit, or open past it as of today."""
     if rec.status == State.CLOSED:
@@ -197,18 +194,48 @@ def _late(rec: MajorRecord, today: date) -> bool:
     return is_overdue(rec.status, rec.deadline, today)
 
 
-def targets(records: list[MajorRecord], rules: TargetRules, today: date) -> list[Target]:
+@dataclass(frozen=True)
+class MajorGroup:
+    """Major hazards alike in everything the dashboard counts, and how many (`n`): what the
+    database's GROUP BY returns (a few hundred rows for a city), or one record classified."""
+
+    area: str
+    site_type: str
+    year: int  # the year found
+    regime: str
+    state: str  # open | closed | other (not counted)
+    stock: bool  # found on or before the cut-off
+    overdue: bool  # open past its deadline today
+    supervised: bool  # an active 督办
+    stock_left: bool  # 存量清零: found by the target's day and not closed by its due day
+    late: bool  # 动态清零: its time limit from the start day on, closed late or open past it
+    n: int = 1
+
+
+def classify(rec: MajorRecord, cutoff: date, today: date, rules: TargetRules) -> MajorGroup:
+    """One record's group (the same definitions the SQL of `load_groups` computes)."""
+    closed = rec.status == State.CLOSED
+    state = "open" if rec.status in OPEN_STATES else "closed" if closed else "other"
+    return MajorGroup(
+        area=rec.area, site_type=rec.site_type, year=rec.found_on.year,
+        regime=rec.regime or "accident", state=state, stock=is_stock(rec.found_on, cutoff),
+        overdue=is_overdue(rec.status, rec.deadline, today), supervised=rec.supervised,
+        stock_left=rec.found_on <= rules.stock_found_by and not (
+            closed and rec.closed_on is not None and rec.closed_on <= rules.stock_closed_by),
+        late=rec.deadline >= rules.zero_from and _late(rec, today))
+
+
+def targets(groups: list[MajorGroup], rules: TargetRules, today: date) -> list[Target]:
     """The three targets of the plan, each as its definition reads."""
-    records = [r for r in records if _counted(r)]
+    groups = [g for g in groups if g.state in ("open", "closed")]
     stock_due = rules.stock_closed_by
-    stock_left = sum(1 for r in records if r.found_on <= rules.stock_found_by
-                     and not (r.status == State.CLOSED and r.closed_on and r.closed_on <= stock_due))
+    stock_left = sum(g.n for g in groups if g.stock_left)
     stock = Target("stock_cleared", stock_due, stock_left,
                    target_state(stock_due, today, stock_left), (stock_due - today).days)
 
     inc_due = rules.due("increment_curbed")
-    found = sum(1 for r in records if r.found_on.year == rules.increment_year)
-    base = sum(1 for r in records if r.found_on.year == rules.increment_baseline_year)
+    found = sum(g.n for g in groups if g.year == rules.increment_year)
+    base = sum(g.n for g in groups if g.year == rules.increment_baseline_year)
     below = found < base or (found == 0 and base == 0)
     if not below:
         inc_state = TargetState.NOT_MET  # counts only grow: reaching the baseline is final
@@ -218,7 +245,7 @@ def targets(records: list[MajorRecord], rules: TargetRules, today: date) -> list
                        baseline=base)
 
     zero_due = rules.zero_due
-    late = sum(1 for r in records if r.deadline >= rules.zero_from and _late(r, today))
+    late = sum(g.n for g in groups if g.late)
     zero_state = (TargetState.NOT_MET if late else
                   TargetState.MET if today > zero_due else TargetState.PENDING)
     zero = Target("dynamic_zero", zero_due, late, zero_state, (zero_due - today).days)
@@ -241,19 +268,26 @@ class Dashboard:
 def summarise(records: Iterable[MajorRecord], cutoff: date, today: date,
               rules: TargetRules | None = None) -> Dashboard:
     """Every figure of the major-hazard dashboard from plain records (pure)."""
-    records = list(records)
     rules = rules or TargetRules(stock_found_by=cutoff)
+    return summarise_groups([classify(r, cutoff, today, rules) for r in records], cutoff,
+                            today, rules)
+
+
+def summarise_groups(groups: Iterable[MajorGroup], cutoff: date, today: date,
+                     rules: TargetRules) -> Dashboard:
+    """Every figure of the dashboard from groups of alike major hazards (pure)."""
+    groups = list(groups)
     overall = Tally()
     areas: dict[str, Tally] = {}
     industries: dict[str, Tally] = {}
     years: dict[int, Tally] = {}
     regimes: dict[str, Tally] = {}
-    for rec in records:
-        for tally in (overall, areas.setdefault(rec.area, Tally()),
-                      industries.setdefault(rec.site_type, Tally()),
-                      years.setdefault(rec.found_on.year, Tally()),
-                      regimes.setdefault(rec.regime or "accident", Tally())):
-            tally.add(rec, cutoff, today)
+    for group in groups:
+        for tally in (overall, areas.setdefault(group.area, Tally()),
+                      industries.setdefault(group.site_type, Tally()),
+                      years.setdefault(group.year, Tally()),
+                      regimes.setdefault(group.regime, Tally())):
+            tally.add(group)
     order = {code: n for n, code in enumerate(SITE_TYPES)}
     return Dashboard(
         today=today, cutoff=cutoff, overall=overall,
@@ -264,7 +298,7 @@ def summarise(records: Iterable[MajorRecord], cutoff: date, today: date,
         by_year=[(year, t) for year, t in sorted(years.items()) if t.total],
         by_regime=[(r, regimes[r]) for r in ("accident", "fire") if r in regimes
                    and regimes[r].total],
-        targets=targets(records, rules, today), rules=rules,
+        targets=targets(groups, rules, today), rules=rules,
     )
 
 
@@ -282,20 +316,43 @@ def target_rules(cutoff: date | None = None) -> TargetRules:
     return TargetRules.from_config(cfg)
 
 
-def load_records(user: User, filters, regime: str = "") -> list[MajorRecord]:
-    """The major hazards `user` may see in the filters' area, grid and industry."""
+def load_groups(user: User, filters, cutoff: date, today: date, rules: TargetRules,
+                regime: str = "") -> list[MajorGroup]:
+    """The major hazards `user` may see in the filters' area, grid and industry, counted in
+    one GROUP BY over what the dashboard tells apart (`classify`, in SQL): a few hundred
+    rows whatever the number of hazards."""
+    closed = Hazard.status == State.CLOSED
+    is_open = Hazard.status.in_(list(OPEN_STATES))
     active = select(Supervision.hazard_id).where(Supervision.status == "active")
-    query = placed(select(Hazard.found_on, Hazard.status, Hazard.deadline,
-                          Hazard.id.in_(active), Area.name, Site.site_type, Hazard.closed_at,
-                          Hazard.regime), Hazard.site_id)
-    query = located(scope(query, user), filters).where(Hazard.level == Level.MAJOR,
-                                                       Hazard.status != State.REJECTED)
+    columns = [
+        Area.name.label("area"), Site.site_type.label("site_type"),
+        extract("year", Hazard.found_on).label("year"),
+        func.coalesce(func.nullif(Hazard.regime, ""), "accident").label("regime"),
+        case((closed, "closed"), else_="open").label("state"),
+        case((Hazard.found_on <= cutoff, 1), else_=0).label("stock"),
+        case((and_(is_open, Hazard.deadline < today), 1), else_=0).label("overdue"),
+        case((Hazard.id.in_(active), 1), else_=0).label("supervised"),
+        case((and_(Hazard.found_on <= rules.stock_found_by, not_(and_(
+            closed, Hazard.closed_at.is_not(None),
+            Hazard.closed_at < day_start(rules.stock_closed_by + timedelta(days=1))))), 1),
+            else_=0).label("stock_left"),
+        case((and_(Hazard.deadline >= rules.zero_from, or_(
+            and_(closed, Hazard.closed_at.is_not(None),
+                 LocalDay(Hazard.closed_at) > Hazard.deadline),
+            and_(is_open, Hazard.deadline < today))), 1), else_=0).label("late"),
+    ]
+    query = placed(select(*columns), Hazard.site_id)
+    query = located(scope(query, user), filters).where(
+        Hazard.level == Level.MAJOR, or_(closed, is_open))
     if regime:
         query = query.where(regime_clause(regime))
-    return [MajorRecord(found, status, deadline, bool(supervised), area, site_type,
-                        local_today(closed) if closed else None, regime_)
-            for found, status, deadline, supervised, area, site_type, closed, regime_
-            in db.session.execute(query)]
+    rows = query.subquery()
+    keys = [rows.c[c.name] for c in columns]
+    query = select(*keys, func.count()).group_by(*keys)
+    return [MajorGroup(area, site_type, int(year), regime_, state, bool(stock), bool(overdue),
+                       bool(supervised), bool(stock_left), bool(late), n)
+            for area, site_type, year, regime_, state, stock, overdue, supervised, stock_left,
+            late, n in db.session.execute(query)]
 
 
 _boards = memo(60, size=256)
@@ -310,5 +367,5 @@ def dashboard(user: User, filters, today: date | None = None,
     rules = target_rules(cutoff)
     key = (user.id, user.role, filters.area, filters.grid, filters.site_type, regime, today,
            cutoff, rules)
-    return _boards.get(key, lambda: summarise(load_records(user, filters, regime), cutoff,
-                                              today, rules))
+    return _boards.get(key, lambda: summarise_groups(
+        load_groups(user, filters, cutoff, today, rules, regime), cutoff, today, rules))
