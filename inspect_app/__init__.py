@@ -78,6 +78,7 @@ def configure_templates(app: Flask) -> None:
     """What every template may ask of the features: code labels, the menu, the inbox count.
     Registered here, so that web.py, which every feature imports, imports none of them."""
     from .access import may_open
+    from .inspections.static_part import item_static, item_words
     from .nav import links_for
     from .notifications.service import unread_count
     from .sites.types import site_type_label
@@ -85,7 +86,8 @@ def configure_templates(app: Flask) -> None:
     # new_key: a fresh key per rendered form (a retried upload reuses it, a new form gets one).
     app.jinja_env.globals.update(labels.GLOBALS, site_type_label=site_type_label,
                                  new_key=lambda: uuid.uuid4().hex,
-                                 may_open=lambda endpoint: may_open(current_user, endpoint))
+                                 may_open=lambda endpoint: may_open(current_user, endpoint),
+                                 item_static=item_static, item_words=item_words)
 
     @app.context_processor
     def inbox_count():
