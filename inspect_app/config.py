@@ -119,6 +119,9 @@ class Defaults:
     # whole-account lock (the user and the admins are told) after ACCOUNT_MAX_FAILURES from all
     # addresses together; an admin can lift it early (auth/lockout.py).
     LOGIN_MAX_FAILURES = 5
+    # Werkzeug's method for password and PIN hashes (and the dummy an unknown name costs).
+    # Tests use a cheap one; a stored hash keeps the method it was made with.
+    PASSWORD_HASH_METHOD = "scrypt"
     LOGIN_LOCK_MINUTES = 15
     LOGIN_FAILURE_WINDOW_MINUTES = 15  # an address's count starts again after this long quiet
     ACCOUNT_MAX_FAILURES = 50

@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 
 from inspect_app import create_app
 from inspect_app.extensions import db
+from tests.factories import HASH_METHOD
 
 # Property tests judge behaviour, never speed: on a loaded 2-core CI machine generating examples can be
 # slow, and Hypothesis's timing checks would fail a correct run.
@@ -61,6 +62,8 @@ def app(tmp_path_factory):
         # Figures memoised for a minute in production are computed afresh here (one test
         # turns the memos on).
         "FIGURE_MEMOS": False,
+        # Hashes that cost a millisecond, not 0.1 s: a login is checked all the same.
+        "PASSWORD_HASH_METHOD": HASH_METHOD,
     })
     with app.app_context():
         db.drop_all()

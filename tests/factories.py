@@ -12,8 +12,17 @@ from inspect_app.extensions import db
 from inspect_app.models import Answer, Area, Grid, Hazard, Inspection, Site, User
 
 PASSWORD = "pw-123456"
-# Hashing is deliberately slow; compute it once for every user the tests make.
-_HASH = generate_password_hash(PASSWORD)
+# Hashing is deliberately slow (scrypt); tests hash by a cheap method (conftest sets the app's
+# PASSWORD_HASH_METHOD to it), and once for every user the tests make.
+HASH_METHOD = "pbkdf2:sha256:1000"
+
+
+def hash_secret(secret: str) -> str:
+    """A password or PIN hash as the tests' app makes them (cheap, but a real check)."""
+    return generate_password_hash(secret, method=HASH_METHOD)
+
+
+_HASH = hash_secret(PASSWORD)
 _n = iter(range(1, 10**9))
 
 

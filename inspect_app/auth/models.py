@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, UniqueConstraint, event, false
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -9,6 +10,12 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..timeutil import utcnow
+
+
+def hash_secret(secret: str) -> str:
+    """A password or PIN hash by the configured method (PASSWORD_HASH_METHOD, scrypt)."""
+    method = current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else "scrypt"
+    return generate_password_hash(secret, method=method)
 
 
 class User(UserMixin, db.Model):
@@ -43,7 +50,7 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.session_generation}"
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = hash_secret(password)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

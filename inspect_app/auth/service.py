@@ -5,7 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from flask import g, session
+from flask import current_app, g, session
 from flask_babel import gettext as _
 from flask_login import logout_user
 from sqlalchemy import or_, select
@@ -15,7 +15,7 @@ from ..extensions import db
 from ..roles import Role
 from ..timeutil import utcnow
 from . import history, lockout
-from .models import User
+from .models import User, hash_secret
 
 
 @dataclass
@@ -35,9 +35,15 @@ def find_user(login: str) -> User | None:
     return db.session.scalar(select(User).where(or_(User.username == login, User.phone == login)))
 
 
-@lru_cache(maxsize=1)
 def _dummy_hash() -> str:
-    return generate_password_hash("no account has this password")
+    """A hash no secret matches, made by the configured method: an unknown name costs what a
+    real account's check does."""
+    return _dummy_hash_by(current_app.config["PASSWORD_HASH_METHOD"])
+
+
+@lru_cache(maxsize=4)
+def _dummy_hash_by(method: str) -> str:
+    return generate_password_hash("no account has this password", method=method)
 
 
 def attempt(user: User | None, login: str, matches: Callable[[User], bool],
@@ -83,7 +89,7 @@ def authenticate(login: str, password: str) -> LoginResult:
 
 def set_pin(user: User, pin: str) -> None:
     """Store a new PIN (hashed like a password) and lift any lock (no commit)."""
-    user.pin_hash = generate_password_hash(pin)
+    user.pin_hash = hash_secret(pin)
     unlock(user)
 
 

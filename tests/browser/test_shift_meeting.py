@@ -6,13 +6,12 @@ import re
 
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
 from inspect_app.extensions import db
 from inspect_app.models import Notification
 from inspect_app.shifts import rules
 from inspect_app.shifts.models import CheckIn, Meeting, Post, Team, TeamMember
-from tests.factories import make_site, make_user
+from tests.factories import hash_secret, make_site, make_user
 
 LEADER_PIN, WORKER_PIN = "2580", "7391"
 WORKERS = ("林小明", "黄大伟", "郑美华")
@@ -23,8 +22,8 @@ def _team_data(app) -> dict:
     with app.app_context():
         site = make_site(name="南安鑫盛机械有限公司")
         leader = make_user("worker", site=site, name="班长 陈强", phone="13900001111",
-                           pin_hash=generate_password_hash(LEADER_PIN))
-        worker_hash = generate_password_hash(WORKER_PIN)
+                           pin_hash=hash_secret(LEADER_PIN))
+        worker_hash = hash_secret(WORKER_PIN)
         workers = [make_user("worker", site=site, name=n, pin_hash=worker_hash) for n in WORKERS]
         safety = make_user("enterprise", site=site, position="safety_manager", name="安全员 李")
         team = Team(site_id=site.id, name="冲压一班", shifts="白班\n夜班", leader_id=leader.id)

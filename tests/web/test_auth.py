@@ -14,7 +14,7 @@ from inspect_app.auth import service as auth_service
 from inspect_app.extensions import db
 from inspect_app.models import AccountEvent, LoginFailure, Notification, User
 from tests.conftest import HX, Client
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, hash_secret, make_user
 
 STRANGER, OWNER = "10.9.0.66", "10.9.0.7"
 
@@ -131,7 +131,7 @@ def test_every_wrong_try_costs_exactly_one_hash(app, ctx, hashes):
     """Timing tells no account apart: an unknown name or phone, a real account, an empty secret
     and a worker without a PIN each cost one hash, and get the same answer as an unknown one."""
     user = make_user("inspector")
-    worker = make_user("worker", phone="13911113333", pin_hash=security.generate_password_hash("4826"))
+    worker = make_user("worker", phone="13911113333", pin_hash=hash_secret("4826"))
     no_pin = make_user("worker", phone="13911114444", pin_hash=None)
     tries = [("/auth/login", {"login": "nobody-such", "password": "x"}),
              ("/auth/login", {"login": user.username, "password": "x"}),
@@ -154,7 +154,7 @@ def test_every_wrong_try_costs_exactly_one_hash(app, ctx, hashes):
 
 def test_forty_parallel_wrong_pins_are_exactly_five_tries(app, ctx, hashes):
     from inspect_app.extensions import limiter
-    worker = make_user("worker", pin_hash=security.generate_password_hash("4826"))
+    worker = make_user("worker", pin_hash=hash_secret("4826"))
     clients = [_from(app, "10.9.2.2") for _ in range(40)]
     for c in clients:
         c.csrf_token()
@@ -442,3 +442,20 @@ def test_a_role_change_in_the_history_shows_role_names(app, client, login, ctx):
     client.post("/lang/en", data={"next": "/"})
     page = client.get(f"/admin/users/{user.id}/edit").text
     assert "Role changed (Grid inspector → Supervisor)" in page
+
+
+def test_secrets_are_hashed_by_the_configured_method(app, ctx):
+    """Production hashes with scrypt; the tests' app with a cheap method, through the same code
+    (passwords, PINs and the dummy an unknown name costs)."""
+    from inspect_app.auth.service import _dummy_hash, set_pin
+    from inspect_app.config import Defaults
+
+    assert Defaults.PASSWORD_HASH_METHOD == "scrypt"
+    user = make_user("worker")
+    user.set_password("pw-654321")
+    set_pin(user, "4826")
+    method = app.config["PASSWORD_HASH_METHOD"]
+    assert method != "scrypt"
+    assert all(h.startswith(method + "$") for h in (user.password_hash, user.pin_hash,
+                                                     _dummy_hash()))
+    assert user.check_password("pw-654321") and not user.check_password("pw-654322")

@@ -4,12 +4,11 @@ after logout, a password or PIN reset, a role change, sign-out-everywhere, and d
 
 import pytest
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
 from inspect_app.extensions import db
 from inspect_app.models import AccountEvent, User
 from tests.conftest import Client
-from tests.factories import PASSWORD, make_site, make_user
+from tests.factories import PASSWORD, hash_secret, make_site, make_user
 
 PIN = "4826"
 
@@ -42,7 +41,7 @@ def _logged_in(c: Client) -> bool:
 @pytest.fixture
 def people(ctx):
     site = make_site()
-    return {"worker": make_user("worker", site=site, pin_hash=generate_password_hash(PIN)),
+    return {"worker": make_user("worker", site=site, pin_hash=hash_secret(PIN)),
             "admin": make_user("admin"),
             "safety": make_user("enterprise", site=site, position="safety_manager")}
 

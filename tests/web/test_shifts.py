@@ -11,7 +11,6 @@ from openpyxl import Workbook, load_workbook
 from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from werkzeug.security import generate_password_hash
 
 from inspect_app import periods
 from inspect_app.errors import Invalid, UserError
@@ -20,11 +19,11 @@ from inspect_app.models import Hazard, LoginFailure, Notification, Photo, User
 from inspect_app.shifts import compliance, meetings, reports, rules
 from inspect_app.shifts.models import CheckIn, Meeting, Post, Team, TeamMember, WorkerReport
 from inspect_app.timeutil import local_today, utcnow
-from tests.factories import jpeg_bytes, log_in, make_site, make_user
+from tests.factories import hash_secret, jpeg_bytes, log_in, make_site, make_user
 
 HX = {"HX-Request": "true"}
 PIN = "2580"
-_PIN_HASH = generate_password_hash(PIN)  # hashing is slow: once for every worker
+_PIN_HASH = hash_secret(PIN)  # hashing is slow: once for every worker
 ALL_FIVE = list(rules.FIVE_THINKS)
 
 
