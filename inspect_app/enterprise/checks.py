@@ -12,7 +12,7 @@ from sqlalchemy import select
 from ..auth.models import User
 from ..checklists.models import ChecklistTemplate
 from ..checklists.service import templates_for
-from ..errors import UserError
+from ..errors import Invalid, UserError
 from ..extensions import db
 from ..inspections import service as inspections
 from ..inspections.models import Inspection, InspectionKind
@@ -90,10 +90,14 @@ def start_check(user: User, duty: str, template_id: int, led_by: str, principal_
     principal takes part. The checklist then runs in the inspection engine."""
     site = own_site(user)
     if duty not in schedule.CHECK_DUTIES:
-        raise UserError(_("Choose which check this is."))
+        raise Invalid({"duty": _("Choose which check this is.")})
     if duty == Duty.PRINCIPAL_CHECK and not principal_present:
-        raise UserError(_("A principal-led check needs the principal to take part."))
-    inspection = inspections.start(user, site, template_id, from_scan)
+        raise Invalid({"principal_present": _(
+            "A principal-led check needs the principal to take part.")})
+    try:
+        inspection = inspections.start(user, site, template_id, from_scan)
+    except UserError as e:  # the checklist does not fit the site
+        raise Invalid({"template": e.message}) from None
     inspection.led_by = (led_by.strip() or user.name)[:64]
     inspection.principal_present = principal_present
     tag = db.session.scalar(select(SelfCheck).where(SelfCheck.inspection_id == inspection.id))

@@ -8,15 +8,16 @@ from ..hazards.models import Hazard
 from ..inspections.models import Inspection
 from ..photos.models import Photo
 from .models import Drill, ModelPost, StandardGrade, StatisticsConfirmation, Training
-from .schedule import DRILL_KINDS
+from .schedule import CHECK_DUTIES, DRILL_KINDS
 
 REPORT_TEXTS = ("report_state_cause", "report_harm_difficulty", "plan_goal", "measures",
                 "plan_resources", "plan_organisation", "plan_timeline", "plan_emergency",
                 "interim_measures")
 REPORT = {**{name: f.Text(column=getattr(Hazard, name)) for name in REPORT_TEXTS}, "funds": FUNDS}
 
-START_CHECK = {"duty": f.Text(40), "template": f.Id(label=_l("Checklist")),
-               "led_by": f.Text(column=Inspection.led_by, multiline=False),
+START_CHECK = {"duty": f.Choice(CHECK_DUTIES, required=True, label=_l("Check")),
+               "template": f.Id(label=_l("Checklist")),
+               "led_by": f.Text(column=Inspection.led_by, multiline=False, label=_l("Led by")),
                "principal_present": f.Bool()}
 TEMPLATE = {"template": f.Id(label=_l("Checklist"))}
 SCORE = f.Int(0, 100_000, label=_l("Points"))

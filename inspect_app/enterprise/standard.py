@@ -72,7 +72,7 @@ def start_assessment(user: User, template_id: int) -> StandardAssessment:
     site = own_site(user)
     template = db.session.get(ChecklistTemplate, template_id)
     if template is None or template not in standard_templates(site):
-        raise UserError(_("Those rules do not apply to this enterprise."))
+        raise Invalid({"template": _("Those rules do not apply to this enterprise.")})
     draft = draft_assessment(site)
     if draft is not None and draft.template_id == template.id:
         return draft

@@ -36,11 +36,14 @@ READERS = (ENTERPRISE, *ZONE_STAFF)  # zone staff look at an enterprise's record
 
 def _or_again(step, again):
     """Do a form's step; when a field is refused, its page again with each field's message
-    beside it and what was typed kept (422). Nothing was saved."""
+    beside it and what was typed kept (422). Nothing was saved. An htmx change (not a whole
+    form) is told why in a toast instead (422 with X-Message, nothing swapped)."""
     try:
         return step()
     except f.Invalid as e:
         db.session.rollback()
+        if wants_fragment():
+            raise  # web.user_error: the toast
         return again(errors=e.errors, form=request.form, http_status=422)
 
 
@@ -54,13 +57,15 @@ def _labels() -> dict:
 
 @bp.get("/")
 @allow(ENTERPRISE)
-def home():
+def home(http_status=200, **again):
+    """The enterprise's own page; after a refused start of a check, that check's form again
+    (`failed` names its duty) with each field's message."""
     site = scope.own_site(current_user)
     today = local_today()
     due = checks.due_for(site, today)
     last = periods.last_ended("quarter", today)
     year, number = last.start.year, last.number
-    return page("enterprise/home.html", site=site, due=due, today=today,
+    return page("enterprise/home.html", http_status=http_status, site=site, due=due, today=today,
                 templates={d: checks.templates_for_duty(site, current_user, d)
                            for d in schedule.CHECK_DUTIES},
                 unfinished=checks.unfinished(current_user),
@@ -68,17 +73,21 @@ def home():
                 open_hazards=reports.site_hazards(site, open_only=True),
                 stats_due=None if statistics.confirmation(site, year, number)
                 else (last, year, number),
-                is_principal=current_user.position == Position.PRINCIPAL, **_labels())
+                is_principal=current_user.position == Position.PRINCIPAL, **_labels(), **again)
 
 
 @bp.post("/checks/start")
 @allow(ENTERPRISE)
 def start_check():
+    return _or_again(_start_check, lambda **again: home(failed=request.form.get("duty"), **again))
+
+
+def _start_check():
     v = f.parse(request.form, forms.START_CHECK)
     from_scan = scan.recent(current_user.site_id, utcnow())
     inspection = checks.start_check(current_user, v.duty, v.template or 0, v.led_by,
                                      v.principal_present, from_scan)
-    return redirect(url_for("inspections.run", inspection_id=inspection.id))
+    return redirect_to(url_for("inspections.run", inspection_id=inspection.id))
 
 
 @bp.get("/checks", endpoint="checks")
@@ -125,21 +134,23 @@ def _report_page(hazard_id: int, http_status=200, **again):
 
 @bp.get("/standard", endpoint="standard")
 @allow(ENTERPRISE)
-def standard_page():
+def standard_page(http_status=200, **again):
     site = scope.own_site(current_user)
     history = standard.assessments(site)
-    return page("enterprise/standard.html", site=site, history=history,
+    return page("enterprise/standard.html", http_status=http_status, site=site, history=history,
                 trend=scoring.trend(a.score for a in history),
                 templates=standard.standard_templates(site), draft=standard.draft_assessment(site),
-                grades=standard.grades(site), **_labels())
+                grades=standard.grades(site), **_labels(), **again)
 
 
 @bp.post("/standard/start")
 @allow(ENTERPRISE)
 def standard_start():
-    assessment = standard.start_assessment(current_user,
-                                          f.parse(request.form, forms.TEMPLATE).template or 0)
-    return redirect(url_for(".assessment", assessment_id=assessment.id))
+    def step():
+        template = f.parse(request.form, forms.TEMPLATE).template
+        assessment = standard.start_assessment(current_user, template or 0)
+        return redirect_to(url_for(".assessment", assessment_id=assessment.id))
+    return _or_again(step, standard_page)
 
 
 def _assessment_page(assessment, fragment=None, http_status=200, **extra):
@@ -180,8 +191,7 @@ def _scores(form) -> tuple[dict, dict]:
 @bp.post("/standard/<int:assessment_id>")
 @allow(ENTERPRISE)
 def assessment_save(assessment_id: int):
-    if wants_fragment():  # a change on the page: a refusal is told in a toast (X-Message)
-        return _save_assessment(assessment_id)
+    # A score changed on the page (htmx) comes back as the running total, or a toast.
     return _or_again(lambda: _save_assessment(assessment_id), lambda **again: _assessment_page(
         standard.get_assessment(current_user, assessment_id), **again))
 

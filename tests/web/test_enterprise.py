@@ -2,7 +2,9 @@
 standardization, model posts, drills, training, statistics, reminders, and isolation."""
 
 import io
+import re
 from datetime import date, datetime, timedelta
+from urllib.parse import unquote
 
 import pytest
 from openpyxl import load_workbook
@@ -122,18 +124,58 @@ def test_self_check_records_leader_and_principal_and_fulfils_the_duty(client, lo
 
 
 def test_principal_led_check_needs_the_principal(client, login, firm):
+    """A refused start is the one error idiom: the home page again (422) with the check's form
+    open, the message beside its field and what was typed kept; an htmx request gets a toast."""
     login(firm["safety"])
     resp = client.post("/enterprise/checks/start", data={
-        "duty": "principal_check", "template": template("ent-dust").id, "led_by": "x"})
-    assert resp.status_code == 422
+        "duty": "principal_check", "template": template("ent-dust").id, "led_by": "王师傅"})
+    assert resp.status_code == 422 and 'id="principal_present-error"' in resp.text
+    assert 'value="王师傅"' in resp.text
+    assert resp.text.count('role="alert"') == 1  # one summary, the message beside the field
     resp = client.post("/enterprise/checks/start", data={
         "duty": "nonsense", "template": template("ent-dust").id, "principal_present": "1"})
-    assert resp.status_code == 422
-    # A checklist for another kind of site is refused by the engine.
+    summary = re.search(r'role="alert">(.*?)</p>', resp.text, re.S).group(1)
+    assert resp.status_code == 422 and "<br>" in summary  # no field to mark: the summary says it
+    # A checklist for another kind of site is refused by the engine, at the checklist.
     resp = client.post("/enterprise/checks/start", data={
         "duty": "staff_check", "template": template("ent-haz").id})
-    assert resp.status_code == 422
+    assert resp.status_code == 422 and 'id="template-error"' in resp.text
+    resp = client.post("/enterprise/checks/start", headers=HX, data={
+        "duty": "principal_check", "template": template("ent-dust").id})
+    assert resp.status_code == 422 and resp.headers["HX-Reswap"] == "none"
+    assert unquote(resp.headers["X-Message"])
     assert db.session.scalar(select(func.count(Inspection.id))) == 0
+    assert db.session.scalar(select(func.count(SelfCheck.id))) == 0
+
+
+def test_refused_assessment_start_and_htmx_score_change(client, login, firm, rival):
+    """Starting with rules that do not apply: the standardization page again (422) saying so;
+    a bad score changed on the page (htmx) is told in a toast and nothing is saved."""
+    login(firm["safety"])
+    resp = client.post("/enterprise/standard/start", data={"template": template("ent-dust").id})
+    summary = re.search(r'role="alert">(.*?)</p>', resp.text, re.S).group(1)
+    assert resp.status_code == 422 and "<br>" in summary  # saying why
+    assert 'action="/enterprise/standard/start"' in resp.text  # the page, with its start buttons
+    resp = client.post("/enterprise/standard/start", data={"template": "99999999999"})
+    assert resp.status_code == 422 and resp.text.count('role="alert"') == 1
+    assert db.session.scalar(select(func.count(StandardAssessment.id))) == 0
+    resp = client.post("/enterprise/standard/start", headers=HX,
+                       data={"template": template("ent-dust").id})
+    assert resp.status_code == 422 and unquote(resp.headers["X-Message"])
+    assert db.session.scalar(select(func.count(StandardAssessment.id))) == 0
+    resp = client.post("/enterprise/standard/start", data={"template": template("std-small").id})
+    assessment_id = int(resp.location.rsplit("/", 1)[1])
+    first = db.session.get(StandardAssessment, assessment_id).template.items[0]
+    for bad in ("lots", "-1", str(first.weight + 1), "NaN"):
+        resp = client.post(f"/enterprise/standard/{assessment_id}", headers=HX,
+                           data={f"item-{first.id}": bad})
+        assert resp.status_code == 422 and resp.headers["HX-Reswap"] == "none", bad
+        assert unquote(resp.headers["X-Message"]), bad
+    db.session.expire_all()
+    assert db.session.get(StandardAssessment, assessment_id).scores == []
+    resp = client.post(f"/enterprise/standard/{assessment_id}", headers=HX,
+                       data={f"item-{first.id}": str(first.weight)})
+    assert resp.status_code == 200 and 'id="score-total"' in resp.text
 
 
 # A major finding reaches the zone ---------------------------------------------------------------
