@@ -159,6 +159,9 @@ class Defaults:
     # Periods: day | week | month | quarter | half | year.
     PRINCIPAL_CHECK_PERIOD = {"high_risk": "month", "other": "quarter"}
     STAFF_CHECK_PERIOD = "month"
+    # One check counts once, for the duty it was started as. True: a principal-led check also
+    # stands for that period's staff check (one check, two duties).
+    PRINCIPAL_CHECK_COVERS_STAFF_CHECK = False
     # 防火检查 monthly for companies (61号令 第26条); "ALL" = every enterprise.
     FIRE_INSPECTION_TYPES = ("ALL",)
     FIRE_INSPECTION_PERIOD = "month"

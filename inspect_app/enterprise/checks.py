@@ -55,11 +55,11 @@ def events_by_site(site_ids: list[int], today: date) -> dict[int, list[schedule.
         .where(Inspection.site_id.in_(site_ids), Inspection.kind == InspectionKind.SELF_CHECK,
                Inspection.submitted_at >= since))
     for site_id, submitted_at, principal_present, duty in rows:
-        day = local_today(submitted_at)
-        # A self-check started elsewhere (the site page) counts as the staff check.
-        result[site_id].append(schedule.Event(day, duty or Duty.STAFF_CHECK))
-        if principal_present:
-            result[site_id].append(schedule.Event(day, Duty.PRINCIPAL_CHECK))
+        # One check is one event, of the duty it was started as (schedule.satisfies decides
+        # what else it stands for). One started elsewhere (the site page) is the principal
+        # check when the principal took part, else the staff check.
+        kind = duty or (Duty.PRINCIPAL_CHECK if principal_present else Duty.STAFF_CHECK)
+        result[site_id].append(schedule.Event(local_today(submitted_at), kind))
     drills = db.session.execute(select(Drill.site_id, Drill.done_on, Drill.kind).where(
         Drill.site_id.in_(site_ids), Drill.done_on.is_not(None), Drill.done_on >= since.date()))
     for site_id, done_on, kind in drills:

@@ -48,10 +48,12 @@ CHECK_DUTIES = (Duty.PRINCIPAL_CHECK, Duty.STAFF_CHECK, Duty.FIRE_INSPECTION, Du
 
 DRILL_KINDS = ("comprehensive", "special", "on_site", "fire")
 
-# What happened (an event kind) → the duties it fulfils. A principal-led check is also
-# that month's staff check; a full fire inspection also covers that day's patrol.
+# What happened (an event kind) → the duties it fulfils. One check counts once, for its own
+# duty: a principal-led check is not also the month's staff check unless the zone says so
+# (Rules.principal_check_covers_staff_check, see `satisfies`); a full fire inspection also
+# covers that day's patrol.
 SATISFIES: dict[str, frozenset[Duty]] = {
-    Duty.PRINCIPAL_CHECK: frozenset({Duty.PRINCIPAL_CHECK, Duty.STAFF_CHECK}),
+    Duty.PRINCIPAL_CHECK: frozenset({Duty.PRINCIPAL_CHECK}),
     Duty.STAFF_CHECK: frozenset({Duty.STAFF_CHECK}),
     Duty.FIRE_INSPECTION: frozenset({Duty.FIRE_INSPECTION, Duty.FIRE_PATROL}),
     Duty.FIRE_PATROL: frozenset({Duty.FIRE_PATROL}),
@@ -96,6 +98,7 @@ class Rules:
         default_factory=lambda: {"high_risk": "half", "other": "year"})
     drill_half_yearly_types: frozenset[str] = frozenset()
     remind_days: Mapping[str, int | None] = field(default_factory=dict)
+    principal_check_covers_staff_check: bool = False
 
     @classmethod
     def from_config(cls, config: Mapping) -> "Rules":
@@ -111,6 +114,8 @@ class Rules:
             drill_period=dict(config["DRILL_PERIOD"]),
             drill_half_yearly_types=frozenset(config["DRILL_HALF_YEARLY_TYPES"]),
             remind_days=dict(config["SELF_CHECK_REMIND_DAYS"]),
+            principal_check_covers_staff_check=bool(
+                config["PRINCIPAL_CHECK_COVERS_STAFF_CHECK"]),
         )
 
 
@@ -164,9 +169,18 @@ class DueItem:
         return self.period.end
 
 
-def _done_in(events: Iterable[Event], duty: Duty, period: Period, today: date) -> date | None:
+def satisfies(kind: str, rules: Rules) -> frozenset[Duty]:
+    """The duties one event of `kind` fulfils under `rules`."""
+    duties = SATISFIES.get(kind, frozenset())
+    if kind == Duty.PRINCIPAL_CHECK and rules.principal_check_covers_staff_check:
+        duties = duties | {Duty.STAFF_CHECK}
+    return duties
+
+
+def _done_in(events: Iterable[Event], duty: Duty, period: Period, today: date,
+             rules: Rules) -> date | None:
     days = [e.day for e in events
-            if e.day in period and e.day <= today and duty in SATISFIES.get(e.kind, ())]
+            if e.day in period and e.day <= today and duty in satisfies(e.kind, rules)]
     return max(days, default=None)
 
 
@@ -177,10 +191,10 @@ def due_items(profile: Profile, events: Iterable[Event], today: date, rules: Rul
     items = []
     for duty, kind in duties_for(profile, rules).items():
         period = period_of(kind, today)
-        done_on = _done_in(events, duty, period, today)
+        done_on = _done_in(events, duty, period, today, rules)
         before = period.previous
         missed = ((since is None or since <= before.start)
-                  and _done_in(events, duty, before, today) is None)
+                  and _done_in(events, duty, before, today, rules) is None)
         state = State.DONE if done_on else (State.OVERDUE if missed else State.DUE)
         days_left = (period.end - today).days
         lead = rules.remind_days.get(kind)

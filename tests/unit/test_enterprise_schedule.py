@@ -160,12 +160,14 @@ def test_a_new_enterprise_is_not_overdue_for_periods_before_it_existed():
     assert _item(items, Duty.PRINCIPAL_CHECK).state == State.DUE  # Q1 did not
 
 
-def test_principal_check_counts_as_the_staff_check_and_fire_inspection_as_the_patrol():
+def test_a_principal_led_check_counts_once_and_fire_inspection_covers_the_patrol():
     today = date(2024, 5, 20)
     events = [Event(today, Duty.PRINCIPAL_CHECK), Event(today, Duty.FIRE_INSPECTION)]
+    assert not RULES.principal_check_covers_staff_check  # the default
     items = schedule.due_items(Profile("PDP"), events, today, RULES, date(2024, 1, 1))
-    for duty in (Duty.PRINCIPAL_CHECK, Duty.STAFF_CHECK, Duty.FIRE_INSPECTION, Duty.FIRE_PATROL):
+    for duty in (Duty.PRINCIPAL_CHECK, Duty.FIRE_INSPECTION, Duty.FIRE_PATROL):
         assert _item(items, duty).state == State.DONE
+    assert _item(items, Duty.STAFF_CHECK).state == State.OVERDUE  # April and May: none
     staff_only = schedule.due_items(Profile("PDP"), [Event(today, Duty.STAFF_CHECK)], today, RULES,
                                     today)
     assert _item(staff_only, Duty.PRINCIPAL_CHECK).state == State.DUE
@@ -230,3 +232,18 @@ def test_positions_without_a_requirement_and_configured_hours():
     status = schedule.training_status("principal", [schedule.Session(date(2024, 1, 1), 40, True)],
                                       2024, custom)
     assert status.required == 48 and not status.met
+
+
+def test_the_zone_may_let_a_principal_led_check_stand_for_the_staff_check():
+    today = date(2024, 5, 20)
+    covers = schedule.Rules.from_config(vars(Defaults) | {"PRINCIPAL_CHECK_COVERS_STAFF_CHECK": True})
+    events = [Event(date(2024, 4, 10), Duty.PRINCIPAL_CHECK), Event(today, Duty.PRINCIPAL_CHECK)]
+    items = schedule.due_items(Profile("PDP"), events, today, covers, date(2024, 1, 1))
+    staff = _item(items, Duty.STAFF_CHECK)
+    assert staff.state == State.DONE and staff.done_on == today
+    assert schedule.satisfies(Duty.PRINCIPAL_CHECK, covers) == {Duty.PRINCIPAL_CHECK,
+                                                                Duty.STAFF_CHECK}
+    # Never the other way round: a staff check is not the principal's.
+    assert schedule.satisfies(Duty.STAFF_CHECK, covers) == {Duty.STAFF_CHECK}
+    assert _item(schedule.due_items(Profile("PDP"), [Event(today, Duty.STAFF_CHECK)], today, covers,
+                                    today), Duty.PRINCIPAL_CHECK).state == State.DUE

@@ -117,7 +117,8 @@ def test_self_check_records_leader_and_principal_and_fulfils_the_duty(client, lo
     _run(client, inspection_id)
     items = {i.duty: i for i in checks.due_for(db.session.get(Site, firm["site"].id))}
     assert items["staff_check"].state == "done"
-    assert items["principal_check"].state == "done"  # the principal took part
+    # One check counts once: the principal took part, yet it is the staff check only.
+    assert items["principal_check"].state != "done"
     assert items["fire_inspection"].state != "done"
     page = client.get("/enterprise/checks").text
     assert f"/inspections/{inspection_id}" in page and "王德明" in page
@@ -635,3 +636,17 @@ def test_enterprise_pages_show_the_found_date_not_when_the_record_was_made(clien
     card = client.get("/enterprise/overview").text.split('id="major-self-reports"')[1]
     card = card.split("</section>")[0]
     assert found.isoformat() in card and keyed_in not in card
+
+
+@pytest.mark.parametrize("covers", [False, True])
+def test_one_principal_led_check_counts_once_unless_the_setting_says_so(app, client, login, firm,
+                                                                        monkeypatch, covers):
+    monkeypatch.setitem(app.config, "PRINCIPAL_CHECK_COVERS_STAFF_CHECK", covers)
+    login(firm["boss"])
+    _run(client, _start(client))
+    items = {i.duty: i for i in checks.due_for(db.session.get(Site, firm["site"].id))}
+    assert items["principal_check"].state == "done"
+    assert (items["staff_check"].state == "done") is covers
+    page = client.get("/enterprise/").text
+    shown = re.search(r'class="card due due-(\w+)" id="due-staff_check"', page).group(1)
+    assert (shown == "done") is covers, shown
