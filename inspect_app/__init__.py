@@ -78,6 +78,7 @@ def configure_templates(app: Flask) -> None:
     """What every template may ask of the features: code labels, the menu, the inbox count.
     Registered here, so that web.py, which every feature imports, imports none of them."""
     from .access import may_open
+    from .home import queue as work_queue
     from .inspections.static_part import item_static, item_words
     from .nav import links_for
     from .notifications.service import unread_count
@@ -93,4 +94,7 @@ def configure_templates(app: Flask) -> None:
     def inbox_count():
         if g.get("database_down") or not current_user.is_authenticated:
             return {}
-        return {"unread_count": unread_count(current_user), "nav_links": links_for(current_user)}
+        # The work count is asked only where the bar is drawn (full pages, not fragments).
+        return {"unread_count": unread_count(current_user), "nav_links": links_for(current_user),
+                "has_work_queue": bool(work_queue.section_keys(current_user)),
+                "work_count": lambda: work_queue.count(current_user)}

@@ -145,12 +145,24 @@ def confirmation(site: Site, year: int, quarter: int) -> StatisticsConfirmation 
         StatisticsConfirmation.quarter == quarter))
 
 
+def may_sign(user: User) -> bool:
+    """The principal signs the statistics table (16号令 第14条: the principal answers for it)."""
+    return user.position == Position.PRINCIPAL
+
+
+def to_sign(site: Site, today: date) -> tuple[periods.Period, int, int] | None:
+    """The last ended quarter whose table is not signed yet: (period, year, quarter)."""
+    last = periods.last_ended("quarter", today)
+    year, number = last.start.year, last.number
+    return None if confirmation(site, year, number) else (last, year, number)
+
+
 def confirm_statistics(user: User, year: int, quarter: int, signed_name: str,
                        today: date | None = None, analysis: str = "") -> StatisticsConfirmation:
     """The principal signs the table: the figures are kept as they were signed."""
     site = own_site(user)
     today = today or local_today()
-    if user.position != Position.PRINCIPAL:
+    if not may_sign(user):
         raise UserError(_("Only the principal can sign the statistics table."), 403)
     if periods.quarter(year, quarter).end >= today:
         raise UserError(_("The period has not ended yet."))

@@ -9,7 +9,7 @@ from .. import forms as f
 from .. import periods, scan
 from ..access import ZONE_STAFF, allow, is_enterprise_staff, manages_site
 from ..extensions import db
-from ..roles import Position, Role
+from ..roles import Role
 from ..sites.types import RISK_COLORS
 from ..timeutil import local_today, utcnow
 from ..web import page, redirect_to, wants_fragment
@@ -63,17 +63,16 @@ def home(http_status=200, **again):
     site = scope.own_site(current_user)
     today = local_today()
     due = checks.due_for(site, today)
-    last = periods.last_ended("quarter", today)
-    year, number = last.start.year, last.number
+    from ..home import queue
     return page("enterprise/home.html", http_status=http_status, site=site, due=due, today=today,
+                work=queue.for_page(current_user),
                 templates={d: checks.templates_for_duty(site, current_user, d)
                            for d in schedule.CHECK_DUTIES},
                 unfinished=checks.unfinished(current_user),
                 pending_reports=reports.reports_pending(site),
                 open_hazards=reports.site_hazards(site, open_only=True),
-                stats_due=None if statistics.confirmation(site, year, number)
-                else (last, year, number),
-                is_principal=current_user.position == Position.PRINCIPAL, **_labels(), **again)
+                stats_due=statistics.to_sign(site, today),
+                is_principal=statistics.may_sign(current_user), **_labels(), **again)
 
 
 @bp.post("/checks/start")
@@ -330,7 +329,7 @@ def statistics_page(http_status=200, data=None, **again):
                 year=year, quarter=quarter, signed=signed, period=period, figures=figures,
                 rows=statistics.STAT_ROWS, ended=period.end < local_today(),
                 major_rows=statistics.open_major_rows(figures), mine=manages_site(current_user, site.id),
-                can_sign=current_user.position == Position.PRINCIPAL and not signed,
+                can_sign=statistics.may_sign(current_user) and not signed,
                 years=range(local_today().year, local_today().year - 4, -1), **again)
 
 

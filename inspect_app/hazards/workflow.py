@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from itertools import product
 
 from .. import access
 
@@ -50,6 +51,11 @@ OWN_SOURCES = frozenset({Source.SELF_CHECK, Source.WORKER})
 def own_loop(level: str, source: str) -> bool:
     """A general hazard the enterprise found itself: confirmed and verified inside it."""
     return level == Level.GENERAL and source in OWN_SOURCES
+
+
+# Every source a stored hazard may carry: the channels, and a register's imported rows
+# (majors/stock.IMPORTED).
+ALL_SOURCES = (*Source, "imported")
 
 
 class Action(StrEnum):
@@ -99,6 +105,7 @@ def report_missing(values) -> tuple[str, ...]:
 
 ENFORCEMENT_MEASURES = ("order_rectify", "suspend", "fine", "seal", "cut_power", "other")
 SUPERVISION_LEVELS = ("zone", "county", "city", "province")
+SUPERVISION_ACTIVE = "active"  # a supervision in force: the hazard is under 督办
 
 
 @dataclass(frozen=True)
@@ -137,7 +144,7 @@ class Facts:
 
     @property
     def supervised(self) -> bool:
-        return any(s == "active" for _, s in self.supervisions)
+        return any(s == SUPERVISION_ACTIVE for _, s in self.supervisions)
 
     def subjects(self, kind: str) -> tuple[tuple[int, str], ...]:
         return getattr(self, kind)
@@ -275,23 +282,32 @@ class TransitionError(Exception):
         self.code, self.action, self.detail = code, action, detail
 
 
+def _standing_refusal(action: Action, actor: Actor, facts: Facts,
+                      own_work: bool = True) -> TransitionError | None:
+    """The first checks of `refusal`: the hazard's state, who, and its level."""
+    rule = RULES[action]
+    if facts.status not in rule.sources:
+        return TransitionError("state", action)
+    if not rule.who(actor, facts):
+        return TransitionError("who", action)
+    if own_work and rule.not_by_submitter and actor.id == facts.submitted_by:
+        return TransitionError("who", action, "own_work")
+    if rule.general_only and facts.level != Level.GENERAL:
+        return TransitionError("level", action)
+    if rule.major_only and facts.level != Level.MAJOR:
+        return TransitionError("level", action)
+    return None
+
+
 def refusal(action: Action, actor: Actor, facts: Facts, subject: int | None = None,
             *, note: str | None = None, photos: int | None = None,
             level: str | None = None) -> TransitionError | None:
     """Why `action` cannot be done, or None. The input (note, photos, the level a confirmation
     gives) is checked only when given. The order is part of the contract: state, who, level,
     facts, then the input."""
+    if error := _standing_refusal(action, actor, facts):
+        return error
     rule = RULES[action]
-    if facts.status not in rule.sources:
-        return TransitionError("state", action)
-    if not rule.who(actor, facts):
-        return TransitionError("who", action)
-    if rule.not_by_submitter and actor.id == facts.submitted_by:
-        return TransitionError("who", action, "own_work")
-    if rule.general_only and facts.level != Level.GENERAL:
-        return TransitionError("level", action)
-    if rule.major_only and facts.level != Level.MAJOR:
-        return TransitionError("level", action)
     if rule.subject:
         kind, statuses = rule.subject
         if not any(i == subject and s in statuses for i, s in facts.subjects(kind)):
@@ -318,6 +334,29 @@ def refusal(action: Action, actor: Actor, facts: Facts, subject: int | None = No
 def can(action: Action, actor: Actor, facts: Facts, subject: int | None = None) -> bool:
     """Whether the action is open to this actor now (before any input is given)."""
     return refusal(action, actor, facts, subject) is None
+
+
+# What a work queue can ask of many hazards at once, in SQL: a hazard's state, level, source
+# and whether it is under 督办. Its requests' ids, its papers and its deadline are checked on
+# its own page, when the action is taken.
+QUEUE_FACTS = ("status", "level", "source", "supervised")
+
+
+def open_to(action: Action, actor: Actor) -> frozenset[tuple[str, str, str, bool]]:
+    """The (status, level, source, supervised) under which `action` is the actor's to take at a
+    site they act for: the work queue turns this into SQL, and access.site_filter narrows it
+    to those sites. `who` rules look at the site only as "the actor's own" (their enterprise,
+    their grids, or any for zone staff), which a stand-in site of the actor's answers."""
+    site_id = actor.site_id or 0
+    grid_id = min(actor.grid_ids, default=0)
+    found = set()
+    for status, level, source, supervised in product(sorted(ALL_STATES), Level, ALL_SOURCES,
+                                                     (False, True)):
+        facts = Facts(status=status, level=level, site_id=site_id, grid_id=grid_id, source=source,
+                      supervisions=((0, SUPERVISION_ACTIVE),) if supervised else ())
+        if _standing_refusal(action, actor, facts, own_work=False) is None:
+            found.add((status, str(level), str(source), supervised))
+    return frozenset(found)
 
 
 def allowed_actions(actor: Actor, facts: Facts) -> list[tuple[Action, int | None]]:

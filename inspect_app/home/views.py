@@ -1,12 +1,14 @@
-from flask import redirect, url_for
+from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
+from .. import forms
 from ..access import allow
 from ..hazards import service as hazards
 from ..roles import Role
 from ..sites import overview as sites
+from ..timeutil import local_today
 from ..web import page
-from . import bp
+from . import bp, queue
 
 
 @bp.get("/")
@@ -19,7 +21,28 @@ def index():
         from ..shifts import reports as shift_reports
         return page("home/worker.html", day=meetings.worker_day(current_user),
                     reports=shift_reports.my_reports(current_user, limit=5))
+    work = queue.for_page(current_user)
     due = sites.due_sites(current_user)
-    queue = hazards.queue(current_user, hazards.Filters(), page_size=5)
-    return page("home/index.html", due=due, queue=queue)
+    queue_page = hazards.queue(current_user, hazards.Filters(), page_size=5)
+    return page("home/index.html", work=work, due=due, queue=queue_page)
 
+
+@bp.get("/work/")
+@allow()
+def work():
+    return page("home/work.html", "work_queue", work=queue.for_page(current_user))
+
+
+@bp.get("/work/<section>")
+@allow()
+def work_section(section: str):
+    if section not in queue.section_keys(current_user):
+        abort(404)
+    after = forms.filters(request.args, {"after": forms.Id()}).after or 0
+    rows = queue.rows_of(current_user, section, local_today(), after=after,
+                         limit=queue.FULL_PAGE + 1)
+    more = len(rows) > queue.FULL_PAGE
+    rows = rows[:queue.FULL_PAGE]
+    return page("home/work_section.html", "rows" if after else None, key=section,
+                title=queue.title_of(section), rows=rows,
+                next_after=rows[-1].key if more and rows[-1].key else None)

@@ -8,7 +8,7 @@ from datetime import datetime
 from flask import abort, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -258,16 +258,24 @@ def close_meeting(actor: User, meeting: Meeting, note: str, photo_file=None,
     return meeting
 
 
-def open_stops(user: User) -> list[CheckIn]:
-    """Stops not yet resolved on the teams `user` leads or manages."""
+def open_stops_query(user: User) -> Select | None:
+    """Stops not yet resolved on the teams `user` leads or manages, as a query over CheckIn
+    (None: no such team)."""
     teams = [t.id for t in teams_for(user) if rules.can_lead(user, t)]
     if not teams:
+        return None
+    return select(CheckIn).join(Meeting).where(Meeting.team_id.in_(teams),
+                                               CheckIn.decision == Decision.STOP,
+                                               CheckIn.resolved_at.is_(None))
+
+
+def open_stops(user: User) -> list[CheckIn]:
+    """Stops not yet resolved on the teams `user` leads or manages."""
+    query = open_stops_query(user)
+    if query is None:
         return []
     return list(db.session.scalars(
-        select(CheckIn).join(Meeting).where(Meeting.team_id.in_(teams),
-                                            CheckIn.decision == Decision.STOP,
-                                            CheckIn.resolved_at.is_(None))
-        .options(selectinload(CheckIn.user), selectinload(CheckIn.meeting))
+        query.options(selectinload(CheckIn.user), selectinload(CheckIn.meeting))
         .order_by(CheckIn.at.desc())))
 
 

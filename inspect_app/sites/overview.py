@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 
 from ..auth.models import User
 from ..extensions import db
@@ -51,6 +51,13 @@ def status_of(site_ids: list[int]) -> dict[int, SiteStatus]:
                         *counts.get(sid, (0, 0)))
         for sid in site_ids
     }
+
+
+def due_query(user: User, today: date) -> Select:
+    """The active sites `user` covers that are due for inspection (next due day reached, or
+    never inspected), as a query over Site."""
+    return scope_sites(select(Site).where(Site.active.is_(True)), user).where(
+        or_(Site.next_due_on <= today, Site.next_due_on.is_(None)))
 
 
 def due_sites(user: User, limit: int = 10) -> list[tuple[Site, SiteStatus]]:

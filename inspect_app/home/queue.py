@@ -1,0 +1,500 @@
+"""待我处理: what waits for the user, by role, first on their home page and counted in the bar.
+
+Membership is asked, never restated: a hazard is in a section when the action the section is
+about is the user's to take (hazards/workflow.open_to, over RULES), at a site the user may see
+(access.site_filter). The request, supervision or case a section lists must be in a status the
+action's rule accepts (`Rule.subject`). Each section is read page-first (LIMIT, key paging by
+id, oldest first), its rows with their site and checklist item in one statement; the counts of
+every section in one more. `count` is the figure in the bar: memoised for a few seconds.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask import g, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    tuple_,
+)
+
+from .. import memo
+from ..access import is_enterprise_staff, is_zone_staff, site_filter
+from ..auth.models import User
+from ..checklists.models import ChecklistItem
+from ..extensions import db
+from ..hazards import workflow
+from ..hazards.lifecycle import actor_of
+from ..hazards.models import Extension, Hazard, HazardEvent, Referral, Supervision, open_clause
+from ..hazards.workflow import ALL_SOURCES, ALL_STATES, Action, Level, Source
+from ..roles import SAFETY_LEADS, Role
+from ..sites.models import Site
+from ..timeutil import local_today
+
+# Reports from outside the inspection rounds (a worker's, the public's): triaged apart.
+REPORT_SOURCES = (Source.WORKER, Source.PUBLIC)
+PAGE = 5  # rows per section on the home page
+FULL_PAGE = 50  # rows per page of one section's own list
+
+
+@dataclass
+class Row:
+    """One thing to do, as a queue row shows it."""
+
+    key: int  # the section's paging key (the hazard's, request's, case's or stop's id)
+    url: str  # straight to the action
+    title: str  # the site, or the duty
+    hazard: Hazard | None = None
+    item_code: str = ""
+    requirement: str = ""
+    detail: str = ""  # what the request, case or stop says
+    due: date | None = None
+    late: bool = False
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    rows: list[Row]
+    count: int
+    more_url: str | None = None  # the full list, when there is more than shown
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A section over hazards: `query(user)` selects (key, hazard id) of its members."""
+
+    key: str
+    title: str
+    query: Callable[[User], Select]
+    detail: Callable[[object], str] | None = None  # the subject row's words
+    anchor: str = "status-panel"
+
+
+# Membership, from the rules ---------------------------------------------------------------------
+
+_COLUMNS = {"status": Hazard.status, "level": Hazard.level, "source": Hazard.source}
+_DOMAINS = {"status": sorted(ALL_STATES), "level": [str(v) for v in Level],
+            "source": [str(v) for v in ALL_SOURCES]}
+
+
+def _as_sql(combos: set[tuple]) -> ColumnElement[bool]:
+    """(status, level, source) combinations as SQL, leaving out a fact they do not depend on."""
+    if not combos:
+        return false()
+    names = ["status", "level", "source"]
+    changed = True
+    while changed and names:
+        changed = False
+        for i, name in enumerate(names):
+            rest = {c[:i] + c[i + 1:] for c in combos}
+            if len(combos) == len(rest) * len(_DOMAINS[name]):  # every value of it, always
+                combos, names, changed = rest, names[:i] + names[i + 1:], True
+                break
+    if not names:
+        return true()
+    if len(names) == 1:
+        return _COLUMNS[names[0]].in_(sorted(c[0] for c in combos))
+    return tuple_(*(_COLUMNS[n] for n in names)).in_(sorted(combos))
+
+
+def _supervised() -> ColumnElement[bool]:
+    return exists().where(Supervision.hazard_id == Hazard.id,
+                          Supervision.status == workflow.SUPERVISION_ACTIVE)
+
+
+def _last_submitter() -> ColumnElement:
+    """Who submitted the hazard's current rectification (0: nobody yet)."""
+    return func.coalesce(
+        select(HazardEvent.actor_id).where(HazardEvent.hazard_id == Hazard.id,
+                                           HazardEvent.action == Action.SUBMIT)
+        .order_by(HazardEvent.id.desc()).limit(1).scalar_subquery(), 0)
+
+
+def _may(user: User, action: Action) -> ColumnElement[bool]:
+    combos = workflow.open_to(action, actor_of(user))
+    plain = {c[:3] for c in combos if not c[3]}
+    under = {c[:3] for c in combos if c[3]}
+    clause = _as_sql(plain) if plain == under else or_(
+        and_(_supervised(), _as_sql(under)), and_(~_supervised(), _as_sql(plain)))
+    if workflow.RULES[action].not_by_submitter and combos:
+        clause = and_(clause, _last_submitter() != user.id)  # nobody verifies their own work
+    return clause
+
+
+def may(user: User, *actions: Action) -> ColumnElement[bool]:
+    """SQL over Hazard: one of `actions` is the user's to take on it (by workflow.open_to)."""
+    return or_(*(_may(user, a) for a in actions))
+
+
+def _subject_statuses(action: Action) -> list[str]:
+    return sorted(workflow.RULES[action].subject[1])
+
+
+def _hazards(user: User) -> Select:
+    return (select(Hazard.id.label("key"), Hazard.id.label("hazard_id"))
+            .join(Site, Hazard.site_id == Site.id)
+            .where(site_filter(user, Site.id, Site.grid_id)))
+
+
+def _sent_back() -> ColumnElement[bool]:
+    """The latest rectification step was a send-back (the hazard came back to be fixed)."""
+    def last(action: Action):
+        return (select(func.coalesce(func.max(HazardEvent.id), 0))
+                .where(HazardEvent.hazard_id == Hazard.id, HazardEvent.action == action)
+                .scalar_subquery())
+    return last(Action.RETURN) > last(Action.SUBMIT)
+
+
+def _report_missing() -> ColumnElement[bool]:
+    """workflow.report_missing as SQL: a part of the written report is still empty."""
+    return or_(*(func.trim(func.coalesce(getattr(Hazard, p), "")) == ""
+                 for p in workflow.REPORT_PARTS))
+
+
+def _enterprise_runs_it(user: User) -> ColumnElement[bool]:
+    """Zone staff see the enterprise's own loop (workflow.own_loop) and may step in, but it is
+    not their work: left out of their queue while the enterprise has someone to run it (an
+    active principal or safety manager, access.leads_safety; else the zone is told of a
+    worker's report, and it waits for the zone)."""
+    if not is_zone_staff(user):
+        return false()
+    own = _as_sql({(status, str(level), str(source)) for status in ALL_STATES for level in Level
+                   for source in ALL_SOURCES if workflow.own_loop(level, source)})
+    lead = exists().where(User.site_id == Hazard.site_id, User.role == Role.ENTERPRISE,
+                          User.active.is_(True), User.position.in_(list(SAFETY_LEADS)))
+    return and_(own, lead)
+
+
+def _to_confirm(user):
+    return _hazards(user).where(may(user, Action.CONFIRM), ~_enterprise_runs_it(user),
+                                Hazard.source.not_in(REPORT_SOURCES))
+
+
+def _reports(user):
+    return _hazards(user).where(may(user, Action.CONFIRM), ~_enterprise_runs_it(user),
+                                Hazard.source.in_(REPORT_SOURCES))
+
+
+def _enterprise_confirm(user):
+    return _hazards(user).where(may(user, Action.CONFIRM))
+
+
+def _extensions(user):
+    return (select(Extension.id.label("key"), Hazard.id.label("hazard_id"))
+            .join(Hazard, Extension.hazard_id == Hazard.id).join(Site, Hazard.site_id == Site.id)
+            .where(site_filter(user, Site.id, Site.grid_id),
+                   Extension.status.in_(_subject_statuses(Action.APPROVE_EXTENSION)),
+                   may(user, Action.APPROVE_EXTENSION)))
+
+
+def _majors(user):
+    return _hazards(user).where(Hazard.level == Level.MAJOR,
+                                may(user, Action.VERIFY, Action.RETURN))
+
+
+def _verify(user):
+    return _hazards(user).where(may(user, Action.VERIFY), ~_enterprise_runs_it(user))
+
+
+def _proposals(user):
+    return (select(Supervision.id.label("key"), Hazard.id.label("hazard_id"))
+            .join(Hazard, Supervision.hazard_id == Hazard.id)
+            .join(Site, Hazard.site_id == Site.id)
+            .where(site_filter(user, Site.id, Site.grid_id),
+                   Supervision.status.in_(_subject_statuses(Action.DECLINE_SUPERVISION)),
+                   may(user, Action.DECLINE_SUPERVISION)))
+
+
+def _cases(user):
+    return (select(Referral.id.label("key"), Hazard.id.label("hazard_id"))
+            .join(Hazard, Referral.hazard_id == Hazard.id)
+            .join(Site, Hazard.site_id == Site.id)
+            .where(site_filter(user, Site.id, Site.grid_id),
+                   Referral.status.in_(_subject_statuses(Action.CLOSE_REFERRAL)),
+                   may(user, Action.CLOSE_REFERRAL)))
+
+
+def _rectify(user):
+    return _hazards(user).where(may(user, Action.SUBMIT), ~_sent_back())
+
+
+def _sent_back_rows(user):
+    return _hazards(user).where(may(user, Action.SUBMIT), _sent_back())
+
+
+def _written_reports(user):
+    # The enterprise writes it (access.manages_site); it is due while the major hazard is open.
+    if not is_enterprise_staff(user):
+        return _hazards(user).where(false())
+    return _hazards(user).where(Hazard.level == Level.MAJOR, open_clause(), _report_missing())
+
+
+def _extension_detail(ext: Extension) -> str:
+    return str(_l("To %(d)s: %(reason)s", d=ext.new_deadline.isoformat(), reason=ext.reason))
+
+
+def _proposal_detail(s: Supervision) -> str:
+    return str(_l("Proposed %(d)s", d=s.proposed_at.date().isoformat()))
+
+
+def _case_detail(r: Referral) -> str:
+    from ..labels import label
+    return f"{r.department} · {label('measure', r.measure)} · {label('referral', r.status)}"
+
+
+SPECS = {s.key: s for s in (
+    Spec("confirm", _l("Hazards to confirm"), _to_confirm),
+    Spec("extensions", _l("Extensions to decide"), _extensions, _extension_detail),
+    Spec("majors", _l("Major hazards to review or write off"), _majors),
+    Spec("proposals", _l("Proposed for supervision (督办)"), _proposals, _proposal_detail),
+    Spec("cases", _l("Enforcement cases open"), _cases, _case_detail),
+    Spec("reports", _l("Worker and public reports to triage"), _reports),
+    Spec("rectify", _l("Hazards to rectify"), _rectify),
+    Spec("sent_back", _l("Rectifications sent back"), _sent_back_rows),
+    Spec("enterprise_confirm", _l("Reports to confirm"), _enterprise_confirm),
+    Spec("written_reports", _l("Written reports missing"), _written_reports, anchor=""),
+    Spec("verify", _l("Rectifications to verify"), _verify),
+)}
+
+_SUBJECTS = {"extensions": Extension, "proposals": Supervision, "cases": Referral}
+
+# Which sections each role gets, in order ("duties", "statistics", "stops", "sites" are not
+# over hazards: see below).
+ROLE_SECTIONS = {
+    Role.SUPERVISOR: ("confirm", "extensions", "majors", "proposals", "cases", "reports"),
+    Role.ADMIN: ("confirm", "extensions", "majors", "proposals", "cases", "reports"),
+    Role.ENTERPRISE: ("rectify", "sent_back", "enterprise_confirm", "verify", "written_reports",
+                      "duties", "statistics", "stops"),
+    Role.INSPECTOR: ("sites", "verify"),
+}
+
+
+def section_keys(user: User) -> tuple[str, ...]:
+    if user.role == Role.ENTERPRISE and not user.site_id:
+        return ()
+    return ROLE_SECTIONS.get(user.role, ())
+
+
+# Sections beside the hazards ---------------------------------------------------------------------
+
+def _own_site(user: User) -> Site | None:
+    return db.session.get(Site, user.site_id) if is_enterprise_staff(user) and user.site_id \
+        else None
+
+
+def _stops_query(user: User) -> Select | None:
+    from ..shifts.meetings import open_stops_query
+    from ..shifts.models import CheckIn
+    query = open_stops_query(user)
+    return None if query is None else query.with_only_columns(CheckIn.id.label("key"))
+
+
+def _sites_query(user: User, today: date) -> Select:
+    from ..sites.overview import due_query
+    return due_query(user, today).with_only_columns(Site.id.label("key"))
+
+
+def _duty_rows(user: User, today: date) -> list[Row]:
+    """The enterprise's duties that need doing now (enterprise/schedule.py: overdue, or due
+    and within the reminder lead)."""
+    from ..enterprise import checks, schedule
+    site = _own_site(user)
+    if site is None:
+        return []
+    rows = []
+    for item in checks.due_for(site, today):
+        if item.state == schedule.State.OVERDUE or (item.state == schedule.State.DUE
+                                                     and item.remind):
+            drill = item.duty not in schedule.CHECK_DUTIES
+            url = url_for("enterprise.drills") if drill else \
+                url_for("enterprise.home", _anchor=f"due-{item.duty}")
+            rows.append(Row(key=0, url=url, title=str(checks.DUTY_LABELS[item.duty]),
+                            detail=item.period.key, due=item.due_on,
+                            late=item.state == schedule.State.OVERDUE))
+    return rows
+
+
+def _statistics_rows(user: User, today: date) -> list[Row]:
+    from ..enterprise import schedule, statistics
+    site = _own_site(user)
+    if site is None or not statistics.may_sign(user):
+        return []
+    due = statistics.to_sign(site, today)
+    if due is None:
+        return []
+    period, year, quarter = due
+    deadline = schedule.statistics_deadline(period)
+    return [Row(key=0, url=url_for("enterprise.statistics", year=year, quarter=quarter),
+                title=str(_l("Hazard statistics %(period)s", period=period.key)),
+                detail=str(_l("Not signed yet.")), due=deadline, late=deadline < today)]
+
+
+def _stop_rows(user: User, after: int, limit: int) -> list[Row]:
+    from sqlalchemy.orm import selectinload
+
+    from ..shifts import meetings
+    from ..shifts.models import CheckIn, Meeting
+    query = meetings.open_stops_query(user)
+    if query is None:
+        return []
+    stops = db.session.scalars(query.where(CheckIn.id > after).options(
+        selectinload(CheckIn.user), selectinload(CheckIn.meeting).selectinload(Meeting.team))
+        .order_by(CheckIn.id).limit(limit))
+    return [Row(key=c.id, url=url_for("shifts.stops", _anchor=f"stop-{c.id}"),
+                title=f"{c.meeting.team.name} · {c.user.name}",
+                detail="; ".join(meetings.stop_reasons(c)), due=local_today(c.at))
+            for c in stops]
+
+
+def _site_rows(user: User, today: date, after: int, limit: int) -> list[Row]:
+    from ..sites.overview import due_query
+    sites = db.session.scalars(due_query(user, today).where(Site.id > after)
+                               .order_by(Site.id).limit(limit))
+    return [Row(key=s.id, url=url_for("sites.detail", site_id=s.id), title=s.name,
+                due=s.next_due_on, late=s.next_due_on is not None and s.next_due_on < today)
+            for s in sites]
+
+
+# Reading -----------------------------------------------------------------------------------------
+
+def _hazard_rows(user: User, spec: Spec, today: date, after: int, limit: int) -> list[Row]:
+    """A page of a section's rows: hazard, site and item in one statement (and the section's
+    requests, supervisions or cases in one more)."""
+    members = spec.query(user).where(literal_key(spec) > after) \
+        .order_by(literal_key(spec)).limit(limit).subquery()
+    found = db.session.execute(
+        select(members.c.key, Hazard, Site.name, ChecklistItem.code, ChecklistItem.requirement)
+        .join(Hazard, Hazard.id == members.c.hazard_id).join(Site, Site.id == Hazard.site_id)
+        .outerjoin(ChecklistItem, ChecklistItem.id == Hazard.item_id)
+        .order_by(members.c.key)).all()
+    subjects = {}
+    if (model := _SUBJECTS.get(spec.key)) is not None and found:
+        subjects = {s.id: s for s in db.session.scalars(
+            select(model).where(model.id.in_([r[0] for r in found])))}
+    rows = []
+    for key, hazard, site_name, code, requirement in found:
+        if spec.key == "written_reports":
+            url = url_for("enterprise.major_report", hazard_id=hazard.id)
+        else:
+            url = url_for("hazards.detail", hazard_id=hazard.id, _anchor=spec.anchor or None)
+        detail = spec.detail(subjects[key]) if spec.detail and key in subjects else ""
+        rows.append(Row(key=key, url=url, title=site_name, hazard=hazard, item_code=code or "",
+                        requirement=requirement or "", detail=detail, due=hazard.deadline,
+                        late=workflow.is_overdue(hazard.status, hazard.deadline, today)))
+    return rows
+
+
+def literal_key(spec: Spec):
+    """The paging key of a section's rows: the id of what it lists."""
+    return _SUBJECTS[spec.key].id if spec.key in _SUBJECTS else Hazard.id
+
+
+def rows_of(user: User, key: str, today: date, after: int = 0, limit: int = PAGE) -> list[Row]:
+    """Up to `limit` rows of one section after the key `after`."""
+    if key in SPECS:
+        return _hazard_rows(user, SPECS[key], today, after, limit)
+    if key == "sites":
+        return _site_rows(user, today, after, limit)
+    if key == "stops":
+        return _stop_rows(user, after, limit)
+    if key == "duties":
+        return _duty_rows(user, today)
+    if key == "statistics":
+        return _statistics_rows(user, today)
+    return []
+
+
+def _counted(user: User, keys: tuple[str, ...], today: date) -> dict[str, ColumnElement]:
+    """A count per section that SQL can count, as scalar subqueries."""
+    queries: dict[str, Select | None] = {k: SPECS[k].query(user) for k in keys if k in SPECS}
+    if "sites" in keys:
+        queries["sites"] = _sites_query(user, today)
+    if "stops" in keys:
+        queries["stops"] = _stops_query(user)
+    return {k: (select(func.count()).select_from(q.subquery()).scalar_subquery()
+                if q is not None else literal(0)) for k, q in queries.items()}
+
+
+def counts(user: User, today: date | None = None) -> dict[str, int]:
+    """The number of things in each of the user's sections: one statement for those over the
+    database, plus the duties and the statistics table (enterprise/schedule.py decides)."""
+    today = today or local_today()
+    keys = section_keys(user)
+    columns = _counted(user, keys, today)
+    result = {}
+    if columns:
+        names = list(columns)
+        values = db.session.execute(select(*(columns[n].label(n) for n in names))).one()
+        result = {n: int(v or 0) for n, v in zip(names, values, strict=True)}
+    if "duties" in keys:
+        result["duties"] = len(_duty_rows(user, today))
+    if "statistics" in keys:
+        result["statistics"] = len(_statistics_rows(user, today))
+    return result
+
+
+@dataclass
+class Queue:
+    sections: list[Section] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(s.count for s in self.sections)
+
+
+TITLES = {"duties": _l("Duties due"), "statistics": _l("Statistics to sign"),
+          "stops": _l("Open stops (不干)"), "sites": _l("Sites due for inspection")}
+
+
+def title_of(key: str) -> str:
+    return str(SPECS[key].title if key in SPECS else TITLES[key])
+
+
+def work_queue(user: User, today: date | None = None, limit: int = PAGE) -> Queue:
+    """Every section of the user's queue with its first rows and its count (empty sections
+    left out)."""
+    today = today or local_today()
+    numbers = counts(user, today)
+    sections = []
+    for key in section_keys(user):
+        if not numbers.get(key):
+            continue
+        rows = rows_of(user, key, today, limit=limit)
+        more = url_for("home.work_section", section=key) if numbers[key] > len(rows) else None
+        sections.append(Section(key, title_of(key), rows, numbers[key], more))
+    return Queue(sections)
+
+
+def for_page(user: User) -> Queue:
+    """The queue for a home page, fresh; the bar on that page shows its total."""
+    work = work_queue(user)
+    g.work_count = work.total
+    return work
+
+
+_memo = memo.memo(seconds=10)
+
+
+def count(user: User) -> int:
+    """The number in the navigation bar: everything waiting for the user (a few seconds old
+    at most; the home page's own, fresh)."""
+    if "work_count" in g:
+        return g.work_count
+    if not section_keys(user):
+        return 0
+    today = local_today()
+    return _memo.get((user.id, user.role, user.site_id, today),
+                     lambda: sum(counts(user, today).values()))
+
