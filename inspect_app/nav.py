@@ -20,17 +20,16 @@ HAZARDS = Link("hazards.index", _l("Hazards"), primary=True)
 LISTS = Link("ledgers.index", _l("Five lists"))
 CHECKLISTS = Link("checklists.index", _l("Checklists"))
 SCAN = Link("sites.scanner", _l("Scan"))
-WORK = Link("home.work", _l("Waiting for me"))  # 待我处理 (home/queue.py)
 
 MENUS = {
-    Role.INSPECTOR: [HOME, WORK, SCAN, Link("sites.index", _l("Sites"), primary=True), HAZARDS, LISTS,
+    Role.INSPECTOR: [HOME, SCAN, Link("sites.index", _l("Sites"), primary=True), HAZARDS, LISTS,
                      CHECKLISTS],
-    Role.SUPERVISOR: [HOME, WORK, SCAN, HAZARDS, Link("ledgers.major", _l("Major hazards"), primary=True),
+    Role.SUPERVISOR: [HOME, SCAN, HAZARDS, Link("ledgers.major", _l("Major hazards"), primary=True),
                       Link("sites.index", _l("Sites")), LISTS,
                       Link("enterprise.overview", _l("Enterprises")),
                       Link("shifts.compliance", _l("Shift meetings")), CHECKLISTS,
                       Link("admin.index", _l("Admin"))],
-    Role.ENTERPRISE: [Link("enterprise.home", _l("My enterprise"), primary=True), WORK, HAZARDS,
+    Role.ENTERPRISE: [Link("enterprise.home", _l("My enterprise"), primary=True), HAZARDS,
                       Link("enterprise.checks", _l("Self-checks")),
                       Link("shifts.index", _l("Teams")), Link("people.index", _l("People")),
                       Link("enterprise.drills", _l("Drills")),

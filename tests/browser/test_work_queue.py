@@ -1,0 +1,65 @@
+"""待我处理 on a phone: a supervisor's work queue shows an extension request, and deciding
+it (through the row's link, on the hazard page) takes it off the queue and the bar's count."""
+
+import re
+from datetime import timedelta
+
+from playwright.sync_api import Page, expect
+
+from inspect_app.extensions import db
+from inspect_app.hazards import lifecycle, service
+from inspect_app.hazards.forms import transition
+from inspect_app.timeutil import local_today
+from tests.factories import PASSWORD, make_grid, make_site, make_user
+
+
+def _log_in(page: Page, base: str, username: str) -> None:
+    page.goto(f"{base}/auth/login")
+    page.fill("input[name=login]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("form[action$='/auth/login'] button").click()
+    expect(page).not_to_have_url(re.compile(r"/auth/login"))
+
+
+def test_supervisor_decides_an_extension_from_the_work_queue(app, live_server, phone, shots):
+    with app.app_context():
+        site = make_site(make_grid(), name="南安恒源机械有限公司")
+        staff = make_user("enterprise", site=site, position="safety_manager")
+        supervisor = make_user("supervisor")
+        hazard = service.report(site_id=site.id, description="砂轮机防护罩缺失", level="general",
+                                source="patrol", reporter=supervisor)
+        db.session.commit()
+        deadline = local_today() + timedelta(days=7)
+        lifecycle.perform(supervisor, hazard.id, "confirm", transition("confirm", {
+            "responsible_name": "李美玲", "deadline": deadline.isoformat(),
+            "measures": "加装防护罩"}))
+        lifecycle.request_extension(staff, hazard.id, {
+            "reason": "防护罩配件需从厂家订购", "new_deadline": deadline + timedelta(days=10)})
+        hazard_id, name = hazard.id, supervisor.username
+
+    _log_in(phone, live_server, name)
+    phone.goto(f"{live_server}/")
+    queue = phone.locator("#work-queue")
+    expect(queue).to_be_visible()
+    # The queue comes first on the page, above the other cards.
+    assert phone.locator("main section.card").first.get_attribute("id") == "work-queue"
+    row = phone.locator("#work-extensions li")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("南安恒源机械有限公司")
+    expect(row).to_contain_text("防护罩配件需从厂家订购")
+    expect(row).to_contain_text(f"#{hazard_id}")
+    expect(phone.locator("#work-count")).to_have_text("1")
+    phone.screenshot(path=str(shots / "work-queue-supervisor.png"), full_page=True)
+
+    # The row leads straight to the decision on the hazard's page.
+    row.locator("a").first.click()
+    expect(phone).to_have_url(re.compile(rf"/hazards/{hazard_id}#status-panel$"))
+    decide = phone.locator("form[action*='/extension/'][action$='/approve']")
+    decide.locator("input[name=note]").fill("同意延期")
+    decide.locator("button").click()
+    expect(phone.locator("#status-panel")).to_contain_text(re.compile("approved|已批准"))
+
+    phone.goto(f"{live_server}/")
+    expect(phone.locator("#work-extensions")).to_have_count(0)
+    expect(phone.locator("#work-count")).to_have_count(0)
+    expect(phone.locator("#work-queue")).to_contain_text(re.compile("Nothing is waiting|暂无待处理"))
