@@ -56,7 +56,7 @@ def zone(ctx):
 def test_supervisor_sees_each_section_with_its_rows_and_the_count(client, login, zone):
     z = zone
     confirm = make_hazard(z["a"], "通道堵塞")
-    report = make_hazard(z["b"], "工人报告：电线裸露", source="worker")
+    report = make_hazard(z["b"], "群众举报：电线裸露", source="public")
     fixing = make_hazard(z["a"], "灭火器过期", status="rectifying")
     ext = _extension(fixing, z["staff_a"])
     decided = make_hazard(z["a"], "已决定", status="rectifying")
@@ -255,7 +255,7 @@ def _fill_supervisor_queue(ids, n):
          "supervisor": db.session.get(User, ids["supervisor"])}
     for _ in range(n):
         make_hazard(z["a"], "待确认")
-        make_hazard(z["a"], "工人报告", source="worker")
+        make_hazard(z["a"], "群众举报", source="public")
         fixing = make_hazard(z["a"], "待延期", status="rectifying")
         _extension(fixing, z["staff_a"])
         make_hazard(z["b"], "重大待核销", level="major", status="submitted")
@@ -308,3 +308,75 @@ def test_the_bar_count_is_one_statement_on_other_pages(client, login, zone):
     with statements() as seen:
         client.get("/hazards/?level=major", headers=HX)
     assert not any("extensions" in s for s in seen)
+
+
+def test_the_enterprises_own_loop_is_its_work_not_the_zones(client, login, zone):
+    """A worker's report is the enterprise's to confirm (workflow: its own loop), and its
+    rectification the other safety lead's to verify, never the submitter's."""
+    z = zone
+    report = make_hazard(z["a"], "工人报告：护栏松动", source="worker")
+    fixed = make_hazard(z["a"], "自查：灭火器缺压", source="self_check", status="submitted")
+    db.session.add(HazardEvent(hazard_id=fixed.id, actor_id=z["staff_a"].id, action="submit",
+                               from_status="rectifying", to_status="submitted"))
+    db.session.commit()
+    login(z["boss_a"])
+    home = client.get("/enterprise/").text
+    assert _ids(home, "enterprise_confirm") == [report.id]
+    assert _ids(home, "verify") == [fixed.id]
+    login(z["staff_a"])  # submitted it: may not verify it
+    assert _ids(client.get("/enterprise/").text, "verify") == []
+    login(z["supervisor"])
+    assert "reports" not in _sections(client.get("/").text)
+
+
+def test_a_worker_report_waits_for_the_zone_where_no_one_runs_the_enterprises_loop(
+        client, login, zone):
+    z = zone
+    make_user("enterprise", site=z["b"], position="staff")  # no principal, no safety manager
+    z["boss_b"].active = False
+    db.session.commit()
+    report = make_hazard(z["b"], "工人报告：电线裸露", source="worker")
+    login(z["supervisor"])
+    assert _ids(client.get("/").text, "reports") == [report.id]
+
+
+def test_membership_in_sql_agrees_with_the_workflow_for_every_hazard(zone):
+    """The queue's SQL (home/queue.may) picks exactly the hazards on which the workflow
+    offers the action, over every state, level, source and site, for every kind of user."""
+    from sqlalchemy import select
+
+    from inspect_app.access import can_see_site
+    from inspect_app.hazards import workflow
+    from inspect_app.hazards.lifecycle import actor_of, facts_of
+    from inspect_app.hazards.models import Hazard
+    from inspect_app.home import queue
+    from inspect_app.models import Site
+    z = zone
+    made = []
+    for site in (z["a"], z["b"]):
+        for status in sorted(workflow.ALL_STATES):
+            for level in workflow.Level:
+                for source in ("patrol", "self_check", "worker", "public"):
+                    h = make_hazard(site, f"{status}-{level}-{source}", level=level,
+                                    source=source, status=status)
+                    if status == "submitted":
+                        db.session.add(HazardEvent(hazard_id=h.id, actor_id=z["staff_a"].id,
+                                                   action="submit", from_status="rectifying",
+                                                   to_status="submitted"))
+                    made.append(h)
+    db.session.commit()
+    users = [z["supervisor"], z["admin"], z["inspector"], z["boss_a"], z["staff_a"],
+             make_user("enterprise", site=z["a"], position="staff")]
+    checked = 0
+    for user in users:
+        actor = actor_of(user)
+        for action in (workflow.Action.CONFIRM, workflow.Action.SUBMIT, workflow.Action.RETURN,
+                       workflow.Action.START):
+            in_sql = set(db.session.scalars(
+                select(Hazard.id).join(Site, Site.id == Hazard.site_id)
+                .where(queue.site_filter(user, Site.id, Site.grid_id), queue.may(user, action))))
+            in_python = {h.id for h in made if can_see_site(user, h.site)
+                         and workflow.can(action, actor, facts_of(h))}
+            assert in_sql == in_python, (user.role, user.position, action)
+            checked += len(in_python)
+    assert checked > 0
