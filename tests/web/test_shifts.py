@@ -263,6 +263,26 @@ def test_the_form_comes_back_with_the_error_and_the_ticks(app, meeting, crew):
     assert count(CheckIn) == 0
 
 
+def test_a_refused_check_in_has_one_summary_and_each_message_at_its_field(client, meeting, crew):
+    """Several refusals at once (no fitness, "work" with a point unticked, a wrong PIN): one
+    summary above the form, and each message once, beside what it is about."""
+    worker = crew["workers"][1]
+    resp = client.post(f"/shifts/meetings/{meeting.id}/shared/{worker.id}",
+                       data=answer("work", confirmed=ALL_FIVE[:3], fit="", pin="0000"))
+    assert resp.status_code == 422 and resp.text.count('role="alert"') == 1
+    for field in ("fit", "decision"):
+        assert f'id="{field}-error"' in resp.text, field
+    messages = re.findall(r'class="field-error" id="[a-z]+-error">([^<]+)<', resp.text)
+    assert len(messages) == len(set(messages)) >= 2
+    summary = re.search(r'role="alert">(.*?)</p>', resp.text, re.S).group(1)
+    assert not any(m in summary for m in messages)  # said once, at the field
+    resp = client.post(f"/shifts/meetings/{meeting.id}/shared/{worker.id}",
+                       data=answer(pin="0000"))
+    assert resp.status_code == 422 and 'id="pin-error"' in resp.text
+    assert resp.text.count('role="alert"') == 1
+    assert count(CheckIn) == 0
+
+
 def test_a_closed_meeting_takes_no_check_ins(client, meeting, crew):
     client.post(f"/shifts/meetings/{meeting.id}/close", data={"note": "done"})
     with pytest.raises(UserError) as e:
