@@ -34,6 +34,9 @@ Fields (all take `required=False`, `label=`, `default=None`):
 
 `parse(data, fields, only_present=False)` returns a `Values` (a dict with attribute access).
 With `only_present`, fields missing from the form are left out (partial updates).
+`combine(field_errors, rule_errors, fields)` orders a form's errors the one way: each field's
+own first, in form order, then the rules' findings (what depends on other fields or the
+database), in form order; `ordered(errors, fields)` sorts one set by the form.
 `check(value, field, name)` parses one raw value (for a single query argument or a path part).
 `IdConverter` replaces `<int:…>` in routes with one bounded at `INT_MAX` (404 beyond).
 Fields that fail raise `errors.Invalid` (422) with every error by field name.
@@ -325,6 +328,22 @@ def parse(data: Mapping, fields: dict[str, Field], *, only_present: bool = False
     if errors:
         raise Invalid(errors)
     return values
+
+
+def ordered(errors: Mapping[str, str], fields: Iterable[str]) -> dict[str, str]:
+    """Errors in the form's order (its field table's), any key not in it after them."""
+    order = {key: n for n, key in enumerate(fields)}
+    return dict(sorted(errors.items(), key=lambda item: order.get(item[0], len(order))))
+
+
+def combine(field_errors: Mapping[str, str], rule_errors: Mapping[str, str],
+            fields: Iterable[str]) -> dict[str, str]:
+    """A form's errors as every page and import shows them: the fields' own (a value refused
+    by its field) first, in form order, then the rules' findings on the typed values, in form
+    order. A refused field keeps its own message (it says why, not "enter the name")."""
+    fields = list(fields)
+    rules = {k: v for k, v in rule_errors.items() if k not in field_errors}
+    return ordered(field_errors, fields) | ordered(rules, fields)
 
 
 def filters(args: Mapping, fields: dict[str, Field], *, notify: bool = True) -> Values:

@@ -18,6 +18,7 @@ from werkzeug.datastructures import FileStorage
 from ..auth.models import User
 from ..errors import UserError
 from ..extensions import db
+from ..forms import combine
 from ..roles import Position, Role
 from ..sites.models import Grid, Site
 from ..sites.types import FEATURES, HAZ_MODES, NINE_KINDS, RISK_COLORS, SITE_TYPES, SIZE_CLASSES
@@ -128,7 +129,6 @@ def _check_sites(table) -> tuple[list[dict], list[RowError]]:
         raw["grid_id"] = grids.get(grid_name)
         typed, bad_cells = forms.parse_row(raw, forms.SITE)
         values, problems = rules.check_site(typed, known)
-        problems.update(bad_cells)  # a refused cell says why, not "enter the name"
         if grid_name and grid_name not in grids:
             problems["grid_id"] = _("There is no grid named “%(name)s”.", name=grid_name)
         code = values["credit_code"]
@@ -142,7 +142,7 @@ def _check_sites(table) -> tuple[list[dict], list[RowError]]:
                                         row=first_row[code])
         if code:
             first_row.setdefault(code, number)
-        errors += row_errors(number, problems, SITE_COLUMNS)
+        errors += row_errors(number, combine(bad_cells, problems, forms.SITE), SITE_COLUMNS)
         checked.append(values)
     return checked, errors
 
@@ -177,20 +177,19 @@ def _check_users(table, actor: User) -> tuple[list[dict], list[RowError]]:
             own["grid_ids"] = _("There is no grid named “%(name)s”.", name="、".join(unknown))
         typed, bad_cells = forms.parse_row(raw, forms.USER)
         values, problems = rules.check_user(typed, known, actor)
-        problems.update(bad_cells)
         if values["role"] in rules.ENTERPRISE_ROLES:
             problems.update(own)
         else:
             problems.update({k: v for k, v in own.items() if k != "site_id"})
         for key in ("username", "phone"):
             login = values[key]
-            if login and login in first_row and key not in problems:
+            if login and login in first_row and key not in problems and key not in bad_cells:
                 problems[key] = _("This username or phone number is also in row %(row)s of the "
                                   "file.", row=first_row[login])
         for login in (values["username"], values["phone"]):
             if login:
                 first_row.setdefault(login, number)
-        errors += row_errors(number, problems, USER_COLUMNS)
+        errors += row_errors(number, combine(bad_cells, problems, forms.USER), USER_COLUMNS)
         checked.append(values)
     return checked, errors
 

@@ -17,7 +17,7 @@ from ..sites import service as sites
 from ..sites.models import Area, Grid, Site
 from ..sites.types import RISK_COLORS, SITE_TYPES
 from . import rules
-from .forms import USER
+from .forms import SITE, USER
 from .forms import parse as parse_form
 
 MODELS = {"areas": Area, "grids": Grid, "sites": Site, "users": User}
@@ -174,11 +174,11 @@ def site_form(site: Site | None) -> dict:
             "features": site.feature_codes, "haz_modes": site.haz_mode_codes}
 
 
-def save_site(fields: dict, site_id: int | None = None) -> Site:
-    """Create or change a site from typed fields (admin.forms.SITE) after checking every rule;
-    raises Invalid with all errors."""
+def save_site(fields: dict, refused: dict[str, str], site_id: int | None = None) -> Site:
+    """Create or change a site from typed fields (admin.forms.SITE; `refused`: the fields'
+    own errors) after checking every rule; raises Invalid with all errors, the fields' first."""
     values, errors = rules.check_site(fields, known(), site_id)
-    if errors:
+    if errors := forms.combine(refused, errors, SITE):
         raise Invalid(errors)
     site = get("sites", site_id) if site_id else Site()
     for key, value in values.items():
@@ -253,13 +253,13 @@ def build_user(values: dict, user: User | None = None, actor: User | None = None
     return user
 
 
-def save_user(fields: dict, actor: User | None, user_id: int | None = None,
-              commit: bool = True) -> User:
-    """Create or change an account from typed fields (admin.forms.USER) after checking every
-    rule; raises Invalid with all errors."""
+def save_user(fields: dict, refused: dict[str, str], actor: User | None,
+              user_id: int | None = None, commit: bool = True) -> User:
+    """Create or change an account from typed fields (admin.forms.USER; `refused`: the fields'
+    own errors) after checking every rule; raises Invalid with all errors, the fields' first."""
     user = editable_user(user_id, actor) if user_id else None
     values, errors = rules.check_user(fields, known(), actor, user)
-    if errors:
+    if errors := forms.combine(refused, errors, USER):
         raise Invalid(errors)
     user = build_user(values, user, actor)
     if commit:
@@ -274,7 +274,7 @@ def create_user(*, username: str, role: str, name: str, password: str, phone: st
     """A new account (command line, demo data); raises Invalid on duplicates or bad input."""
     raw = {"username": username, "role": role, "name": name, "password": password,
            "phone": phone, "site_id": site_id, "position": position, "grid_ids": list(grid_ids)}
-    return save_user(parse_form(raw, USER), actor, commit=commit)
+    return save_user(parse_form(raw, USER), {}, actor, commit=commit)
 
 
 def reset_password(user_id: int, password: str, actor: User) -> User:

@@ -20,7 +20,7 @@ from ..sites.models import Area, Grid
 from ..sites.types import FEATURES, HAZ_MODES, NINE_KINDS, RISK_COLORS, SITE_TYPES, SIZE_CLASSES
 from ..web import page, redirect_to
 from . import bp, imports, rules, service
-from .forms import NEW_PASSWORD, SITE, USER
+from .forms import NEW_PASSWORD, SITE, USER, parse_row
 from .forms import parse as parse_form
 
 AREA = {"name": forms.Text(column=Area.name, multiline=False, label=_l("Name"))}
@@ -108,7 +108,7 @@ def site_edit(site_id: int | None):
     if request.method == "POST":
         form = _kept(request.form, SITE)
         try:
-            site = service.save_site(parse_form(request.form, SITE), site_id)
+            site = service.save_site(*parse_row(request.form, SITE), site_id)
             flash(_("Site saved."), "success")
             return redirect_to(url_for(".site_edit", site_id=site.id))
         except Invalid as e:
@@ -148,7 +148,7 @@ def user_edit(user_id: int | None):
     if request.method == "POST":
         form = _kept(request.form, USER)
         try:
-            user = service.save_user(parse_form(request.form, USER), current_user, user_id)
+            user = service.save_user(*parse_row(request.form, USER), current_user, user_id)
             flash(_("User saved."), "success")
             return redirect_to(url_for(".user_edit", user_id=user.id))
         except Invalid as e:

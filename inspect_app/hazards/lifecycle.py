@@ -26,6 +26,7 @@ from ..sms import service as sms
 from ..timeutil import local_today, utcnow
 from ..web import path_for
 from . import workflow
+from .forms import TRANSITIONS
 from .models import Extension, Hazard, HazardEvent, Referral, Supervision
 from .regimes import default_authority
 from .service import _link, get_for
@@ -206,7 +207,7 @@ def _confirmation(hazard: Hazard, values, today: date, user: User) -> dict:
         errors |= {k: _("Please fill in: %(field)s", field=label) for k, label in labels.items()
                    if values.get(k) in (None, "")}
     if errors:
-        raise forms.Invalid(errors)
+        raise forms.Invalid(forms.ordered(errors, TRANSITIONS[Action.CONFIRM]))
     major = level == Level.MAJOR
     regime = (values.get("regime") or hazard.regime or "accident") if major else ""
     fields = {"level": level, "deadline": values["deadline"],

@@ -19,6 +19,7 @@ from ..auth.models import User
 from ..auth.service import set_pin
 from ..errors import UserError
 from ..extensions import db
+from ..forms import combine
 from ..shifts.models import TeamMember
 from ..spreadsheet import Column, Report, commit, read, row_errors, rows
 from . import forms, service
@@ -70,14 +71,13 @@ def _check(table, actor: User):
         pin = row.pin
         if pin and (problem := service.pin_error(pin)):
             problems["pin"] = problem
-        problems.update(bad_cells)  # a refused cell says why
         phone = values["phone"]
-        if phone and phone in first_row and "phone" not in problems:
+        if phone and phone in first_row and "phone" not in problems and "phone" not in bad_cells:
             problems["phone"] = _("This phone number is also in row %(row)s of the file.",
                                   row=first_row[phone])
         if phone:
             first_row.setdefault(phone, number)
-        errors += row_errors(number, problems, COLUMNS)
+        errors += row_errors(number, combine(bad_cells, problems, forms.ROW), COLUMNS)
         checked.append((values, pin, team, post_id))
     return checked, errors
 

@@ -103,6 +103,15 @@ def test_parse_gathers_every_error_by_field_and_keeps_the_first_value_of_a_dupli
         f.parse(MultiDict([("ids", "1"), ("ids", str(2**40))]), {"ids": f.Ids()})
 
 
+def test_errors_in_one_order_the_fields_own_first_then_the_rules():
+    fields = {"name": f.Text(), "code": f.Text(), "grid": f.Id()}
+    combined = f.combine({"grid": "bad id", "code": "too long"},
+                         {"x": "whole form", "name": "enter", "code": "taken"}, fields)
+    assert list(combined.items()) == [("code", "too long"), ("grid", "bad id"),
+                                      ("name", "enter"), ("x", "whole form")]
+    assert list(f.ordered({"x": 1, "grid": 2, "name": 3}, fields)) == ["name", "grid", "x"]
+
+
 def test_filters_drop_a_bad_value_with_a_notice(app):
     from flask import get_flashed_messages
     with app.test_request_context("/?grid=1.0&from=0001-01-01&area=7"):

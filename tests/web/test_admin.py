@@ -182,6 +182,21 @@ def test_site_fields_bounded_by_their_columns(staff, ctx, changes, field, messag
     assert count(Site) == 0
 
 
+def test_a_fields_own_error_and_a_broken_rule_are_marked_in_one_round(staff, ctx):
+    """A value its column cannot hold and rules broken elsewhere come back together (the
+    fields' own errors first, in form order, then the rules'), not one round after another."""
+    resp = staff.post("/admin/sites/new", data=site_data(
+        make_grid(), name="", principal_name="王" * 65, risk_color="green"))
+    assert resp.status_code == 422
+    for field, message in (("principal_name", "at most 64 characters"),
+                           ("name", "Enter the name."), ("risk_color", "Choose a risk colour")):
+        assert f'id="{field}-error"' in resp.text and message in resp.text, field
+    resp = staff.post("/admin/users/new", data=user_data(name="林" * 65, role="boss"))
+    assert resp.status_code == 422
+    assert 'id="name-error"' in resp.text and 'id="role-error"' in resp.text
+    assert count(Site) == 0
+
+
 def test_site_refuses_inactive_grid_and_taken_credit_code(staff, ctx):
     grid, closed = make_grid(), make_grid()
     closed.active = False
