@@ -255,8 +255,9 @@ def generate(sites: int, hazards: int, answers: int | None = None,
         f"FROM hazards WHERE level = 'major' AND status IN ({opened}, 'reported') AND id % 3 = 0 "
         "ORDER BY id")
     run("INSERT INTO referrals (hazard_id, site_id, department, measure, reason, status, case_no, "
-        "outcome, referred_by_id, referred_at) SELECT id, site_id, '区应急管理局', 'order_rectify', "
-        f"'逾期未整改', 'referred', '', '', {supervisor.id}, created_at FROM hazards "
+        "outcome, stops_work, referred_by_id, referred_at) SELECT id, site_id, '区应急管理局', "
+        f"'order_rectify', '逾期未整改', 'referred', '', '', {_false(sql)}, {supervisor.id}, "
+        "created_at FROM hazards "
         "WHERE id % 500 = 7 ORDER BY id")
     from flask import current_app
 

@@ -9,6 +9,7 @@ from .. import forms as f
 from .. import periods, scan
 from ..access import ZONE_STAFF, allow, is_enterprise_staff, manages_site
 from ..extensions import db
+from ..hazards.service import stopped_work
 from ..roles import Role
 from ..sites.types import RISK_COLORS
 from ..timeutil import local_today, utcnow
@@ -71,6 +72,7 @@ def home(http_status=200, **again):
                 unfinished=checks.unfinished(current_user),
                 pending_reports=reports.reports_pending(site),
                 open_hazards=reports.site_hazards(site, open_only=True),
+                stopped=stopped_work(site),
                 stats_due=statistics.to_sign(site, today),
                 is_principal=statistics.may_sign(current_user), **_labels(), **again)
 
@@ -388,7 +390,8 @@ def site_summary(site_id: int, http_status=200, **again):
                 history=standard.assessments(site), grades=standard.grades(site),
                 posts=standard.model_posts(site), drills=drills.drills(site),
                 statuses=training.training_statuses(site, today.year),
-                checks=checks.self_checks(site, limit=10), **_labels())
+                checks=checks.self_checks(site, limit=10), stopped=stopped_work(site),
+                **_labels())
 
 
 @bp.post("/sites/<int:site_id>/grades")

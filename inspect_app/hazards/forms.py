@@ -79,6 +79,10 @@ REFERRAL = {
     "department": f.Text(column=Referral.department, required=True, label=_l("Department"),
                          multiline=False),
     "reason": f.Text(column=Referral.reason, label=_l("Reason")),
+    # Work stopped by this measure (required for a stopping one): how, and the document.
+    "stop_work": f.Choice(STOP_WORK, label=_l("Stop-work")),
+    "stop_work_doc": f.Text(column=Hazard.stop_work_doc, multiline=False,
+                            label=_l("Stop-work document number")),
 }
 # Which of the two is required depends on the status: the lifecycle checks it.
 REFERRAL_UPDATE = {

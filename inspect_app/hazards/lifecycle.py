@@ -152,6 +152,10 @@ def _refusal_messages(action: Action, facts: Facts) -> dict:
         (Action.REQUEST_EXTENSION, "state", "late"):
             _("The deadline has passed: an extension must be asked for before it."),
         (Action.STOP_WORK, "state", "exists"): _("Work is already stopped for this hazard."),
+        (Action.STOP_WORK, "state", ""):
+            _("Work can be stopped only while the hazard is being fixed."),
+        (Action.STOP_WORK, "level", ""):
+            _("Work is stopped for a major hazard only (16号令 第16条)."),
         (Action.APPLY_RESUME, "state", "no_stop"): _("Work was not stopped for this hazard."),
         **{(a, "who", ""): _("This hazard is under supervision (督办): only the supervising "
                              "office decides on more time.") for a in extension
@@ -419,15 +423,21 @@ def stop_work(user: User, hazard_id: int, form, now: datetime | None = None) -> 
     now = now or utcnow()
     hazard = get_for(user, hazard_id)
     _check(Action.STOP_WORK, user, facts_of(hazard, local_today(now)))
-    kind = form["stop_work"]
+    _record_stop_work(hazard, user, now, form["stop_work"], form["stop_work_doc"])
+    _commit(hazard)
+    return hazard
+
+
+def _record_stop_work(hazard: Hazard, user: User, now: datetime, kind: str, doc: str,
+                      ordered_by: str = "") -> None:
+    """The one way work is stopped (16号令 第16条), by the supervisor or an enforcement measure
+    (`ordered_by` its department), once Action.STOP_WORK was checked: on the hazard until 核销."""
     hazard.stop_work, hazard.stop_work_at, hazard.stop_work_lifted_at = kind, now, None
-    hazard.stop_work_doc = form["stop_work_doc"]
-    _event(hazard, user, now, "stop_work", f"{kind} {hazard.stop_work_doc}")
+    hazard.stop_work_doc = doc
+    _event(hazard, user, now, "stop_work", " ".join(filter(None, (kind, doc, ordered_by))))
     notify(site_staff(hazard.site_id), kind="stop_work", link=_link(hazard),
            title=_("Work stopped at %(site)s until the major hazard is written off",
                    site=hazard.site.name))
-    _commit(hazard)
-    return hazard
 
 
 def assess(user: User, hazard_id: int, form, files=(), now: datetime | None = None) -> Hazard:
@@ -603,16 +613,26 @@ def refer(user: User, hazard_id: int, values, now: datetime | None = None) -> Re
     """Hand a hazard to an enforcement department (hazards/forms.REFERRAL's values)."""
     now = now or utcnow()
     hazard = get_for(user, hazard_id)
-    _check(Action.REFER, user, facts_of(hazard))
-    measure = values["measure"]
+    facts = facts_of(hazard, local_today(now))
+    _check(Action.REFER, user, facts)
+    measure, stop = values["measure"], values.get("stop_work") or ""
+    if measure in workflow.STOPPING_MEASURES and not stop:
+        raise forms.Invalid({"stop_work": _("This measure stops work: choose how.")})
+    if stop:
+        _check(Action.STOP_WORK, user, facts)  # the same rule as a stop-work recorded directly
+        if not values.get("stop_work_doc"):
+            raise forms.Invalid({"stop_work_doc": _("Please fill in: %(field)s",
+                                                    field=_("Stop-work document number"))})
     ref = Referral(hazard_id=hazard.id, site_id=hazard.site_id, measure=measure,
                    department=values["department"], reason=values.get("reason", ""),
-                   referred_by_id=user.id, referred_at=now)
+                   referred_by_id=user.id, referred_at=now, stops_work=bool(stop))
     db.session.add(ref)
     db.session.add(HazardEvent(hazard_id=hazard.id, actor_id=user.id, at=now, action="refer",
                                from_status=hazard.status, to_status=hazard.status,
                                note=f"{ref.department}: {measure}"))
-    db.session.commit()
+    if stop:
+        _record_stop_work(hazard, user, now, stop, values["stop_work_doc"], ref.department)
+    _commit(hazard)
     return ref
 
 

@@ -132,6 +132,11 @@ def regime_clause(regime: str) -> ColumnElement[bool]:
     return and_(Hazard.level == "major", Hazard.regime == regime)
 
 
+def stop_work_clause() -> ColumnElement[bool]:
+    """lifecycle.stop_work_active as SQL: work stopped for the hazard and not yet lifted."""
+    return and_(Hazard.stop_work != "", Hazard.stop_work_lifted_at.is_(None))
+
+
 def overdue_clause(today: date) -> ColumnElement[bool]:
     """workflow.is_overdue as SQL: still open and its deadline has passed."""
     return and_(open_clause(), Hazard.deadline < today)
@@ -218,6 +223,9 @@ class Referral(db.Model):
     case_no: Mapped[str] = mapped_column(String(60), default="")
     outcome: Mapped[str] = mapped_column(Text, default="")
     penalty_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    # This measure stopped work: the hazard's stop-work (kind, document, lifted at 核销) is the
+    # one record of it, whoever ordered it.
+    stops_work: Mapped[bool] = mapped_column(default=False)
     referred_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     referred_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]

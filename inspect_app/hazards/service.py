@@ -21,7 +21,14 @@ from ..sites.types import SITE_TYPES
 from ..timeutil import local_today, utcnow
 from ..web import path_for
 from . import workflow
-from .models import Hazard, HazardEvent, open_clause, overdue_clause, regime_clause
+from .models import (
+    Hazard,
+    HazardEvent,
+    open_clause,
+    overdue_clause,
+    regime_clause,
+    stop_work_clause,
+)
 from .regimes import REGIMES, Regime, default_authority
 from .workflow import OPEN_STATES, Level, Source, State
 
@@ -117,6 +124,13 @@ def open_for_site(site: Site) -> list[Hazard]:
     return list(db.session.scalars(
         select(Hazard).where(Hazard.site_id == site.id, open_clause())
         .order_by(Hazard.level.desc(), Hazard.deadline)))
+
+
+def stopped_work(site: Site) -> list[Hazard]:
+    """The site's hazards whose work is stopped and not yet lifted (until 核销), whether the
+    supervisor or an enforcement measure ordered it: on every page of the site."""
+    return list(db.session.scalars(select(Hazard).where(
+        Hazard.site_id == site.id, stop_work_clause()).order_by(Hazard.stop_work_at, Hazard.id)))
 
 
 @dataclass

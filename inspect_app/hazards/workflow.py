@@ -104,6 +104,10 @@ def report_missing(values) -> tuple[str, ...]:
 
 
 ENFORCEMENT_MEASURES = ("order_rectify", "suspend", "fine", "seal", "cut_power", "other")
+# Measures that stop work by their nature (责令停产停业整顿): the referral says how (STOP_WORK)
+# and records the hazard's stop-work, by the same rule as Action.STOP_WORK. Any other measure
+# may record one too (a seal that stops the use of equipment).
+STOPPING_MEASURES = frozenset({"suspend"})
 SUPERVISION_LEVELS = ("zone", "county", "city", "province")
 SUPERVISION_ACTIVE = "active"  # a supervision in force: the hazard is under 督办
 

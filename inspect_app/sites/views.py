@@ -79,7 +79,7 @@ def detail(site_id: int):
                 templates=templates_for(site, current_user),
                 unfinished=inspections.unfinished_for(current_user, site),
                 recent=inspections.recent_for_site(site, limit=5),
-                open_hazards=hazards.open_for_site(site),
+                open_hazards=hazards.open_for_site(site), stopped=hazards.stopped_work(site),
                 can_manage=is_zone_staff(current_user))
 
 

@@ -247,7 +247,7 @@ def test_supervision_and_referral_to_enforcement(world):
         open_supervision(people["sup"], hazard.id, form)
     db.session.rollback()
     ref = refer(people["sup"], hazard.id, MultiDict({"department": "南安市应急管理局",
-                                                               "measure": "suspend", "reason": "逾期"}))
+                                                               "measure": "fine", "reason": "逾期"}))
     update_referral(people["sup"], ref.id, MultiDict({"status": "filed", "case_no": "(2026)01"}))
     update_referral(people["sup"], ref.id, MultiDict({"status": "closed", "outcome": "已罚款",
                                                                 "penalty_amount": "20000"}))

@@ -15,7 +15,7 @@ from inspect_app.hazards import forms as hazard_forms
 from inspect_app.hazards import lifecycle as real
 from inspect_app.hazards import service
 from inspect_app.hazards.workflow import State
-from inspect_app.models import Extension, Hazard, HazardEvent, SmsMessage, Supervision
+from inspect_app.models import Extension, Hazard, HazardEvent, Referral, SmsMessage, Supervision
 from inspect_app.timeutil import local_today, utcnow
 from tests.factories import jpeg_bytes, make_grid, make_site, make_user
 
@@ -51,6 +51,10 @@ class lifecycle:  # noqa: N801 - the lifecycle, called as the views call it (for
     def request_extension(user, hazard_id, form, now=None):
         return real.request_extension(user, hazard_id, forms.parse(form, hazard_forms.EXTENSION),
                                       now=now)
+
+    @staticmethod
+    def refer(user, hazard_id, form):
+        return real.refer(user, hazard_id, forms.parse(form, hazard_forms.REFERRAL))
 
     @staticmethod
     def open_supervision(user, hazard_id, form):
@@ -464,3 +468,93 @@ def test_a_downgraded_major_stays_in_the_database_as_general_with_who_and_why(cl
     assert stats.dashboard(people["sup"], Filters()).overall.total == 0
     book = client.get("/ledgers/major.xlsx")
     assert book.status_code == 200
+
+
+# Stop-work ordered by an enforcement measure: the same record and rule ---------------------------
+
+SUSPEND = {"department": "南安市应急管理局", "measure": "suspend", "reason": "拒不整改",
+           "stop_work": "suspend_all", "stop_work_doc": "南应急停〔2026〕5号"}
+
+
+def test_an_enforcement_measure_records_the_stop_work_shown_until_written_off(client, login,
+                                                                             world):
+    site, people = world
+    hazard = major(site, people)
+    lifecycle.perform(people["sup"], hazard.id, "confirm", confirm_form())
+    login(people["sup"])
+    assert client.post(f"/hazards/{hazard.id}/refer", data=SUSPEND).status_code == 302
+    hazard = db.session.get(Hazard, hazard.id)
+    assert (hazard.stop_work, hazard.stop_work_doc) == ("suspend_all", "南应急停〔2026〕5号")
+    assert db.session.scalar(select(Referral.stops_work)) is True
+    assert events(hazard)[-2:] == ["refer", "stop_work"]
+    # On the inspector's view of the site, the enterprise's home and the supervisor's page of
+    # the enterprise, with the department that ordered it.
+    for who, url in ((people["sup"], f"/enterprise/sites/{site.id}"),
+                     (people["insp"], f"/sites/{site.id}"), (people["staff"], "/enterprise/")):
+        client.post("/auth/logout")
+        login(who)
+        page = client.get(url).text
+        assert "南应急停〔2026〕5号" in page and "由南安市应急管理局责令" in page, url
+    # The supervisor's own stop-work form is not offered twice.
+    client.post("/auth/logout")
+    login(people["sup"])
+    assert f'action="/hazards/{hazard.id}/stop-work"' not in client.get(
+        f"/hazards/{hazard.id}").text
+    # As any stop-work: 核销 needs the 复产申请, then lifts it.
+    lifecycle.perform(people["staff"], hazard.id, "start", MultiDict())
+    lifecycle.assess(people["staff"], hazard.id, MultiDict(
+        {"assessment_by": "安评中心", "assessment_qualified": "yes"}), [photo()])
+    lifecycle.perform(people["staff"], hazard.id, "submit", MultiDict({"rectified_note": "完成"}),
+                      [photo()])
+    with pytest.raises(UserError) as err:
+        lifecycle.perform(people["sup"], hazard.id, "verify", MultiDict(WRITE_OFF))
+    assert "复产申请" in err.value.message
+    db.session.rollback()
+    lifecycle.apply_resume(people["staff"], hazard.id, MultiDict({"resume_application": "申请复产"}))
+    lifecycle.perform(people["sup"], hazard.id, "verify", MultiDict(WRITE_OFF))
+    assert db.session.get(Hazard, hazard.id).stop_work_lifted_at is not None
+    for who, url in ((people["insp"], f"/sites/{site.id}"), (people["staff"], "/enterprise/")):
+        client.post("/auth/logout")
+        login(who)
+        assert "南应急停〔2026〕5号" not in client.get(url).text, url
+
+
+def test_a_suspension_must_say_how_work_is_stopped_and_with_which_document(world):
+    site, people = world
+    hazard = major(site, people)
+    lifecycle.perform(people["sup"], hazard.id, "confirm", confirm_form())
+    for missing in ("stop_work", "stop_work_doc"):
+        with pytest.raises(forms.Invalid) as err:
+            lifecycle.refer(people["sup"], hazard.id,
+                            MultiDict({k: v for k, v in SUSPEND.items() if k != missing}))
+        assert missing in err.value.errors
+        db.session.rollback()
+    assert db.session.scalar(select(func.count(Referral.id))) == 0
+    assert db.session.get(Hazard, hazard.id).stop_work == ""
+
+
+def test_an_enforcement_stop_work_follows_the_one_stop_work_rule(world):
+    site, people = world
+    general = service.report(site_id=site.id, description="灭火器过期", level="general",
+                             source="patrol", reporter=people["insp"])
+    db.session.commit()
+    lifecycle.perform(people["sup"], general.id, "confirm", confirm_form(level="general"))
+    with pytest.raises(UserError) as err:  # a general hazard's work is not stopped
+        lifecycle.refer(people["sup"], general.id, MultiDict(SUSPEND))
+    assert err.value.status == 409
+    db.session.rollback()
+    hazard = major(site, people)
+    lifecycle.perform(people["sup"], hazard.id, "confirm", confirm_form())
+    lifecycle.stop_work(people["sup"], hazard.id, MultiDict(
+        {"stop_work": "stop_use", "stop_work_doc": "停用1号"}))
+    with pytest.raises(UserError) as err:  # already stopped: one stop-work at a time
+        lifecycle.refer(people["sup"], hazard.id, MultiDict(SUSPEND))
+    assert err.value.status == 409
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Referral.id))) == 0
+    assert db.session.get(Hazard, hazard.id).stop_work_doc == "停用1号"
+    assert db.session.get(Hazard, general.id).stop_work == ""
+    # A measure that does not stop work by nature is referred without one.
+    lifecycle.refer(people["sup"], hazard.id, MultiDict({"department": "消防救援大队",
+                                                          "measure": "fine"}))
+    assert db.session.scalar(select(Referral.stops_work)) is False
