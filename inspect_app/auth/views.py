@@ -2,35 +2,39 @@ from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
-from .. import throttle
+from .. import forms, throttle
 from ..access import allow, public
 from ..web import page, safe_next
 from . import bp
+from .forms import LOGIN, PIN
 from .service import authenticate, authenticate_pin, log_out, start_session
 
 
-def _sign_in(template: str, check, login_field: str, secret_field: str):
-    """The password and PIN pages: the same flow with a different secret."""
+def _sign_in(template: str, check, fields: dict, login_field: str, secret_field: str):
+    """The password and PIN pages: the same flow with a different secret. The form parses
+    through the forms layer; a value no account can hold (overlong, NUL) reads as blank, so it
+    is answered exactly like an unknown name or a wrong secret (422, one hash)."""
     next_url = safe_next(request.values.get("next"))
     if current_user.is_authenticated and request.method == "GET":
         return redirect(next_url or url_for("home.index"))
-    error = None
+    error, typed = None, ""
     if request.method == "POST":
-        result = check(request.form.get(login_field, ""), request.form.get(secret_field, ""))
+        v = forms.filters(request.form, fields, notify=False)
+        result = check(v[login_field], v[secret_field])
         if result.user:
             start_session()
-            login_user(result.user, remember=bool(request.form.get("remember")))
+            login_user(result.user, remember=v.remember)
             return redirect(next_url or url_for("home.index"))
-        error = result.error
+        error, typed = result.error, v[login_field]
     return page(template, http_status=422 if error else 200, error=error, next_url=next_url,
-                login_value=request.form.get(login_field, ""))
+                login_value=typed)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
 @throttle.sign_in
 def login():
-    return _sign_in("auth/login.html", authenticate, "login", "password")
+    return _sign_in("auth/login.html", authenticate, LOGIN, "login", "password")
 
 
 @bp.route("/pin", methods=["GET", "POST"])
@@ -38,7 +42,7 @@ def login():
 @throttle.sign_in
 def pin_login():
     """Workers: phone number and PIN, no e-mail or password."""
-    return _sign_in("auth/pin.html", authenticate_pin, "phone", "pin")
+    return _sign_in("auth/pin.html", authenticate_pin, PIN, "phone", "pin")
 
 
 @bp.post("/logout")

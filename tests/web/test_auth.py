@@ -27,6 +27,11 @@ def _from(app, address: str) -> Client:
     return client
 
 
+def _session(client) -> dict:
+    with client.session_transaction() as session:
+        return dict(session)
+
+
 def _alert(resp) -> str:
     return re.search(r'role="alert"[^>]*>(.*?)<', resp.text, re.S).group(1).strip()
 
@@ -125,6 +130,48 @@ def test_a_name_no_account_can_have_is_answered_like_an_unknown_one(app, client,
         assert hashes[0] - before == 1
     pin = c.post("/auth/pin", data={"phone": "139\x00", "pin": "1234"})
     assert pin.status_code == 422
+
+
+def test_sign_in_forms_take_hostile_input_like_a_wrong_try(app, ctx, hashes):
+    """Both sign-in forms parse through the forms layer, bounded by the columns: overlong or
+    NUL secrets, duplicated and missing fields are answered like any wrong try (422, one
+    hash, the same message), never a 500; nobody is signed in."""
+    worker = make_user("worker", phone="13911115555", pin_hash=hash_secret("4826"))
+    user = make_user("inspector")
+    c = _from(app, "10.9.1.4")
+    wrong = _alert(c.post("/auth/login", data={"login": user.username, "password": "x"}))
+    wrong_pin = _alert(c.post("/auth/pin", data={"phone": worker.phone, "pin": "1357"}))
+    tries = [("/auth/login", {"login": user.username, "password": "p" * 5000}, wrong),
+             ("/auth/login", {"login": user.username, "password": PASSWORD + "\x00"}, wrong),
+             ("/auth/login", {"login": [user.username, "x"], "password": ["x", PASSWORD]}, wrong),
+             ("/auth/login", {"password": PASSWORD}, wrong),
+             ("/auth/login", {"login": "界" * 3000, "password": PASSWORD, "remember": "\x00"},
+              wrong),
+             ("/auth/pin", {"phone": worker.phone, "pin": "4826" * 1000}, wrong_pin),
+             ("/auth/pin", {"phone": worker.phone, "pin": "48\x0026"}, wrong_pin),
+             ("/auth/pin", {"phone": worker.phone + "0" * 20, "pin": "4826"}, wrong_pin),
+             ("/auth/pin", {"pin": "4826"}, wrong_pin)]
+    for url, data, message in tries:
+        before = hashes[0]
+        resp = c.post(url, data=data)
+        assert resp.status_code == 422 and _alert(resp) == message, data
+        assert hashes[0] - before == 1, data
+    assert "_user_id" not in _session(c)
+
+
+def test_sign_in_forms_need_their_csrf_token(app, ctx):
+    """A sign-in is a state change: without the form's token, or from another site, nothing
+    happens (so nobody can sign a victim into an account of theirs)."""
+    user = make_user("inspector")
+    worker = make_user("worker", phone="13911116666", pin_hash=hash_secret("4826"))
+    for url, data in (("/auth/login", {"login": user.username, "password": PASSWORD}),
+                      ("/auth/pin", {"phone": worker.phone, "pin": "4826"})):
+        c = _from(app, "10.9.1.5")
+        assert c.post(url, data=data, csrf=False).status_code == 400
+        resp = c.post(url, data=data, headers={"Origin": "https://evil.example"})
+        assert resp.status_code == 403
+        assert "_user_id" not in _session(c)
+        assert c.post(url, data=data).status_code == 302  # the same form with its token works
 
 
 def test_every_wrong_try_costs_exactly_one_hash(app, ctx, hashes):
