@@ -11,6 +11,7 @@ every section in one more. `count` is the figure in the bar: memoised for a few 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from flask import g, url_for
 from flask_babel import lazy_gettext as _l
@@ -122,20 +123,29 @@ def _last_submitter() -> ColumnElement:
         .order_by(HazardEvent.id.desc()).limit(1).scalar_subquery(), 0)
 
 
-def _may(user: User, action: Action) -> ColumnElement[bool]:
-    combos = workflow.open_to(action, actor_of(user))
+# The rules are fixed for the process: each (action, actor) is worked out once.
+_open_to = lru_cache(maxsize=4096)(workflow.open_to)
+
+
+def _may(user: User, actions: list[Action], not_by_submitter: bool) -> ColumnElement[bool]:
+    actor = actor_of(user)
+    combos = set().union(*(_open_to(a, actor) for a in actions))
     plain = {c[:3] for c in combos if not c[3]}
     under = {c[:3] for c in combos if c[3]}
     clause = _as_sql(plain) if plain == under else or_(
         and_(_supervised(), _as_sql(under)), and_(~_supervised(), _as_sql(plain)))
-    if workflow.RULES[action].not_by_submitter and combos:
+    if not_by_submitter and combos:
         clause = and_(clause, _last_submitter() != user.id)  # nobody verifies their own work
     return clause
 
 
 def may(user: User, *actions: Action) -> ColumnElement[bool]:
-    """SQL over Hazard: one of `actions` is the user's to take on it (by workflow.open_to)."""
-    return or_(*(_may(user, a) for a in actions))
+    """SQL over Hazard: one of `actions` is the user's to take on it (by workflow.open_to).
+    Actions under the same conditions share one clause."""
+    groups: dict[bool, list[Action]] = {}
+    for action in actions:
+        groups.setdefault(workflow.RULES[action].not_by_submitter, []).append(action)
+    return or_(*(_may(user, group, flag) for flag, group in groups.items()))
 
 
 def _subject_statuses(action: Action) -> list[str]:
@@ -494,7 +504,10 @@ def count(user: User) -> int:
         return g.work_count
     if not section_keys(user):
         return 0
-    today = local_today()
-    return _memo.get((user.id, user.role, user.site_id, today),
-                     lambda: sum(counts(user, today).values()))
+    return _memo.get(user.id, lambda: sum(counts(user).values()))
+
+
+def forget(user_id: int) -> None:
+    """After the user changed something, their next page counts afresh (in this process)."""
+    _memo.forget(user_id)
 

@@ -380,3 +380,17 @@ def test_membership_in_sql_agrees_with_the_workflow_for_every_hazard(zone):
             assert in_sql == in_python, (user.role, user.position, action)
             checked += len(in_python)
     assert checked > 0
+
+
+def test_with_memos_on_the_bar_counts_afresh_after_the_users_own_change(
+        app, client, login, zone, monkeypatch):
+    from inspect_app import memo
+    monkeypatch.setitem(app.config, "FIGURE_MEMOS", True)
+    memo.clear_all()
+    fixing = make_hazard(zone["a"], "灭火器过期", status="rectifying")
+    ext = _extension(fixing, zone["staff_a"])
+    login(zone["supervisor"])
+    assert _bar_count(client.get("/hazards/").text) == 1
+    client.post(f"/hazards/{fixing.id}/extension/{ext.id}/refuse", data={"note": "理由不足"})
+    assert _bar_count(client.get("/hazards/").text) is None
+    memo.clear_all()
