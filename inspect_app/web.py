@@ -99,8 +99,9 @@ def redirect_to(url: str):
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only same-site relative paths may be redirected to after login."""
-    if not target:
+    """Only same-site relative paths may be redirected to (after login, after a form). A
+    backslash is refused too: browsers read "/\\evil.example" as "//evil.example"."""
+    if not target or "\\" in target or any(ord(c) < 32 for c in target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):

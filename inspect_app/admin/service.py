@@ -87,9 +87,8 @@ def _unique_name(model, name: str, obj_id: int | None) -> str | None:
     return _("This name is already used.") if clash else None
 
 
-def save_area(raw: dict, area_id: int | None = None) -> Area:
+def save_area(name: str, area_id: int | None = None) -> Area:
     """Create or rename an area."""
-    name = (raw.get("name") or "").strip()
     if problem := _unique_name(Area, name, area_id):
         raise Invalid({"name": problem})
     area = get("areas", area_id) if area_id else Area()
@@ -107,16 +106,16 @@ def grid_form(grid: Grid | None, area_id: str = "") -> dict:
             "inspector_ids": [str(u.id) for u in grid.inspectors]}
 
 
-def save_grid(raw: dict, grid_id: int | None = None) -> Grid:
+def save_grid(name: str, area_id: int | None, inspector_ids: list[int],
+              grid_id: int | None = None) -> Grid:
     """Create a grid, or rename it, move it to another area and set its inspectors."""
-    name = (raw.get("name") or "").strip()
     errors = {}
     if problem := _unique_name(Grid, name, grid_id):
         errors["name"] = problem
-    area = db.session.get(Area, rules.as_id(raw.get("area_id")) or 0)
+    area = db.session.get(Area, area_id or 0)
     if area is None or not area.active:
         errors["area_id"] = _("Choose an active area.")
-    wanted = {rules.as_id(i) for i in raw.get("inspector_ids") or []}
+    wanted = set(inspector_ids)
     chosen = [u for u in inspectors() if u.id in wanted]
     if len(chosen) != len(wanted):
         errors["inspector_ids"] = _("Choose active grid inspectors only.")

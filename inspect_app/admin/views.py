@@ -63,7 +63,7 @@ def area_edit(area_id: int | None):
     if request.method == "POST":
         form = {"name": request.form.get("name", "")}
         try:
-            service.save_area(forms.parse(request.form, AREA), area_id)
+            service.save_area(forms.parse(request.form, AREA).name, area_id)
             flash(_("Area saved."), "success")
             return redirect_to(url_for(".areas"))
         except Invalid as e:
@@ -81,7 +81,8 @@ def grid_edit(grid_id: int | None):
     if request.method == "POST":
         form = {**request.form.to_dict(), "inspector_ids": request.form.getlist("inspector_ids")}
         try:
-            service.save_grid(forms.parse(request.form, GRID), grid_id)
+            v = forms.parse(request.form, GRID)
+            service.save_grid(v.name, v.area_id, v.inspector_ids, grid_id)
             flash(_("Grid saved."), "success")
             return redirect_to(url_for(".areas"))
         except Invalid as e:

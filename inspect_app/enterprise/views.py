@@ -13,7 +13,7 @@ from ..hazards.service import stopped_work
 from ..roles import Role
 from ..sites.types import RISK_COLORS
 from ..timeutil import local_today, utcnow
-from ..web import page, redirect_to, wants_fragment
+from ..web import page, redirect_to, safe_next, wants_fragment
 from . import (
     bp,
     checks,
@@ -411,8 +411,8 @@ def grade_new(site_id: int):
 def post_recognise(post_id: int):
     standard.recognise_post(current_user, post_id)
     flash(_("Model post recognised."), "success")
-    return redirect_to(request.form.get("next") if (request.form.get("next") or "").startswith(
-        "/enterprise/") else url_for(".overview"))
+    back = safe_next(request.form.get("next"))
+    return redirect_to(back if back and back.startswith("/enterprise/") else url_for(".overview"))
 
 
 # Command line ----------------------------------------------------------------------------------

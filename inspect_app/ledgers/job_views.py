@@ -6,6 +6,7 @@ from flask import abort, current_app, redirect, request, send_file, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from .. import forms
 from ..access import FIELD_ROLES, allow
 from ..roles import Role
 from ..web import page
@@ -49,9 +50,7 @@ def export_page(slug: str):
 @allow(*FIELD_ROLES)
 def export_request(slug: str):
     ledger = _ledger(slug)
-    fmt = request.form.get("fmt", "xlsx")
-    if fmt not in jobs.FORMATS:
-        abort(400)
+    fmt = forms.check(request.form.get("fmt"), forms.Choice(jobs.FORMATS, default="xlsx"), "fmt")
     job = jobs.request(current_user, ledger, fmt, service.Filters.from_args(request.form, ledger))
     return redirect(url_for("ledgers.export_job", job_id=job.id), 303)
 

@@ -3,7 +3,7 @@ from flask_login import current_user
 
 from .. import forms
 from ..access import allow
-from ..web import page, redirect_to
+from ..web import page, redirect_to, safe_next
 from . import bp, service
 
 
@@ -17,5 +17,4 @@ def index():
 @allow()
 def read():
     service.mark_read(current_user, forms.parse(request.form, {"id": forms.Id()}).id)
-    return redirect_to(request.form.get("next") if (request.form.get("next") or "").startswith("/")
-                       and not request.form.get("next", "").startswith("//") else url_for(".index"))
+    return redirect_to(safe_next(request.form.get("next")) or url_for(".index"))

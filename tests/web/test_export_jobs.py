@@ -285,7 +285,7 @@ def test_small_list_is_still_sent_at_once(app, client, login, ctx):
 
 def test_bad_format_is_refused_and_nothing_is_queued(app, client, login, ctx):
     login(make_user("supervisor"))
-    assert client.post("/ledgers/hazards/export", data={"fmt": "pdf"}).status_code == 400
+    assert client.post("/ledgers/hazards/export", data={"fmt": "pdf"}).status_code == 422
     assert db.session.scalar(select(func.count(ExportJob.id))) == 0
     login(make_user("inspector"))
     assert client.post("/ledgers/major/export", data={"fmt": "xlsx"}).status_code == 403
