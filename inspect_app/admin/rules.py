@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
-from .. import forms, labels
+from .. import labels
 from ..roles import Position, Role
 from ..sites.types import FEATURES, HAZ_MODES, NINE_KINDS, RISK_COLORS, SITE_TYPES, SIZE_CLASSES
 
@@ -39,14 +39,6 @@ class Known:
     sites: dict[int, bool] = field(default_factory=dict)  # site id -> active
     credit_codes: dict[str, tuple[int, str]] = field(default_factory=dict)  # -> (site id, name)
     logins: dict[str, int] = field(default_factory=dict)  # username or phone -> user id
-
-
-def as_id(value) -> int | None:
-    """An id from a form or a cell, or None when it cannot name a row (blank, junk, 2**40)."""
-    try:
-        return forms.Id().clean(None if value is None else str(value), "id")
-    except ValueError:
-        return None
 
 
 def phone_error(value: str, mobile_only: bool = False) -> str | None:
