@@ -8,7 +8,7 @@ import random
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from .admin.service import create_user
 from .checklists.loader import load_all
@@ -24,14 +24,16 @@ from .timeutil import local_today, utcnow
 
 DEMO_PASSWORD = "demo1234"
 # Shown by `make run` and in the README.
+# Names are people's names only: the role and position say what they are (a signature, a
+# site's principal or a notification reads "王德明", never "主要负责人 王德明").
 DEMO_LOGINS = [
-    ("inspector1", Role.INSPECTOR, "网格员 林志强", "13800000001"),
-    ("inspector2", Role.INSPECTOR, "网格员 陈秀英", "13800000002"),
-    ("supervisor", Role.SUPERVISOR, "园区安监 黄建华", "13800000003"),
+    ("inspector1", Role.INSPECTOR, "林志强", "13800000001"),
+    ("inspector2", Role.INSPECTOR, "陈秀英", "13800000002"),
+    ("supervisor", Role.SUPERVISOR, "黄建华", "13800000003"),
     ("admin", Role.ADMIN, "系统管理员", "13800000004"),
-    ("boss", Role.ENTERPRISE, "主要负责人 王德明", "13800000005"),
-    ("safety", Role.ENTERPRISE, "安全员 李美玲", "13800000006"),
-    ("worker", Role.WORKER, "员工 张伟", "13800000007"),
+    ("boss", Role.ENTERPRISE, "王德明", "13800000005"),
+    ("safety", Role.ENTERPRISE, "李美玲", "13800000006"),
+    ("worker", Role.WORKER, "张伟", "13800000007"),
 ]
 DEMO_PIN = "2580"  # workers log in with phone + PIN (13800000007, 13800000011–14)
 
@@ -45,6 +47,10 @@ SUFFIX = {"GM": "贸易有限公司", "MET": "冶金有限公司", "NF": "铝业
           "TOB": "烟叶加工厂", "HAZ": "化工有限公司", "GASU": "餐饮店", "GASOP": "燃气有限公司",
           "CON": "建设工程项目部", "SCON": "装修工程", "NINE": "", "SELF": "加工点",
           "MIX": "五金店", "PDP": "购物广场", "WH": "仓储有限公司"}
+# Where on a site a patrol found each problem: with the item's requirement, every patrol
+# hazard reads differently.
+PLACES = ["一号车间", "二号车间", "成品仓库", "配电房", "装卸区", "办公楼一层", "楼顶", "后门通道",
+          "原料堆场", "食堂后厨", "员工宿舍", "空压机房", "危废暂存间"]
 NINE_SUFFIX = {"shop": "便利店", "restaurant": "小吃店", "hotel": "旅馆", "entertainment": "KTV",
                "workshop": "小作坊", "clinic": "诊所", "school": "托管班", "salon": "理发店",
                "internet": "网吧"}
@@ -98,11 +104,17 @@ def load() -> bool:
                                       commit=False)
     users["inspector1"].grids = grids[:3]
     users["inspector2"].grids = grids[3:]
+    # The demo enterprise's principal is the principal account's person, and it was registered
+    # a year ago (so its duties have a past: one of them is overdue).
+    enterprise.principal_name = users["boss"].name
+    enterprise.principal_phone = users["boss"].phone
+    enterprise.created_at = utcnow() - timedelta(days=365)
     db.session.commit()
     from .shifts.demo import load_teams
     load_teams(enterprise, users["worker"], users["safety"])
     _finished_inspections(users, sites)
     _enterprise_demo(users["boss"].site, users["boss"], users["safety"], users["supervisor"])
+    _self_checks(users["boss"].site, users["boss"])
     _stock_major_hazards(users["boss"].site, users["safety"], users["supervisor"])
     return True
 
@@ -112,6 +124,7 @@ def _finished_inspections(users, sites) -> None:
     rng = random.Random(7)
     inspector = users["inspector1"]
     mine = [s for s in sites if s.grid in inspector.grids]
+    found = 0
     for n, site in enumerate(mine[:6]):
         fitting = templates_for(site, inspector)
         if not fitting:
@@ -121,8 +134,11 @@ def _finished_inspections(users, sites) -> None:
         for item in inspection.items:
             result = Result.FAIL if rng.random() < 0.08 else (
                 Result.NA if rng.random() < 0.1 else Result.PASS)
-            inspections.record_answer(inspector, inspection, item.id, result,
-                                      "现场发现问题，已当场告知负责人" if result == Result.FAIL else "")
+            note = ""
+            if result == Result.FAIL:
+                note = f"{PLACES[found % len(PLACES)]}：未做到“{item.requirement[:60]}”"
+                found += 1
+            inspections.record_answer(inspector, inspection, item.id, result, note)
         inspections.submit(inspector, inspection.id)
         # Backdate the patrol so the demo queue shows overdue hazards beside fresh ones.
         inspection.submitted_at = inspection.started_at + timedelta(minutes=25)
@@ -133,6 +149,54 @@ def _finished_inspections(users, sites) -> None:
                                                current_app.config["HAZARD_DEADLINE_DAYS"])
             for event in hazard.events:
                 event.at = inspection.submitted_at
+        db.session.commit()
+        # The older patrols' first hazard was confirmed by the supervisor the next day: the
+        # enterprise's inbox then holds notifications of that day, not of today.
+        if inspection.hazards and n < 3:
+            _confirm_on(inspection.hazards[0], users["supervisor"],
+                        inspection.submitted_at + timedelta(days=1))
+
+
+def _confirm_on(hazard, supervisor, when) -> None:
+    """Confirm `hazard` as of `when`, its notifications dated then too."""
+    from werkzeug.datastructures import MultiDict
+
+    from .hazards import forms as hazard_forms
+    from .hazards import lifecycle
+    from .hazards.service import _link
+    from .notifications.models import Notification
+
+    found = hazard.found_on
+    form = MultiDict({"level": hazard.level, "regime": hazard.regime or "accident",
+                      "responsible_name": hazard.site.principal_name,
+                      "responsible_phone": hazard.site.principal_phone,
+                      "deadline": default_deadline(hazard.level, found, current_app.config[
+                          "HAZARD_DEADLINE_DAYS"]).isoformat(),
+                      "measures": "限期整改，整改前设警示标志", "funds": "2000",
+                      "interim_measures": "设置警戒区，专人监护"})
+    lifecycle.perform(supervisor, hazard.id, "confirm", hazard_forms.transition("confirm", form),
+                      now=when)
+    db.session.execute(update(Notification).where(Notification.link == _link(hazard),
+                                                  Notification.created_at > when)
+                       .values(created_at=when))
+    db.session.commit()
+
+
+def _self_checks(site, boss) -> None:
+    """This period's principal-led check and fire inspection, done a few days ago; the monthly
+    staff check was not done (nor last month's), so the enterprise has one overdue duty."""
+    from .enterprise import checks
+    from .enterprise.schedule import Duty
+
+    back = min(3, local_today().day - 1)  # inside this month: both show as done
+    for duty, days_ago in ((Duty.PRINCIPAL_CHECK, back), (Duty.FIRE_INSPECTION, max(back - 1, 0))):
+        fitting = checks.templates_for_duty(site, boss, duty)
+        inspection = checks.start_check(boss, duty, fitting[0].id, boss.name, True)
+        for item in inspection.items:
+            inspections.record_answer(boss, inspection, item.id, Result.PASS, "")
+        inspections.submit(boss, inspection.id)
+        inspection.submitted_at = utcnow() - timedelta(days=days_ago, minutes=5)
+        inspection.started_at = inspection.submitted_at - timedelta(minutes=35)
         db.session.commit()
 
 
@@ -163,6 +227,10 @@ def _enterprise_demo(site, boss, safety, supervisor) -> None:
               participants=46, lessons="二楼西侧疏散较慢，已增设疏散指示标志"),
         Drill(site_id=site.id, kind="comprehensive", title="机械伤害综合应急演练",
               created_by_id=safety.id, planned_on=today + timedelta(days=25)),
+        Drill(site_id=site.id, kind="special", title="有限空间作业专项应急演练",
+              created_by_id=safety.id, planned_on=today - timedelta(days=152),
+              done_on=today - timedelta(days=150), participants=18,
+              lessons="监护人与作业人员联络信号需统一"),
     ])
     for days_ago, topic, kind, hours, people in (
             (400, "主要负责人和安全管理人员初次培训", "initial", 32, (boss, safety)),

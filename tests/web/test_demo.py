@@ -1,13 +1,17 @@
 """The demo zone a newcomer sees first."""
 
+import re
+
 from sqlalchemy import func, select
 
 from inspect_app.demo import DEMO_LOGINS, DEMO_PASSWORD, load
+from inspect_app.enterprise import checks, schedule
 from inspect_app.extensions import db
 from inspect_app.hazards.workflow import is_overdue
-from inspect_app.models import Area, Grid, Hazard, Inspection, Site, User
+from inspect_app.models import Area, Grid, Hazard, Inspection, Notification, Site, User
 from inspect_app.sites.types import RISK_COLORS, SITE_TYPES
-from inspect_app.timeutil import local_today
+from inspect_app.timeutil import local_today, utcnow
+from tests.factories import log_in
 
 
 def test_demo_zone_covers_every_type_colour_and_role(app, client):
@@ -34,3 +38,61 @@ def test_demo_zone_covers_every_type_colour_and_role(app, client):
     resp = client.post("/auth/login", data={"login": "13800000001", "password": DEMO_PASSWORD})
     assert resp.status_code == 302
     assert "hazard-card" in client.get("/hazards/").text
+
+
+def _demo_enterprise():
+    boss = db.session.scalar(select(User).where(User.username == "boss"))
+    return boss, boss.site
+
+
+def test_demo_people_are_named_by_name_and_the_principal_is_the_principal_account(app, client):
+    with app.app_context():
+        load()
+        boss, site = _demo_enterprise()
+        assert boss.position == "principal"
+        assert (site.principal_name, site.principal_phone) == (boss.name, boss.phone) == \
+            ("王德明", "13800000005")
+        titles = ("主要负责人", "安全员", "网格员", "员工", "园区安监")
+        assert not [u.name for u in db.session.scalars(select(User))
+                    if any(t in u.name for t in titles)]
+        # The statistics signature starts from the name alone.
+        log_in(client, boss)
+    page = client.get("/enterprise/statistics?year=2025&quarter=4").text
+    assert re.search(r'<input name="signed_name"[^>]*value="王德明"', page), page[-3000:]
+    assert 'value="主要负责人' not in page
+
+
+def test_demo_enterprise_was_registered_a_year_ago_and_has_one_overdue_duty(app):
+    with app.app_context():
+        load()
+        _boss, site = _demo_enterprise()
+        assert (local_today() - local_today(site.created_at)).days >= 360
+        items = checks.due_for(site)
+        overdue = [i.duty for i in items if i.state == schedule.State.OVERDUE]
+        assert overdue == [schedule.Duty.STAFF_CHECK], [(i.duty, i.state) for i in items]
+
+
+def test_demo_notifications_carry_the_dates_of_what_they_tell(app):
+    with app.app_context():
+        load()
+        notes = db.session.scalars(select(Notification)).all()
+        old = [n for n in notes if (utcnow() - n.created_at).days >= 7]
+        assert old, [(n.kind, n.created_at) for n in notes]
+        for note in notes:
+            hazard_id = int(note.link.rsplit("/", 1)[1]) if note.link.startswith("/hazards/") \
+                else None
+            if hazard_id is None:
+                continue
+            events = db.session.get(Hazard, hazard_id).events
+            # Sent on the day of one of the hazard's steps (a backdated step's, not today).
+            assert local_today(note.created_at) in {local_today(e.at) for e in events}, \
+                (note.kind, note.created_at)
+
+
+def test_demo_patrol_hazards_each_say_what_was_found(app):
+    with app.app_context():
+        load()
+        patrol = db.session.scalars(select(Hazard).where(Hazard.source == "patrol")).all()
+        assert len(patrol) >= 5
+        descriptions = [h.description for h in patrol]
+        assert len(set(descriptions)) == len(descriptions), descriptions
