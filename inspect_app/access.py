@@ -79,7 +79,7 @@ def checks_grid(user, grid_id: int) -> bool:
 def can_see_site(user, site) -> bool:
     if is_zone_staff(user):
         return True
-    if user.role == Role.INSPECTOR:
+    if is_inspector(user):
         return site.grid_id in grid_ids(user)
     return user.site_id is not None and user.site_id == site.id
 
@@ -88,7 +88,7 @@ def site_filter(user, site_id: ColumnElement, grid_id: ColumnElement) -> ColumnE
     """`can_see_site` as SQL, over a query's site id and grid id columns."""
     if is_zone_staff(user):
         return true()
-    if user.role == Role.INSPECTOR:
+    if is_inspector(user):
         return grid_id.in_(sorted(grid_ids(user)))
     return site_id == user.site_id if user.site_id is not None else false()
 
@@ -96,6 +96,16 @@ def site_filter(user, site_id: ColumnElement, grid_id: ColumnElement) -> ColumnE
 def is_enterprise_staff(user) -> bool:
     """Acts for one enterprise (its principal, safety manager, staff), not for the zone."""
     return user.role == Role.ENTERPRISE
+
+
+def is_inspector(user) -> bool:
+    """A grid inspector (网格员): checks the sites of their own grids."""
+    return user.role == Role.INSPECTOR
+
+
+def is_worker(user) -> bool:
+    """A front-line worker (一线员工): their team's shift meetings and their own reports only."""
+    return user.role == Role.WORKER
 
 
 def may_open(user, endpoint: str) -> bool:

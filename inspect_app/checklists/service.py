@@ -2,6 +2,7 @@
 
 from sqlalchemy import select
 
+from ..access import is_inspector
 from ..auth.models import User
 from ..extensions import db
 from ..roles import Role
@@ -43,7 +44,7 @@ def templates_for(site: Site, user: User) -> list[ChecklistTemplate]:
     features = set(site.feature_codes) & set(FEATURES)
     # Only a guideline for the site's type replaces the enterprise lists; one for a feature
     # (the confined-space guideline) is added beside them.
-    if user.role == Role.INSPECTOR and any(
+    if is_inspector(user) and any(
             t.kind == "grid_guideline" and t.applies_codes & (codes - features) for t in fitting):
         fitting = [t for t in fitting if t.kind == "grid_guideline"
                    or ((t.applies_codes & features or t.slug in PATROL_MAJOR_LISTS)

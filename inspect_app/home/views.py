@@ -2,9 +2,8 @@ from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
 from .. import forms
-from ..access import allow
+from ..access import allow, is_enterprise_staff, is_worker
 from ..hazards import service as hazards
-from ..roles import Role
 from ..sites import overview as sites
 from ..timeutil import local_today
 from ..web import page
@@ -14,9 +13,9 @@ from . import bp, queue
 @bp.get("/")
 @allow()
 def index():
-    if current_user.role == Role.ENTERPRISE and current_user.site_id:
+    if is_enterprise_staff(current_user) and current_user.site_id:
         return redirect(url_for("enterprise.home"))
-    if current_user.role == Role.WORKER:
+    if is_worker(current_user):
         from ..shifts import meetings
         from ..shifts import reports as shift_reports
         return page("home/worker.html", day=meetings.worker_day(current_user),

@@ -14,8 +14,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from .. import labels, xlsx
+from ..access import is_enterprise_staff, is_inspector
 from ..auth.models import User
-from ..roles import Role
 from ..timeutil import local_today
 from . import service, stats
 from .major import PARTS
@@ -141,9 +141,9 @@ def describe(ledger: Ledger, filters: Filters, words: Words | None = None) -> st
 
 def scope_note(user: User) -> str:
     """Whose rows the file holds: a ledger must say when it is not the whole zone's."""
-    if user.role == Role.INSPECTOR:
+    if is_inspector(user):
         return "范围：" + "、".join(sorted(g.name for g in user.grids))
-    if user.role == Role.ENTERPRISE:
+    if is_enterprise_staff(user):
         return f"范围：{user.site.name if user.site else ''}"
     return "范围：全园区"
 

@@ -7,22 +7,19 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .. import forms
-from ..access import FIELD_ROLES, allow
-from ..roles import Role
+from ..access import FIELD_ROLES, allow, may_open
 from ..web import page
 from . import bp, jobs, service
 
 SIX = "<any(inspections,hazards,rectification,responsibility,enforcement,major):slug>"
-# Who may export each ledger: the same roles as its page (views.py).
-MAJOR_ROLES = (Role.SUPERVISOR, Role.ADMIN, Role.ENTERPRISE)
 STATUS_LABELS = {jobs.QUEUED: _l("Waiting to start"), jobs.RUNNING: _l("Being written"),
                  jobs.DONE: _l("Ready"), jobs.FAILED: _l("Failed")}
 FORMAT_LABELS = {"xlsx": _l("Excel workbook (.xlsx)"), "csv": _l("CSV table (.csv)")}
 
 
 def _ledger(slug: str) -> service.Ledger:
-    if slug == "major" and current_user.role not in MAJOR_ROLES:
-        abort(403)
+    if slug == "major" and not may_open(current_user, "ledgers.major"):
+        abort(403)  # who may export a ledger: whoever may open its page
     return service.LEDGERS[slug]
 
 

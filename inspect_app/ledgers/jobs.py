@@ -30,9 +30,9 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
 from .. import csv_table, tasks, xlsx_stream
+from ..access import is_inspector, is_zone_staff
 from ..auth.models import User
 from ..extensions import db
-from ..roles import Role
 from ..timeutil import local_today, utcnow
 from . import export, lists, service
 from .models import ExportJob
@@ -45,9 +45,9 @@ QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 
 def scope_of(user: User) -> str:
     """Whose rows `user` reads in a ledger, as sites.service.scope_sites narrows them."""
-    if user.role in (Role.SUPERVISOR, Role.ADMIN):
+    if is_zone_staff(user):
         return "zone"
-    if user.role == Role.INSPECTOR:
+    if is_inspector(user):
         return "grids:" + ",".join(str(g) for g in sorted(g.id for g in user.grids))
     return f"site:{user.site_id or 0}"
 

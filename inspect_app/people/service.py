@@ -60,8 +60,19 @@ def get_person(actor: User, user_id: int) -> User:
     return user
 
 
+def may_change(actor: User, user: User) -> bool:
+    """Workers and one's own account, yes; another staff account only for the principal and
+    safety managers (shifts/rules.can_manage_staff)."""
+    return user.role != Role.ENTERPRISE or user.id == actor.id or rules.can_manage_staff(actor)
+
+
+def may_set_active(actor: User, user: User) -> bool:
+    """Whether the edit page offers to deactivate (or reactivate) `user`: never oneself."""
+    return user.id != actor.id and may_change(actor, user)
+
+
 def _may_change(actor: User, user: User) -> None:
-    if user.role == Role.ENTERPRISE and user.id != actor.id and not rules.can_manage_staff(actor):
+    if not may_change(actor, user):
         abort(403)
 
 

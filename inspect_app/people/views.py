@@ -22,6 +22,7 @@ def _person_page(user, form: dict, errors: dict):
     return page("people/form.html", "person_form", 422 if errors else 200, user=user, form=form,
                 errors=errors, teams=service.site_teams(current_user.site_id),
                 positions=POSITION_LABELS, can_staff=rules.can_manage_staff(current_user),
+                can_set_active=bool(user and service.may_set_active(current_user, user)),
                 locked=bool(user and locked_ids([user])))
 
 

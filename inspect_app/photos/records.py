@@ -8,14 +8,13 @@ is its uploader's alone.
 
 from sqlalchemy import exists, select
 
-from ..access import is_zone_staff, manages_site
+from ..access import is_worker, is_zone_staff, manages_site
 from ..auth.models import User
 from ..enterprise.models import Drill, drill_photos
 from ..extensions import db
 from ..hazards import service as hazards
 from ..hazards.models import Hazard
 from ..inspections import service as inspections
-from ..roles import Role
 from ..shifts import rules as shift_rules
 from ..shifts.models import Meeting, WorkerReport
 from ..shifts.teams import member_team_id
@@ -35,7 +34,7 @@ def _can_see_hazard(user: User, hazard: Hazard) -> bool:
     if hazards.can_see(user, hazard):
         return True
     # A worker follows their own reports, and sees nothing else of the ledger.
-    return user.role == Role.WORKER and bool(db.session.scalar(select(exists().where(
+    return is_worker(user) and bool(db.session.scalar(select(exists().where(
         WorkerReport.hazard_id == hazard.id, WorkerReport.reporter_id == user.id))))
 
 
@@ -48,7 +47,7 @@ def _can_see_meeting(user: User, meeting: Meeting) -> bool:
     # As the meeting page shows it: a worker who does not lead the team is sent to check in.
     team = meeting.team
     return shift_rules.can_see_team(user, team, member_team_id(user)) and (
-        user.role != Role.WORKER or shift_rules.can_lead(user, team))
+        not is_worker(user) or shift_rules.can_lead(user, team))
 
 
 def can_see(user: User, photo: Photo) -> bool:

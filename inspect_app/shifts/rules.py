@@ -17,9 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from ..access import is_enterprise_staff, is_zone_staff, manages_site
+from ..access import is_enterprise_staff, is_worker, is_zone_staff, manages_site
 from ..periods import Period
-from ..roles import Role
 
 # 五想五不干: think of each; if any is not right, don't work.
 FIVE_THINKS = ("risk", "measures", "tools", "environment", "skills")
@@ -48,13 +47,13 @@ def can_see_team(user, team, member_team_id: int | None) -> bool:
     """Zone staff see every team, enterprise staff their enterprise's, a worker their own."""
     if is_zone_staff(user) or can_manage_team(user, team):
         return True
-    return user.role == Role.WORKER and user.site_id == team.site_id and (
+    return is_worker(user) and user.site_id == team.site_id and (
         member_team_id == team.id or user.id == team.leader_id)
 
 
 def can_check_in(user, team, member_team_id: int | None) -> bool:
     """Only the team's own workers check in (from their phone or the leader's)."""
-    return user.role == Role.WORKER and user.active and user.site_id == team.site_id \
+    return is_worker(user) and user.active and user.site_id == team.site_id \
         and member_team_id == team.id
 
 

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..access import is_enterprise_staff, is_zone_staff
+from ..access import is_enterprise_staff, is_worker, is_zone_staff
 from ..auth.models import User
 from ..errors import Invalid, UserError
 from ..extensions import db
@@ -25,7 +25,7 @@ def membership(user: User) -> TeamMember | None:
 
 
 def member_team_id(user: User) -> int | None:
-    if user.role != Role.WORKER:
+    if not is_worker(user):
         return None
     return db.session.scalar(select(TeamMember.team_id).where(TeamMember.user_id == user.id))
 
@@ -57,7 +57,7 @@ def teams_for(user: User) -> list[Team]:
     query = select(Team).options(selectinload(Team.leader)).order_by(Team.active.desc(), Team.name)
     if is_enterprise_staff(user):
         query = query.where(Team.site_id == user.site_id)
-    elif user.role == Role.WORKER:
+    elif is_worker(user):
         query = query.where(Team.active.is_(True),
                             (Team.id == (member_team_id(user) or -1)) | (Team.leader_id == user.id))
     elif not is_zone_staff(user):

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from .. import forms, periods, throttle
 from .. import forms as f
-from ..access import ZONE_STAFF, allow, is_enterprise_staff, is_zone_staff, public
+from ..access import ZONE_STAFF, allow, is_enterprise_staff, is_worker, is_zone_staff, public
 from ..admin.forms import Codes
 from ..errors import Invalid, UserError
 from ..qr import qr_png, qr_svg
@@ -93,7 +93,7 @@ def scan(token: str):
 @allow(*TEAM_ROLES)
 def index():
     mine = teams.teams_for(current_user)
-    if current_user.role == Role.WORKER:
+    if is_worker(current_user):
         return redirect(url_for(".team", team_id=mine[0].id) if mine else url_for("home.index"))
     return page("shifts/index.html", teams=mine,
                 todays={t.id: meetings.todays_meetings(t) for t in mine},
@@ -242,7 +242,7 @@ def open_meeting(team_id: int):
 def meeting(meeting_id: int):
     meeting = meetings.get_meeting_for(current_user, meeting_id)
     lead = rules.can_lead(current_user, meeting.team)
-    if current_user.role == Role.WORKER and not lead:
+    if is_worker(current_user) and not lead:
         return redirect(url_for(".checkin", meeting_id=meeting.id))
     return page("shifts/meeting.html", "board", board=meetings.board(meeting), lead=lead,
                 reasons=meetings.stop_reasons, upload_key=reports.new_key())

@@ -3,10 +3,9 @@
 from flask import abort
 from sqlalchemy import Select, select
 
-from ..access import can_see_site, is_zone_staff, site_filter
+from ..access import can_see_site, is_inspector, is_zone_staff, site_filter
 from ..auth.models import User
 from ..extensions import db
-from ..roles import Role
 from .models import Grid, Site, new_qr_token
 
 
@@ -57,6 +56,6 @@ def list_sites(user: User, q: str = "", grid_id: int | None = None, risk: str = 
 def visible_grids(user: User) -> list[Grid]:
     if is_zone_staff(user):
         return list(db.session.scalars(select(Grid).where(Grid.active.is_(True)).order_by(Grid.name)))
-    if user.role == Role.INSPECTOR:
+    if is_inspector(user):
         return sorted(user.grids, key=lambda g: g.name)
     return []

@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
-ROLE_TEST = re.compile(r"current_user\.(role|is_supervisor)\b")
+ROLE_TEST = re.compile(r"current_user\.(role|position|is_supervisor)\b")
 
 
 def test_no_template_tests_the_users_role():

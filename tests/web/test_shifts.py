@@ -753,6 +753,18 @@ def test_only_principal_or_safety_manager_manage_staff_accounts(en, login, crew)
     assert en.post(f"/people/{crew['safety'].id}/deactivate").status_code == 422  # not oneself
 
 
+def test_the_edit_page_offers_deactivate_only_where_the_post_is_allowed(en, login, crew):
+    """The page asks the same rule as the POST (people/service.may_set_active)."""
+    def offered(user) -> bool:
+        return f"/people/{user.id}/deactivate" in en.get(f"/people/{user.id}/edit").text
+
+    login(crew["clerk"])
+    assert offered(crew["workers"][0]) and not offered(crew["safety"])
+    assert not offered(crew["clerk"])  # not oneself
+    login(crew["safety"])
+    assert offered(crew["clerk"]) and not offered(crew["safety"])
+
+
 PEOPLE_HEADERS = ["姓名", "手机号", "班组", "岗位", "初始PIN"]
 
 
