@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from inspect_app.extensions import db
 from inspect_app.ledgers import export, service, stats
-from inspect_app.models import Hazard, HazardEvent, Referral, Supervision
+from inspect_app.models import HazardEvent, Referral, Supervision
 from inspect_app.timeutil import local_today
 from tests.conftest import HX
 from tests.factories import make_area, make_grid, make_hazard, make_inspection, make_site, make_user, template
@@ -21,22 +21,10 @@ FIVE = ("inspections", "hazards", "rectification", "responsibility", "enforcemen
 T0 = datetime(2026, 3, 10, 2, 0)  # naive UTC: 10:00 in the zone
 
 
-def add_hazard(site, description, *, status="confirmed", found=T0, deadline=None, **fields) -> Hazard:
-    """The zone's hazards: found at T0 and confirmed unless told, due ten days from today."""
-    return make_hazard(site, description, status=status, found=found,
-                       deadline=deadline or local_today() + timedelta(days=10), **fields)
-
-
 def add_event(hazard, action, actor, at, from_status, to_status, note=""):
     db.session.add(HazardEvent(hazard_id=hazard.id, actor_id=actor.id, at=at, action=action,
                                from_status=from_status, to_status=to_status, note=note))
     db.session.commit()
-
-
-def add_inspection(site, slug, inspector, results, *, submitted=T0, **fields):
-    """The zone's inspections: started an hour before T0, submitted at T0 unless told."""
-    return make_inspection(site, slug, inspector, results, started=T0 - timedelta(hours=1),
-                           submitted=submitted, **fields)
 
 
 @pytest.fixture
@@ -58,24 +46,25 @@ def zone(ctx):
     today = local_today()
 
     # The mill: an overdue general hazard, and a stock major hazard closed after verification.
-    z.overdue = add_hazard(mill, "甲-配电箱门缺失", deadline=today - timedelta(days=3),
-                           responsible_name="李四", responsible_phone="13700000001",
-                           measures="更换配电箱门", funds=Decimal("300.00"))
-    z.closed = add_hazard(mill, "甲-熔炼炉未设紧急排放", level="major", status="closed",
-                          source="supervisory", found=datetime(2023, 6, 1, 1, 0),
-                          deadline=date(2023, 8, 1), responsible_name="王五",
-                          measures="增设紧急排放装置", funds=Decimal("20000.00"),
-                          rectified_note="已增设排放装置", rectification_cost=Decimal("18500.50"),
-                          closed_at=datetime(2023, 7, 20, 3, 0))
+    z.overdue = make_hazard(mill, "甲-配电箱门缺失", status="confirmed", found=T0,
+                            deadline=today - timedelta(days=3), responsible_name="李四",
+                            responsible_phone="13700000001", measures="更换配电箱门",
+                            funds=Decimal("300.00"))
+    z.closed = make_hazard(mill, "甲-熔炼炉未设紧急排放", level="major", status="closed",
+                           source="supervisory", found=datetime(2023, 6, 1, 1, 0),
+                           deadline=date(2023, 8, 1), responsible_name="王五",
+                           measures="增设紧急排放装置", funds=Decimal("20000.00"),
+                           rectified_note="已增设排放装置", rectification_cost=Decimal("18500.50"),
+                           closed_at=datetime(2023, 7, 20, 3, 0))
     add_event(z.closed, "submit", z.staff_mill, datetime(2023, 7, 15, 2, 0), "rectifying",
               "submitted")
     add_event(z.closed, "verify", z.insp_east, datetime(2023, 7, 20, 3, 0), "submitted", "closed")
 
     # The diner: an open major gas hazard under supervision and referred for a fine.
-    z.gas = add_hazard(diner, "乙-燃气报警器缺失", level="major", status="rectifying",
-                       source="public", found=datetime(2025, 2, 1, 1, 0),
-                       deadline=today + timedelta(days=20), responsible_name="赵六",
-                       report_state_cause="后厨未装报警器", plan_goal="一周内安装")
+    z.gas = make_hazard(diner, "乙-燃气报警器缺失", level="major", status="rectifying",
+                        source="public", found=datetime(2025, 2, 1, 1, 0),
+                        deadline=today + timedelta(days=20), responsible_name="赵六",
+                        report_state_cause="后厨未装报警器", plan_goal="一周内安装")
     db.session.add(Supervision(hazard_id=z.gas.id, status="active", level="county",
                                office="南安市安委办", doc_no="南安委督〔2025〕3号",
                                due_date=today + timedelta(days=30)))
@@ -89,10 +78,11 @@ def zone(ctx):
                             referred_by_id=z.supervisor.id, referred_at=T0))
     db.session.commit()
 
-    z.insp_mill = add_inspection(mill, "ent-mech", z.insp_east, ["pass", "fail", "pass"],
-                                 from_scan=True)
-    z.insp_diner = add_inspection(diner, "grid-nine", z.insp_west, ["fail", "pass"])
-    add_inspection(mill, "ent-mech", z.insp_east, ["pass"], submitted=None)  # not submitted yet
+    # Submitted at T0, an hour after they were started.
+    z.insp_mill = make_inspection(mill, "ent-mech", z.insp_east, ["pass", "fail", "pass"],
+                                  submitted=T0, from_scan=True)
+    z.insp_diner = make_inspection(diner, "grid-nine", z.insp_west, ["fail", "pass"], submitted=T0)
+    make_inspection(mill, "ent-mech", z.insp_east, ["pass"], started=T0 - timedelta(hours=1))  # open
     return z
 
 
@@ -234,14 +224,15 @@ def test_rectification_list_has_submit_and_verify_from_events(zone):
 
 
 def test_rectification_list_leaves_out_unconfirmed_and_rejected(zone):
-    add_hazard(zone.mill, "刚上报", status="reported")
-    add_hazard(zone.mill, "不是隐患", status="rejected")
+    make_hazard(zone.mill, "刚上报", status="reported")
+    make_hazard(zone.mill, "不是隐患", status="rejected")
     ids = {r[0] for r in _rows(zone, "rectification")}
     assert ids == {zone.overdue.id, zone.closed.id, zone.gas.id}
 
 
 def test_fixed_on_the_spot_counts_the_checker_as_verifier(zone):
-    spot = add_hazard(zone.mill, "灭火器摆放", status="closed", closed_at=T0 + timedelta(hours=1))
+    spot = make_hazard(zone.mill, "灭火器摆放", status="closed", found=T0,
+                       closed_at=T0 + timedelta(hours=1))
     add_event(spot, "fix_on_spot", zone.insp_east, T0 + timedelta(hours=1), "reported", "closed")
     row = next(_by_key("rectification", r) for r in _rows(zone, "rectification") if r[0] == spot.id)
     assert row["verified_by"] == "网格员甲" and row["days"] == 0 and row["submitted_at"] is None
@@ -393,7 +384,7 @@ def test_scoped_export_says_whose_rows_it_holds(client, login, zone):
 
 
 def test_text_that_looks_like_a_formula_stays_text(client, login, zone):
-    add_hazard(zone.mill, "=HYPERLINK(\"http://evil\")\x0b")
+    make_hazard(zone.mill, "=HYPERLINK(\"http://evil\")\x0b")
     login(zone.supervisor)
     ws = load_workbook(io.BytesIO(client.get("/ledgers/hazards.xlsx").data)).worksheets[0]
     cell = next(r[7] for r in ws.iter_rows(min_row=4) if str(r[7].value).startswith("="))
@@ -463,8 +454,10 @@ def test_major_export_has_rows_and_statistics(client, login, zone):
 
 def test_dashboard_splits_stock_at_midnight_in_the_zone(zone):
     # 2023-12-31 23:59 in the zone is stock; a minute later (2024-01-01 00:00) is increment.
-    add_hazard(zone.mill, "跨年前", level="major", found=datetime(2023, 12, 31, 15, 59))
-    add_hazard(zone.mill, "跨年后", level="major", found=datetime(2023, 12, 31, 16, 0))
+    make_hazard(zone.mill, "跨年前", level="major", status="confirmed",
+                found=datetime(2023, 12, 31, 15, 59))
+    make_hazard(zone.mill, "跨年后", level="major", status="confirmed",
+                found=datetime(2023, 12, 31, 16, 0))
     board = stats.dashboard(zone.supervisor, service.Filters(), today=date(2026, 6, 1),
                             cutoff=date(2023, 12, 31))
     assert (board.overall.stock, board.overall.increment) == (2, 2)
@@ -484,7 +477,7 @@ def test_dashboard_respects_scope_and_cutoff_config(zone, app):
 
 
 def test_rejected_major_hazards_are_not_in_the_database(zone):
-    add_hazard(zone.mill, "误报", level="major", status="rejected")
+    make_hazard(zone.mill, "误报", level="major", status="rejected")
     ids = {r[0] for r in _rows(zone, "major")}
     assert ids == {zone.closed.id, zone.gas.id}
     assert stats.dashboard(zone.supervisor, service.Filters()).overall.total == 2
