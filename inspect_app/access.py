@@ -64,7 +64,7 @@ def is_zone_staff(user) -> bool:
 
 def grid_ids(user) -> frozenset[int]:
     """The grids an inspector covers (nobody else covers one)."""
-    if user.role != Role.INSPECTOR:
+    if not is_inspector(user):
         return frozenset()
     known = getattr(user, "grid_ids", None)  # an actor already holds them
     return frozenset(known) if known is not None else frozenset(g.id for g in user.grids)

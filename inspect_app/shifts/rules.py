@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from ..access import is_enterprise_staff, is_worker, is_zone_staff, manages_site
+from ..access import is_enterprise_staff, is_worker, is_zone_staff, leads_safety, manages_site
 from ..periods import Period
 
 # 五想五不干: think of each; if any is not right, don't work.
@@ -81,7 +81,7 @@ def can_manage_people(user) -> bool:
 
 def can_manage_staff(user) -> bool:
     """Only the principal and safety managers add or deactivate other staff accounts."""
-    return can_manage_people(user) and user.position in ("principal", "safety_manager")
+    return leads_safety(user, user.site_id)
 
 
 # The check-in -------------------------------------------------------------------------------
