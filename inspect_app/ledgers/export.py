@@ -116,26 +116,16 @@ TARGET_MEASURES_ZH = {"stock_cleared": "存量到期未销号数",
                       "dynamic_zero": "超期销号或超期未销号数"}
 TARGET_STATES_ZH = {"met": "已达成", "not_met": "未达成", "pending": "推进中"}
 
+FILTERS_ZH = {"area": "片区：{}", "grid": "网格：{}", "type": "行业：{}", "level": "隐患等级：{}",
+              "status": "状态：{}", "regime": "隐患类别：{}"}
+
+
 def describe(ledger: Ledger, filters: Filters, words: Words | None = None) -> str:
     """The filters, in the ledger's words."""
     words = words or Words(ledger)
-    parts = []
-    for key, value in filters.parts():
-        if key == "area":
-            parts.append(f"片区：{value}")
-        elif key == "grid":
-            parts.append(f"网格：{value}")
-        elif key == "type":
-            parts.append(f"行业：{words.codes['site_type'].get(value, value)}")
-        elif key == "period":
-            low, high = value
-            parts.append(f"{ledger.period_zh}：{low or '不限'} 至 {high or '不限'}")
-        elif key == "level":
-            parts.append(f"隐患等级：{words.codes['level'][value]}")
-        elif key == "status":
-            parts.append(f"状态：{words.statuses[value]}")
-        elif key == "regime":
-            parts.append(f"隐患类别：{words.codes['regime'].get(value, value)}")
+    parts = [f"{ledger.period_zh}：{value[0] or '不限'} 至 {value[1] or '不限'}" if key == "period"
+             else FILTERS_ZH[key].format(value)
+             for key, value in service.filter_words(ledger, filters, words.codes, words.statuses)]
     return "筛选条件：" + ("；".join(parts) if parts else "全部")
 
 

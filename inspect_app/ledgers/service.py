@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from itertools import islice
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, tuple_
@@ -147,22 +148,27 @@ def display(column: Column, value) -> str:
     return str(value)
 
 
+# The label family that words a filter's code (area and grid are names already).
+FILTER_FAMILIES = {"type": "site_type", "level": "level", "regime": "regime"}
+
+
+def filter_words(ledger: Ledger, filters: Filters, codes: dict[str, dict],
+                 statuses: dict) -> list[tuple[str, Any]]:
+    """The filters that are set, each value in words (`codes`: label families by name; a period
+    stays its (low, high) pair): the print view's heading (describe) and the xlsx subtitle
+    (export.describe) each phrase these."""
+    return [(key, codes[FILTER_FAMILIES[key]].get(value, value) if key in FILTER_FAMILIES
+             else statuses[value] if key == "status" else value)
+            for key, value in filters.parts()]
+
+
 def describe(ledger: Ledger, filters: Filters) -> str:
     """The filters in the UI language, for the print view's heading."""
-    parts = []
-    for key, value in filters.parts():
-        if key == "area":
-            parts.append(_("Area: %(v)s", v=value))
-        elif key == "grid":
-            parts.append(_("Grid: %(v)s", v=value))
-        elif key == "type":
-            parts.append(_("Industry: %(v)s", v=labels.SITE_TYPES.get(value, value)))
-        elif key == "period":
-            low, high = value
-            parts.append(_("%(what)s from %(low)s to %(high)s", what=ledger.period_label,
-                           low=low or "…", high=high or "…"))
-        elif key == "level":
-            parts.append(_("Level: %(v)s", v=LEVELS[value]))
-        elif key == "status":
-            parts.append(_("Status: %(v)s", v=ledger.statuses[value]))
+    phrases = {"area": _("Area: %(v)s"), "grid": _("Grid: %(v)s"), "type": _("Industry: %(v)s"),
+               "level": _("Level: %(v)s"), "status": _("Status: %(v)s"),
+               "regime": _("Regime: %(v)s")}
+    parts = [_("%(what)s from %(low)s to %(high)s", what=ledger.period_label,
+               low=value[0] or "…", high=value[1] or "…") if key == "period"
+             else phrases[key] % {"v": value}
+             for key, value in filter_words(ledger, filters, LABELS, ledger.statuses)]
     return "; ".join(parts) or _("All rows")

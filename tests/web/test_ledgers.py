@@ -308,6 +308,17 @@ def test_print_view_is_a_standalone_a4_page(en, login, zone):
     assert "Level: Major" in resp.text and "Prepared by" in resp.text
 
 
+def test_print_view_and_xlsx_name_the_same_filters(en, login, zone):
+    """One list of the filters in words (service.filter_words): the regime too, in both."""
+    login(zone.supervisor)
+    args = "level=major&regime=accident&type=MECH"
+    heading = en.get(f"/ledgers/hazards?print=1&{args}").text
+    assert "Level: Major" in heading and "Industry: Industry &amp; trade: machinery" in heading
+    assert "Regime: Major accident hazard (重大事故隐患)" in heading
+    ws = load_workbook(io.BytesIO(en.get(f"/ledgers/hazards.xlsx?{args}").data)).worksheets[0]
+    assert "筛选条件：行业：工贸：机械；隐患等级：重大；隐患类别：重大事故隐患" in ws["A2"].value
+
+
 def test_print_view_is_capped(en, login, zone, app):
     login(zone.supervisor)
     app.config["LEDGER_PRINT_MAX_ROWS"] = 1
