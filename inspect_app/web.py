@@ -37,6 +37,7 @@ from . import precompress, throttle
 from .access import PUBLIC, public
 from .errors import UserError
 from .extensions import babel, db, login_manager
+from .qr import qr_png
 
 
 def wants_fragment() -> bool:
@@ -87,6 +88,20 @@ def path_for(endpoint: str, **values) -> str:
     if has_request_context():
         return url_for(endpoint, **values)
     return current_app.url_map.bind("localhost").build(endpoint, values)
+
+
+def poster_url(path: str) -> str:
+    """An address a printed QR code encodes: BASE_URL when set (the address phones can reach),
+    else this request's host."""
+    return (current_app.config.get("BASE_URL") or request.host_url.rstrip("/")) + path
+
+
+def qr_png_response(url: str):
+    """The QR code of `url` as a PNG for this user only, never stored: the token in it changes
+    when it is reissued."""
+    resp = current_app.response_class(qr_png(url), mimetype="image/png")
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
 
 
 def redirect_to(url: str):

@@ -1,7 +1,7 @@
 """Team pages, the shift meeting (open, check in, board, close), stops, compliance, reports."""
 
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -11,11 +11,11 @@ from .. import forms as f
 from ..access import ZONE_STAFF, allow, is_enterprise_staff, is_worker, is_zone_staff, public
 from ..admin.forms import Codes
 from ..errors import Invalid, UserError
-from ..qr import qr_png, qr_svg
+from ..qr import qr_svg
 from ..roles import Role
 from ..sites.types import RISK_COLORS
 from ..timeutil import local_today
-from ..web import page, redirect_to, safe_next
+from ..web import page, poster_url, qr_png_response, redirect_to, safe_next
 from . import bp, compliance, meetings, reports, rules, teams
 from .models import CheckIn, Meeting, Post, Team, WorkerReport
 
@@ -55,8 +55,7 @@ POST = {"name": f.Text(column=Post.name, multiline=False, label=_l("Name")),
 
 def team_url(team) -> str:
     """What a team's QR code encodes: BASE_URL when set (the address phones can reach)."""
-    base = current_app.config.get("BASE_URL") or request.host_url.rstrip("/")
-    return f"{base}/t/{team.qr_token}"
+    return poster_url(f"/t/{team.qr_token}")
 
 
 def _checkin_input(form) -> dict:
@@ -204,9 +203,7 @@ def posters():
 @allow(*ENTERPRISE)
 def qr_image(team_id: int):
     team = teams.get_managed_team(current_user, team_id)
-    resp = current_app.response_class(qr_png(team_url(team)), mimetype="image/png")
-    resp.headers["Cache-Control"] = "private, no-store"  # the token changes when reissued
-    return resp
+    return qr_png_response(team_url(team))
 
 
 @bp.post("/shifts/teams/<int:team_id>/qr")

@@ -9,11 +9,11 @@ from ..checklists.service import templates_for
 from ..extensions import db
 from ..hazards import service as hazards
 from ..inspections import service as inspections
-from ..qr import qr_png, qr_svg
+from ..qr import qr_svg
 from ..roles import Role
 from ..scan import record as record_scan
 from ..timeutil import utcnow
-from ..web import page
+from ..web import page, poster_url, qr_png_response
 from . import bp, overview, service
 from .models import Grid
 from .types import RISK_COLORS, SITE_TYPES
@@ -21,8 +21,7 @@ from .types import RISK_COLORS, SITE_TYPES
 
 def site_url(site) -> str:
     """What a site's QR code encodes: BASE_URL when set (the address phones can reach)."""
-    base = current_app.config.get("BASE_URL") or request.host_url.rstrip("/")
-    return f"{base}/s/{site.qr_token}"
+    return poster_url(f"/s/{site.qr_token}")
 
 
 def site_origins() -> list[str]:
@@ -87,9 +86,7 @@ def detail(site_id: int):
 @allow(Role.INSPECTOR, *ZONE_STAFF)
 def qr_image(site_id: int):
     site = service.get_site_for(current_user, site_id)
-    resp = current_app.response_class(qr_png(site_url(site)), mimetype="image/png")
-    resp.headers["Cache-Control"] = "private, no-store"  # the token changes when reissued
-    return resp
+    return qr_png_response(site_url(site))
 
 
 @bp.get("/sites/<int:site_id>/poster")
