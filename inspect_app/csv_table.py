@@ -13,9 +13,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 
-from .xlsx import FORMULA_LEAD, typed
-
-PROGRESS_EVERY = 1000
+from .xlsx import FORMULA_LEAD, RowCounter, typed
 
 
 def cell(kind: str, value) -> str:
@@ -55,22 +53,17 @@ class Sheet:
             self.writer.writerow([])
 
 
-class Book:
+class Book(RowCounter):
     def __init__(self, path: str, progress: Callable[[int], None] | None = None):
         self._file = open(path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115 - save closes
         self.file = self._file  # the first sheet writes; later ones are dropped
-        self.progress, self.count = progress, 0
+        self.progress = progress
 
     def sheet(self, name: str, headers: list[str], kinds: list[str], **layout) -> Sheet:
         """A sheet (layout options such as title or autofilter have no CSV form)."""
         sheet = Sheet(self, headers, kinds)
         self.file = None
         return sheet
-
-    def appended(self) -> None:
-        self.count += 1
-        if self.progress and self.count % PROGRESS_EVERY == 0:
-            self.progress(self.count)
 
     def save(self) -> None:
         self._file.close()

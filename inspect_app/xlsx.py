@@ -17,6 +17,7 @@
 """
 
 import tempfile
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import IO
@@ -54,6 +55,22 @@ def typed(kind: str, value):
     if kind in ("money", "percent", "int") and isinstance(value, str):
         return Decimal(value)
     return value
+
+
+PROGRESS_EVERY = 1000  # rows between progress reports
+
+
+class RowCounter:
+    """The queued writers' progress (xlsx_stream, csv_table): rows counted as they are written,
+    reported to `progress` every PROGRESS_EVERY of them."""
+
+    progress: Callable[[int], None] | None = None
+    count = 0
+
+    def appended(self) -> None:
+        self.count += 1
+        if self.progress and self.count % PROGRESS_EVERY == 0:
+            self.progress(self.count)
 
 
 class Sheet:

@@ -17,11 +17,10 @@ from pathlib import Path
 
 import xlsxwriter
 
-from .xlsx import FORMATS, FORMULA_LEAD, _safe_title, typed
+from .xlsx import FORMATS, FORMULA_LEAD, RowCounter, _safe_title, typed
 
 _HEADER = {"bold": True, "bg_color": "#DDE6F0", "border": 1, "border_color": "#999999",
            "align": "center", "valign": "vcenter", "text_wrap": True}
-PROGRESS_EVERY = 1000  # rows between progress reports
 
 
 class Sheet:
@@ -100,7 +99,7 @@ class Sheet:
         self.row += 1
 
 
-class Book:
+class Book(RowCounter):
     """A workbook written to `out` (a path or binary file) on save()."""
 
     def __init__(self, out, progress: Callable[[int], None] | None = None):
@@ -112,17 +111,12 @@ class Book:
         self.header = self.wb.add_format(_HEADER)
         self.title = self.wb.add_format({"bold": True, "font_size": 16, "align": "center"})
         self.quoted = self.wb.add_format({"quote_prefix": True})
-        self.progress, self.count = progress, 0
+        self.progress = progress
         self.sheets: list[Sheet] = []
 
     def sheet(self, name: str, headers: list[str], kinds: list[str], **layout) -> Sheet:
         self.sheets.append(sheet := Sheet(self, name, headers, kinds, **layout))
         return sheet
-
-    def appended(self) -> None:
-        self.count += 1
-        if self.progress and self.count % PROGRESS_EVERY == 0:
-            self.progress(self.count)
 
     def save(self) -> None:
         for sheet in self.sheets:

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from openpyxl import load_workbook
 
-from inspect_app import csv_table, xlsx_stream
+from inspect_app import csv_table, xlsx, xlsx_stream
 
 KINDS = ["int", "date", "datetime", "money", "text", "percent"]
 ROW = [7, date(2024, 3, 1), datetime(2024, 3, 1, 2, 30, tzinfo=UTC), Decimal("12.50"),
@@ -20,22 +20,22 @@ def test_xlsxwriter_book_types_cells_and_escapes_formulas(tmp_path):
     book = xlsx_stream.Book(str(path), progress=seen.append)
     sheet = book.sheet("问题清单", ["序号", "日期", "时间", "金额", "说明", "比例"], KINDS,
                        title="问题清单", subtitle="筛选条件：全部", autofilter=True)
-    for _ in range(xlsx_stream.PROGRESS_EVERY):
+    for _ in range(xlsx.PROGRESS_EVERY):
         sheet.append(ROW)
     sheet.append([None, "2024-05-06", None, "3", "bell\x07 text"])
     book.save()
-    assert seen == [xlsx_stream.PROGRESS_EVERY]
+    assert seen == [xlsx.PROGRESS_EVERY]
     ws = load_workbook(path).worksheets[0]
     assert ws["A1"].value == "问题清单" and ws["A2"].value == "筛选条件：全部"
     assert [c.value for c in ws[3]] == ["序号", "日期", "时间", "金额", "说明", "比例"]
     assert ws.freeze_panes == "A4"
-    assert ws.auto_filter.ref == f"A3:F{4 + xlsx_stream.PROGRESS_EVERY}"  # header and every row
+    assert ws.auto_filter.ref == f"A3:F{4 + xlsx.PROGRESS_EVERY}"  # header and every row
     row = ws[4]
     assert row[0].value == 7 and row[1].is_date and row[1].value.date() == date(2024, 3, 1)
     assert row[2].value == datetime(2024, 3, 1, 10, 30)  # local time, Asia/Shanghai
     assert row[3].value == 12.5 and row[3].number_format == "#,##0.00"
     assert row[4].data_type == "s" and row[4].quotePrefix and row[4].value.startswith("=")
-    last = ws[4 + xlsx_stream.PROGRESS_EVERY]
+    last = ws[4 + xlsx.PROGRESS_EVERY]
     assert last[1].value.date() == date(2024, 5, 6) and last[3].value == 3
     assert last[4].value.startswith("bell")
 
