@@ -19,8 +19,13 @@ from enum import StrEnum
 
 from ..access import is_enterprise_staff, is_worker, is_zone_staff, leads_safety, manages_site
 from ..periods import Period
+from ..roles import ZONE_STAFF, Role
 
 # 五想五不干: think of each; if any is not right, don't work.
+# Who opens the shift pages (the routes' allow rules).
+ENTERPRISE = (Role.ENTERPRISE,)
+TEAM_ROLES = (Role.ENTERPRISE, Role.WORKER)  # who takes part in a meeting
+VIEWERS = (Role.ENTERPRISE, Role.WORKER, *ZONE_STAFF)
 FIVE_THINKS = ("risk", "measures", "tools", "environment", "skills")
 DEFAULT_LATE_MINUTES = 10
 PIN_LENGTHS = (4, 6)
