@@ -292,7 +292,7 @@ ROLE_SECTIONS = {
 
 
 def section_keys(user: User) -> tuple[str, ...]:
-    if user.role == Role.ENTERPRISE and not user.site_id:
+    if is_enterprise_staff(user) and not user.site_id:
         return ()
     return ROLE_SECTIONS.get(user.role, ())
 

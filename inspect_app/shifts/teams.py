@@ -92,7 +92,7 @@ def team_form(team: Team | None) -> dict:
 
 def save_team(actor: User, values: Mapping, team_id: int | None = None) -> Team:
     """Create or change a team of the actor's enterprise from the typed values of the team form
-    (shifts/views.TEAM); raises Invalid with every error."""
+    (shifts/forms.TEAM); raises Invalid with every error."""
     team = get_managed_team(actor, team_id) if team_id else None
     if not rules.can_manage_people(actor):
         abort(403)
@@ -156,7 +156,7 @@ def post_form(post: Post | None) -> dict:
 
 
 def save_post(actor: User, team: Team, values: Mapping, post_id: int | None = None) -> Post:
-    """Create or change a post and its risk card (typed values of shifts/views.POST)."""
+    """Create or change a post and its risk card (typed values of shifts/forms.POST)."""
     if not rules.can_manage_team(actor, team):
         abort(404)
     post = db.session.get(Post, post_id) if post_id else None
