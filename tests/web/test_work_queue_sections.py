@@ -9,7 +9,7 @@ import pytest
 from inspect_app.extensions import db
 from inspect_app.hazards.models import Extension, HazardEvent, Referral, Supervision
 from inspect_app.shifts.models import CheckIn, Meeting, Team
-from inspect_app.timeutil import local_today
+from inspect_app.timeutil import local_today, utcnow
 from tests.conftest import HX
 from tests.factories import make_grid, make_hazard, make_site, make_user
 from tests.web.test_statement_counts import statements
@@ -394,3 +394,21 @@ def test_with_memos_on_the_bar_counts_afresh_after_the_users_own_change(
     client.post(f"/hazards/{fixing.id}/extension/{ext.id}/refuse", data={"note": "理由不足"})
     assert _bar_count(client.get("/hazards/").text) is None
     memo.clear_all()
+
+
+def test_overdue_duties_are_in_the_enterprises_queue(client, login, zone):
+    """enterprise/schedule.py decides: registered a year ago and never checked, the
+    principal-led check is overdue (last period missed) and shows, marked late."""
+    from inspect_app.enterprise.checks import DUTY_LABELS
+    from inspect_app.enterprise.schedule import Duty
+    z = zone
+    z["a"].created_at = utcnow() - timedelta(days=400)
+    db.session.commit()
+    login(z["boss_a"])
+    home = client.get("/enterprise/").text
+    duties = re.search(r'id="work-duties">(.*?)</section>', home, re.S).group(1)
+    row = re.search(r'<li class="work-row overdue" id="work-duties-\d+">(.*?)</li>', duties,
+                    re.S)
+    assert row and "#due-principal_check" in duties
+    with client.application.test_request_context(headers={"Accept-Language": "zh"}):
+        assert str(DUTY_LABELS[Duty.PRINCIPAL_CHECK]) in duties
