@@ -29,6 +29,8 @@ class Hazard(db.Model):
         Index("ix_hazards_found_on_id", "found_on", "id"),
         Index("ix_hazards_open_queue", "level", "deadline", "id",
               postgresql_where=text(OPEN_SQL), sqlite_where=text(OPEN_SQL)),
+        # The work queue (home/queue.py): one enterprise's or one grid's hazards in a state.
+        Index("ix_hazards_site_status", "site_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
