@@ -3,20 +3,13 @@ the field's message beside it and the typed values kept; the corrected step swap
 
 import re
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from inspect_app.extensions import db
 from inspect_app.hazards import service
 from inspect_app.models import Hazard
-from tests.factories import PASSWORD, make_grid, make_site, make_user
-
-
-def _log_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/auth/login")
-    page.fill("input[name=login]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form[action$='/auth/login'] button").click()
-    expect(page).not_to_have_url(re.compile(r"/auth/login"))
+from tests.browser.pages import log_in
+from tests.factories import make_grid, make_site, make_user
 
 
 def test_refused_confirm_marks_the_field_in_place_then_confirms(app, live_server, new_phone, shots):
@@ -30,7 +23,7 @@ def test_refused_confirm_marks_the_field_in_place_then_confirms(app, live_server
         hazard_id, username = hazard.id, supervisor.username
 
     page = new_phone()
-    _log_in(page, live_server, username)
+    log_in(page, username, base=live_server)
     page.goto(f"{live_server}/hazards/{hazard_id}")
     page.locator("summary", has_text=re.compile("^(Confirm|确认)$")).click()
     form = page.locator(f"form[action='/hazards/{hazard_id}/confirm']")

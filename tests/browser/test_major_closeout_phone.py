@@ -8,22 +8,15 @@ import re
 from PIL import Image
 from playwright.sync_api import Page, expect
 
+from tests.browser.pages import log_in
 from tests.browser.test_self_check import WATCH_SETTLES, _data, _swapped, _tick
-from tests.factories import PASSWORD, jpeg_bytes
+from tests.factories import jpeg_bytes
 
 REPORT = {"report_state_cause": "除尘器泄爆片缺失，维护时拆下未装回",
           "report_harm_difficulty": "粉尘爆炸风险，需停机",
           "plan_goal": "恢复泄爆装置", "measures": "企业：更换泄爆片并校验", "plan_resources": "备件与检测费",
           "plan_organisation": "设备科 李工", "plan_timeline": "20日内", "plan_emergency": "停机、清灰",
           "interim_measures": "企业：停用该除尘系统"}
-
-
-def _log_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/auth/login")
-    page.fill("input[name=login]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form[action$='/auth/login'] button").click()
-    expect(page).not_to_have_url(re.compile(r"/auth/login"))
 
 
 def _open(page: Page, action: str) -> None:
@@ -42,7 +35,7 @@ def test_major_hazard_from_self_check_to_write_off_with_stop_work(app, live_serv
 
     # 1. The principal's self-check fails a major item.
     boss = new_phone()
-    _log_in(boss, live_server, data["boss"])
+    log_in(boss, data["boss"], base=live_server)
     due = boss.locator("#due-principal_check")
     due.locator("select[name=template]").select_option(str(data["checklist"]))
     due.locator("input[name=led_by]").fill("王德明")
@@ -76,7 +69,7 @@ def test_major_hazard_from_self_check_to_write_off_with_stop_work(app, live_serv
 
     # 3. The supervisor confirms: the form starts from the enterprise's report.
     sup = new_phone()
-    _log_in(sup, live_server, data["supervisor"])
+    log_in(sup, data["supervisor"], base=live_server)
     sup.goto(f"{live_server}/hazards/{hazard_id}")
     sup.locator("summary", has_text=re.compile("Confirm|确认")).first.click()
     form = sup.locator("form[action$='/confirm']")

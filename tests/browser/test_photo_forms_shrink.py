@@ -8,15 +8,16 @@ from datetime import date, timedelta
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from inspect_app.enterprise.models import Drill
 from inspect_app.extensions import db
 from inspect_app.photos import service as photo_service
 from inspect_app.shifts.models import Meeting, Post, Team, TeamMember, WorkerReport
+from tests.browser.pages import log_in
 from tests.browser.test_photo_shrink import _big_camera_jpeg
-from tests.factories import PASSWORD, make_site, make_user
+from tests.factories import make_site, make_user
 
 
 @pytest.fixture
@@ -43,14 +44,6 @@ def _assert_shrunk(seen: list[bytes], original_size: int) -> None:
     # photos.js: long edge 1600, JPEG; the original is 4000x3000 and several MB.
     assert max(width, height) == 1600 and kind == "JPEG", (width, height, kind)
     assert len(data) < original_size / 4, (len(data), original_size)
-
-
-def _log_in(page: Page, username: str) -> None:
-    page.goto("/auth/login")
-    page.fill("input[name=login]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form[action$='/auth/login'] button").click()
-    expect(page).not_to_have_url(re.compile(r"/auth/login"))
 
 
 def _team(app) -> dict:
@@ -80,7 +73,7 @@ def test_worker_report_photo_arrives_shrunk(app, live_server, phone, tmp_path, a
     data = _team(app)
     original = tmp_path / "IMG_4000.jpg"
     size = _big_camera_jpeg(original)
-    _log_in(phone, data["worker"])
+    log_in(phone, data["worker"])
     phone.goto(f"/shifts/teams/{data['team_id']}/report")
     phone.fill("textarea[name=description]", "冲床光电保护被拆下")
     phone.set_input_files("#report-form input[name=photo]", str(original))
@@ -97,7 +90,7 @@ def test_drill_photo_arrives_shrunk(app, live_server, phone, tmp_path, arrived):
     data = _team(app)
     original = tmp_path / "IMG_4001.jpg"
     size = _big_camera_jpeg(original)
-    _log_in(phone, data["safety"])
+    log_in(phone, data["safety"])
     phone.goto(f"/enterprise/drills/{data['drill_id']}")
     phone.set_input_files("form.photo-form input[name=photo]", str(original))
     expect(phone.locator("#drill-photos img")).to_have_count(1)
@@ -108,7 +101,7 @@ def test_meeting_close_photo_arrives_shrunk(app, live_server, phone, tmp_path, a
     data = _team(app)
     original = tmp_path / "IMG_4002.jpg"
     size = _big_camera_jpeg(original)
-    _log_in(phone, data["leader"])
+    log_in(phone, data["leader"])
     phone.goto(f"/shifts/teams/{data['team_id']}")
     phone.locator(f"form[action$='/shifts/teams/{data['team_id']}/meetings'] button").first.tap()
     expect(phone).to_have_url(re.compile(r"/shifts/meetings/\d+$"))

@@ -13,18 +13,11 @@ from playwright.sync_api import Page
 
 from inspect_app.extensions import db
 from inspect_app.shifts.models import Team
-from tests.factories import PASSWORD, make_grid, make_site, make_user
+from tests.browser.pages import log_in
+from tests.factories import make_grid, make_site, make_user
 
 # A long name wraps onto several lines: the worst case for the poster's height.
 LONG = "南安市雪峰经济开发区恒源精密机械制造有限公司第二分厂（铸造车间）"
-
-
-def _log_in(page: Page, username: str) -> None:
-    page.goto("/auth/login")
-    page.fill("input[name=login]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form[action$='/auth/login'] button").click()
-    page.wait_for_url(lambda url: "/auth/login" not in url)
 
 
 def _pdf_pages(page: Page, path: str) -> list:
@@ -55,7 +48,7 @@ def test_each_poster_prints_on_exactly_one_a4_page(app, new_phone):
         team_id = team.id
 
     page = new_phone()
-    _log_in(page, inspector)
+    log_in(page, inspector)
     single = _pdf_pages(page, f"/sites/{site_ids[0]}/poster")
     assert len(single) == 1 and _a4(single[0])
     sheet = _pdf_pages(page, f"/grids/{grid_id}/posters")
@@ -68,7 +61,7 @@ def test_each_poster_prints_on_exactly_one_a4_page(app, new_phone):
         assert name in text
 
     owner = new_phone()
-    _log_in(owner, boss)
+    log_in(owner, boss)
     team_poster = _pdf_pages(owner, f"/shifts/teams/{team_id}/poster")
     assert len(team_poster) == 1
 
@@ -80,7 +73,7 @@ def test_on_a_phone_the_code_stays_inside_its_frame(app, new_phone, shots):
         inspector = make_user("inspector", grids=[grid]).username
 
     page = new_phone()
-    _log_in(page, inspector)
+    log_in(page, inspector)
     page.goto(f"/sites/{site_id}/poster")
     frame = page.locator(".poster").bounding_box()
     code = page.locator(".qr svg").bounding_box()

@@ -5,21 +5,14 @@ import re
 from datetime import timedelta
 
 from PIL import Image
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from inspect_app.extensions import db
 from inspect_app.hazards import lifecycle, service
 from inspect_app.hazards.forms import transition
 from inspect_app.timeutil import local_today
-from tests.factories import PASSWORD, make_grid, make_site, make_user
-
-
-def _log_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/auth/login")
-    page.fill("input[name=login]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form[action$='/auth/login'] button").click()
-    expect(page).not_to_have_url(re.compile(r"/auth/login"))
+from tests.browser.pages import log_in
+from tests.factories import make_grid, make_site, make_user
 
 
 def test_enterprise_rectifies_inspector_verifies_hazard_closes(app, live_server, new_phone,
@@ -42,7 +35,7 @@ def test_enterprise_rectifies_inspector_verifies_hazard_closes(app, live_server,
 
     # The enterprise's safety manager, on a phone: the hazard is in their list.
     page = new_phone()
-    _log_in(page, live_server, staff_name)
+    log_in(page, staff_name, base=live_server)
     page.goto(f"{live_server}/hazards/")
     page.locator(f"a[href='/hazards/{hazard_id}']").click()
     expect(page.locator("#status-panel")).to_contain_text("2")  # the deadline is shown
@@ -59,7 +52,7 @@ def test_enterprise_rectifies_inspector_verifies_hazard_closes(app, live_server,
 
     # The grid inspector verifies on their phone.
     insp = new_phone()
-    _log_in(insp, live_server, inspector_name)
+    log_in(insp, inspector_name, base=live_server)
     insp.goto(f"{live_server}/hazards/{hazard_id}")
     insp.locator("summary", has_text=re.compile("Verify and close|复查销号|复查")).click()
     insp.locator("form[action$='/verify'] button.primary").click()

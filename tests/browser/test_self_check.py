@@ -8,7 +8,8 @@ from datetime import timedelta
 from playwright.sync_api import Page, expect
 
 from inspect_app.timeutil import utcnow
-from tests.factories import PASSWORD, jpeg_bytes, make_grid, make_site, make_user, template
+from tests.browser.pages import log_in
+from tests.factories import jpeg_bytes, make_grid, make_site, make_user, template
 
 # Counts finished swaps (htmx's, and the checklist outbox's): a tap on swapped-in content must
 # wait until it has been wired up.
@@ -31,13 +32,6 @@ def _data(app) -> dict:
                 "supervisor": supervisor.username, "checklist": template("ent-dust").id}
 
 
-def _log_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/auth/login")
-    page.fill("input[name=login]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form[action$='/auth/login'] button").click()
-
-
 def _swapped(page: Page, action) -> None:
     before = page.evaluate("window.__settles")
     action()
@@ -57,7 +51,7 @@ def test_principal_runs_the_due_self_check_and_a_major_finding_reaches_the_zone(
     page = new_phone()
 
     # The principal lands on the enterprise home, where this month's check is due.
-    _log_in(page, live_server, data["boss"])
+    log_in(page, data["boss"], base=live_server)
     expect(page).to_have_url(f"{live_server}/enterprise/")
     due = page.locator("#due-principal_check")
     expect(due).to_be_visible()
@@ -105,7 +99,7 @@ def test_principal_runs_the_due_self_check_and_a_major_finding_reaches_the_zone(
 
     # A zone supervisor, on another phone, finds it at once in the major-hazard database.
     other = new_phone()
-    _log_in(other, live_server, data["supervisor"])
+    log_in(other, data["supervisor"], base=live_server)
     expect(other.locator("#unread-count")).to_have_text("1")
     other.goto(f"{live_server}/hazards/?level=major")
     major = other.locator(".hazard-card")

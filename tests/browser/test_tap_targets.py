@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import Page
 
 from inspect_app.demo import DEMO_PASSWORD, load
+from tests.browser.pages import log_in
 
 MEASURE = """(min) => {
   const out = [];
@@ -64,14 +65,6 @@ DETAIL = re.compile(r"\d+")
 
 def _offenders(page: Page, minimum: int) -> list[str]:
     return page.evaluate(MEASURE, minimum)
-
-
-def _log_in(page: Page, username: str) -> None:
-    page.goto("/auth/login")
-    page.fill("input[name=login]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.locator("form[action$='/auth/login'] button").click()
-    page.wait_for_url(lambda url: "/auth/login" not in url)
 
 
 def _local_links(page: Page, base: str) -> list[str]:
@@ -131,7 +124,7 @@ def test_every_tap_target_is_big_enough(app, live_server, new_phone, large):
                 _measure(page, minimum, found)
                 seen.append(path)
         else:
-            _log_in(page, username)
+            log_in(page, username, password=DEMO_PASSWORD)
             # The work queue on each home page links to several pages of new shapes.
             seen += _crawl(page, live_server, 14 if large else 18, minimum, found)
         if username == "inspector1":  # the checklist of a running inspection

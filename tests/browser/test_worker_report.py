@@ -10,15 +10,8 @@ from playwright.sync_api import Page, expect
 
 from inspect_app.extensions import db
 from inspect_app.shifts.models import Post, Team, TeamMember
-from tests.factories import PASSWORD, make_grid, make_site, make_user
-
-
-def _log_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/auth/login")
-    page.fill("input[name=login]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form[action$='/auth/login'] button").click()
-    expect(page).not_to_have_url(re.compile(r"/auth/login"))
+from tests.browser.pages import log_in
+from tests.factories import make_grid, make_site, make_user
 
 
 def _open_from_inbox(page: Page, text: str) -> None:
@@ -69,7 +62,7 @@ def test_worker_report_is_confirmed_fixed_verified_and_rewarded_inside_the_enter
 
     # The worker reports from their home page.
     worker = new_phone()
-    _log_in(worker, live_server, data["worker"])
+    log_in(worker, data["worker"], base=live_server)
     worker.locator("a.report-btn").click()
     worker.fill("textarea[name=description]", what)
     worker.fill("input[name=location]", "冲压车间2号冲床")
@@ -79,7 +72,7 @@ def test_worker_report_is_confirmed_fixed_verified_and_rewarded_inside_the_enter
 
     # The safety manager is told, opens the report from the inbox and confirms it as general.
     safety = new_phone()
-    _log_in(safety, live_server, data["safety"])
+    log_in(safety, data["safety"], base=live_server)
     expect(safety.locator("#unread-count")).to_have_text("1")
     _open_from_inbox(safety, "张伟")
     expect(safety).to_have_url(re.compile(r"/hazards/\d+$"))
@@ -106,7 +99,7 @@ def test_worker_report_is_confirmed_fixed_verified_and_rewarded_inside_the_enter
 
     # The principal is asked to verify, from the inbox, and closes it.
     boss = new_phone()
-    _log_in(boss, live_server, data["boss"])
+    log_in(boss, data["boss"], base=live_server)
     _open_from_inbox(boss, "待复查")
     expect(boss).to_have_url(hazard_url)
     _open_action(boss, "Verify and close|复查")
