@@ -16,7 +16,7 @@ from tests.factories import make_grid, make_site, make_user
 
 def _open_from_inbox(page: Page, text: str) -> None:
     """The inbox's newest message containing `text`: tap its 查看 (View)."""
-    page.locator("header a.inbox").click()
+    page.locator("header a.inbox[href$='/inbox/']").click()
     card = page.locator("li.note", has_text=text).first
     expect(card).to_be_visible()
     card.locator("button", has_text=re.compile("View|查看")).click()
@@ -120,7 +120,7 @@ def test_worker_report_is_confirmed_fixed_verified_and_rewarded_inside_the_enter
     # The worker was told each step, and sees the report closed and rewarded.
     worker.goto(f"{live_server}/")
     expect(worker.locator("#unread-count")).to_have_text("3")
-    worker.locator("header a.inbox").click()
+    worker.locator("header a.inbox[href$='/inbox/']").click()
     for text in ("您报告的隐患已确认", "您报告的隐患已整改销号", "获得奖励 100.00 元"):
         expect(worker.locator("li.note", has_text=text)).to_have_count(1)
     worker.locator("li.note", has_text="获得奖励").locator("button").click()
