@@ -97,6 +97,7 @@ def test_rows_show_item_code_requirement_found_date_id_and_source(client, login,
     row = re.search(rf'<li class="work-row[^"]*" id="work-confirm-{hazard.id}">(.*?)</li>',
                     client.get("/").text, re.S).group(1)
     assert item.code in row and item.requirement[:20] in row
+    assert "现场发现问题" in row  # what the inspector wrote, beside the item
     assert f"#{hazard.id}" in row and hazard.found_on.isoformat() in row
     assert "网格巡查" in row  # the source through labels.py, in Chinese
 
