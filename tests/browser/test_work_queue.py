@@ -4,21 +4,14 @@ it (through the row's link, on the hazard page) takes it off the queue and the b
 import re
 from datetime import timedelta
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from inspect_app.extensions import db
 from inspect_app.hazards import lifecycle, service
 from inspect_app.hazards.forms import transition
 from inspect_app.timeutil import local_today
-from tests.factories import PASSWORD, make_grid, make_site, make_user
-
-
-def _log_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/auth/login")
-    page.fill("input[name=login]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form[action$='/auth/login'] button").click()
-    expect(page).not_to_have_url(re.compile(r"/auth/login"))
+from tests.browser.pages import log_in
+from tests.factories import make_grid, make_site, make_user
 
 
 def test_supervisor_decides_an_extension_from_the_work_queue(app, live_server, phone, shots):
@@ -37,7 +30,7 @@ def test_supervisor_decides_an_extension_from_the_work_queue(app, live_server, p
             "reason": "防护罩配件需从厂家订购", "new_deadline": deadline + timedelta(days=10)})
         hazard_id, name = hazard.id, supervisor.username
 
-    _log_in(phone, live_server, name)
+    log_in(phone, name, base=live_server)
     phone.goto(f"{live_server}/")
     queue = phone.locator("#work-queue")
     expect(queue).to_be_visible()
