@@ -93,6 +93,9 @@ class Defaults:
     PHOTO_DECODE_NICE = 10  # added to the decode processes' niceness
     PHOTO_DECODE_TIMEOUT = 60  # seconds a request waits for its decode before a 503
     PHOTO_BUSY_RETRY_AFTER = 5  # seconds, sent with that 503
+    # A major hazard's close-out documents (评估报告, 复产申请): PDF, JPEG or PNG, kept as uploaded.
+    DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+    DOCUMENT_MAX_FILES = 10  # per step (a report photographed page by page)
     IMPORT_MAX_ROWS = 10_000  # a larger register is split; keeps one request well under a minute
     # Days to fix a finding, by hazard level (configurable per deployment).
     HAZARD_DEADLINE_DAYS = {"general": 15, "major": 60}

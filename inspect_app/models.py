@@ -3,7 +3,15 @@
 from .auth.models import AccountEvent, LoginFailure, User
 from .checklists.models import ChecklistItem, ChecklistTemplate
 from .enterprise import models as enterprise_models  # noqa: F401 - SelfCheck, Drill, Training…
-from .hazards.models import Extension, Hazard, HazardEvent, HazardImport, Referral, Supervision
+from .hazards.models import (
+    Extension,
+    Hazard,
+    HazardDocument,
+    HazardEvent,
+    HazardImport,
+    Referral,
+    Supervision,
+)
 from .idempotency import Receipt
 from .inspections.models import Answer, Inspection
 from .ledgers.models import ExportJob
@@ -15,7 +23,7 @@ from .sites.models import Area, Grid, Site, grid_inspectors
 from .sms.models import SmsMessage
 
 __all__ = ["AccountEvent", "Answer", "Area", "ChecklistItem", "ChecklistTemplate", "Extension",
-           "ExportJob", "Grid", "Hazard", "HazardEvent", "HazardImport", "Inspection",
+           "ExportJob", "Grid", "Hazard", "HazardDocument", "HazardEvent", "HazardImport", "Inspection",
            "LoginFailure", "Notification", "Photo", "Position", "Receipt", "Referral", "Role", "Site",
            "SmsMessage",
            "Supervision", "User", "grid_inspectors"]

@@ -25,7 +25,7 @@ from ..photos import service as photos
 from ..sms import service as sms
 from ..timeutil import local_today, utcnow
 from ..web import path_for
-from . import workflow
+from . import documents, workflow
 from .forms import TRANSITIONS
 from .models import Extension, Hazard, HazardEvent, Referral, Supervision
 from .regimes import default_authority
@@ -441,17 +441,13 @@ def _record_stop_work(hazard: Hazard, user: User, now: datetime, kind: str, doc:
 
 
 def assess(user: User, hazard_id: int, form, files=(), now: datetime | None = None) -> Hazard:
-    """The unit's assessment of its remediation: by whom, whether qualified, the report."""
+    """The unit's assessment of its remediation: by whom, whether qualified, and the report as
+    a document (documents.py: PDF or image, kept as uploaded)."""
     now = now or utcnow()
     hazard = get_for(user, hazard_id)
     _check(Action.ASSESS, user, facts_of(hazard, local_today(now)))
     by, qualified = form["assessment_by"], form["assessment_qualified"]
-    uploads = photos.prepare(files)
-    if not uploads:
-        raise forms.Invalid({"photos": _("Please add the assessment report (photos of its pages).")})
-    key = form.get("upload_key") or ""
-    stored = [photos.store(u, uploader=user, site_id=hazard.site_id,
-                           upload_key=f"{key}-{n}" if key else None) for n, u in enumerate(uploads)]
+    uploads = documents.prepare(files, "document", required=True)
     hazard.assessment_by, hazard.assessment_qualified = by, qualified == "yes"
     hazard.assessment_at = now
     event = HazardEvent(hazard_id=hazard.id, actor_id=user.id, at=now, action="assessment",
@@ -459,19 +455,26 @@ def assess(user: User, hazard_id: int, form, files=(), now: datetime | None = No
                         note=f"{by} ({_('qualified agency') if qualified == 'yes' else _('own experts')})")
     db.session.add(event)
     db.session.flush()
-    for photo in stored:
-        photo.hazard_id, photo.event_id, photo.phase = hazard.id, event.id, "assess"
+    documents.file(uploads, hazard, "assessment", user, now, event)
     _commit(hazard)
     return hazard
 
 
-def apply_resume(user: User, hazard_id: int, form, now: datetime | None = None) -> Hazard:
+def apply_resume(user: User, hazard_id: int, form, files=(), now: datetime | None = None) -> Hazard:
+    """The written application to resume (复产申请): its text, and the signed application as a
+    document where the unit files one."""
     now = now or utcnow()
     hazard = get_for(user, hazard_id)
     _check(Action.APPLY_RESUME, user, facts_of(hazard, local_today(now)))
+    uploads = documents.prepare(files, "document", required=False)
     hazard.resume_application = form["resume_application"]
     hazard.resume_applied_at = now
-    _event(hazard, user, now, "resume_application", hazard.resume_application[:200])
+    event = HazardEvent(hazard_id=hazard.id, actor_id=user.id, at=now, action="resume_application",
+                        from_status=hazard.status, to_status=hazard.status,
+                        note=hazard.resume_application[:200])
+    db.session.add(event)
+    db.session.flush()
+    documents.file(uploads, hazard, "resume", user, now, event)
     notify(supervisors(), kind="resume", link=_link(hazard),
            title=_("Application to resume work at %(site)s", site=hazard.site.name))
     _commit(hazard)

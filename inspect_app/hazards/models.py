@@ -3,7 +3,18 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, and_, text
+from sqlalchemy import (
+    ColumnElement,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -121,6 +132,8 @@ class Hazard(db.Model):
     supervisions = relationship("Supervision", back_populates="hazard", order_by="Supervision.id")
     extensions = relationship("Extension", back_populates="hazard", order_by="Extension.id")
     referrals = relationship("Referral", back_populates="hazard", order_by="Referral.id")
+    documents = relationship("HazardDocument", back_populates="hazard",
+                             order_by="HazardDocument.id")
     imported_from = relationship("HazardImport")
 
 
@@ -251,3 +264,27 @@ class HazardImport(db.Model):
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     imported_by = relationship("User")
+
+
+class HazardDocument(db.Model):
+    """A file filed for a major hazard's close-out (16号令 第18条): the assessment report or the
+    written 复产申请, kept byte for byte as uploaded (it is evidence), PDF, JPEG or PNG
+    (hazards/documents.py checks the type by the content and bounds the size)."""
+
+    __tablename__ = "hazard_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hazard_id: Mapped[int] = mapped_column(ForeignKey("hazards.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("hazard_events.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # assessment | resume (documents.KINDS)
+    file_name: Mapped[str] = mapped_column(String(120))  # as uploaded, for the download
+    media_type: Mapped[str] = mapped_column(String(32))  # from the content, never the client
+    size_bytes: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    # Loaded only when downloaded: listing a hazard's documents never reads their bytes.
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    hazard = relationship("Hazard", back_populates="documents")
+    uploaded_by = relationship("User")

@@ -1,4 +1,6 @@
-from flask import redirect, request, url_for
+import io
+
+from flask import redirect, request, send_file, url_for
 from flask_login import current_user
 
 from .. import forms
@@ -8,7 +10,7 @@ from ..sites.service import visible_grids
 from ..sites.types import SITE_TYPES
 from ..timeutil import local_today
 from ..web import page, wants_fragment
-from . import bp, lifecycle, service, workflow
+from . import bp, documents, lifecycle, service, workflow
 from . import forms as hazard_forms
 
 
@@ -136,11 +138,23 @@ def stop_work(hazard_id: int):
 def assess(hazard_id: int):
     return _run(hazard_id, "assess", lambda: lifecycle.assess(
         current_user, hazard_id, forms.parse(request.form, hazard_forms.ASSESSMENT),
-        request.files.getlist("photos")))
+        request.files.getlist("document")))
 
 
 @bp.post("/<int:hazard_id>/resume")
 @allow(*FIELD_ROLES)
 def apply_resume(hazard_id: int):
     return _run(hazard_id, "apply_resume", lambda: lifecycle.apply_resume(
-        current_user, hazard_id, forms.parse(request.form, hazard_forms.RESUME)))
+        current_user, hazard_id, forms.parse(request.form, hazard_forms.RESUME),
+        request.files.getlist("document")))
+
+
+@bp.get("/<int:hazard_id>/documents/<int:document_id>")
+@allow(*FIELD_ROLES)
+def document(hazard_id: int, document_id: int):
+    """A close-out document as filed, downloaded (never shown inline: it is the unit's file)."""
+    doc = documents.get(current_user, hazard_id, document_id)
+    resp = send_file(io.BytesIO(doc.data), mimetype=doc.media_type, as_attachment=True,
+                     download_name=doc.file_name, etag=doc.sha256, max_age=0)
+    resp.headers["Cache-Control"] = "private, no-cache"  # never in a shared cache
+    return resp

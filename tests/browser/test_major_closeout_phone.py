@@ -97,7 +97,7 @@ def test_major_hazard_from_self_check_to_write_off_with_stop_work(app, live_serv
     boss.locator("form[action$='/start'] button.primary").click()
     expect(boss.locator("form[action$='/assessment']")).to_be_visible()
     boss.fill("form[action$='/assessment'] input[name=assessment_by]", "泉州安全评价中心")
-    boss.set_input_files("form[action$='/assessment'] input[name=photos]", str(page_jpg))
+    boss.set_input_files("form[action$='/assessment'] input[name=document]", str(page_jpg))
     boss.locator("form[action$='/assessment'] button").click()
     expect(boss.locator("ul.closeout")).to_contain_text("泉州安全评价中心")
     boss.fill("form[action$='/resume'] textarea[name=resume_application]",

@@ -21,5 +21,5 @@ def test_every_photo_input_is_shrunk_on_the_phone():
               for path in sorted(TEMPLATES.rglob("*.html"))
               for tag in re.findall(r"<input[^>]*type=\"file\"[^>]*>", path.read_text("utf-8"))]
     photo_inputs = [(path, tag) for path, tag in inputs if 'accept="image/' in tag]
-    assert len(photo_inputs) >= 6
+    assert len(photo_inputs) >= 5  # (a close-out document is kept as filed: documents.py)
     assert [(str(p), t) for p, t in photo_inputs if "data-shrink" not in t] == []

@@ -44,8 +44,8 @@ class lifecycle:  # noqa: N801 - the lifecycle, called as the views call it (for
         return real.assess(user, hazard_id, forms.parse(form, hazard_forms.ASSESSMENT), files)
 
     @staticmethod
-    def apply_resume(user, hazard_id, form):
-        return real.apply_resume(user, hazard_id, forms.parse(form, hazard_forms.RESUME))
+    def apply_resume(user, hazard_id, form, files=()):
+        return real.apply_resume(user, hazard_id, forms.parse(form, hazard_forms.RESUME), files)
 
     @staticmethod
     def request_extension(user, hazard_id, form, now=None):
@@ -558,3 +558,128 @@ def test_an_enforcement_stop_work_follows_the_one_stop_work_rule(world):
     lifecycle.refer(people["sup"], hazard.id, MultiDict({"department": "消防救援大队",
                                                           "measure": "fine"}))
     assert db.session.scalar(select(Referral.stops_work)) is False
+
+
+# The assessment report and the 复产申请 as documents -------------------------------------------
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def document(data=PDF, name="评估报告.pdf", content_type="application/pdf"):
+    return FileStorage(io.BytesIO(data), filename=name, content_type=content_type)
+
+
+def confirmed_and_started(site, people):
+    hazard = major(site, people)
+    lifecycle.perform(people["sup"], hazard.id, "confirm", confirm_form())
+    lifecycle.perform(people["staff"], hazard.id, "start", MultiDict())
+    return hazard
+
+
+def test_the_assessment_report_is_a_document_seen_only_by_who_may_see_the_hazard(
+        client, login, world):
+    from inspect_app.models import HazardDocument
+
+    site, people = world
+    hazard = confirmed_and_started(site, people)
+    login(people["staff"])
+    resp = client.post(f"/hazards/{hazard.id}/assessment", data={
+        "assessment_by": "泉州安评中心", "assessment_qualified": "yes",
+        "document": (io.BytesIO(PDF), "../../评估报告.pdf")}, content_type="multipart/form-data")
+    assert resp.status_code == 302
+    doc = db.session.scalar(select(HazardDocument))
+    assert (doc.kind, doc.media_type, doc.size_bytes, doc.file_name) == (
+        "assessment", "application/pdf", len(PDF), "评估报告.pdf")  # no path, however sent
+    assert doc.event_id == db.session.scalar(select(HazardEvent.id).where(
+        HazardEvent.action == "assessment"))
+    url = f"/hazards/{hazard.id}/documents/{doc.id}"
+    assert url in client.get(f"/hazards/{hazard.id}").text
+    grid_other = make_grid()
+    outsiders = {"rival": (make_user("enterprise", site=make_site(grid_other)), 404),
+                 "other grid": (make_user("inspector", grids=[grid_other]), 404),
+                 "worker": (make_user("worker", site=site), 403)}
+    for who in ("staff", "insp", "sup"):
+        client.post("/auth/logout")
+        login(people[who])
+        got = client.get(url)
+        assert got.status_code == 200 and got.data == PDF, who
+        assert got.mimetype == "application/pdf"
+        assert got.headers["Content-Disposition"].startswith("attachment")
+        assert "private" in got.headers["Cache-Control"]
+    for who, (user, status) in outsiders.items():
+        client.post("/auth/logout")
+        login(user)
+        assert client.get(url).status_code == status, who
+    # Another hazard's number in the address does not reach this document.
+    client.post("/auth/logout")
+    login(people["sup"])
+    other = major(site, people)
+    assert client.get(f"/hazards/{other.id}/documents/{doc.id}").status_code == 404
+    assert client.get(f"/hazards/{hazard.id}/documents/99999999999").status_code == 404
+
+
+@pytest.mark.parametrize("data,name", [
+    (b"<html><script>alert(1)</script></html>", "report.pdf"),  # the name is not the type
+    (b"GIF89a" + b"\0" * 20, "scan.gif"),
+    (b"", "empty.pdf"),
+])
+def test_a_document_is_typed_by_its_content_and_refused_otherwise(world, data, name):
+    from inspect_app.models import HazardDocument
+
+    site, people = world
+    hazard = confirmed_and_started(site, people)
+    with pytest.raises(forms.Invalid) as err:
+        lifecycle.assess(people["staff"], hazard.id, MultiDict(
+            {"assessment_by": "安评中心", "assessment_qualified": "yes"}), [document(data, name)])
+    assert "document" in err.value.errors
+    db.session.rollback()
+    assert db.session.get(Hazard, hazard.id).assessment_at is None
+    assert db.session.scalar(select(func.count(HazardDocument.id))) == 0
+    assert "assessment" not in events(hazard)
+
+
+def test_a_document_is_bounded_in_size_and_a_png_or_jpeg_is_kept_as_filed(world, app,
+                                                                          monkeypatch):
+    from inspect_app.models import HazardDocument
+
+    site, people = world
+    hazard = confirmed_and_started(site, people)
+    monkeypatch.setitem(app.config, "DOCUMENT_MAX_BYTES", len(PDF) - 1)
+    with pytest.raises(forms.Invalid):
+        lifecycle.assess(people["staff"], hazard.id, MultiDict(
+            {"assessment_by": "安评中心", "assessment_qualified": "no"}), [document()])
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(HazardDocument.id))) == 0
+    monkeypatch.setitem(app.config, "DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+    jpeg = jpeg_bytes()
+    lifecycle.assess(people["staff"], hazard.id, MultiDict(
+        {"assessment_by": "安评中心", "assessment_qualified": "no"}),
+        [document(png, "p1.png", "image/png"), document(jpeg, "p2.jpg", "image/jpeg")])
+    docs = db.session.scalars(select(HazardDocument).order_by(HazardDocument.id)).all()
+    assert [(d.media_type, d.data) for d in docs] == [("image/png", png), ("image/jpeg", jpeg)]
+
+
+def test_the_resume_application_may_file_its_signed_document(world):
+    from inspect_app.models import HazardDocument
+
+    site, people = world
+    hazard = confirmed_and_started(site, people)
+    lifecycle.stop_work(people["sup"], hazard.id, MultiDict(
+        {"stop_work": "suspend_all", "stop_work_doc": "停产1号"}))
+    lifecycle.apply_resume(people["staff"], hazard.id, MultiDict(
+        {"resume_application": "申请复产"}), [document(name="复产申请.pdf")])
+    doc = db.session.scalar(select(HazardDocument))
+    assert (doc.kind, doc.file_name, doc.data) == ("resume", "复产申请.pdf", PDF)
+
+
+def test_a_documents_name_keeps_no_path_and_ends_in_its_real_type(world):
+    from inspect_app.models import HazardDocument
+
+    site, people = world
+    hazard = confirmed_and_started(site, people)
+    lifecycle.assess(people["staff"], hazard.id, MultiDict(
+        {"assessment_by": "安评中心", "assessment_qualified": "yes"}),
+        [document(name="..\\..\\etc/评估\x00报告.exe")])
+    name = db.session.scalar(select(HazardDocument.file_name))
+    assert name.endswith(".pdf") and not {"/", "\\", "\x00"} & set(name)
