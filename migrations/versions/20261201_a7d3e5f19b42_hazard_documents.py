@@ -1,7 +1,7 @@
 """hazard_documents: a major hazard's assessment report and 复产申请 as files (PDF or image)
 
 Revision ID: a7d3e5f19b42
-Revises: 4f2b7c9d1e36
+Revises: 9c4e1a7b2d58
 Create Date: 2026-12-01 17:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a7d3e5f19b42'
-down_revision = '4f2b7c9d1e36'
+down_revision = '9c4e1a7b2d58'
 branch_labels = None
 depends_on = None
 
