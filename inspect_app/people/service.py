@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..access import is_worker
 from ..admin import service as admin
 from ..admin.rules import check_user
 from ..auth import service as accounts
@@ -64,6 +65,11 @@ def may_change(actor: User, user: User) -> bool:
     """Workers and one's own account, yes; another staff account only for the principal and
     safety managers (shifts/rules.can_manage_staff)."""
     return user.role != Role.ENTERPRISE or user.id == actor.id or rules.can_manage_staff(actor)
+
+
+def has_pin(user: User) -> bool:
+    """Only workers log in with a PIN (staff have passwords): the PIN form is theirs alone."""
+    return is_worker(user)
 
 
 def may_set_active(actor: User, user: User) -> bool:
@@ -198,7 +204,7 @@ def update_person(actor: User, user_id: int, fields: dict) -> User:
 def set_pin(actor: User, user_id: int, pin: str) -> User:
     """Set or reset a worker's PIN (which also lifts a lock); tell it to the worker in person."""
     user = get_person(actor, user_id)
-    if user.role != Role.WORKER:
+    if not has_pin(user):
         abort(404)
     if problem := pin_error(pin or ""):
         raise Invalid({"pin": problem})

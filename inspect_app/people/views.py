@@ -23,6 +23,7 @@ def _person_page(user, form: dict, errors: dict):
                 errors=errors, teams=service.site_teams(current_user.site_id),
                 positions=POSITION_LABELS, can_staff=rules.can_manage_staff(current_user),
                 can_set_active=bool(user and service.may_set_active(current_user, user)),
+                has_pin=bool(user and service.has_pin(user)),
                 locked=bool(user and locked_ids([user])))
 
 
@@ -31,6 +32,7 @@ def _person_page(user, form: dict, errors: dict):
 def index():
     people = service.list_people(current_user)
     return page("people/index.html", people=people, locked=locked_ids(people),
+                pin_ids={u.id for u in people if service.has_pin(u)},
                 members=service.memberships(current_user.site_id),
                 can_staff=rules.can_manage_staff(current_user))
 

@@ -753,6 +753,19 @@ def test_only_principal_or_safety_manager_manage_staff_accounts(en, login, crew)
     assert en.post(f"/people/{crew['safety'].id}/deactivate").status_code == 422  # not oneself
 
 
+def test_only_workers_are_offered_a_pin(en, login, crew):
+    """The PIN form and the PIN column ask people/service.has_pin, as the PIN POST does."""
+    login(crew["safety"])
+    worker, clerk = crew["workers"][0], crew["clerk"]
+    assert f"/people/{worker.id}/pin" in en.get(f"/people/{worker.id}/edit").text
+    assert f"/people/{clerk.id}/pin" not in en.get(f"/people/{clerk.id}/edit").text
+    assert en.post(f"/people/{clerk.id}/pin", data={"pin": "7391"}).status_code == 404
+    rows = en.get("/people/").text.split("<tr")
+    pin_cells = [re.findall(r"<td>(not set|set)\b", next(r for r in rows if name in r))
+                 for name in (worker.name, clerk.name)]
+    assert pin_cells == [["set"], []]  # the worker has a PIN; staff have none to set
+
+
 def test_the_edit_page_offers_deactivate_only_where_the_post_is_allowed(en, login, crew):
     """The page asks the same rule as the POST (people/service.may_set_active)."""
     def offered(user) -> bool:
