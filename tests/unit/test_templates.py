@@ -4,7 +4,8 @@ import re
 from pathlib import Path
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
-ROLE_TEST = re.compile(r"current_user\.(role|position|is_supervisor)\b")
+# The user's own role or position, or anyone's role compared: the policy answers those.
+ROLE_TEST = re.compile(r"current_user\.(role|position|is_supervisor)\b|\.role\s*(==|!=|in\b|not\b)")
 
 
 def test_no_template_tests_the_users_role():
