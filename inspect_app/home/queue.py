@@ -393,6 +393,7 @@ def _hazard_rows(user: User, spec: Spec, today: date, after: int, limit: int) ->
     if (model := _SUBJECTS.get(spec.key)) is not None and found:
         subjects = {s.id: s for s in db.session.scalars(
             select(model).where(model.id.in_([r[0] for r in found])))}
+    review = _reviews([h for _k, h, *_rest in found], today) if spec.key == "majors" else {}
     rows = []
     for key, hazard, site_name, code, requirement in found:
         if spec.key == "written_reports":
@@ -400,10 +401,34 @@ def _hazard_rows(user: User, spec: Spec, today: date, after: int, limit: int) ->
         else:
             url = url_for("hazards.detail", hazard_id=hazard.id, _anchor=spec.anchor or None)
         detail = spec.detail(subjects[key]) if spec.detail and key in subjects else ""
+        due, late = review.get(hazard.id) or (
+            hazard.deadline, workflow.is_overdue(hazard.status, hazard.deadline, today))
+        if hazard.id in review:
+            detail = str(_l("On-site review due %(d)s", d=due.isoformat()))
         rows.append(Row(key=key, url=url, title=site_name, hazard=hazard, item_code=code or "",
-                        requirement=requirement or "", detail=detail, due=hazard.deadline,
-                        late=workflow.is_overdue(hazard.status, hazard.deadline, today)))
+                        requirement=requirement or "", detail=detail, due=due, late=late))
     return rows
+
+
+def _reviews(hazards: list[Hazard], today: date) -> dict[int, tuple[date, bool]]:
+    """(review due, overdue) of submitted major hazards (16号令 第23条, workflow.review_due),
+    from their latest submission, in one statement."""
+    from flask import current_app
+    days = current_app.config["MAJOR_REVIEW_DAYS"]
+    ids = [h.id for h in hazards if h.status == workflow.State.SUBMITTED]
+    if not ids:
+        return {}
+    submitted = dict(db.session.execute(
+        select(HazardEvent.hazard_id, func.max(HazardEvent.at))
+        .where(HazardEvent.hazard_id.in_(ids), HazardEvent.action == Action.SUBMIT)
+        .group_by(HazardEvent.hazard_id)).all())
+    levels = {h.id: h.level for h in hazards}
+    result = {}
+    for hazard_id, at in submitted.items():
+        on = local_today(at)
+        result[hazard_id] = (workflow.review_due(on, days), workflow.review_overdue(
+            workflow.State.SUBMITTED, levels[hazard_id], on, today, days))
+    return result
 
 
 def literal_key(spec: Spec):

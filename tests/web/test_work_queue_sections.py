@@ -413,3 +413,20 @@ def test_overdue_duties_are_in_the_enterprises_queue(client, login, zone):
     assert row and "#due-principal_check" in duties
     with client.application.test_request_context(headers={"Accept-Language": "zh"}):
         assert str(DUTY_LABELS[Duty.PRINCIPAL_CHECK]) in duties
+
+
+def test_a_major_waiting_for_review_shows_its_review_date_and_is_late_after_it(
+        client, login, zone):
+    """16号令 第23条 via workflow.review_due: the review is due days after the submission."""
+    from inspect_app.hazards.workflow import review_due
+    major = make_hazard(zone["a"], "粉尘涉爆", level="major", status="submitted")
+    submitted_at = utcnow() - timedelta(days=12)
+    db.session.add(HazardEvent(hazard_id=major.id, actor_id=zone["staff_a"].id, action="submit",
+                               from_status="rectifying", to_status="submitted", at=submitted_at))
+    db.session.commit()
+    login(zone["supervisor"])
+    home = client.get("/").text
+    due = review_due(local_today(submitted_at), client.application.config["MAJOR_REVIEW_DAYS"])
+    row = re.search(rf'<li class="work-row overdue" id="work-majors-{major.id}">(.*?)</li>',
+                    home, re.S)
+    assert row and due.isoformat() in row.group(1)
