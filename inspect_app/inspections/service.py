@@ -88,8 +88,8 @@ def _editable(user: User, inspection: Inspection) -> None:
 
 
 def _item(inspection: Inspection, item_id: int) -> ChecklistItem:
-    item = db.session.get(ChecklistItem, item_id)
-    if item is None or item not in inspection.items:
+    item = next((i for i in inspection.items if i.id == item_id), None)
+    if item is None:
         abort(404)
     return item
 
@@ -98,27 +98,39 @@ def answers_by_item(inspection: Inspection) -> dict[int, Answer]:
     return {a.item_id: a for a in inspection.answers}
 
 
+def _commit_keeping_loaded() -> None:
+    """Commit without expiring what the session holds: the tick's reply shows the item, its
+    answer and the progress just saved, without reading the inspection, its answers, photos,
+    checklist and site back (7 statements a tick)."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+
+
 def record_answer(user: User, inspection: Inspection, item_id: int, result: str | None,
                   note: str | None) -> Answer:
     """Save one tick (and note). Re-sending the same answer changes nothing."""
     _editable(user, inspection)
     item = _item(inspection, item_id)
-    answer = db.session.scalar(select(Answer).where(Answer.inspection_id == inspection.id,
-                                                    Answer.item_id == item.id))
+    # The inspection came with its answers (get_for): no query for this one.
+    answer = next((a for a in inspection.answers if a.item_id == item.id), None)
     if result is None and answer is not None:
         result = answer.result  # a note saved on its own keeps the tick
     if result not in set(Result):
         raise UserError(_("Choose pass, fail or not applicable."))
     note = (note or "").strip()[:2000]
     if answer is None:
-        answer = Answer(inspection_id=inspection.id, item_id=item.id, result=result, note=note)
-        db.session.add(answer)
+        answer = Answer(item_id=item.id, result=result, note=note, photos=[])  # none yet
+        inspection.answers.append(answer)
     else:
         answer.result = result
         if note or result != Result.FAIL:
             answer.note = note if result == Result.FAIL else ""
     try:
-        db.session.commit()
+        _commit_keeping_loaded()
     except IntegrityError:
         # The same tick sent twice at once (double tap on a slow network): the other one won.
         db.session.rollback()

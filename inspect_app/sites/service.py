@@ -2,11 +2,12 @@
 
 from flask import abort
 from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
 
 from ..access import can_see_site, is_inspector, is_zone_staff, site_filter
 from ..auth.models import User
 from ..extensions import db
-from .models import Grid, Site, new_qr_token
+from .models import Grid, Site, grid_inspectors, new_qr_token
 
 
 def scope_sites(query: Select, user: User) -> Select:
@@ -54,8 +55,12 @@ def list_sites(user: User, q: str = "", grid_id: int | None = None, risk: str = 
 
 
 def visible_grids(user: User) -> list[Grid]:
+    """The grids `user` may filter by, each with its area loaded (one statement for all the
+    areas, not one per area: the filters list them)."""
+    query = select(Grid).options(selectinload(Grid.area))
     if is_zone_staff(user):
-        return list(db.session.scalars(select(Grid).where(Grid.active.is_(True)).order_by(Grid.name)))
+        return list(db.session.scalars(query.where(Grid.active.is_(True)).order_by(Grid.name)))
     if is_inspector(user):
-        return sorted(user.grids, key=lambda g: g.name)
+        mine = select(grid_inspectors.c.grid_id).where(grid_inspectors.c.user_id == user.id)
+        return sorted(db.session.scalars(query.where(Grid.id.in_(mine))), key=lambda g: g.name)
     return []

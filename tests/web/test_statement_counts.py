@@ -94,3 +94,50 @@ def test_queue_reads_each_cards_site_in_the_same_statement(client, login, ctx):
     report(site_ids[2:])
     more = _page_statements(client, "/hazards/")
     assert more == few, f"{few} statements with 2 cards, {more} with 6"
+
+
+def test_queue_and_ledger_filters_read_every_area_in_one_statement(client, login, ctx):
+    from inspect_app.sites.models import grid_inspectors
+    from tests.factories import make_area
+
+    supervisor = make_user("supervisor")
+    inspector = make_user("inspector", grids=[make_grid(make_area(f"片区{n}")) for n in range(2)])
+    users = {"supervisor": supervisor.id, "inspector": inspector.id}
+
+    def counts():
+        out = {}
+        for role, user_id in users.items():
+            login(user_id)
+            out[role] = [_page_statements(client, url) for url in ("/hazards/", "/ledgers/hazards")]
+        return out
+
+    few = counts()
+    for n in range(2, 7):
+        grid = make_grid(make_area(f"片区{n}"))
+        db.session.execute(grid_inspectors.insert().values(grid_id=grid.id,
+                                                           user_id=users["inspector"]))
+    db.session.commit()
+    assert counts() == few  # 2 areas, then 7: the same statements
+
+
+def test_a_tick_runs_a_fixed_small_number_of_statements(client, login, ctx):
+    grid = make_grid()
+    site = make_site(grid, site_type="NINE", subkind="restaurant", risk_color="red")
+    login(make_user("inspector", grids=[grid]))
+    inspection_id = _start(client, site)
+    items = db.session.get(Inspection, inspection_id).items
+    url = f"/inspections/{inspection_id}/items/{{}}"
+    client.post(url.format(items[0].id), data={"result": "pass"}, headers=HX)  # warm
+    counts = []
+    for item, result in ((items[1], "pass"), (items[2], "na"), (items[1], "na")):
+        db.session.expunge_all()
+        with statements() as seen:
+            resp = client.post(url.format(item.id), data={"result": result}, headers=HX)
+        assert resp.status_code == 200 and f'tick-{result} on"' in resp.text
+        counts.append(len(seen))
+    # A new answer or a changed one; the user, the inspection with its answers and photos, its
+    # checklist and site, the write and the inbox count: nothing read back after the commit.
+    assert counts[0] == counts[1] == counts[2] <= 9, counts
+    db.session.expunge_all()
+    answers = {a.item_id: a.result for a in db.session.get(Inspection, inspection_id).answers}
+    assert answers == {items[0].id: "pass", items[1].id: "na", items[2].id: "na"}
