@@ -16,7 +16,7 @@ from ..extensions import db
 from ..notifications.service import notify
 from ..roles import Position
 from ..sites.models import Grid, Site
-from ..sites.service import scope_sites
+from ..sites.service import scope_by_site
 from ..sites.types import SITE_TYPES
 from ..timeutil import local_today, utcnow
 from ..web import path_for
@@ -104,7 +104,7 @@ def report_from_answer(inspection, answer, user: User, now: datetime) -> Hazard:
 
 def scope(query: Select, user: User) -> Select:
     """Narrow a query over Hazard to the sites `user` may see."""
-    return query.where(Hazard.site_id.in_(scope_sites(select(Site.id), user)))
+    return scope_by_site(query, user, Hazard.site_id)
 
 
 def can_see(user: User, hazard: Hazard) -> bool:

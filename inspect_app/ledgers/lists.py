@@ -21,7 +21,7 @@ from ..hazards.workflow import Action, State, is_overdue
 from ..inspections.models import Answer, Inspection, Result
 from ..roles import Position, Role
 from ..sites.models import Area, Grid, Site, grid_inspectors
-from ..sites.service import scope_sites
+from ..sites.service import scope_by_site, scope_sites
 from .columns import WHERE, Column, Ledger, for_page
 from .filters import (
     Filters,
@@ -44,9 +44,8 @@ RECTIFICATION_FILTER = {"open": _l("Being fixed"), "overdue": _l("Overdue"),
 # 检查清单: submitted inspections.
 
 def _inspections_core(user: User, f: Filters, today: date) -> Select:
-    query = placed(select().select_from(Inspection), Inspection.site_id).where(
-        Inspection.submitted_at.is_not(None),
-        Inspection.site_id.in_(scope_sites(select(Site.id), user)))
+    query = scope_by_site(placed(select().select_from(Inspection), Inspection.site_id).where(
+        Inspection.submitted_at.is_not(None)), user, Inspection.site_id)
     return in_period(located(query, f), Inspection.submitted_at, f)
 
 
@@ -314,9 +313,9 @@ RESPONSIBILITY = Ledger(
 # 执法清单: referrals to departments with penalty power, and their cases.
 
 def _enforcement_core(user: User, f: Filters, today: date) -> Select:
-    query = (placed(select().select_from(Referral), Referral.site_id)
-             .outerjoin(Hazard, Referral.hazard_id == Hazard.id)
-             .where(Referral.site_id.in_(scope_sites(select(Site.id), user))))
+    query = scope_by_site(placed(select().select_from(Referral), Referral.site_id)
+                          .outerjoin(Hazard, Referral.hazard_id == Hazard.id), user,
+                          Referral.site_id)
     query = in_period(located(query, f), Referral.referred_at, f)
     if f.level:
         query = query.where(Hazard.level == f.level)

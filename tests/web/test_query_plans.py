@@ -1,0 +1,84 @@
+"""The queue and the lists' first pages are read on their indexes on SQLite too (its planner
+uses a partial index only when the query's WHERE has the index's own term, and starts from
+the sites when a zone-wide reader's query says `site_id IN (SELECT id FROM sites WHERE 1=1)`).
+Plans are read with EXPLAIN QUERY PLAN on a generated zone; nothing is timed."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import event, select
+
+from inspect_app.auth.models import User
+from inspect_app.extensions import db
+from inspect_app.generate import generate
+from tests.factories import log_in
+
+# page -> (index its id query must use, a fragment of that query). ix_hazards_found_on (with
+# SQLite's rowid) and ix_hazards_found_on_id give the same order: either will do.
+PAGES = {
+    "/hazards/": ("ix_hazards_open_queue", "UNION ALL"),
+    "/ledgers/hazards": ("ix_hazards_found_on", "SELECT hazards.id FROM"),
+    "/ledgers/rectification": ("ix_hazards_found_on", "SELECT hazards.id FROM"),
+    "/ledgers/major": ("ix_hazards_found_on", "SELECT hazards.id FROM"),
+    "/ledgers/inspections": ("ix_inspections_submitted_at", "SELECT inspections.id FROM"),
+    "/ledgers/enforcement": ("ix_referrals_referred_at_id", "SELECT referrals.id FROM"),
+}
+
+
+@pytest.fixture
+def zone(app):
+    with app.app_context():
+        generate(40, 1500, today=date(2026, 12, 1))
+        yield db.session.scalar(select(User.id).where(User.username == "bench-supervisor"))
+
+
+def _ids_query(client, url) -> tuple[str, tuple]:
+    """The statement that picks the page's rows (the queue's bands, a list's keyset page)."""
+    fragment = PAGES[url][1]
+    return next((s, p) for s, p in _statements(client, url)
+                if fragment in " ".join(s.split()) and "LIMIT" in s)
+
+
+def _statements(client, url) -> list[tuple[str, tuple]]:
+    seen = []
+
+    def keep(conn, cursor, statement, params, *args):
+        seen.append((statement, params))
+
+    event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", keep)
+    return seen
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_zone_wide_pages_add_no_sites_subquery(client, zone, url):
+    log_in(client, zone)
+    statement, _params = _ids_query(client, url)
+    assert "FROM sites WHERE" not in " ".join(statement.split())
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_first_pages_are_read_on_their_index_on_sqlite(client, zone, url):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's planner (PostgreSQL's depends on its statistics)")
+    log_in(client, zone)
+    index, fragment = PAGES[url]
+    statement, params = _ids_query(client, url)
+    plan = [row[3] for row in db.session.connection().exec_driver_sql(
+        "EXPLAIN QUERY PLAN " + statement, params)]
+    reads = [step for step in plan if step.startswith(("SCAN", "SEARCH")) and any(
+        f" {table} " in step for table in ("hazards", "inspections", "referrals"))]
+    assert reads and all(index in step for step in reads), plan
+    if fragment != "UNION ALL":
+        assert not any("TEMP B-TREE" in step for step in plan), plan  # no sort of every row
+
+
+def test_the_open_clause_is_the_partial_indexs_own_term():
+    from sqlalchemy.dialects import sqlite
+
+    from inspect_app.hazards.models import OPEN_SQL, open_clause
+    sql = str(open_clause().compile(dialect=sqlite.dialect()))
+    assert sql == "hazards." + OPEN_SQL
