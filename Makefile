@@ -38,10 +38,12 @@ test: translations
 	$(PY) -m pytest -n 2 -p no:cacheprovider $(PYTEST_ARGS)
 
 # One table of figures beside their floors (bench/run.py; BENCH_ARGS=--city adds city scale,
-# BENCH_DATABASE_URL=postgresql://… measures on PostgreSQL); then the export's time and memory.
+# BENCH_DATABASE_URL=postgresql://… measures on PostgreSQL); then the export's time and memory,
+# and the queued export's writers (XlsxWriter, CSV) beside today's xlsx writer.
 bench: translations
 	$(PY) bench/run.py $(BENCH_ARGS)
 	BENCH_ROWS=$${BENCH_ROWS:-100000} $(PY) bench/export_bench.py
+	BENCH_ROWS=$${BENCH_ROWS:-100000} $(PY) bench/export_writers.py
 
 # Bytes of the checklist page with the service worker on (first visit, repeat, one tick).
 bench-weight: translations

@@ -100,12 +100,15 @@ class Sheet:
 
 
 class Book(RowCounter):
-    """A workbook written to `out` (a path or binary file) on save()."""
+    """A workbook written to `out` (a path or binary file) on save(). `tmpdir`: where the
+    sheets' row files wait until then (the system's temporary folder by default); a queued
+    export keeps them in a folder beside its file, which the hourly prune clears after a kill."""
 
-    def __init__(self, out, progress: Callable[[int], None] | None = None):
+    def __init__(self, out, progress: Callable[[int], None] | None = None,
+                 tmpdir: str | None = None):
         self.wb = xlsxwriter.Workbook(out, {
             "constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-            "strings_to_numbers": False, "use_future_functions": False})
+            "strings_to_numbers": False, "use_future_functions": False, "tmpdir": tmpdir})
         self.formats = {kind: self.wb.add_format({"num_format": fmt})
                         for kind, fmt in FORMATS.items()}
         self.header = self.wb.add_format(_HEADER)

@@ -2,7 +2,7 @@
 
 from urllib.parse import parse_qsl
 
-from flask import abort, current_app, redirect, request, send_file, url_for
+from flask import abort, redirect, request, send_file, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -24,9 +24,8 @@ def _ledger(slug: str) -> service.Ledger:
 
 
 def too_big_for_request(ledger: service.Ledger, filters: service.Filters) -> bool:
-    """More rows than a request should write: reads at most EXPORT_INLINE_MAX_ROWS + 1."""
-    limit = current_app.config["EXPORT_INLINE_MAX_ROWS"]
-    return sum(1 for _ in service.rows(ledger, current_user, filters, limit=limit + 1)) > limit
+    """More rows than a request should write (service.fits_in_request)."""
+    return not service.fits_in_request(ledger, current_user, filters)
 
 
 @bp.get(f"/{SIX}/export")

@@ -18,6 +18,7 @@ import hashlib
 import logging
 import os
 import secrets
+import shutil
 import time
 from datetime import UTC, timedelta
 from pathlib import Path
@@ -191,6 +192,8 @@ def run_export(job_id: int) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{secrets.token_urlsafe(24)}.{job.fmt}"
     part = folder / f"{name}.part"
+    work = folder / f"{name}.work"  # the writer's row files until save (XlsxWriter)
+    work.mkdir()
     huey = tasks.queue().huey
 
     def report(rows: int) -> None:
@@ -201,7 +204,7 @@ def run_export(job_id: int) -> None:
         total = service.count(ledger, user, filters, job.day)
         db.session.execute(update(ExportJob).where(ExportJob.id == job_id).values(total=total))
         db.session.commit()
-        book = writer(str(part), progress=report)
+        book = writer(str(part), progress=report, tmpdir=str(work))
         rows = export.write_with(book, ledger, user, filters, job.day)
         book.save()
         with open(part, "rb") as f:  # on disk before it gets its name
@@ -217,6 +220,7 @@ def run_export(job_id: int) -> None:
         return
     finally:
         huey.delete(_progress_key(job_id))
+        shutil.rmtree(work, ignore_errors=True)
     try:
         _finish(job_id, DONE, file=name, rows=rows)
     except Exception:
@@ -241,10 +245,16 @@ def prune(today=None) -> int:
     cutoff = time.time() - timedelta(days=1).total_seconds()
     removed = 0
     for path in folder.iterdir():
-        # A .part is a job still writing (or one that died); give it a day.
-        if path.name in kept or (path.suffix == ".part" and path.stat().st_mtime > cutoff):
+        # A .part is a job still writing (or one that died), and so is a .work folder of row
+        # files (a job killed mid-file leaves it: XlsxWriter deletes them only at save); give
+        # them a day.
+        writing = path.suffix in (".part", ".work")
+        if path.name in kept or (writing and path.stat().st_mtime > cutoff):
             continue
-        path.unlink(missing_ok=True)
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
         removed += 1
     return removed
 

@@ -11,6 +11,7 @@ from datetime import date
 from itertools import islice
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, tuple_
 
@@ -76,12 +77,37 @@ def total(ledger: Ledger, user: User, filters: Filters, today: date) -> int:
     return _totals.get(key, lambda: count_listed(ledger, user, filters, today))
 
 
+def fits_in_request(ledger: Ledger, user: User, filters: Filters,
+                    today: date | None = None) -> bool:
+    """Whether the list's file is small enough to write in the request (at most
+    EXPORT_INLINE_MAX_ROWS rows; larger ones are queued): reads at most that many rows + 1."""
+    limit = current_app.config["EXPORT_INLINE_MAX_ROWS"]
+    return sum(1 for _row in rows(ledger, user, filters, today, limit=limit + 1)) <= limit
+
+
+_fits = memo(60)
+
+
+def listed_fits_in_request(ledger: Ledger, user: User, filters: Filters, today: date,
+                           listed: int) -> bool:
+    """`fits_in_request` for the screen, from its total when that counts rows. The
+    responsibility list's total counts sites, each of one row or more: a few sites may still
+    be too many rows, so its rows are counted (at most the limit + 1, memoised a minute)."""
+    if listed > current_app.config["EXPORT_INLINE_MAX_ROWS"]:
+        return False
+    if not ledger.generate:
+        return True
+    key = (ledger.slug, user.id, user.role, filters, today)
+    return _fits.get(key, lambda: fits_in_request(ledger, user, filters, today))
+
+
 @dataclass
 class Listing:
     rows: list[tuple]
     total: int
     next: int | None  # the id to continue after ("More"), None on the last page
     unit: str = "rows"  # what `total` counts: rows, or sites for the responsibility list
+    fits_request: bool = True  # its file may be written in the request (fits_in_request)
 
 
 def _key_page(ledger: Ledger, user: User, filters: Filters, today: date, after: int | None,
@@ -118,8 +144,10 @@ def listing(ledger: Ledger, user: User, filters: Filters, after: int | None = No
         page_rows = [ledger.convert(row, today) for row in
                      db.session.execute(ledger.statement(user, filters, today, ids=ids))] \
             if ids else []
-    return Listing(page_rows, total(ledger, user, filters, today), ids[-1] if more else None,
-                   "sites" if ledger.generate else "rows")
+    listed = total(ledger, user, filters, today)
+    return Listing(page_rows, listed, ids[-1] if more else None,
+                   "sites" if ledger.generate else "rows",
+                   listed_fits_in_request(ledger, user, filters, today, listed))
 
 
 # Showing values on the page -------------------------------------------------------------------

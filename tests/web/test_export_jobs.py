@@ -215,6 +215,9 @@ def _crash_after(monkeypatch, rows: int, exc: type[BaseException], sheet=xlsx_st
         if self.rows >= rows:
             if exc is Crash and sheet is csv_table.Sheet:
                 self.book.discard()  # a dying process's files are closed by the system
+            elif exc is Crash:
+                for ws in self.book.wb.worksheets():  # closed, but left on disk
+                    ws.row_data_fh.close()
             raise exc("disk full" if exc is OSError else "killed")
         real(self, values, kinds)
 
@@ -290,3 +293,63 @@ def test_bad_format_is_refused_and_nothing_is_queued(app, client, login, ctx):
     login(make_user("inspector"))
     assert client.post("/ledgers/major/export", data={"fmt": "xlsx"}).status_code == 403
     assert db.session.scalar(select(func.count(ExportJob.id))) == 0
+
+
+def test_responsibility_list_offers_the_inline_export_by_its_rows_not_its_sites(app, client,
+                                                                               login, ctx):
+    """Its screen counts sites; a site has a row per hazard and more, so two sites may be too
+    many rows to write in a request: the link follows the rows, as the download route does."""
+    grid = make_grid()
+    sites = [make_site(grid), make_site(grid)]
+    for site in sites:
+        _hazards(site, 2)
+    supervisor = make_user("supervisor")
+    login(supervisor)
+    n_rows = sum(1 for _ in service.rows(service.LEDGERS["responsibility"], supervisor, service.Filters()))
+    assert n_rows > len(sites)
+    link = 'href="/ledgers/responsibility.xlsx"'
+    old = app.config["EXPORT_INLINE_MAX_ROWS"]
+    try:
+        app.config["EXPORT_INLINE_MAX_ROWS"] = len(sites)  # the sites fit, the rows do not
+        page = client.get("/ledgers/responsibility").text
+        assert link not in page
+        assert client.get("/ledgers/responsibility.xlsx").status_code == 303
+        app.config["EXPORT_INLINE_MAX_ROWS"] = n_rows
+        assert link in client.get("/ledgers/responsibility").text
+        resp = client.get("/ledgers/responsibility.xlsx")
+        assert resp.status_code == 200
+        resp.close()
+    finally:
+        app.config["EXPORT_INLINE_MAX_ROWS"] = old
+
+
+def test_a_killed_xlsx_jobs_row_files_stay_in_the_export_folder_and_are_pruned(
+        app, client, login, ctx, small_inline, monkeypatch):
+    """XlsxWriter keeps each sheet's rows in a file until save: a job killed mid-file (no
+    `finally` runs) leaves them in the job's .work folder, not the system's /tmp, and the hourly
+    prune removes that folder a day later."""
+    _hazards(make_site(), 8)
+    login(make_user("supervisor"))
+    job_id = _ask(client, fmt="xlsx")
+    _crash_after(monkeypatch, 3, Crash)
+    monkeypatch.setattr(jobs.shutil, "rmtree", lambda *a, **k: None)  # killed: no clean-up
+    db.session.commit()
+    with pytest.raises(Crash):
+        tasks.queue().huey.dequeue().execute()
+    monkeypatch.undo()
+    folder = Path(app.config["EXPORT_DIR"])
+    work = [p for p in folder.iterdir() if p.suffix == ".work"]
+    assert len(work) == 1 and any(work[0].iterdir())  # the sheet's row file is in it
+    assert jobs.prune() == 0 and work[0].exists()  # a job may still be writing: a day's grace
+    for path in [*folder.iterdir(), *work[0].iterdir()]:
+        os.utime(path, (time.time() - 2 * 86400,) * 2)
+    assert jobs.prune() == 1 and list(folder.iterdir()) == []  # (the .part comes only at save)
+    assert db.session.get(ExportJob, job_id).status == jobs.RUNNING  # restarted when stale
+
+
+def test_a_finished_xlsx_job_leaves_no_row_files(app, client, login, ctx, small_inline, queue):
+    _hazards(make_site(), 8)
+    login(make_user("supervisor"))
+    job = _run_queue(app, _ask(client, fmt="xlsx"))
+    assert job.status == jobs.DONE
+    assert [p.name for p in Path(app.config["EXPORT_DIR"]).iterdir()] == [job.file]
