@@ -1,6 +1,7 @@
 """Checklist templates (the four specifications) and their items, versioned."""
 
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -49,6 +50,15 @@ class ChecklistTemplate(db.Model):
         `majors_only`: a grid patrol's share of an enterprise list)."""
         return [i for i in self.items if i.applies_to_site(site_codes)
                 and (not majors_only or i.is_major)]
+
+
+@lru_cache(maxsize=4096)
+def _parse_applies(applies: str) -> tuple[frozenset[str], frozenset[str]]:
+    """An item's `applies` as (codes wanted, codes excluded), parsed once per distinct text:
+    a checklist page asks it of every item of the template, several times a request."""
+    codes = [c for c in applies.split(",") if c]
+    return (frozenset(c for c in codes if not c.startswith("-")),
+            frozenset(c[1:] for c in codes if c.startswith("-")))
 
 
 def group_sections(items) -> list[tuple[str, list["ChecklistItem"]]]:
@@ -100,9 +110,8 @@ class ChecklistItem(db.Model):
 
     def applies_to_site(self, site_codes: set[str]) -> bool:
         """Whether the item applies to a site with these codes (Site.checklist_codes)."""
-        wanted = [c for c in self.applies_codes if not c.startswith("-")]
-        excluded = {c[1:] for c in self.applies_codes if c.startswith("-")}
-        return not (excluded & site_codes) and (not wanted or bool(set(wanted) & site_codes))
+        wanted, excluded = _parse_applies(self.applies)
+        return not (excluded & site_codes) and (not wanted or bool(wanted & site_codes))
 
     @property
     def citation(self) -> str:
