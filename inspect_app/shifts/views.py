@@ -11,11 +11,12 @@ from ..qr import qr_svg
 from ..roles import Role
 from ..sites.types import RISK_COLORS
 from ..web import page, poster_url, qr_png_response, redirect_to
-
-# meeting_views and report_views are imported for their routes, which attach to bp.
-from . import bp, meeting_views, meetings, report_views, rules, teams  # noqa: F401
+from . import bp, meeting_views, meetings, report_views, rules, teams
 from .forms import MEMBER, POST, TEAM, WEEKDAYS, period_arg
 from .rules import ENTERPRISE, TEAM_ROLES, VIEWERS
+
+# The other view modules: their routes attach to bp as they load.
+SECTIONS = (meeting_views, report_views)
 
 
 def team_url(team) -> str:
