@@ -619,10 +619,10 @@ def refer(user: User, hazard_id: int, values, now: datetime | None = None) -> Re
     facts = facts_of(hazard, local_today(now))
     _check(Action.REFER, user, facts)
     measure, stop = values["measure"], values.get("stop_work") or ""
-    if measure in workflow.STOPPING_MEASURES and not stop:
-        raise forms.Invalid({"stop_work": _("This measure stops work: choose how.")})
-    if stop:
+    if stop or measure in workflow.STOPPING_MEASURES:
         _check(Action.STOP_WORK, user, facts)  # the same rule as a stop-work recorded directly
+        if not stop:
+            raise forms.Invalid({"stop_work": _("This measure stops work: choose how.")})
         if not values.get("stop_work_doc"):
             raise forms.Invalid({"stop_work_doc": _("Please fill in: %(field)s",
                                                     field=_("Stop-work document number"))})

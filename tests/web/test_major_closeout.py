@@ -519,10 +519,16 @@ def test_an_enforcement_measure_records_the_stop_work_shown_until_written_off(cl
         assert "南应急停〔2026〕5号" not in client.get(url).text, url
 
 
-def test_a_suspension_must_say_how_work_is_stopped_and_with_which_document(world):
+def test_a_suspension_must_say_how_work_is_stopped_and_with_which_document(client, login,
+                                                                          world):
     site, people = world
     hazard = major(site, people)
     lifecycle.perform(people["sup"], hazard.id, "confirm", confirm_form())
+    login(people["sup"])
+    resp = client.post(f"/hazards/{hazard.id}/refer", data={**SUSPEND, "stop_work": ""})
+    assert resp.status_code == 422
+    assert "该执法措施须停产停业：请选择停产方式。" in resp.text
+    assert 'value="南应急停〔2026〕5号"' in resp.text  # what was typed comes back
     for missing in ("stop_work", "stop_work_doc"):
         with pytest.raises(forms.Invalid) as err:
             lifecycle.refer(people["sup"], hazard.id,
@@ -539,10 +545,11 @@ def test_an_enforcement_stop_work_follows_the_one_stop_work_rule(world):
                              source="patrol", reporter=people["insp"])
     db.session.commit()
     lifecycle.perform(people["sup"], general.id, "confirm", confirm_form(level="general"))
-    with pytest.raises(UserError) as err:  # a general hazard's work is not stopped
-        lifecycle.refer(people["sup"], general.id, MultiDict(SUSPEND))
-    assert err.value.status == 409
-    db.session.rollback()
+    for form in (SUSPEND, {"department": "区应急管理局", "measure": "suspend"}):
+        with pytest.raises(UserError) as err:  # a general hazard's work is not stopped
+            lifecycle.refer(people["sup"], general.id, MultiDict(form))
+        assert err.value.status == 409 and "16号令 第16条" in err.value.message
+        db.session.rollback()
     hazard = major(site, people)
     lifecycle.perform(people["sup"], hazard.id, "confirm", confirm_form())
     lifecycle.stop_work(people["sup"], hazard.id, MultiDict(
