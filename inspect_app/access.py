@@ -108,6 +108,11 @@ def is_worker(user) -> bool:
     return user.role == Role.WORKER
 
 
+def may_manage_role(user, role: str) -> bool:
+    """Only an admin gives the admin role, or manages an admin's account."""
+    return role != Role.ADMIN or user.role == Role.ADMIN
+
+
 def may_open(user, endpoint: str) -> bool:
     """Whether `user` passes the rule the route itself declares: links and buttons ask this,
     so no template restates who may go where."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 
 from .. import labels
+from ..access import may_manage_role
 from ..roles import Position, Role
 from ..sites.types import FEATURES, HAZ_MODES, NINE_KINDS, RISK_COLORS, SITE_TYPES, SIZE_CLASSES
 
@@ -123,7 +124,7 @@ def check_user(values: dict, known: Known, actor=None, user=None) -> tuple[dict,
     role = v["role"]
     if role not in set(Role):
         errors["role"] = _("Choose a role from the list.")
-    elif role == Role.ADMIN and actor is not None and actor.role != Role.ADMIN:
+    elif actor is not None and not may_manage_role(actor, role):
         errors["role"] = _("Only an admin can give the admin role.")
     elif user is not None and actor is not None and user.id == actor.id and role != user.role:
         errors["role"] = _("You cannot change your own role.")

@@ -8,6 +8,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from .. import forms
+from ..access import may_manage_role
 from ..auth import service as accounts
 from ..auth.models import User
 from ..errors import Invalid, UserError
@@ -197,7 +198,7 @@ def reissue_qr(site_id: int) -> Site:
 # Users ----------------------------------------------------------------------------------------
 
 def assignable_roles(actor: User) -> list[Role]:
-    return [r for r in Role if actor.role == Role.ADMIN or r != Role.ADMIN]
+    return [r for r in Role if may_manage_role(actor, r)]
 
 
 def list_users(role: str = "", active: str = "", q: str = "", limit: int = 200) -> list[User]:
@@ -221,7 +222,7 @@ def enterprises() -> list[Site]:
 def editable_user(user_id: int, actor: User) -> User:
     """The user `actor` may manage; only admins manage admins (403 otherwise)."""
     user = get("users", user_id)
-    if user.role == Role.ADMIN and actor.role != Role.ADMIN:
+    if not may_manage_role(actor, user.role):
         abort(403)
     return user
 
