@@ -15,6 +15,7 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from ..auth.recipients import supervisors
@@ -22,6 +23,7 @@ from ..errors import UserError
 from ..extensions import db
 from ..hazards import service as hazards
 from ..hazards.workflow import Level
+from ..notifications.messages import register
 from ..notifications.service import notify
 from ..timeutil import utcnow
 from ..web import path_for
@@ -81,6 +83,11 @@ def _rules() -> tuple[Place, ...]:
     return places(current_app.config.get("FIRE_COMBINATION_THRESHOLDS"))
 
 
+# Rendered in each reader's language when read (notifications/messages.py).
+POSSIBLE_FIRE_HAZARD = register(
+    "fire.combination", _l("Possible major fire hazard at %(site)s: %(n)s comprehensive elements"),
+    "%(elements)s")
+
 def propose_for(inspection, now: datetime) -> FireProposal | None:
     """At submit (in its transaction): a proposal when the failed C items reach the threshold."""
     # Answers come back in no set order; the proposal lists elements in checklist order.
@@ -94,10 +101,9 @@ def propose_for(inspection, now: datetime) -> FireProposal | None:
                             elements="\n".join(finding.elements), created_at=now)
     db.session.add(proposal)
     db.session.flush()
-    notify(supervisors(), kind="fire_combination",
-           title=_("Possible major fire hazard at %(site)s: %(n)s comprehensive elements",
-                   site=inspection.site.name, n=len(finding.elements)),
-           body="\n".join(finding.elements)[:500],
+    notify(supervisors(), kind="fire_combination", message=POSSIBLE_FIRE_HAZARD,
+           params={"site": inspection.site.name, "n": len(finding.elements),
+                   "elements": "\n".join(finding.elements)[:500]},
            link=path_for("checklists.proposals"), dedupe_key=f"fire-proposal:{proposal.id}")
     return proposal
 

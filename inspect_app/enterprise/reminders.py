@@ -2,13 +2,14 @@
 
 from datetime import date
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import periods
 from ..auth.models import User
 from ..auth.recipients import staff_of
 from ..extensions import db
+from ..notifications.messages import register
 from ..notifications.service import notify
 from ..roles import Position, Role
 from ..sites.models import Site
@@ -17,6 +18,13 @@ from ..web import path_for
 from . import schedule
 from .checks import DUTY_LABELS, events_by_site, profile_of, rules
 from .statistics import confirmation
+
+# Rendered in each reader's language when read (notifications/messages.py): the duty by its code.
+_DUTY = {"duty": lambda code: DUTY_LABELS.get(code, code)}
+OVERDUE = register("duty.overdue", _l("Overdue: %(duty)s"), words=_DUTY)
+DUE = register("duty.due", _l("Due by %(date)s: %(duty)s"), words=_DUTY)
+SIGN_STATISTICS = register("statistics.due",
+                           _l("Sign the hazard statistics for %(period)s by %(date)s"))
 
 
 def send_reminders(today: date | None = None) -> dict[str, int]:
@@ -44,20 +52,19 @@ def _send_reminders(today: date) -> dict[str, int]:
         for item in items:
             if not item.remind:
                 continue
-            label = DUTY_LABELS[item.duty]
-            title = (_("Overdue: %(duty)s", duty=label) if item.state == schedule.State.OVERDUE
-                     else _("Due by %(date)s: %(duty)s", date=item.due_on.isoformat(), duty=label))
             counts["duties"] += len(notify(
-                staff, kind=f"duty_{item.state}", title=title, link=path_for("enterprise.home"),
+                staff, kind=f"duty_{item.state}", link=path_for("enterprise.home"),
+                message=OVERDUE if item.state == schedule.State.OVERDUE else DUE,
+                params={"duty": str(item.duty), "date": item.due_on.isoformat()},
                 dedupe_key=f"duty:{site.id}:{item.duty}:{item.period.key}:{item.state}"))
         if since_ok := local_today(site.created_at) <= last_quarter.start:
             year, number = last_quarter.start.year, last_quarter.number
             if confirmation(site, year, number) is None:
                 counts["statistics"] += len(notify(
                     staff_of(site.id, (Position.PRINCIPAL,)), kind="statistics_due",
-                    title=_("Sign the hazard statistics for %(period)s by %(date)s",
-                            period=last_quarter.key,
-                            date=schedule.statistics_deadline(last_quarter).isoformat()),
+                    message=SIGN_STATISTICS, params={
+                        "period": last_quarter.key,
+                        "date": schedule.statistics_deadline(last_quarter).isoformat()},
                     link=path_for("enterprise.statistics", year=year, quarter=number),
                     dedupe_key=f"statistics:{site.id}:{last_quarter.key}"))
         if since_ok and today.month == 1:
@@ -65,8 +72,8 @@ def _send_reminders(today: date) -> dict[str, int]:
             if confirmation(site, year, 0) is None:
                 counts["statistics"] += len(notify(
                     staff_of(site.id, (Position.PRINCIPAL,)), kind="statistics_due",
-                    title=_("Sign the hazard statistics for %(period)s by %(date)s",
-                            period=str(year), date=date(today.year, 1, 31).isoformat()),
+                    message=SIGN_STATISTICS,
+                    params={"period": str(year), "date": date(today.year, 1, 31).isoformat()},
                     link=path_for("enterprise.statistics", year=year, quarter=0),
                     dedupe_key=f"statistics:{site.id}:{year}"))
     return counts

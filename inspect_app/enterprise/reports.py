@@ -3,7 +3,6 @@
 from collections.abc import Mapping
 
 from flask import abort
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -14,6 +13,7 @@ from ..extensions import db
 from ..hazards import workflow
 from ..hazards.models import Hazard, open_clause
 from ..hazards.workflow import Level, State
+from ..notifications.messages import register
 from ..notifications.service import notify
 from ..sites.models import Site
 from ..web import path_for
@@ -63,6 +63,10 @@ def major_hazard(user: User, hazard_id: int) -> Hazard:
     return hazard
 
 
+# Rendered in each reader's language when read (notifications/messages.py).
+REPORT_RECEIVED = register("major_report.received",
+                           _l("Written report on a major hazard received: %(site)s"), "%(what)s")
+
 def save_report(user: User, hazard_id: int, values: Mapping) -> Hazard:
     """Save the three-part written report (the parts sent, typed by forms.REPORT); the
     supervisors hear once it is complete."""
@@ -74,10 +78,9 @@ def save_report(user: User, hazard_id: int, values: Mapping) -> Hazard:
     if "funds" in values:
         hazard.funds = values["funds"]
     if not report_missing(hazard):
-        notify(supervisors(), kind="major_report",
-               title=_("Written report on a major hazard received: %(site)s",
-                       site=hazard.site.name),
-               body=hazard.description[:200], link=path_for("hazards.detail", hazard_id=hazard.id),
+        notify(supervisors(), kind="major_report", message=REPORT_RECEIVED,
+               params={"site": hazard.site.name, "what": hazard.description[:200]},
+               link=path_for("hazards.detail", hazard_id=hazard.id),
                dedupe_key=f"major-report-done:{hazard.id}")
     db.session.commit()
     return hazard

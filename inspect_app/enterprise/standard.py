@@ -14,6 +14,7 @@ from ..checklists.models import ChecklistTemplate
 from ..checklists.service import current_templates
 from ..errors import Invalid, UserError
 from ..extensions import db
+from ..notifications.messages import register
 from ..notifications.service import notify
 from ..sites.models import Site
 from ..sites.types import applicable_codes
@@ -25,6 +26,11 @@ from .scope import enterprise_site, must_manage, own_record, own_site
 
 GRADE_LABELS = {"level1": _l("Grade 1"), "level2": _l("Grade 2"), "level3": _l("Grade 3"),
                 "compliant": _l("Compliant (not graded)")}
+# Rendered in each reader's language when read (notifications/messages.py).
+GRADE_RECORDED = register("standard.grade", _l("Standardization grade recorded: %(grade)s"),
+                          words={"grade": lambda code: GRADE_LABELS.get(code, code)})
+POST_PROPOSED = register("standard.post_proposed", _l("Model post proposed by %(site)s: %(post)s"))
+POST_RECOGNISED = register("standard.post_recognised", _l("Model post recognised: %(post)s"))
 
 
 
@@ -148,7 +154,7 @@ def record_grade(user: User, site_id: int, grade: str, granted: date, expires: d
                            document_no=document_no, recorded_by_id=user.id)
     db.session.add(record)
     notify(staff_of(site.id), kind="standard_grade", link=path_for("enterprise.standard"),
-           title=_("Standardization grade recorded: %(grade)s", grade=GRADE_LABELS[grade]))
+           message=GRADE_RECORDED, params={"grade": grade})
     db.session.commit()
     return record
 
@@ -177,7 +183,7 @@ def propose_post(user: User, name: str, holder: str = "", description: str = "")
     db.session.add(post)
     db.session.flush()
     notify(supervisors(), kind="model_post", link=path_for("enterprise.overview"),
-           title=_("Model post proposed by %(site)s: %(post)s", site=site.name, post=name),
+           message=POST_PROPOSED, params={"site": site.name, "post": name},
            dedupe_key=f"model-post:{post.id}")
     db.session.commit()
     return post
@@ -188,6 +194,6 @@ def recognise_post(user: User, post_id: int) -> ModelPost:
     if post.recognised_at is None:
         post.recognised_at, post.recognised_by_id = utcnow(), user.id
         notify(staff_of(post.site_id), kind="model_post", link=path_for("enterprise.posts"),
-               title=_("Model post recognised: %(post)s", post=post.name))
+               message=POST_RECOGNISED, params={"post": post.name})
         db.session.commit()
     return post

@@ -314,6 +314,29 @@ REPORT_REJECTED = register("worker_report.rejected", _l("Your hazard report was 
                            _l("%(what)s · Reason: %(why)s"))
 REPORT_CLOSED = register("worker_report.closed", _l("The hazard you reported was fixed and closed"),
                          _l("%(what)s"))
+TO_FIX = _l("Fix it by %(d)s. Responsible: %(who)s.")
+CONFIRMED = register("hazard.confirmed", _l("Hazard confirmed at %(site)s"), TO_FIX)
+MAJOR_CONFIRMED = register("hazard.major_confirmed",
+                           _l("Major accident hazard confirmed at %(site)s"), TO_FIX)
+ZONE_TO_VERIFY = register("hazard.zone_to_verify", _l("Rectification to verify at %(site)s"))
+CLOSED = register("hazard.closed", _l("Hazard closed at %(site)s"))
+SENT_BACK = register("hazard.sent_back", _l("Rectification sent back at %(site)s"))
+PROPOSED = register("hazard.proposed", _l("Proposed for supervision: major hazard at %(site)s"))
+WORK_STOPPED = register("hazard.stop_work",
+                        _l("Work stopped at %(site)s until the major hazard is written off"))
+RESUME_APPLIED = register("hazard.resume", _l("Application to resume work at %(site)s"))
+EXTENSION_ASKED = register("hazard.extension_requested",
+                           _l("Extension requested for a hazard at %(site)s"))
+EXTENSION_APPROVED = register("hazard.extension_approved",
+                              _l("Extension approved: new deadline %(d)s"))
+EXTENSION_REFUSED = register("hazard.extension_refused", _l("Extension refused"))
+SUPERVISED = register("hazard.supervised", _l("Hazard at %(site)s is under supervision (督办)"))
+REMINDERS = {"due_soon": register("hazard.due_soon", _l("Hazard due in 3 days at %(site)s")),
+             "due_today": register("hazard.due_today", _l("Hazard due today at %(site)s")),
+             "overdue": register("hazard.overdue", _l("Hazard overdue at %(site)s"))}
+REVIEW_LATE = register("hazard.review_overdue",
+                       _l("On-site review overdue: major hazard at %(site)s"))
+REVIEW_DUE = register("hazard.review_due", _l("On-site review due %(d)s: major hazard at %(site)s"))
 
 
 def _others(users: list[User], user: User) -> list[User]:
@@ -325,12 +348,10 @@ def _notify_transition(hazard: Hazard, action: Action, user: User, note: str) ->
     name = hazard.site.name
     major = hazard.level == Level.MAJOR
     if action == Action.CONFIRM:
-        title = (_("Major accident hazard confirmed at %(site)s", site=name) if major
-                 else _("Hazard confirmed at %(site)s", site=name))
-        notify(_others(site_staff(hazard.site_id), user), kind="confirmed", title=title,
-               link=_link(hazard),
-               body=_("Fix it by %(d)s. Responsible: %(who)s.", d=hazard.deadline.isoformat(),
-                      who=hazard.responsible_name))
+        notify(_others(site_staff(hazard.site_id), user), kind="confirmed",
+               message=MAJOR_CONFIRMED if major else CONFIRMED, link=_link(hazard),
+               params={"site": name, "d": hazard.deadline.isoformat(),
+                       "who": hazard.responsible_name})
     elif action == Action.SUBMIT:
         if workflow.own_loop(hazard.level, hazard.source):
             # The enterprise's own loop: another of its safety leads verifies; with none, the
@@ -341,11 +362,10 @@ def _notify_transition(hazard: Hazard, action: Action, user: User, note: str) ->
                                               "who": user.name})
         else:
             notify(inspectors_of(hazard.site) + (supervisors() if major else []), kind="submitted",
-                   title=_("Rectification to verify at %(site)s", site=name), link=_link(hazard))
+                   message=ZONE_TO_VERIFY, params={"site": name}, link=_link(hazard))
     elif action in (Action.VERIFY, Action.RETURN):
-        title = (_("Hazard closed at %(site)s", site=name) if action == Action.VERIFY
-                 else _("Rectification sent back at %(site)s", site=name))
-        notify(_others(site_staff(hazard.site_id), user), kind=str(action), title=title,
+        notify(_others(site_staff(hazard.site_id), user), kind=str(action),
+               message=CLOSED if action == Action.VERIFY else SENT_BACK, params={"site": name},
                link=_link(hazard))
     _tell_reporter(hazard, action, note)
 
@@ -393,9 +413,8 @@ def _propose_supervision(hazard: Hazard, now: datetime, why: str) -> None:
     db.session.add(Supervision(hazard_id=hazard.id, status="proposed", proposed_at=now,
                                due_date=hazard.deadline, note=why))
     _event(hazard, None, now, "supervision_proposed", why)
-    notify(supervisors(), kind="proposed", link=_link(hazard),
-           title=_("Proposed for supervision: major hazard at %(site)s", site=hazard.site.name),
-           dedupe_key=f"hazard-{hazard.id}-propose")
+    notify(supervisors(), kind="proposed", link=_link(hazard), message=PROPOSED,
+           params={"site": hazard.site.name}, dedupe_key=f"hazard-{hazard.id}-propose")
 
 
 def _on_major_written_off(hazard: Hazard, user: User, now: datetime) -> None:
@@ -436,8 +455,7 @@ def _record_stop_work(hazard: Hazard, user: User, now: datetime, kind: str, doc:
     hazard.stop_work_doc = doc
     _event(hazard, user, now, "stop_work", " ".join(filter(None, (kind, doc, ordered_by))))
     notify(site_staff(hazard.site_id), kind="stop_work", link=_link(hazard),
-           title=_("Work stopped at %(site)s until the major hazard is written off",
-                   site=hazard.site.name))
+           message=WORK_STOPPED, params={"site": hazard.site.name})
 
 
 def assess(user: User, hazard_id: int, form, files=(), now: datetime | None = None) -> Hazard:
@@ -475,8 +493,8 @@ def apply_resume(user: User, hazard_id: int, form, files=(), now: datetime | Non
     db.session.add(event)
     db.session.flush()
     documents.file(uploads, hazard, "resume", user, now, event)
-    notify(supervisors(), kind="resume", link=_link(hazard),
-           title=_("Application to resume work at %(site)s", site=hazard.site.name))
+    notify(supervisors(), kind="resume", link=_link(hazard), message=RESUME_APPLIED,
+           params={"site": hazard.site.name})
     _commit(hazard)
     return hazard
 
@@ -523,8 +541,8 @@ def request_extension(user: User, hazard_id: int, values, now: datetime | None =
                                action="extension_requested", from_status=hazard.status,
                                to_status=hazard.status,
                                note=f"{hazard.deadline.isoformat()} → {new_deadline.isoformat()}: {reason}"))
-    notify(supervisors(), kind="extension", link=_link(hazard),
-           title=_("Extension requested for a hazard at %(site)s", site=hazard.site.name))
+    notify(supervisors(), kind="extension", link=_link(hazard), message=EXTENSION_ASKED,
+           params={"site": hazard.site.name})
     db.session.commit()
     return ext
 
@@ -553,8 +571,8 @@ def decide_extension(user: User, extension_id: int, approve: bool, note: str = "
                                action=f"extension_{ext.status}", from_status=hazard.status,
                                to_status=hazard.status, note=note.strip()))
     notify([ext.requested_by], kind="extension", link=_link(hazard),
-           title=(_("Extension approved: new deadline %(d)s", d=ext.new_deadline.isoformat())
-                  if approve else _("Extension refused")))
+           message=EXTENSION_APPROVED if approve else EXTENSION_REFUSED,
+           params={"d": ext.new_deadline.isoformat()} if approve else None)
     db.session.commit()
     return ext
 
@@ -581,7 +599,7 @@ def open_supervision(user: User, hazard_id: int, values, now: datetime | None = 
                                from_status=hazard.status, to_status=hazard.status,
                                note=f"{sup.office} {sup.doc_no}".strip()))
     notify(site_staff(hazard.site_id), kind="supervision", link=_link(hazard),
-           title=_("Hazard at %(site)s is under supervision (督办)", site=hazard.site.name))
+           message=SUPERVISED, params={"site": hazard.site.name})
     if hazard.level == Level.MAJOR:
         site, office, due = hazard.site.name, sup.office, sup.due_date.isoformat()
         _text_site(hazard, "supervision", lambda: _(
@@ -694,11 +712,9 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
                                        note=hazard.deadline.isoformat()))
             counts["overdue_logged"] += 1
         if kind and hazard.status != State.REPORTED:
-            titles = {"due_soon": _("Hazard due in 3 days at %(site)s", site=hazard.site.name),
-                      "due_today": _("Hazard due today at %(site)s", site=hazard.site.name),
-                      "overdue": _("Hazard overdue at %(site)s", site=hazard.site.name)}
             people = site_staff(hazard.site_id) + (inspectors_of(hazard.site) if kind == "overdue" else [])
-            sent = notify(people, kind=kind, title=titles[kind], link=_link(hazard),
+            sent = notify(people, kind=kind, message=REMINDERS[kind],
+                          params={"site": hazard.site.name}, link=_link(hazard),
                           dedupe_key=f"hazard-{hazard.id}-{kind}-{hazard.deadline.isoformat()}")
             counts["reminders"] += len(sent)
             if hazard.level == Level.MAJOR:
@@ -716,9 +732,8 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
         due, late = review_state(hazard, today)
         if due and (due - today).days in (0, 1) or late:
             notify(supervisors(), kind="review_due", link=_link(hazard),
-                   title=(_("On-site review overdue: major hazard at %(site)s", site=hazard.site.name)
-                          if late else _("On-site review due %(d)s: major hazard at %(site)s",
-                                         d=due.isoformat(), site=hazard.site.name)),
+                   message=REVIEW_LATE if late else REVIEW_DUE,
+                   params={"site": hazard.site.name, "d": due.isoformat()},
                    dedupe_key=f"hazard-{hazard.id}-review-{'late' if late else 'due'}-{due}")
         if late and not any(e.action == "review_overdue" and e.note == due.isoformat()
                             for e in hazard.events):

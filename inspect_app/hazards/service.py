@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import abort, current_app
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, case, literal, not_, select, tuple_, union_all
 from sqlalchemy.orm import contains_eager
 
@@ -13,6 +13,7 @@ from ..access import FIELD_ROLES, can_see_site
 from ..auth.models import User
 from ..auth.recipients import site_staff, supervisors
 from ..extensions import db
+from ..notifications.messages import register
 from ..notifications.service import notify
 from ..roles import Position
 from ..sites.models import Grid, Site
@@ -67,18 +68,26 @@ def report(*, site_id: int, description: str, level: str, source: str, reporter:
     return hazard
 
 
+# Rendered in each reader's language when read (notifications/messages.py).
+MAJOR_SELF_REPORT = register("hazard.major_self_report",
+                             _l("Major hazard self-reported by %(site)s"), "%(what)s")
+MAJOR_REPORT_DUE = register("hazard.major_report_due",
+                            _l("Major hazard found: complete the written report"), "%(what)s")
+
+
 def announce_reported(hazard: Hazard) -> None:
     """A major hazard an enterprise found itself goes to the zone at once (企业自查上报): the
     supervisors hear of it, and the principal is asked for the written report. In the caller's
     transaction, so a finding rolled back alerts nobody."""
     if hazard.level == Level.MAJOR and hazard.source == Source.SELF_CHECK:
         site = db.session.get(Site, hazard.site_id)
+        what = hazard.description[:200]
         notify(supervisors(), kind="major_self_report", link=_link(hazard),
-               title=_("Major hazard self-reported by %(site)s", site=site.name),
-               body=hazard.description[:200], dedupe_key=f"major-self-report:{hazard.id}")
+               message=MAJOR_SELF_REPORT, params={"site": site.name, "what": what},
+               dedupe_key=f"major-self-report:{hazard.id}")
         principals = [u for u in site_staff(site.id) if u.position == Position.PRINCIPAL]
-        notify(principals, kind="major_report_due", body=hazard.description[:200],
-               title=_("Major hazard found: complete the written report"),
+        notify(principals, kind="major_report_due", message=MAJOR_REPORT_DUE,
+               params={"what": what},
                link=path_for("enterprise.major_report", hazard_id=hazard.id),
                dedupe_key=f"major-report-due:{hazard.id}")
 

@@ -18,6 +18,7 @@ from ..auth.recipients import staff_of
 from ..auth.service import attempt, pin_matches
 from ..errors import Invalid, UserError
 from ..extensions import db
+from ..notifications.messages import register
 from ..notifications.service import notify
 from ..photos import service as photos
 from ..timeutil import local_today, utcnow
@@ -182,9 +183,10 @@ def _record(meeting: Meeting, member: TeamMember, answer: rules.Answer, recorded
 
 def _alert_stop(meeting: Meeting, checkin: CheckIn, worker: User) -> None:
     team = meeting.team
-    notify([team.leader, *staff_of(team.site_id)], kind="shift_stop",
-           title=_("Stop raised: %(name)s, %(team)s", name=worker.name, team=team.name),
-           body="; ".join(stop_reasons(checkin)),
+    notify([team.leader, *staff_of(team.site_id)], kind="shift_stop", message=STOP_RAISED,
+           params={"name": worker.name, "team": team.name, "reasons": {
+               "missing": [c for c in rules.FIVE_THINKS if c not in checkin.confirmed_codes],
+               "fit": bool(checkin.fit), "own": checkin.stop_reason or ""}},
            link=url_for("shifts.meeting", meeting_id=meeting.id),
            dedupe_key=f"shift-stop-{checkin.id}")
 
@@ -206,12 +208,25 @@ THINK_SHORT = {
 
 def stop_reasons(checkin: CheckIn) -> list[str]:
     """Why a worker stopped, in words: the points not confirmed, unfitness, their own words."""
-    reasons = [str(THINK_SHORT[c]) for c in rules.FIVE_THINKS if c not in checkin.confirmed_codes]
-    if not checkin.fit:
+    missing = [c for c in rules.FIVE_THINKS if c not in checkin.confirmed_codes]
+    return _reasons(missing, checkin.fit, checkin.stop_reason)
+
+
+def _reasons(missing, fit: bool, own: str | None) -> list[str]:
+    reasons = [str(THINK_SHORT.get(c, c)) for c in missing]
+    if not fit:
         reasons.append(_("not fit to work"))
-    if checkin.stop_reason:
-        reasons.append(checkin.stop_reason)
+    if own:
+        reasons.append(own)
     return reasons
+
+
+# Rendered in each reader's language when read (notifications/messages.py); a stop's reasons
+# are kept as codes and the worker's own words.
+STOP_RAISED = register("shift.stop", _l("Stop raised: %(name)s, %(team)s"), "%(reasons)s",
+                       words={"reasons": lambda r: "; ".join(
+                           _reasons(r.get("missing", []), r.get("fit", True), r.get("own")))})
+STOP_RESOLVED = register("shift.stop_resolved", _l("Your stop was resolved: %(text)s"))
 
 
 def resolve_stop(actor: User, checkin_id: int, resolution: str,
@@ -230,8 +245,8 @@ def resolve_stop(actor: User, checkin_id: int, resolution: str,
         raise Invalid({"resolution": _("Say how the stop was resolved.")})
     checkin.resolution, checkin.resolved_at = resolution[:2000], now or utcnow()
     checkin.resolved_by_id = actor.id
-    notify([checkin.user], kind="shift_stop_resolved",
-           title=_("Your stop was resolved: %(text)s", text=resolution[:80]),
+    notify([checkin.user], kind="shift_stop_resolved", message=STOP_RESOLVED,
+           params={"text": resolution[:80]},
            link=url_for("home.index"), dedupe_key=f"shift-stop-resolved-{checkin.id}")
     db.session.commit()
     return checkin
