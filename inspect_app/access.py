@@ -108,6 +108,12 @@ def is_worker(user) -> bool:
     return user.role == Role.WORKER
 
 
+def has_pin(user) -> bool:
+    """Only workers log in with a PIN (staff have passwords): a short PIN never opens a staff
+    account, and only a worker's PIN is set or reset."""
+    return is_worker(user)
+
+
 def may_manage_role(user, role: str) -> bool:
     """Only an admin gives the admin role, or manages an admin's account."""
     return role != Role.ADMIN or user.role == Role.ADMIN

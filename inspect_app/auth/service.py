@@ -11,8 +11,8 @@ from flask_login import logout_user
 from sqlalchemy import or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..access import has_pin
 from ..extensions import db
-from ..roles import Role
 from ..timeutil import utcnow
 from . import history, lockout
 from .models import User, hash_secret
@@ -104,7 +104,7 @@ def authenticate_pin(phone: str, pin: str) -> LoginResult:
     """The active worker whose phone is `phone` and whose PIN matches. Only workers have PINs:
     a short PIN never opens a staff account, and a staff phone is answered like an unknown one."""
     user = find_user(phone)
-    if user is not None and user.role != Role.WORKER:
+    if user is not None and not has_pin(user):
         user = None
     return attempt(user, phone, lambda u: pin_matches(u, pin), _("Wrong phone number or PIN."))
 

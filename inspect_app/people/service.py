@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..access import is_worker
+from ..access import has_pin
 from ..admin import service as admin
 from ..admin.rules import check_user
 from ..auth import service as accounts
@@ -65,11 +65,6 @@ def may_change(actor: User, user: User) -> bool:
     """Workers and one's own account, yes; another staff account only for the principal and
     safety managers (shifts/rules.can_manage_staff)."""
     return user.role != Role.ENTERPRISE or user.id == actor.id or rules.can_manage_staff(actor)
-
-
-def has_pin(user: User) -> bool:
-    """Only workers log in with a PIN (staff have passwords): the PIN form is theirs alone."""
-    return is_worker(user)
 
 
 def may_set_active(actor: User, user: User) -> bool:

@@ -6,7 +6,7 @@ from flask import flash, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import allow
+from ..access import allow, has_pin
 from ..admin.forms import parse as parse_form
 from ..admin.rules import POSITION_LABELS
 from ..auth.service import locked_ids
@@ -23,7 +23,7 @@ def _person_page(user, form: dict, errors: dict):
                 errors=errors, teams=service.site_teams(current_user.site_id),
                 positions=POSITION_LABELS, can_staff=rules.can_manage_staff(current_user),
                 can_set_active=bool(user and service.may_set_active(current_user, user)),
-                has_pin=bool(user and service.has_pin(user)),
+                has_pin=bool(user and has_pin(user)),
                 locked=bool(user and locked_ids([user])))
 
 
@@ -32,7 +32,7 @@ def _person_page(user, form: dict, errors: dict):
 def index():
     people = service.list_people(current_user)
     return page("people/index.html", people=people, locked=locked_ids(people),
-                pin_ids={u.id for u in people if service.has_pin(u)},
+                pin_ids={u.id for u in people if has_pin(u)},
                 members=service.memberships(current_user.site_id),
                 can_staff=rules.can_manage_staff(current_user))
 

@@ -754,7 +754,7 @@ def test_only_principal_or_safety_manager_manage_staff_accounts(en, login, crew)
 
 
 def test_only_workers_are_offered_a_pin(en, login, crew):
-    """The PIN form and the PIN column ask people/service.has_pin, as the PIN POST does."""
+    """The PIN form and the PIN column ask access.has_pin, as the PIN POST and the PIN login do."""
     login(crew["safety"])
     worker, clerk = crew["workers"][0], crew["clerk"]
     assert f"/people/{worker.id}/pin" in en.get(f"/people/{worker.id}/edit").text
