@@ -1,8 +1,10 @@
 """The navigation each role gets: a couple of links in the bar, the rest in the menu."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from flask import url_for
+from flask import request, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from .roles import Role
@@ -40,8 +42,14 @@ MENUS[Role.ADMIN] = MENUS[Role.SUPERVISOR]
 
 
 def links_for(user) -> list[tuple[str, str, bool]]:
-    """(url, label, primary) for the user's role; empty when logged out."""
+    """(url, label, primary) for the user's role; empty when logged out. Every page draws
+    them: built once per role, language and mount point, not per request."""
     if not user.is_authenticated:
         return []
-    return [(url_for(link.endpoint), str(link.label), link.primary)
-            for link in MENUS.get(user.role, [HOME])]
+    return list(_links(user.role, str(get_locale()), request.script_root))
+
+
+@lru_cache(maxsize=64)
+def _links(role, locale: str, script_root: str) -> tuple[tuple[str, str, bool], ...]:
+    return tuple((url_for(link.endpoint), str(link.label), link.primary)
+                 for link in MENUS.get(role, [HOME]))

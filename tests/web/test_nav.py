@@ -22,3 +22,18 @@ def test_menu_links_open_for_the_role(client, login, ctx, role):
     assert len(links) >= 2
     for link in links:
         assert client.get(link).status_code == 200, link
+
+
+def test_menu_is_built_once_per_role_and_language(client, login, ctx):
+    from inspect_app import nav
+
+    nav._links.cache_clear()
+    login(make_user("supervisor"))
+    pages = [client.get("/hazards/").text for _ in range(3)]
+    assert nav._links.cache_info().misses == 1 and nav._links.cache_info().hits >= 2
+    assert all(">隐患<" in p for p in pages)
+    client.post("/lang/en", data={"next": "/hazards/"})
+    english = client.get("/hazards/").text
+    assert nav._links.cache_info().misses == 2
+    menu = re.search(r'<details class="menu">(.*?)</details>', english, re.S).group(1)
+    assert ">Hazards<" in menu and ">隐患<" not in menu
