@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, settings
-from sqlalchemy import create_engine, delete, text
+from sqlalchemy import create_engine, delete, event, text
 from sqlalchemy.engine import make_url
 
 from inspect_app import create_app
@@ -39,8 +39,19 @@ def _database_url(tmp_root: Path, worker: str) -> str:
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+        # A test database need not survive a crash: commits do not wait for the disk.
+        conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     admin.dispose()
     return url.set(database=name).render_as_string(hide_password=False)
+
+
+def no_disk_waits(engine) -> None:
+    """SQLite commits without waiting for the disk (fsync was most of a test's time on a
+    loaded machine): a test database need not survive a power cut. PostgreSQL test databases
+    are made with synchronous_commit off (_database_url)."""
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect",
+                     lambda dbapi_conn, _record: dbapi_conn.execute("PRAGMA synchronous = OFF"))
 
 
 @pytest.fixture(scope="session")
@@ -66,6 +77,7 @@ def app(tmp_path_factory):
         "PASSWORD_HASH_METHOD": HASH_METHOD,
     })
     with app.app_context():
+        no_disk_waits(db.engine)
         db.drop_all()
         db.create_all()
         from inspect_app.checklists.loader import load_all
@@ -95,6 +107,18 @@ def _drop_database(url: str) -> None:
 def _clean(app):
     """Wipe every row a test wrote (the bundled checklists stay) and the uploaded files."""
     yield
+    wipe(app)
+
+
+@pytest.fixture(scope="session")
+def wipe_rows():
+    """`wipe`, for a module whose tests share rows (it overrides `_clean`)."""
+    return wipe
+
+
+def wipe(app) -> None:
+    """Every row but the bundled checklists, and the uploaded files, go; no request counted.
+    (A module whose tests share rows, such as one loaded demo, wipes once at its end.)"""
     with app.app_context():
         db.session.remove()
         from inspect_app.checklists.loader import DATA_DIR

@@ -263,20 +263,3 @@ def test_a_resent_report_asks_once(app, firm):
             reports.report_hazard(firm["worker"], firm["team"],
                                   {"description": "地面油污", "submit_key": "r" * 32})
     assert len(notes(firm["safety"], "worker_report")) == 1
-
-
-def test_the_demo_has_a_worker_a_safety_manager_and_a_principal_of_one_enterprise(app, ctx):
-    """The accounts the README lists can walk the own loop: the worker reports from a team of
-    the enterprise whose principal (boss) and safety manager (safety) confirm and verify."""
-    from inspect_app.access import leads_safety
-    from inspect_app.demo import load
-    from inspect_app.shifts.teams import member_team_id
-    assert load() is True
-    users = {u.username: u for u in db.session.scalars(select(User).where(
-        User.username.in_(["worker", "safety", "boss"])))}
-    site_id = users["worker"].site_id
-    assert site_id is not None and {u.site_id for u in users.values()} == {site_id}
-    assert (users["boss"].position, users["safety"].position) == ("principal", "safety_manager")
-    assert leads_safety(users["boss"], site_id) and leads_safety(users["safety"], site_id)
-    team = db.session.get(Team, member_team_id(users["worker"]))
-    assert team.site_id == site_id and team.active
