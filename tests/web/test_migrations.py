@@ -7,7 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from inspect_app import create_app
@@ -38,18 +38,71 @@ def _diff(app):
         return compare_metadata(ctx, db.metadata)
 
 
+def _plain(value):
+    """A reflected value with its SQL expressions (a partial index's WHERE) as text."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def _schema(engine) -> dict:
+    """Every table's columns, keys, indexes and constraints, as reflected (order ignored)."""
+    with engine.connect() as conn:
+        insp = inspect(conn)
+        out = {}
+        for table in insp.get_table_names():
+            if table == "alembic_version":
+                continue
+            parts = {
+                "columns": insp.get_columns(table),
+                "pk": insp.get_pk_constraint(table),
+                "fks": insp.get_foreign_keys(table),
+                "indexes": insp.get_indexes(table),
+                "uniques": insp.get_unique_constraints(table),
+                "checks": insp.get_check_constraints(table),
+            }
+            out[table] = {k: sorted(map(repr, _plain(v))) if isinstance(v, list)
+                          else repr(_plain(v)) for k, v in parts.items()}
+        return out
+
+
+def _changes(old: dict, new: dict) -> list:
+    """What differs between two `_schema`s, table by table."""
+    out = []
+    for table in sorted(old.keys() | new.keys()):
+        a, b = old.get(table, {}), new.get(table, {})
+        for part in sorted(a.keys() | b.keys()):
+            x, y = a.get(part, []), b.get(part, [])
+            if x != y:
+                out.append((table, part, [i for i in x if i not in y], [i for i in y if i not in x]))
+    return out
+
+
 def test_migrations_match_models_from_every_revision(empty_db_url):
+    """From base, one revision at a time: each upgrade runs, its downgrade gives back exactly the
+    schema before it, and upgrading again works; at head the schema is the models'. (Every
+    downgrade undoing its upgrade exactly, any earlier state reached by stepping down is one
+    that upgrade ran from here.)"""
     app = create_app({"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": empty_db_url})
     with app.app_context():
-        upgrade()
-        assert _diff(app) == []
         script = ScriptDirectory.from_config(migrate.get_config())
-        revisions = [r.revision for r in script.walk_revisions()]  # head first
-        # Step down to each earlier state and back up: every upgrade path must work.
-        for rev in revisions[1:] + ["base"]:
-            downgrade(revision=rev)
-            upgrade()
-            assert _diff(app) == [], rev
+        steps = list(reversed(list(script.walk_revisions())))  # base first
+        assert steps[0].down_revision is None
+        before = _schema(db.engine)
+        assert before == {}
+        for step in steps:
+            upgrade(revision=step.revision)
+            downgrade(revision=step.down_revision or "base")
+            after = _schema(db.engine)
+            assert after == before, (step.revision, _changes(before, after))
+            upgrade(revision=step.revision)
+            before = _schema(db.engine)
+        assert script.get_current_head() == steps[-1].revision
+        assert _diff(app) == []
         db.engine.dispose()
 
 
