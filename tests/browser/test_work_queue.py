@@ -1,5 +1,6 @@
 """待我处理 on a phone: a supervisor's work queue shows an extension request, and deciding
-it (through the row's link, on the hazard page) takes it off the queue and the bar's count."""
+it (through the row's link, on the hazard page, by htmx) takes it off the queue and the bar's
+count drops at once, without a reload (the reply swaps the count out of band)."""
 
 import re
 from datetime import timedelta
@@ -49,8 +50,13 @@ def test_supervisor_decides_an_extension_from_the_work_queue(app, live_server, p
     expect(phone).to_have_url(re.compile(rf"/hazards/{hazard_id}#status-panel$"))
     decide = phone.locator("form[action*='/extension/'][action$='/approve']")
     decide.locator("input[name=note]").fill("同意延期")
+    phone.evaluate("window.sameDocument = true")  # gone if the page were loaded again
+    expect(phone.locator("#work-count")).to_have_text("1")
     decide.locator("button").click()
     expect(phone.locator("#status-panel")).to_contain_text(re.compile("approved|已批准"))
+    expect(phone.locator("#work-count")).to_have_count(0)
+    expect(phone.locator("#work-link")).to_have_count(1)  # the icon stays, its badge goes
+    assert phone.evaluate("window.sameDocument === true")  # an htmx swap, not a new page
 
     phone.goto(f"{live_server}/")
     expect(phone.locator("#work-extensions")).to_have_count(0)

@@ -190,6 +190,47 @@ def test_deciding_an_extension_takes_it_off_the_queue(client, login, zone):
     assert "extensions" not in _sections(home) and _bar_count(home) is None
 
 
+def _oob_count(html: str) -> int | None:
+    """The bar's count an htmx reply swaps out of band (0: the link without a badge)."""
+    m = re.search(r'<a [^>]*id="work-link"[^>]*hx-swap-oob="true"[^>]*>(.*?)</a>', html, re.S)
+    if m is None:
+        return None
+    badge = re.search(r'<span class="badge" id="work-count">(\d+)</span>', m.group(1))
+    return int(badge.group(1)) if badge else 0
+
+
+def test_an_htmx_decision_carries_the_bars_new_count_out_of_band(client, login, zone):
+    first, second = (make_hazard(zone["a"], f"灭火器过期{n}", status="rectifying")
+                     for n in range(2))
+    ext1, ext2 = _extension(first, zone["staff_a"]), _extension(second, zone["staff_a"])
+    login(zone["supervisor"])
+    assert _bar_count(client.get(f"/hazards/{first.id}").text) == 2
+    assert _oob_count(client.get(f"/hazards/{first.id}", headers=HX).text) is None  # a GET
+    resp = client.post(f"/hazards/{first.id}/extension/{ext1.id}/approve", data={"note": "同意"},
+                       headers=HX)
+    assert resp.status_code == 200 and 'id="status-panel"' in resp.text
+    assert _oob_count(resp.text) == 1 and resp.text.count('id="work-link"') == 1
+    resp = client.post(f"/hazards/{second.id}/extension/{ext2.id}/refuse",
+                       data={"note": "不同意"}, headers=HX)
+    assert resp.status_code == 200 and _oob_count(resp.text) == 0  # the badge goes
+    # A plain form POST redirects; the next full page has the bar, never a second copy.
+    page = client.get(f"/hazards/{second.id}").text
+    assert page.count('id="work-link"') == 1 and _oob_count(page) is None
+    assert _bar_count(page) is None
+
+
+def test_a_refused_htmx_action_carries_no_count(client, login, zone):
+    fixing = make_hazard(zone["a"], "灭火器过期", status="rectifying")
+    ext = _extension(fixing, zone["staff_a"])
+    login(zone["supervisor"])
+    resp = client.post(f"/hazards/{fixing.id}/extension/{ext.id}/refuse", data={"note": ""},
+                       headers=HX)
+    assert resp.status_code >= 400 and _oob_count(resp.text) is None
+    db.session.expire_all()
+    assert db.session.get(Extension, ext.id).status == "pending"
+    assert _bar_count(client.get("/").text) == 1
+
+
 def test_a_long_section_shows_a_page_and_links_to_its_full_list(client, login, zone):
     from inspect_app.home import queue
     hazards = [make_hazard(zone["a"], f"隐患{n}") for n in range(queue.PAGE + 2)]
