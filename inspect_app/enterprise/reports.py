@@ -50,12 +50,6 @@ def report_missing(hazard: Hazard) -> list[str]:
     return list(workflow.report_missing(hazard))
 
 
-def reports_pending(site: Site) -> list[Hazard]:
-    """Open major hazards of the enterprise whose written report is incomplete."""
-    return [h for h in site_hazards(site, open_only=True)
-            if h.level == Level.MAJOR and report_missing(h)]
-
-
 def major_hazard(user: User, hazard_id: int) -> Hazard:
     hazard = db.session.get(Hazard, hazard_id)
     if hazard is None or hazard.level != Level.MAJOR or not can_see_site(user, hazard.site):

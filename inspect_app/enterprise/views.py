@@ -53,10 +53,8 @@ def home(http_status=200, **again):
                 templates={d: checks.templates_for_duty(site, current_user, d)
                            for d in schedule.CHECK_DUTIES},
                 unfinished=checks.unfinished(current_user),
-                pending_reports=reports.reports_pending(site),
                 open_hazards=reports.site_hazards(site, open_only=True),
                 stopped=stopped_work(site),
-                stats_due=statistics.to_sign(site, today),
                 is_principal=statistics.may_sign(current_user), **labels(), **again)
 
 

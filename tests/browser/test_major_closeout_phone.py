@@ -58,7 +58,7 @@ def test_major_hazard_from_self_check_to_write_off_with_stop_work(app, live_serv
 
     # 2. The principal writes the three-part report.
     boss.goto(f"{live_server}/enterprise/")
-    boss.locator("#pending-reports a").first.click()
+    boss.locator("#work-written_reports a").first.click()
     expect(boss).to_have_url(re.compile(r"/enterprise/hazards/\d+/report$"))
     hazard_id = int(re.search(r"/hazards/(\d+)/report", boss.url).group(1))
     for name, text in REPORT.items():

@@ -88,7 +88,7 @@ def test_principal_runs_the_due_self_check_and_a_major_finding_reaches_the_zone(
     # Home: the check is done this period, and the written report is asked for.
     page.goto(f"{live_server}/enterprise/")
     expect(page.locator("#due-principal_check")).to_have_class(re.compile(r"\bdue-done\b"))
-    expect(page.locator("#pending-reports")).to_contain_text("除尘器泄爆片缺失")
+    expect(page.locator("#work-written_reports")).to_contain_text("除尘器泄爆片缺失")
     # The enterprise's own hazard list has it, with the photo on the hazard.
     page.goto(f"{live_server}/enterprise/hazards")
     card = page.locator(".hazard-card")

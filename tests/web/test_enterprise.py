@@ -28,6 +28,17 @@ from tests.conftest import HX
 from tests.factories import jpeg_bytes, make_grid, make_hazard, make_site, make_user, template
 
 
+def _section(html: str, key: str) -> str:
+    """One section of the work queue on the home page ("" when it is not there)."""
+    m = re.search(rf'<section class="work-section" id="work-{key}">(.*?)</section>', html, re.S)
+    return m.group(1) if m else ""
+
+
+def _written_reports(html: str) -> list[int]:
+    """The hazards the queue asks a written report of."""
+    return [int(i) for i in re.findall(r'id="work-written_reports-(\d+)"', html)]
+
+
 @pytest.fixture
 def firm(ctx):
     """A light-industry enterprise with combustible dust (high-risk), its principal and
@@ -203,9 +214,9 @@ def test_major_self_finding_is_reported_to_the_zone_at_once(client, login, firm)
     assert asked.user_id == firm["boss"].id
     assert asked.link == f"/enterprise/hazards/{hazard.id}/report"
 
-    # The enterprise sees it on its home page and in its own lists, report incomplete.
+    # The enterprise sees it on its home page (its queue) and in its own lists, report incomplete.
     home = client.get("/enterprise/").text
-    assert 'id="pending-reports"' in home and asked.link in home
+    assert _written_reports(home) == [hazard.id] and asked.link in _section(home, "written_reports")
     lists = client.get("/enterprise/hazards").text
     assert f'id="hazard-{hazard.id}"' in lists and "不合格" in lists
     assert f'id="hazard-{hazard.id}"' in client.get("/enterprise/hazards?list=rectification").text
@@ -223,7 +234,7 @@ def test_major_self_finding_is_reported_to_the_zone_at_once(client, login, firm)
     saved = db.session.get(Hazard, hazard.id)
     assert saved.report_state_cause == "report_state_cause 内容" and float(saved.funds) == 12000
     assert reports.report_missing(saved) == []
-    assert 'id="pending-reports"' not in client.get("/enterprise/").text
+    assert _written_reports(client.get("/enterprise/").text) == []
     done = set(db.session.scalars(select(Notification.user_id).where(
         Notification.kind == "major_report")))
     assert done == {firm["supervisor"].id, firm["admin"].id}
