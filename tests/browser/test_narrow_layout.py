@@ -1,6 +1,7 @@
-"""At 360 px, in English and in Chinese, the header (brand, links, icons) and the written
-report of a major hazard hold: no page scrolls sideways, no box in them overflows, the brand is
-not cut short, and no text is squeezed into a column a character or two wide."""
+"""At 360 px, in English and in Chinese, the header (brand, links, icons), the written report
+of a major hazard and the work queue (待我处理, its page and a section's list) hold: no page
+scrolls sideways, no box in them overflows, the brand is not cut short, and no text is squeezed
+into a column a character or two wide."""
 
 import re
 
@@ -26,7 +27,8 @@ CHECK = """() => {
     problems.push(`page scrolls sideways: ${document.scrollingElement.scrollWidth} > ${width}`);
   const name = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
     (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\\s+/).join('.') : '');
-  const blocks = [...document.querySelectorAll('header.topbar, #written-report, dl.facts')];
+  const blocks = [...document.querySelectorAll(
+    'header.topbar, #written-report, dl.facts, #work-queue, #work-rows')];
   for (const block of blocks) {
     const r = block.getBoundingClientRect();
     if (r.right > width + 0.5 || r.left < -0.5) problems.push(`${name(block)} outside the screen`);
@@ -105,8 +107,9 @@ def _log_in(page: Page, username: str, lang: str) -> None:
     expect(page.locator("html")).to_have_attribute("lang", "en" if lang == "en" else "zh-CN")
 
 
-PAGES = {"supervisor": ["/", "/hazards/", "/hazards/{hazard}", "/inbox/"],
-         "inspector": ["/", "/hazards/"],
+PAGES = {"supervisor": ["/", "/hazards/", "/hazards/{hazard}", "/inbox/", "/work/",
+                        "/work/confirm"],
+         "inspector": ["/", "/hazards/", "/work/"],
          "boss": ["/", "/hazards/{hazard}", "/enterprise/hazards/{hazard}/report"],
          "safety": ["/", "/hazards/{hazard}"],
          "worker": ["/", "/shifts/teams/{team}"],
@@ -133,6 +136,8 @@ def test_header_and_written_report_hold_at_360px(app, live_server, new_phone, sh
                 problems.append("brand cut short")
             if "{hazard}" in path and role != "boss":
                 expect(page.locator("#written-report")).to_be_visible()
+            if path == "/work/confirm":  # the queue's rows are checked, not an empty list
+                expect(page.locator(f"#work-confirm-{data['hazard']}")).to_be_visible()
             if problems:
                 found[f"{role} {url}"] = problems
             seen += 1
