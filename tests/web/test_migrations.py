@@ -21,7 +21,8 @@ def empty_db_url(tmp_path):
         yield f"sqlite:///{tmp_path / 'migrations.db'}"
         return
     url = make_url(base.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"{url.database}_migr_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    # The process id too: two runs at once (two worktrees, two terminals) never share it.
+    name = f"{url.database}_migr_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
