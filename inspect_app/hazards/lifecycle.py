@@ -320,6 +320,9 @@ MAJOR_CONFIRMED = register("hazard.major_confirmed",
                            _l("Major accident hazard confirmed at %(site)s"), TO_FIX)
 ZONE_TO_VERIFY = register("hazard.zone_to_verify", _l("Rectification to verify at %(site)s"))
 CLOSED = register("hazard.closed", _l("Hazard closed at %(site)s"))
+# A major hazard is not closed but written off (核销) by the authority, with its document.
+WRITTEN_OFF = register("hazard.written_off", _l("Major hazard written off at %(site)s"),
+                       _l("Write-off (核销) document %(doc)s"))
 SENT_BACK = register("hazard.sent_back", _l("Rectification sent back at %(site)s"))
 PROPOSED = register("hazard.proposed", _l("Proposed for supervision: major hazard at %(site)s"))
 WORK_STOPPED = register("hazard.stop_work",
@@ -364,9 +367,13 @@ def _notify_transition(hazard: Hazard, action: Action, user: User, note: str) ->
             notify(inspectors_of(hazard.site) + (supervisors() if major else []), kind="submitted",
                    message=ZONE_TO_VERIFY, params={"site": name}, link=_link(hazard))
     elif action in (Action.VERIFY, Action.RETURN):
-        notify(_others(site_staff(hazard.site_id), user), kind=str(action),
-               message=CLOSED if action == Action.VERIFY else SENT_BACK, params={"site": name},
-               link=_link(hazard))
+        if action == Action.VERIFY and major:
+            message, params = WRITTEN_OFF, {"site": name, "doc": hazard.closing_doc_no}
+        else:
+            message = CLOSED if action == Action.VERIFY else SENT_BACK
+            params = {"site": name}
+        notify(_others(site_staff(hazard.site_id), user), kind=str(action), message=message,
+               params=params, link=_link(hazard))
     _tell_reporter(hazard, action, note)
 
 

@@ -5,6 +5,7 @@ import io
 from datetime import timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage, MultiDict
 
@@ -15,7 +16,7 @@ from inspect_app.hazards import forms as hazard_forms
 from inspect_app.hazards import lifecycle as real
 from inspect_app.hazards import service
 from inspect_app.hazards.workflow import State
-from inspect_app.models import Extension, Hazard, HazardEvent, Referral, SmsMessage, Supervision
+from inspect_app.models import Extension, Hazard, HazardEvent, Notification, Referral, SmsMessage, Supervision
 from inspect_app.timeutil import local_today, utcnow
 from tests.factories import jpeg_bytes, make_grid, make_site, make_user
 
@@ -210,6 +211,25 @@ def test_write_off_needs_the_review_and_document_then_lifts_stop_work_and_superv
     assert all("南雪安核〔2026〕9号" in m.body for m in texts)
 
 
+def test_the_enterprise_is_told_of_the_write_off_not_of_a_closed_hazard(world):
+    site, people = world
+    hazard = to_submitted(major(site, people), people, stop=True)
+    lifecycle.perform(people["sup"], hazard.id, "verify", MultiDict(WRITE_OFF))
+    notes = db.session.scalars(select(Notification).where(
+        Notification.user_id.in_([people["boss"].id, people["staff"].id]),
+        Notification.kind == "verify")).all()
+    assert len(notes) == 2
+    assert {n.message_key for n in notes} == {real.WRITTEN_OFF}
+    with force_locale("zh"):
+        title, body = notes[0].text()
+    assert title == f"{site.name}的重大事故隐患已核销" and "南雪安核〔2026〕9号" in body
+    with force_locale("en"):
+        title, body = notes[0].text()
+    assert title == f"Major hazard written off at {site.name}"
+    assert body == "Write-off (核销) document 南雪安核〔2026〕9号"
+    assert "closed" not in title.lower()
+
+
 def test_active_supervision_is_lifted_at_write_off_with_an_event(world):
     site, people = world
     hazard = major(site, people)
@@ -246,6 +266,10 @@ def test_general_hazards_keep_verify_by_another_checker(world):
                       [photo()])
     lifecycle.perform(people["insp"], hazard.id, "verify", MultiDict({"note": "复查合格"}))
     assert db.session.get(Hazard, hazard.id).status == State.CLOSED
+    # A general hazard's enterprise still hears that it was closed, not written off.
+    keys = set(db.session.scalars(select(Notification.message_key).where(
+        Notification.user_id == people["staff"].id, Notification.kind == "verify")))
+    assert keys == {real.CLOSED}
 
 
 # The review timer ---------------------------------------------------------------------------
