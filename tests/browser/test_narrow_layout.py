@@ -49,6 +49,12 @@ CHECK = """() => {
       if (dd.textContent.trim().length >= 8 && wide < 8 * em)
         problems.push(`${name(dd)} "${dd.textContent.trim().slice(0, 12)}" squeezed to ${wide} px`);
     }
+    // A date with its word ("found 2026-12-02") stays on one line.
+    for (const when of block.querySelectorAll('.when')) {
+      const lines = new Set([...when.getClientRects()].filter(x => x.width > 0)
+                             .map(x => Math.round(x.top))).size;
+      if (lines > 1) problems.push(`"${when.textContent.trim()}" split over ${lines} lines`);
+    }
     const walker = document.createTreeWalker(block, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       const text = node.textContent.trim();
