@@ -20,7 +20,7 @@ def sweep_hazards(at):
     Safe to run any number of times a day: nothing is sent twice."""
     from datetime import datetime
 
-    from .hazards.lifecycle import sweep
+    from .hazards.sweep import sweep
     from .notifications.service import send_pending_email
     from .sms.service import send_pending as send_pending_sms
 

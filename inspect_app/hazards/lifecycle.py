@@ -1,6 +1,8 @@
-"""Driving a hazard to closure: transitions, extensions, supervision (督办), referrals, sweep.
+"""Driving a hazard to closure: its transitions (perform), what each user is offered, and
+the steps the side-actions share (closeout.py: a major's stop-work, assessment and resumption;
+side_actions.py: extensions, supervision, referrals; sweep.py: the daily sweep).
 
-Every change goes through here (routes, CLI and tests alike), is checked by workflow.py,
+Every change goes through these (routes, CLI and tests alike), is checked by workflow.py,
 appends a HazardEvent, notifies the people concerned and commits once.
 """
 
@@ -9,8 +11,6 @@ from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -19,14 +19,26 @@ from ..auth.models import User
 from ..auth.recipients import inspectors_of, safety_leads, site_staff, supervisors
 from ..errors import Conflict, UserError
 from ..extensions import db
-from ..notifications.messages import register
 from ..notifications.service import notify
 from ..photos import service as photos
 from ..sms import service as sms
 from ..timeutil import local_today, utcnow
 from ..web import path_for
-from . import documents, workflow
+from . import workflow
 from .forms import TRANSITIONS
+from .messages import (
+    CLOSED,
+    CONFIRMED,
+    MAJOR_CONFIRMED,
+    PROPOSED,
+    REPORT_CLOSED,
+    REPORT_CONFIRMED,
+    REPORT_REJECTED,
+    SENT_BACK,
+    TO_VERIFY,
+    WRITTEN_OFF,
+    ZONE_TO_VERIFY,
+)
 from .models import Extension, Hazard, HazardEvent, Referral, Supervision
 from .regimes import default_authority
 from .service import _link, get_for
@@ -182,7 +194,7 @@ def refusal(error: workflow.TransitionError, facts: Facts) -> UserError:
     return Conflict(message) if status == 409 else UserError(message, status)
 
 
-def _check(action: Action, user: User, facts: Facts, subject: int | None = None, *,
+def check(action: Action, user: User, facts: Facts, subject: int | None = None, *,
            note: str | None = None, photos: int | None = None, level: str | None = None) -> State:
     """The state `action` leads to, or the user's refusal. Without note/photos/level, only
     whether the action is open at all (so a refused user is told before their input is looked at)."""
@@ -262,7 +274,7 @@ def perform(user: User, hazard_id: int, action: str, values, files=(),
     note = values.get("rectified_note" if action == Action.SUBMIT else "note") or ""
     files = [f for f in files if f is not None and f.filename]
     level = (values.get("level") or hazard.level) if action == Action.CONFIRM else None
-    target = _check(action, user, facts_of(hazard, local_today(now)), note=note, photos=len(files),
+    target = check(action, user, facts_of(hazard, local_today(now)), note=note, photos=len(files),
                     level=level)
     fields = _fields(action, hazard, values, local_today(now), user)
     if action == Action.CONFIRM and fields["level"] != (hazard.reported_level or hazard.level):
@@ -304,42 +316,6 @@ def perform(user: User, hazard_id: int, action: str, values, files=(),
     return hazard
 
 
-# Rendered in each reader's language when read (notifications/messages.py).
-TO_VERIFY = register("hazard.to_verify", _l("Rectification to verify at %(site)s"),
-                     _l("%(what)s · submitted by %(who)s"))
-REPORT_CONFIRMED = register(
-    "worker_report.confirmed", _l("Your hazard report was confirmed"),
-    _l("%(what)s · It counts toward your reward. You will be told when it is fixed."))
-REPORT_REJECTED = register("worker_report.rejected", _l("Your hazard report was not taken up"),
-                           _l("%(what)s · Reason: %(why)s"))
-REPORT_CLOSED = register("worker_report.closed", _l("The hazard you reported was fixed and closed"),
-                         _l("%(what)s"))
-TO_FIX = _l("Fix it by %(d)s. Responsible: %(who)s.")
-CONFIRMED = register("hazard.confirmed", _l("Hazard confirmed at %(site)s"), TO_FIX)
-MAJOR_CONFIRMED = register("hazard.major_confirmed",
-                           _l("Major accident hazard confirmed at %(site)s"), TO_FIX)
-ZONE_TO_VERIFY = register("hazard.zone_to_verify", _l("Rectification to verify at %(site)s"))
-CLOSED = register("hazard.closed", _l("Hazard closed at %(site)s"))
-# A major hazard is not closed but written off (核销) by the authority, with its document.
-WRITTEN_OFF = register("hazard.written_off", _l("Major hazard written off at %(site)s"),
-                       _l("Write-off (核销) document %(doc)s"))
-SENT_BACK = register("hazard.sent_back", _l("Rectification sent back at %(site)s"))
-PROPOSED = register("hazard.proposed", _l("Proposed for supervision: major hazard at %(site)s"))
-WORK_STOPPED = register("hazard.stop_work",
-                        _l("Work stopped at %(site)s until the major hazard is written off"))
-RESUME_APPLIED = register("hazard.resume", _l("Application to resume work at %(site)s"))
-EXTENSION_ASKED = register("hazard.extension_requested",
-                           _l("Extension requested for a hazard at %(site)s"))
-EXTENSION_APPROVED = register("hazard.extension_approved",
-                              _l("Extension approved: new deadline %(d)s"))
-EXTENSION_REFUSED = register("hazard.extension_refused", _l("Extension refused"))
-SUPERVISED = register("hazard.supervised", _l("Hazard at %(site)s is under supervision (督办)"))
-REMINDERS = {"due_soon": register("hazard.due_soon", _l("Hazard due in 3 days at %(site)s")),
-             "due_today": register("hazard.due_today", _l("Hazard due today at %(site)s")),
-             "overdue": register("hazard.overdue", _l("Hazard overdue at %(site)s"))}
-REVIEW_LATE = register("hazard.review_overdue",
-                       _l("On-site review overdue: major hazard at %(site)s"))
-REVIEW_DUE = register("hazard.review_due", _l("On-site review due %(d)s: major hazard at %(site)s"))
 
 
 def _others(users: list[User], user: User) -> list[User]:
@@ -394,13 +370,13 @@ def _tell_reporter(hazard: Hazard, action: Action, note: str) -> None:
                dedupe_key=f"report-{hazard.id}-{message}")
 
 
-def _event(hazard: Hazard, user: User | None, now: datetime, action: str, note: str = "") -> None:
+def record_event(hazard: Hazard, user: User | None, now: datetime, action: str, note: str = "") -> None:
     db.session.add(HazardEvent(hazard_id=hazard.id, actor_id=user.id if user else None, at=now,
                                action=action, from_status=hazard.status, to_status=hazard.status,
                                note=note))
 
 
-def _text_site(hazard: Hazard, kind: str, build) -> None:
+def text_site(hazard: Hazard, kind: str, build) -> None:
     """Tell the principal and the actual controller by SMS (plan item 13), once per news."""
     sms.tell_site(hazard.site, kind=kind, build=build, hazard_id=hazard.id,
                   dedupe_key=f"hazard-{hazard.id}-{kind}")
@@ -409,17 +385,17 @@ def _text_site(hazard: Hazard, kind: str, build) -> None:
 def _on_major_confirmed(hazard: Hazard, user: User, now: datetime) -> None:
     """A confirmed major: 督办 proposed (when so configured), the people without accounts told."""
     if current_app.config["MAJOR_SUPERVISION_PROPOSE"] == "confirmation" and not hazard.supervisions:
-        _propose_supervision(hazard, now, _("Major hazard confirmed"))
+        propose_supervision(hazard, now, _("Major hazard confirmed"))
     site, deadline = hazard.site.name, hazard.deadline.isoformat()
-    _text_site(hazard, "confirmed", lambda: _(
+    text_site(hazard, "confirmed", lambda: _(
         "[%(site)s] A major hazard was confirmed: %(what)s. Fix it by %(d)s.",
         site=site, what=hazard.description[:60], d=deadline))
 
 
-def _propose_supervision(hazard: Hazard, now: datetime, why: str) -> None:
+def propose_supervision(hazard: Hazard, now: datetime, why: str) -> None:
     db.session.add(Supervision(hazard_id=hazard.id, status="proposed", proposed_at=now,
                                due_date=hazard.deadline, note=why))
-    _event(hazard, None, now, "supervision_proposed", why)
+    record_event(hazard, None, now, "supervision_proposed", why)
     notify(supervisors(), kind="proposed", link=_link(hazard), message=PROPOSED,
            params={"site": hazard.site.name}, dedupe_key=f"hazard-{hazard.id}-propose")
 
@@ -429,322 +405,24 @@ def _on_major_written_off(hazard: Hazard, user: User, now: datetime) -> None:
     hazard.reviewed_at = now
     if stop_work_active(hazard):
         hazard.stop_work_lifted_at = now
-        _event(hazard, user, now, "stop_work_lifted", hazard.closing_doc_no)
+        record_event(hazard, user, now, "stop_work_lifted", hazard.closing_doc_no)
     for sup in hazard.supervisions:
         if sup.status in ("active", "proposed"):
             sup.status = "lifted" if sup.status == "active" else "declined"
             sup.closed_at = now
-            _event(hazard, user, now, f"supervision_{sup.status}",
+            record_event(hazard, user, now, f"supervision_{sup.status}",
                    _("Written off (核销) %(doc)s", doc=hazard.closing_doc_no))
     site, doc = hazard.site.name, hazard.closing_doc_no
-    _text_site(hazard, "written_off", lambda: _(
+    text_site(hazard, "written_off", lambda: _(
         "[%(site)s] The major hazard \"%(what)s\" was written off (核销), document %(doc)s.",
         site=site, what=hazard.description[:60], doc=doc))
 
 
-# Major hazards: stop-work, assessment, application to resume (16号令 第16、18条) ------------
 
-
-def stop_work(user: User, hazard_id: int, form, now: datetime | None = None) -> Hazard:
-    now = now or utcnow()
-    hazard = get_for(user, hazard_id)
-    _check(Action.STOP_WORK, user, facts_of(hazard, local_today(now)))
-    _record_stop_work(hazard, user, now, form["stop_work"], form["stop_work_doc"])
-    _commit(hazard)
-    return hazard
-
-
-def _record_stop_work(hazard: Hazard, user: User, now: datetime, kind: str, doc: str,
-                      ordered_by: str = "") -> None:
-    """The one way work is stopped (16号令 第16条), by the supervisor or an enforcement measure
-    (`ordered_by` its department), once Action.STOP_WORK was checked: on the hazard until 核销."""
-    hazard.stop_work, hazard.stop_work_at, hazard.stop_work_lifted_at = kind, now, None
-    hazard.stop_work_doc = doc
-    _event(hazard, user, now, "stop_work", " ".join(filter(None, (kind, doc, ordered_by))))
-    notify(site_staff(hazard.site_id), kind="stop_work", link=_link(hazard),
-           message=WORK_STOPPED, params={"site": hazard.site.name})
-
-
-def assess(user: User, hazard_id: int, form, files=(), now: datetime | None = None) -> Hazard:
-    """The unit's assessment of its remediation: by whom, whether qualified, and the report as
-    a document (documents.py: PDF or image, kept as uploaded)."""
-    now = now or utcnow()
-    hazard = get_for(user, hazard_id)
-    _check(Action.ASSESS, user, facts_of(hazard, local_today(now)))
-    by, qualified = form["assessment_by"], form["assessment_qualified"]
-    uploads = documents.prepare(files, "document", required=True)
-    hazard.assessment_by, hazard.assessment_qualified = by, qualified == "yes"
-    hazard.assessment_at = now
-    event = HazardEvent(hazard_id=hazard.id, actor_id=user.id, at=now, action="assessment",
-                        from_status=hazard.status, to_status=hazard.status,
-                        note=f"{by} ({_('qualified agency') if qualified == 'yes' else _('own experts')})")
-    db.session.add(event)
-    db.session.flush()
-    documents.file(uploads, hazard, "assessment", user, now, event)
-    _commit(hazard)
-    return hazard
-
-
-def apply_resume(user: User, hazard_id: int, form, files=(), now: datetime | None = None) -> Hazard:
-    """The written application to resume (复产申请): its text, and the signed application as a
-    document where the unit files one."""
-    now = now or utcnow()
-    hazard = get_for(user, hazard_id)
-    _check(Action.APPLY_RESUME, user, facts_of(hazard, local_today(now)))
-    uploads = documents.prepare(files, "document", required=False)
-    hazard.resume_application = form["resume_application"]
-    hazard.resume_applied_at = now
-    event = HazardEvent(hazard_id=hazard.id, actor_id=user.id, at=now, action="resume_application",
-                        from_status=hazard.status, to_status=hazard.status,
-                        note=hazard.resume_application[:200])
-    db.session.add(event)
-    db.session.flush()
-    documents.file(uploads, hazard, "resume", user, now, event)
-    notify(supervisors(), kind="resume", link=_link(hazard), message=RESUME_APPLIED,
-           params={"site": hazard.site.name})
-    _commit(hazard)
-    return hazard
-
-
-def _commit(hazard: Hazard) -> None:
+def commit(hazard: Hazard) -> None:
     try:
         db.session.commit()
     except (StaleDataError, IntegrityError):
         db.session.rollback()
         raise Conflict(_("Someone else changed this hazard a moment ago. Here is its current state.")) \
             from None
-
-
-# Extensions (延期) --------------------------------------------------------------------------
-
-
-def request_extension(user: User, hazard_id: int, values, now: datetime | None = None) -> Extension:
-    """Ask for a later deadline (hazards/forms.EXTENSION's values)."""
-    now = now or utcnow()
-    hazard = get_for(user, hazard_id)
-    today = local_today(now)
-    _check(Action.REQUEST_EXTENSION, user, facts_of(hazard, today))
-    reason, new_deadline = values["reason"], values["new_deadline"]
-    cfg = current_app.config
-    approved = [(e.new_deadline - e.old_deadline).days for e in hazard.extensions
-                if e.status == "approved"]
-    broken = workflow.extension_refusal(hazard.deadline, new_deadline, today, approved,
-                                        cfg["EXTENSION_MAX_COUNT"], cfg["EXTENSION_MAX_DAYS"])
-    messages = {
-        "late": _("The deadline has passed: an extension must be asked for before it."),
-        "not_later": _("The new deadline must be later than the current one."),
-        "count": _("This hazard already had %(n)s extensions, the most allowed.",
-                   n=cfg["EXTENSION_MAX_COUNT"]),
-        "length": _("Extensions may add at most %(n)s days in total.", n=cfg["EXTENSION_MAX_DAYS"]),
-    }
-    if broken:
-        raise (Conflict(messages[broken]) if broken in ("late", "count")
-               else forms.Invalid({"new_deadline": messages[broken]}))
-
-    ext = Extension(hazard_id=hazard.id, requested_by_id=user.id, requested_at=now, reason=reason,
-                    old_deadline=hazard.deadline, new_deadline=new_deadline)
-    db.session.add(ext)
-    db.session.add(HazardEvent(hazard_id=hazard.id, actor_id=user.id, at=now,
-                               action="extension_requested", from_status=hazard.status,
-                               to_status=hazard.status,
-                               note=f"{hazard.deadline.isoformat()} → {new_deadline.isoformat()}: {reason}"))
-    notify(supervisors(), kind="extension", link=_link(hazard), message=EXTENSION_ASKED,
-           params={"site": hazard.site.name})
-    db.session.commit()
-    return ext
-
-
-def decide_extension(user: User, extension_id: int, approve: bool, note: str = "",
-                     now: datetime | None = None) -> Extension:
-    now = now or utcnow()
-    ext = db.session.get(Extension, extension_id)
-    if ext is None:
-        raise UserError(_("Not found, or you do not have access to it."), 404)
-    hazard = get_for(user, ext.hazard_id)
-    _check(Action.APPROVE_EXTENSION if approve else Action.REFUSE_EXTENSION, user,
-           facts_of(hazard), ext.id)
-    if not (note or "").strip():  # the decision is recorded with who decided and why
-        raise forms.Invalid({"note": _("Please give a reason.")})
-    ext.status = "approved" if approve else "refused"
-    ext.decided_by_id, ext.decided_at, ext.decision_note = user.id, now, note.strip()
-    if approve:
-        hazard.deadline = ext.new_deadline
-        # The 督办 due date follows the approved extension.
-        for sup in hazard.supervisions:
-            if sup.status in ("active", "proposed") and (sup.due_date is None
-                                                         or sup.due_date < ext.new_deadline):
-                sup.due_date = ext.new_deadline
-    db.session.add(HazardEvent(hazard_id=hazard.id, actor_id=user.id, at=now,
-                               action=f"extension_{ext.status}", from_status=hazard.status,
-                               to_status=hazard.status, note=note.strip()))
-    notify([ext.requested_by], kind="extension", link=_link(hazard),
-           message=EXTENSION_APPROVED if approve else EXTENSION_REFUSED,
-           params={"d": ext.new_deadline.isoformat()} if approve else None)
-    db.session.commit()
-    return ext
-
-
-# Supervision (督办 / 挂牌督办) ---------------------------------------------------------------
-
-
-def open_supervision(user: User, hazard_id: int, values, now: datetime | None = None) -> Supervision:
-    """Put a hazard under supervision, or accept a proposal the sweep made
-    (hazards/forms.SUPERVISION's values)."""
-    now = now or utcnow()
-    hazard = get_for(user, hazard_id)
-    _check(Action.SUPERVISE, user, facts_of(hazard))
-    if values["due_date"] < local_today(now):
-        raise forms.Invalid({"due_date": _("%(field)s cannot be in the past.", field=_("Due date"))})
-    proposal = next((s for s in hazard.supervisions if s.status == "proposed"), None)
-    sup = proposal or Supervision(hazard_id=hazard.id, proposed_at=now)
-    sup.status, sup.level = "active", values.get("level") or "zone"
-    sup.office, sup.doc_no = values["office"], values.get("doc_no", "")
-    sup.due_date, sup.note = values["due_date"], values.get("note", "")
-    sup.opened_by_id, sup.opened_at = user.id, now
-    db.session.add(sup)
-    db.session.add(HazardEvent(hazard_id=hazard.id, actor_id=user.id, at=now, action="supervise",
-                               from_status=hazard.status, to_status=hazard.status,
-                               note=f"{sup.office} {sup.doc_no}".strip()))
-    notify(site_staff(hazard.site_id), kind="supervision", link=_link(hazard),
-           message=SUPERVISED, params={"site": hazard.site.name})
-    if hazard.level == Level.MAJOR:
-        site, office, due = hazard.site.name, sup.office, sup.due_date.isoformat()
-        _text_site(hazard, "supervision", lambda: _(
-            "[%(site)s] The major hazard is under supervision (督办) by %(office)s, due %(d)s.",
-            site=site, office=office, d=due))
-    db.session.commit()
-    return sup
-
-
-def close_supervision(user: User, supervision_id: int, status: str,
-                      now: datetime | None = None) -> Supervision:
-    """Lift an active supervision, or decline a proposal."""
-    sup = db.session.get(Supervision, supervision_id)
-    if sup is None:
-        raise UserError(_("Not found, or you do not have access to it."), 404)
-    hazard = get_for(user, sup.hazard_id)
-    actions = {"lifted": Action.LIFT_SUPERVISION, "declined": Action.DECLINE_SUPERVISION}
-    if status not in actions:
-        raise Conflict(_("This supervision was already changed."))
-    _check(actions[status], user, facts_of(hazard), sup.id)
-    now = now or utcnow()
-    sup.status, sup.closed_at = status, now
-    _event(hazard, user, now, f"supervision_{status}", f"{sup.office} {sup.doc_no}".strip())
-    db.session.commit()
-    return sup
-
-
-# Enforcement (执法) ----------------------------------------------------------------------------
-
-
-def refer(user: User, hazard_id: int, values, now: datetime | None = None) -> Referral:
-    """Hand a hazard to an enforcement department (hazards/forms.REFERRAL's values)."""
-    now = now or utcnow()
-    hazard = get_for(user, hazard_id)
-    facts = facts_of(hazard, local_today(now))
-    _check(Action.REFER, user, facts)
-    measure, stop = values["measure"], values.get("stop_work") or ""
-    if stop or measure in workflow.STOPPING_MEASURES:
-        _check(Action.STOP_WORK, user, facts)  # the same rule as a stop-work recorded directly
-        if not stop:
-            raise forms.Invalid({"stop_work": _("This measure stops work: choose how.")})
-        if not values.get("stop_work_doc"):
-            raise forms.Invalid({"stop_work_doc": _("Please fill in: %(field)s",
-                                                    field=_("Stop-work document number"))})
-    ref = Referral(hazard_id=hazard.id, site_id=hazard.site_id, measure=measure,
-                   department=values["department"], reason=values.get("reason", ""),
-                   referred_by_id=user.id, referred_at=now, stops_work=bool(stop))
-    db.session.add(ref)
-    db.session.add(HazardEvent(hazard_id=hazard.id, actor_id=user.id, at=now, action="refer",
-                               from_status=hazard.status, to_status=hazard.status,
-                               note=f"{ref.department}: {measure}"))
-    if stop:
-        _record_stop_work(hazard, user, now, stop, values["stop_work_doc"], ref.department)
-    _commit(hazard)
-    return ref
-
-
-def update_referral(user: User, referral_id: int, values, now: datetime | None = None) -> Referral:
-    """Record the case number (filed) or the outcome (closed) of a referral
-    (hazards/forms.REFERRAL_UPDATE's values)."""
-    ref = db.session.get(Referral, referral_id)
-    if ref is None:
-        raise UserError(_("Not found, or you do not have access to it."), 404)
-    status = values["status"]
-    actions = {"filed": Action.FILE_REFERRAL, "closed": Action.CLOSE_REFERRAL}
-    _check(actions[status], user, facts_of(get_for(user, ref.hazard_id)), ref.id)
-    needed = "case_no" if status == "filed" else "outcome"
-    if not values.get(needed):
-        label = _("Case number") if status == "filed" else _("Outcome")
-        raise forms.Invalid({needed: _("Please fill in: %(field)s", field=label)})
-    now = now or utcnow()
-    if status == "filed":
-        ref.case_no = values["case_no"]
-        note = f"{ref.department}: {ref.case_no}"
-    else:
-        ref.outcome, ref.penalty_amount = values["outcome"], values.get("penalty_amount")
-        ref.case_no = values.get("case_no") or ref.case_no
-        ref.closed_at = now
-        note = " · ".join(filter(None, (ref.department, ref.case_no, ref.outcome)))
-        if ref.penalty_amount is not None:
-            note += " · ¥" + f"{ref.penalty_amount:,.2f}".removesuffix(".00")
-    ref.status = status
-    # 立案 and 结案 stand in the hazard's history like every other step.
-    hazard = ref.hazard
-    db.session.add(HazardEvent(hazard_id=ref.hazard_id, actor_id=user.id, at=now,
-                               action=f"case_{status}", from_status=hazard.status,
-                               to_status=hazard.status, note=note))
-    db.session.commit()
-    return ref
-
-
-# The daily sweep ------------------------------------------------------------------------------
-
-
-def sweep(now: datetime | None = None) -> dict[str, int]:
-    """For cron (`flask hazards sweep`): log what became overdue, send deadline reminders, and
-    propose supervision for overdue major hazards. Running it twice does nothing twice."""
-    now = now or utcnow()
-    today = local_today(now)
-    counts = {"overdue_logged": 0, "reminders": 0, "proposed": 0, "reviews_overdue": 0}
-    when = current_app.config["MAJOR_SUPERVISION_PROPOSE"]
-    open_hazards = db.session.scalars(select(Hazard).where(
-        Hazard.status.in_([State.CONFIRMED, State.RECTIFYING, State.SUBMITTED, State.REPORTED])))
-    for hazard in open_hazards:
-        kind = workflow.reminder_due(hazard.deadline, today)
-        if kind == "overdue" and not any(e.action == "overdue" and e.note == hazard.deadline.isoformat()
-                                         for e in hazard.events):
-            db.session.add(HazardEvent(hazard_id=hazard.id, actor_id=None, at=now, action="overdue",
-                                       from_status=hazard.status, to_status=hazard.status,
-                                       note=hazard.deadline.isoformat()))
-            counts["overdue_logged"] += 1
-        if kind and hazard.status != State.REPORTED:
-            people = site_staff(hazard.site_id) + (inspectors_of(hazard.site) if kind == "overdue" else [])
-            sent = notify(people, kind=kind, message=REMINDERS[kind],
-                          params={"site": hazard.site.name}, link=_link(hazard),
-                          dedupe_key=f"hazard-{hazard.id}-{kind}-{hazard.deadline.isoformat()}")
-            counts["reminders"] += len(sent)
-            if hazard.level == Level.MAJOR:
-                site, deadline = hazard.site.name, hazard.deadline.isoformat()
-                sms.tell_site(hazard.site, kind=kind, hazard_id=hazard.id,
-                              dedupe_key=f"hazard-{hazard.id}-{kind}-{deadline}",
-                              build=lambda site=site, deadline=deadline: _(
-                                  "[%(site)s] Reminder: the major hazard's deadline is %(d)s.",
-                                  site=site, d=deadline))
-        if workflow.needs_supervision(hazard.status, hazard.level, hazard.deadline, today, when) \
-                and not hazard.supervisions:
-            _propose_supervision(hazard, now, _("Major hazard past its deadline") if
-                                 when == "overdue" else _("Major hazard confirmed"))
-            counts["proposed"] += 1
-        due, late = review_state(hazard, today)
-        if due and (due - today).days in (0, 1) or late:
-            notify(supervisors(), kind="review_due", link=_link(hazard),
-                   message=REVIEW_LATE if late else REVIEW_DUE,
-                   params={"site": hazard.site.name, "d": due.isoformat()},
-                   dedupe_key=f"hazard-{hazard.id}-review-{'late' if late else 'due'}-{due}")
-        if late and not any(e.action == "review_overdue" and e.note == due.isoformat()
-                            for e in hazard.events):
-            _event(hazard, None, now, "review_overdue", due.isoformat())
-            counts["reviews_overdue"] += 1
-    db.session.commit()
-    return counts

@@ -10,7 +10,7 @@ from ..sites.service import visible_grids
 from ..sites.types import SITE_TYPES
 from ..timeutil import local_today
 from ..web import page, wants_fragment
-from . import bp, documents, lifecycle, service, workflow
+from . import bp, closeout, documents, lifecycle, service, side_actions, workflow
 from . import forms as hazard_forms
 
 
@@ -83,14 +83,14 @@ def act(hazard_id: int, action: str):
 @bp.post("/<int:hazard_id>/extension")
 @allow(*FIELD_ROLES)
 def request_extension(hazard_id: int):
-    return _run(hazard_id, "request_extension", lambda: lifecycle.request_extension(
+    return _run(hazard_id, "request_extension", lambda: side_actions.request_extension(
         current_user, hazard_id, forms.parse(request.form, hazard_forms.EXTENSION)))
 
 
 @bp.post("/<int:hazard_id>/extension/<int:extension_id>/<any(approve,refuse):decision>")
 @allow(*ZONE_STAFF)
 def decide_extension(hazard_id: int, extension_id: int, decision: str):
-    return _run(hazard_id, f"{decision}_extension-{extension_id}", lambda: lifecycle.decide_extension(
+    return _run(hazard_id, f"{decision}_extension-{extension_id}", lambda: side_actions.decide_extension(
         current_user, extension_id, decision == "approve",
         forms.parse(request.form, hazard_forms.DECISION).note))
 
@@ -98,21 +98,21 @@ def decide_extension(hazard_id: int, extension_id: int, decision: str):
 @bp.post("/<int:hazard_id>/supervise")
 @allow(*ZONE_STAFF)
 def supervise(hazard_id: int):
-    return _run(hazard_id, "supervise", lambda: lifecycle.open_supervision(
+    return _run(hazard_id, "supervise", lambda: side_actions.open_supervision(
         current_user, hazard_id, forms.parse(request.form, hazard_forms.SUPERVISION)))
 
 
 @bp.post("/<int:hazard_id>/supervise/<int:supervision_id>/<any(lifted,declined):status>")
 @allow(*ZONE_STAFF)
 def close_supervision(hazard_id: int, supervision_id: int, status: str):
-    return _run(hazard_id, "", lambda: lifecycle.close_supervision(current_user, supervision_id,
+    return _run(hazard_id, "", lambda: side_actions.close_supervision(current_user, supervision_id,
                                                                   status))
 
 
 @bp.post("/<int:hazard_id>/refer")
 @allow(*ZONE_STAFF)
 def refer(hazard_id: int):
-    return _run(hazard_id, "refer", lambda: lifecycle.refer(
+    return _run(hazard_id, "refer", lambda: side_actions.refer(
         current_user, hazard_id, forms.parse(request.form, hazard_forms.REFERRAL)))
 
 
@@ -120,7 +120,7 @@ def refer(hazard_id: int):
 @allow(*ZONE_STAFF)
 def update_referral(hazard_id: int, referral_id: int):
     action = "file_referral" if request.form.get("status") == "filed" else "close_referral"
-    return _run(hazard_id, f"{action}-{referral_id}", lambda: lifecycle.update_referral(
+    return _run(hazard_id, f"{action}-{referral_id}", lambda: side_actions.update_referral(
         current_user, referral_id, forms.parse(request.form, hazard_forms.REFERRAL_UPDATE)))
 
 
@@ -129,14 +129,14 @@ def update_referral(hazard_id: int, referral_id: int):
 @bp.post("/<int:hazard_id>/stop-work")
 @allow(*ZONE_STAFF)
 def stop_work(hazard_id: int):
-    return _run(hazard_id, "stop_work", lambda: lifecycle.stop_work(
+    return _run(hazard_id, "stop_work", lambda: closeout.stop_work(
         current_user, hazard_id, forms.parse(request.form, hazard_forms.STOP)))
 
 
 @bp.post("/<int:hazard_id>/assessment")
 @allow(*FIELD_ROLES)
 def assess(hazard_id: int):
-    return _run(hazard_id, "assess", lambda: lifecycle.assess(
+    return _run(hazard_id, "assess", lambda: closeout.assess(
         current_user, hazard_id, forms.parse(request.form, hazard_forms.ASSESSMENT),
         request.files.getlist("document")))
 
@@ -144,7 +144,7 @@ def assess(hazard_id: int):
 @bp.post("/<int:hazard_id>/resume")
 @allow(*FIELD_ROLES)
 def apply_resume(hazard_id: int):
-    return _run(hazard_id, "apply_resume", lambda: lifecycle.apply_resume(
+    return _run(hazard_id, "apply_resume", lambda: closeout.apply_resume(
         current_user, hazard_id, forms.parse(request.form, hazard_forms.RESUME),
         request.files.getlist("document")))
 

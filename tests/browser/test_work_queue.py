@@ -8,7 +8,7 @@ from datetime import timedelta
 from playwright.sync_api import expect
 
 from inspect_app.extensions import db
-from inspect_app.hazards import lifecycle, service
+from inspect_app.hazards import lifecycle, service, side_actions
 from inspect_app.hazards.forms import transition
 from inspect_app.timeutil import local_today
 from tests.browser.pages import log_in
@@ -27,7 +27,7 @@ def test_supervisor_decides_an_extension_from_the_work_queue(app, live_server, p
         lifecycle.perform(supervisor, hazard.id, "confirm", transition("confirm", {
             "responsible_name": "李美玲", "deadline": deadline.isoformat(),
             "measures": "加装防护罩"}))
-        lifecycle.request_extension(staff, hazard.id, {
+        side_actions.request_extension(staff, hazard.id, {
             "reason": "防护罩配件需从厂家订购", "new_deadline": deadline + timedelta(days=10)})
         hazard_id, name = hazard.id, supervisor.username
 

@@ -8,7 +8,7 @@ from werkzeug.datastructures import MultiDict
 from inspect_app import forms
 from inspect_app.extensions import db
 from inspect_app.hazards import forms as hazard_forms
-from inspect_app.hazards import lifecycle
+from inspect_app.hazards import side_actions
 from inspect_app.models import HazardEvent
 from tests.factories import make_grid, make_hazard, make_site, make_user
 from tests.web.test_lifecycle import confirm_form, perform, photo
@@ -45,7 +45,7 @@ def test_resubmit_after_send_back_starts_from_the_cost_and_note_sent(ctx, client
 def test_enforcement_case_outcome_and_penalty_on_the_page_and_in_history(ctx, client, login):
     site, people = _people()
     hazard = make_hazard(site, level="major", reporter=people["insp"])
-    ref = lifecycle.refer(people["sup"], hazard.id, forms.parse(MultiDict(
+    ref = side_actions.refer(people["sup"], hazard.id, forms.parse(MultiDict(
         {"department": "南安市应急管理局", "measure": "fine", "reason": "逾期未整改"}),
         hazard_forms.REFERRAL))
     login(people["sup"])
@@ -53,9 +53,9 @@ def test_enforcement_case_outcome_and_penalty_on_the_page_and_in_history(ctx, cl
     # Both forms have labelled inputs, not placeholders only.
     for name in ("case_no", "outcome", "penalty_amount"):
         assert re.search(rf'<label[^>]*>[^<]+\s*<input name="{name}"', page), name
-    lifecycle.update_referral(people["sup"], ref.id, forms.parse(MultiDict(
+    side_actions.update_referral(people["sup"], ref.id, forms.parse(MultiDict(
         {"status": "filed", "case_no": "南应急罚〔2026〕12号"}), hazard_forms.REFERRAL_UPDATE))
-    lifecycle.update_referral(people["sup"], ref.id, forms.parse(MultiDict(
+    side_actions.update_referral(people["sup"], ref.id, forms.parse(MultiDict(
         {"status": "closed", "outcome": "罚款并责令限期整改", "penalty_amount": "20000"}),
         hazard_forms.REFERRAL_UPDATE))
     actions = [e.action for e in db.session.get(type(hazard), hazard.id).events]
@@ -76,9 +76,9 @@ def test_enforcement_case_outcome_and_penalty_on_the_page_and_in_history(ctx, cl
 def test_penalty_with_cents_and_no_penalty(ctx, client, login):
     site, people = _people()
     hazard = make_hazard(site, reporter=people["insp"])
-    ref = lifecycle.refer(people["sup"], hazard.id, forms.parse(MultiDict(
+    ref = side_actions.refer(people["sup"], hazard.id, forms.parse(MultiDict(
         {"department": "执法大队", "measure": "order_rectify"}), hazard_forms.REFERRAL))
-    lifecycle.update_referral(people["sup"], ref.id, forms.parse(MultiDict(
+    side_actions.update_referral(people["sup"], ref.id, forms.parse(MultiDict(
         {"status": "closed", "outcome": "已整改", "penalty_amount": "1500.5"}),
         hazard_forms.REFERRAL_UPDATE))
     login(people["sup"])

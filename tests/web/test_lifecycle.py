@@ -13,7 +13,7 @@ from inspect_app import forms
 from inspect_app.errors import Conflict, UserError
 from inspect_app.extensions import db
 from inspect_app.hazards import forms as hazard_forms
-from inspect_app.hazards import lifecycle
+from inspect_app.hazards import lifecycle, side_actions, sweep
 from inspect_app.hazards.workflow import State
 from inspect_app.models import Extension, Hazard, HazardEvent, Notification, Photo, Supervision
 from inspect_app.timeutil import local_today, utcnow
@@ -40,19 +40,19 @@ def perform(user, hazard_id, action, form, files=()):
 
 
 def request_extension(user, hazard_id, form):
-    return lifecycle.request_extension(user, hazard_id, forms.parse(form, hazard_forms.EXTENSION))
+    return side_actions.request_extension(user, hazard_id, forms.parse(form, hazard_forms.EXTENSION))
 
 
 def open_supervision(user, hazard_id, form):
-    return lifecycle.open_supervision(user, hazard_id, forms.parse(form, hazard_forms.SUPERVISION))
+    return side_actions.open_supervision(user, hazard_id, forms.parse(form, hazard_forms.SUPERVISION))
 
 
 def refer(user, hazard_id, form):
-    return lifecycle.refer(user, hazard_id, forms.parse(form, hazard_forms.REFERRAL))
+    return side_actions.refer(user, hazard_id, forms.parse(form, hazard_forms.REFERRAL))
 
 
 def update_referral(user, referral_id, form):
-    return lifecycle.update_referral(user, referral_id, forms.parse(form, hazard_forms.REFERRAL_UPDATE))
+    return side_actions.update_referral(user, referral_id, forms.parse(form, hazard_forms.REFERRAL_UPDATE))
 
 
 def photo(name="after.jpg"):
@@ -229,9 +229,9 @@ def test_extension_request_and_decision(world):
                                     MultiDict({"new_deadline": new_deadline, "reason": "再延"}))
     db.session.rollback()
     with pytest.raises(UserError):
-        lifecycle.decide_extension(people["staff"], ext.id, True)
+        side_actions.decide_extension(people["staff"], ext.id, True)
     db.session.rollback()
-    lifecycle.decide_extension(people["sup"], ext.id, True, "同意")
+    side_actions.decide_extension(people["sup"], ext.id, True, "同意")
     assert db.session.get(Hazard, hazard.id).deadline.isoformat() == new_deadline
     assert db.session.get(Extension, ext.id).status == "approved"
 
@@ -266,10 +266,10 @@ def test_sweep_is_idempotent(world, app, monkeypatch):
     perform(people["sup"], soon.id, "confirm",
                       confirm_form(deadline=(local_today() + timedelta(days=2)).isoformat()))
     later = utcnow() + timedelta(days=12)  # overdue is past its 10-day deadline then
-    first = lifecycle.sweep(later)
+    first = sweep.sweep(later)
     # Both are overdue by then; only the major one is proposed for supervision.
     assert first["overdue_logged"] == 2 and first["proposed"] == 1 and first["reminders"] > 0
-    assert lifecycle.sweep(later) == {"overdue_logged": 0, "reminders": 0, "proposed": 0,
+    assert sweep.sweep(later) == {"overdue_logged": 0, "reminders": 0, "proposed": 0,
                                       "reviews_overdue": 0}
     assert db.session.scalar(select(func.count(Supervision.id))) == 1
     result = app.test_cli_runner().invoke(args=["hazards", "sweep", "--at", later.isoformat()])
@@ -283,7 +283,7 @@ def test_reminders_three_days_before_on_the_day_and_after(world):
                       confirm_form(deadline=(local_today() + timedelta(days=5)).isoformat()))
     kinds = []
     for days in (0, 2, 5, 6, 7):
-        lifecycle.sweep(utcnow() + timedelta(days=days))
+        sweep.sweep(utcnow() + timedelta(days=days))
         kinds.append(sorted({n.kind for n in db.session.scalars(select(Notification).where(
             Notification.user_id == people["staff"].id, Notification.kind != "confirmed"))}))
     assert kinds == [[], ["due_soon"], ["due_soon", "due_today"],

@@ -12,9 +12,10 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from inspect_app import forms
 from inspect_app.errors import UserError
 from inspect_app.extensions import db
+from inspect_app.hazards import closeout, service, side_actions
 from inspect_app.hazards import forms as hazard_forms
 from inspect_app.hazards import lifecycle as real
-from inspect_app.hazards import service
+from inspect_app.hazards import sweep as daily
 from inspect_app.hazards.workflow import State
 from inspect_app.models import Extension, Hazard, HazardEvent, Notification, Referral, SmsMessage, Supervision
 from inspect_app.timeutil import local_today, utcnow
@@ -28,8 +29,8 @@ REPORT = {"report_state_cause": "冲压机光电保护被拆除，原因是赶�
 
 
 class lifecycle:  # noqa: N801 - the lifecycle, called as the views call it (forms parsed first)
-    review_state, sweep, close_supervision = real.review_state, real.sweep, real.close_supervision
-    decide_extension = real.decide_extension
+    review_state, sweep, close_supervision = real.review_state, daily.sweep, side_actions.close_supervision
+    decide_extension = side_actions.decide_extension
 
     @staticmethod
     def perform(user, hazard_id, action, form, files=(), now=None):
@@ -38,28 +39,28 @@ class lifecycle:  # noqa: N801 - the lifecycle, called as the views call it (for
 
     @staticmethod
     def stop_work(user, hazard_id, form):
-        return real.stop_work(user, hazard_id, forms.parse(form, hazard_forms.STOP))
+        return closeout.stop_work(user, hazard_id, forms.parse(form, hazard_forms.STOP))
 
     @staticmethod
     def assess(user, hazard_id, form, files=()):
-        return real.assess(user, hazard_id, forms.parse(form, hazard_forms.ASSESSMENT), files)
+        return closeout.assess(user, hazard_id, forms.parse(form, hazard_forms.ASSESSMENT), files)
 
     @staticmethod
     def apply_resume(user, hazard_id, form, files=()):
-        return real.apply_resume(user, hazard_id, forms.parse(form, hazard_forms.RESUME), files)
+        return closeout.apply_resume(user, hazard_id, forms.parse(form, hazard_forms.RESUME), files)
 
     @staticmethod
     def request_extension(user, hazard_id, form, now=None):
-        return real.request_extension(user, hazard_id, forms.parse(form, hazard_forms.EXTENSION),
-                                      now=now)
+        return side_actions.request_extension(user, hazard_id,
+                                              forms.parse(form, hazard_forms.EXTENSION), now=now)
 
     @staticmethod
     def refer(user, hazard_id, form):
-        return real.refer(user, hazard_id, forms.parse(form, hazard_forms.REFERRAL))
+        return side_actions.refer(user, hazard_id, forms.parse(form, hazard_forms.REFERRAL))
 
     @staticmethod
     def open_supervision(user, hazard_id, form):
-        return real.open_supervision(user, hazard_id, forms.parse(form, hazard_forms.SUPERVISION))
+        return side_actions.open_supervision(user, hazard_id, forms.parse(form, hazard_forms.SUPERVISION))
 
 
 @pytest.fixture

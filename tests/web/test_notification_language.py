@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 from inspect_app.enterprise import reminders, standard
 from inspect_app.extensions import db
 from inspect_app.hazards import forms as hazard_forms
-from inspect_app.hazards import lifecycle
+from inspect_app.hazards import lifecycle, messages
 from inspect_app.models import Notification
 from inspect_app.notifications import service
 from inspect_app.notifications.messages import MESSAGES, render
@@ -111,7 +111,7 @@ def test_a_reader_sees_a_notification_in_their_own_language(app, people):
         lifecycle.perform(people["sup"], hazard.id, "confirm",
                           hazard_forms.transition("confirm", form))
     note = db.session.scalar(select(Notification).where(Notification.kind == "confirmed"))
-    assert note.message_key == lifecycle.CONFIRMED and note.params["site"] == "南安鑫盛机械有限公司"
+    assert note.message_key == messages.CONFIRMED and note.params["site"] == "南安鑫盛机械有限公司"
     zh, en = _inbox(app, people["staff"], "zh"), _inbox(app, people["staff"], "en")
     assert "南安鑫盛机械有限公司的隐患已确认" in zh and "Hazard confirmed at" not in zh
     assert "Hazard confirmed at 南安鑫盛机械有限公司" in en and "的隐患已确认" not in en
