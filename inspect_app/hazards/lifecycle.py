@@ -269,7 +269,7 @@ def perform(user: User, hazard_id: int, action: str, values, files=(),
     action = Action(action)
     expected = values.get("version")
     if expected is not None and expected != hazard.version:
-        raise Conflict(_("Someone else changed this hazard a moment ago. Here is its current state."))
+        raise _stale()
     # The event's note: what was done, for a rectification.
     note = values.get("rectified_note" if action == Action.SUBMIT else "note") or ""
     files = [f for f in files if f is not None and f.filename]
@@ -308,14 +308,10 @@ def perform(user: User, hazard_id: int, action: str, values, files=(),
         if hazard.level == Level.MAJOR and action == Action.VERIFY:
             _on_major_written_off(hazard, user, now)
         _notify_transition(hazard, action, user, note)
-        db.session.commit()
     except (StaleDataError, IntegrityError):  # IntegrityError: the same photos, sent twice at once
-        db.session.rollback()
-        raise Conflict(_("Someone else changed this hazard a moment ago. Here is its current state.")) \
-            from None
+        _conflict()
+    commit(hazard)
     return hazard
-
-
 
 
 def _others(users: list[User], user: User) -> list[User]:
@@ -420,9 +416,18 @@ def _on_major_written_off(hazard: Hazard, user: User, now: datetime) -> None:
 
 
 def commit(hazard: Hazard) -> None:
+    """The user's action in one transaction; a Conflict (409) when someone else changed the
+    hazard meanwhile (its version column) or sent the same thing at once."""
     try:
         db.session.commit()
     except (StaleDataError, IntegrityError):
-        db.session.rollback()
-        raise Conflict(_("Someone else changed this hazard a moment ago. Here is its current state.")) \
-            from None
+        _conflict()
+
+
+def _conflict() -> None:
+    db.session.rollback()
+    raise _stale() from None
+
+
+def _stale() -> Conflict:
+    return Conflict(_("Someone else changed this hazard a moment ago. Here is its current state."))
