@@ -12,7 +12,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from inspect_app import forms
 from inspect_app.errors import UserError
 from inspect_app.extensions import db
-from inspect_app.hazards import closeout, service, side_actions
+from inspect_app.hazards import closeout, messages, service, side_actions
 from inspect_app.hazards import forms as hazard_forms
 from inspect_app.hazards import lifecycle as real
 from inspect_app.hazards import sweep as daily
@@ -220,7 +220,7 @@ def test_the_enterprise_is_told_of_the_write_off_not_of_a_closed_hazard(world):
         Notification.user_id.in_([people["boss"].id, people["staff"].id]),
         Notification.kind == "verify")).all()
     assert len(notes) == 2
-    assert {n.message_key for n in notes} == {real.WRITTEN_OFF}
+    assert {n.message_key for n in notes} == {messages.WRITTEN_OFF}
     with force_locale("zh"):
         title, body = notes[0].text()
     assert title == f"{site.name}的重大事故隐患已核销" and "南雪安核〔2026〕9号" in body
@@ -270,7 +270,7 @@ def test_general_hazards_keep_verify_by_another_checker(world):
     # A general hazard's enterprise still hears that it was closed, not written off.
     keys = set(db.session.scalars(select(Notification.message_key).where(
         Notification.user_id == people["staff"].id, Notification.kind == "verify")))
-    assert keys == {real.CLOSED}
+    assert keys == {messages.CLOSED}
 
 
 # The review timer ---------------------------------------------------------------------------
