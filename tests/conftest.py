@@ -111,6 +111,12 @@ def _clean(app):
 
 
 @pytest.fixture(scope="session")
+def fast_commits():
+    """`no_disk_waits`, for a test that makes its own app and engine (the migration tests)."""
+    return no_disk_waits
+
+
+@pytest.fixture(scope="session")
 def wipe_rows():
     """`wipe`, for a module whose tests share rows (it overrides `_clean`)."""
     return wipe

@@ -15,6 +15,15 @@ from inspect_app.extensions import db, migrate
 
 
 @pytest.fixture
+def migrations_app(empty_db_url, fast_commits):
+    """An app on the empty database, its commits not waiting for the disk."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": empty_db_url})
+    with app.app_context():
+        fast_commits(db.engine)
+    return app
+
+
+@pytest.fixture
 def empty_db_url(tmp_path):
     base = os.environ.get("TEST_DATABASE_URL")
     if not base:
@@ -27,6 +36,7 @@ def empty_db_url(tmp_path):
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     yield url.set(database=name).render_as_string(hide_password=False)
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -83,12 +93,12 @@ def _changes(old: dict, new: dict) -> list:
     return out
 
 
-def test_migrations_match_models_from_every_revision(empty_db_url):
+def test_migrations_match_models_from_every_revision(migrations_app):
     """From base, one revision at a time: each upgrade runs, its downgrade gives back exactly the
     schema before it, and upgrading again works; at head the schema is the models'. (Every
     downgrade undoing its upgrade exactly, any earlier state reached by stepping down is one
     that upgrade ran from here.)"""
-    app = create_app({"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": empty_db_url})
+    app = migrations_app
     with app.app_context():
         script = ScriptDirectory.from_config(migrate.get_config())
         steps = list(reversed(list(script.walk_revisions())))  # base first
@@ -148,7 +158,7 @@ _OLD_ROWS = [
 ]
 
 
-def test_upgrade_carries_hazards_made_before_the_major_hazard_columns(empty_db_url):
+def test_upgrade_carries_hazards_made_before_the_major_hazard_columns(migrations_app):
     """Hazards of an old database reach head with their data, found date, regime, authority
     and the supervisor's earlier five fixes as the decision (the report's text kept)."""
     from datetime import date
@@ -159,7 +169,7 @@ def test_upgrade_carries_hazards_made_before_the_major_hazard_columns(empty_db_u
     from inspect_app.ledgers.stats import is_stock, stock_cutoff
     from inspect_app.models import Hazard, HazardEvent
 
-    app = create_app({"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": empty_db_url})
+    app = migrations_app
     with app.app_context():
         upgrade(revision=BEFORE_MAJOR_COLUMNS)
         with db.engine.begin() as conn:
