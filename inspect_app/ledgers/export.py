@@ -74,6 +74,11 @@ MAJOR_HEADERS = {
     "enforcement": "执法措施", "case_status": "执法办理状态", "case_no": "执法案件编号",
     "penalty": "罚款金额（元）", "level": "认定等级", "level_decided_by": "认定人",
     "level_reason": "等级认定理由",
+    "stop_work": "停产停业措施", "stop_work_doc": "停产停业文书编号", "stop_work_lifted": "是否已解除停产",
+    "assessment_by": "评估单位（人员）", "assessment_qualified": "评估机构是否具备资质",
+    "assessment_doc": "是否附评估报告", "resume_applied_at": "复产申请提交时间",
+    "resume_doc": "是否附复产申请书", "write_off_doc": "核销文书编号", "written_off_by": "核销人",
+    "written_off_at": "核销时间",
 }
 HEADERS = {"inspections": INSPECTION_HEADERS, "hazards": HAZARD_HEADERS,
            "rectification": RECTIFICATION_HEADERS, "responsibility": RESPONSIBILITY_HEADERS,

@@ -3,13 +3,13 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import aliased
 
 from ..auth.models import User
-from ..hazards.models import Hazard, Referral, Supervision
+from ..hazards.models import Hazard, HazardDocument, HazardEvent, Referral, Supervision
 from ..hazards.service import scope
-from ..hazards.workflow import Level, State, is_overdue, report_missing
+from ..hazards.workflow import Action, Level, State, is_overdue, report_missing
 from ..sites.models import Area, Grid, Site
 from .columns import WHERE, Column, Ledger, for_page
 from .filters import Filters, found_in_period, hazard_status, in_regime, located, placed
@@ -57,6 +57,20 @@ def _major_query(user: User, f: Filters, today: date, ids=None) -> Select:
     last_referral = last_referral.subquery()
     ref = aliased(Referral)
     decider = aliased(User)
+    # The close-out documents filed (16号令 第18条), one row per hazard; for a page, its own.
+    documents = select(HazardDocument.hazard_id.label("hid"), *(
+        func.max(case((HazardDocument.kind == kind, 1), else_=0)).label(kind)
+        for kind in ("assessment", "resume"))).group_by(HazardDocument.hazard_id)
+    if ids is not None:
+        documents = documents.where(HazardDocument.hazard_id.in_(ids))
+    documents = documents.subquery()
+    # Who wrote it off (核销): the actor of the latest close.
+    last_close = (select(HazardEvent.hazard_id.label("hid"), func.max(HazardEvent.id).label("eid"))
+                  .where(HazardEvent.action == Action.VERIFY).group_by(HazardEvent.hazard_id))
+    if ids is not None:
+        last_close = last_close.where(HazardEvent.hazard_id.in_(ids))
+    last_close = last_close.subquery()
+    close_ev, reviewer = aliased(HazardEvent), aliased(User)
     query = for_page(_major_core(user, f, today), Hazard.id, ids).add_columns(
         Hazard.id, Area.name, Grid.name, Site.name, Site.site_type, Hazard.regime,
         Hazard.authority, Hazard.description, Hazard.source, Hazard.found_on, Hazard.deadline,
@@ -64,12 +78,19 @@ def _major_query(user: User, f: Filters, today: date, ids=None) -> Select:
         *(getattr(Hazard, p) for p in (*REPORT_PARTS, *PLAN_PARTS)),
         sup.status, sup.level, sup.office, sup.doc_no, sup.due_date, Hazard.closed_at,
         Hazard.funds, Hazard.interim_measures, ref.measure, ref.status, ref.case_no,
-        ref.penalty_amount, Hazard.level, decider.name, Hazard.level_reason)
+        ref.penalty_amount, Hazard.level, decider.name, Hazard.level_reason,
+        Hazard.stop_work, Hazard.stop_work_doc, Hazard.stop_work_lifted_at, Hazard.assessment_by,
+        Hazard.assessment_qualified, documents.c.assessment, Hazard.resume_applied_at,
+        documents.c.resume, Hazard.closing_doc_no, reviewer.name, Hazard.reviewed_at)
     query = (query.outerjoin(latest, latest.c.hid == Hazard.id)
              .outerjoin(sup, sup.id == latest.c.sid)
              .outerjoin(last_referral, last_referral.c.hid == Hazard.id)
              .outerjoin(ref, ref.id == last_referral.c.rid)
-             .outerjoin(decider, decider.id == Hazard.level_decided_by_id))
+             .outerjoin(decider, decider.id == Hazard.level_decided_by_id)
+             .outerjoin(documents, documents.c.hid == Hazard.id)
+             .outerjoin(last_close, last_close.c.hid == Hazard.id)
+             .outerjoin(close_ev, close_ev.id == last_close.c.eid)
+             .outerjoin(reviewer, reviewer.id == close_ev.actor_id))
     return query.order_by(Hazard.found_on.desc(), Hazard.id.desc())
 
 
@@ -79,11 +100,20 @@ def _major_row(row, today: date, cutoff: date | None = None) -> tuple:
         status = row[:12]
     texts = dict(zip((*REPORT_PARTS, *PLAN_PARTS), row[12:20], strict=True))
     sup_status, sup_level, office, doc_no, sup_due, closed = row[20:26]
+    stop, stop_doc, lifted_at, assessed_by, qualified, assessment_doc, resume_at, resume_doc, \
+        write_off_doc, reviewer, reviewed_at = row[35:46]
+    written_off = status == State.CLOSED and bool(write_off_doc)
     return (hid, area, grid, site, site_type, regime, authority, desc, source, found,
             is_stock(found, cutoff), deadline, status,
             is_overdue(status, deadline, today), *texts.values(),
             report_missing({**texts, "interim_measures": row[27]}),  # the parts not yet written
-            sup_status or "none", sup_level or "", office, doc_no, sup_due, closed, *row[26:])
+            sup_status or "none", sup_level or "", office, doc_no, sup_due, closed, *row[26:35],
+            # Stop-work (lifted or not only where work was stopped), the assessment (whether its
+            # report is filed only once it was made), the application to resume, the 核销.
+            stop, stop_doc, (lifted_at is not None) if stop else None, assessed_by,
+            qualified if assessed_by else None, bool(assessment_doc) if assessed_by else None,
+            resume_at, bool(resume_doc) if resume_at else None, write_off_doc,
+            reviewer if written_off else None, reviewed_at if written_off else None)
 
 
 MAJOR = Ledger(
@@ -114,7 +144,18 @@ MAJOR = Ledger(
              Column("penalty", _l("Penalty (yuan)"), "money", 12),
              Column("level", _l("Level as confirmed"), "level", 8),
              Column("level_decided_by", _l("Level decided by"), width=10),
-             Column("level_reason", _l("Reason for the level"), width=30)),
+             Column("level_reason", _l("Reason for the level"), width=30),
+             Column("stop_work", _l("Stop-work"), "stop_work", 14),
+             Column("stop_work_doc", _l("Stop-work document no."), width=16),
+             Column("stop_work_lifted", _l("Stop-work lifted"), "bool", 8),
+             Column("assessment_by", _l("Assessed by"), width=16),
+             Column("assessment_qualified", _l("Qualified assessor"), "bool", 8),
+             Column("assessment_doc", _l("Assessment report filed"), "bool", 8),
+             Column("resume_applied_at", _l("Application to resume submitted"), "datetime", 17),
+             Column("resume_doc", _l("Application to resume filed"), "bool", 8),
+             Column("write_off_doc", _l("Write-off document no."), width=16),
+             Column("written_off_by", _l("Written off by"), width=10),
+             Column("written_off_at", _l("Written off at"), "datetime", 17)),
     filters=frozenset({"area", "grid", "type", "period", "regime"}), statuses=MAJOR_FILTER,
     period_label=_l("Found"), period_zh="发现时间",
     key=(Hazard.found_on, Hazard.id), core=_major_core,

@@ -2,6 +2,7 @@
 督办 from confirmation to 核销, stop-work, assessment, 复产申请, the 10-day review, extensions."""
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -715,3 +716,75 @@ def test_a_documents_name_keeps_no_path_and_ends_in_its_real_type(world):
         [document(name="..\\..\\etc/评估\x00报告.exe")])
     name = db.session.scalar(select(HazardDocument.file_name))
     assert name.endswith(".pdf") and not {"/", "\\", "\x00"} & set(name)
+
+
+# The close-out in the major-hazard database ------------------------------------------------------
+
+CLOSEOUT = ("stop_work", "stop_work_doc", "stop_work_lifted", "assessment_by",
+            "assessment_qualified", "assessment_doc", "resume_applied_at", "resume_doc",
+            "write_off_doc", "written_off_by", "written_off_at")
+
+
+def _page_cells(page: str, hazard_id: int) -> dict[str, str]:
+    """The database page's row for a hazard, as {column label: cell text}."""
+    head = next(h for h in re.findall(r"<thead>(.*?)</thead>", page, re.S) if "k-hazard" in h)
+    labels = [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<th[^>]*>(.*?)</th>", head, re.S)]
+    for row in re.findall(r"<tr>(.*?)</tr>", page, re.S):
+        cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        if f'href="/hazards/{hazard_id}"' in row:
+            return dict(zip(labels, cells, strict=True))
+    raise AssertionError(f"no row for {hazard_id}")
+
+
+def test_the_database_shows_stop_work_assessment_resume_and_write_off(client, login, world):
+    from openpyxl import load_workbook
+
+    from inspect_app.ledgers import export
+    from inspect_app.ledgers.major import MAJOR
+    from inspect_app.timeutil import to_local
+
+    site, people = world
+    hazard = major(site, people)
+    lifecycle.perform(people["sup"], hazard.id, "confirm", confirm_form())
+    lifecycle.stop_work(people["sup"], hazard.id, MultiDict(
+        {"stop_work": "suspend_part", "stop_work_doc": "南雪安责停〔2026〕3号"}))
+    lifecycle.perform(people["staff"], hazard.id, "start", MultiDict())
+    lifecycle.assess(people["staff"], hazard.id, MultiDict(
+        {"assessment_by": "泉州安评中心", "assessment_qualified": "yes"}), [photo()])
+    lifecycle.apply_resume(people["staff"], hazard.id, MultiDict(
+        {"resume_application": "整改完毕，申请恢复生产"}), [photo()])
+    lifecycle.perform(people["staff"], hazard.id, "submit", MultiDict(
+        {"rectified_note": "已加装光幕"}), [photo()])
+    lifecycle.perform(people["sup"], hazard.id, "verify", MultiDict(WRITE_OFF))
+    done = db.session.get(Hazard, hazard.id)
+    # Another major, confirmed only: no stop-work, nothing assessed, not written off.
+    other = service.report(site_id=site.id, description="叉车无证驾驶", level="major",
+                           source="patrol", reporter=people["insp"])
+    db.session.commit()
+    lifecycle.perform(people["sup"], other.id, "confirm", confirm_form())
+
+    def when(at):
+        return to_local(at).strftime("%Y-%m-%d %H:%M")
+
+    expected = {"stop_work": "局部停产", "stop_work_doc": "南雪安责停〔2026〕3号",
+                "stop_work_lifted": "是", "assessment_by": "泉州安评中心",
+                "assessment_qualified": "是", "assessment_doc": "是",
+                "resume_applied_at": when(done.resume_applied_at), "resume_doc": "是",
+                "write_off_doc": "南雪安核〔2026〕9号", "written_off_by": people["sup"].name,
+                "written_off_at": when(done.reviewed_at)}
+    login(people["sup"])
+    page = client.get("/ledgers/major").text
+    with force_locale("zh"):
+        label = {c.key: str(c.label) for c in MAJOR.columns}
+    cells, blank = _page_cells(page, hazard.id), _page_cells(page, other.id)
+    assert {k: cells[label[k]] for k in CLOSEOUT} == expected
+    assert {k: blank[label[k]] for k in CLOSEOUT} == dict.fromkeys(CLOSEOUT, "")
+    # The .xlsx has the same values in the same words (times as date cells).
+    ws = load_workbook(io.BytesIO(client.get("/ledgers/major.xlsx").data)).worksheets[0]
+    rows = {r[0]: dict(zip(export.MAJOR_HEADERS, r, strict=True))
+            for r in ws.iter_rows(min_row=4, values_only=True)}
+    row = {k: rows[hazard.id][k] for k in CLOSEOUT}
+    for key in ("resume_applied_at", "written_off_at"):
+        row[key] = row[key].strftime("%Y-%m-%d %H:%M")
+    assert row == expected
+    assert {k: rows[other.id][k] for k in CLOSEOUT} == dict.fromkeys(CLOSEOUT)
