@@ -105,9 +105,13 @@ def _drop_database(url: str) -> None:
 
 @pytest.fixture(autouse=True)
 def _clean(app):
-    """Wipe every row a test wrote (the bundled checklists stay) and the uploaded files."""
+    """Wipe every row a test wrote (the bundled checklists stay) and the uploaded files, and
+    put back any setting the test changed, so no test depends on the one before it."""
+    config = dict(app.config)
     yield
     wipe(app)
+    app.config.clear()
+    app.config.update(config)
 
 
 @pytest.fixture(scope="session")
