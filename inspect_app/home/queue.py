@@ -218,22 +218,22 @@ def _verify(user):
     return _hazards(user).where(may(user, Action.VERIFY), ~_enterprise_runs_it(user))
 
 
-def _proposals(user):
-    return (select(Supervision.id.label("key"), Hazard.id.label("hazard_id"))
-            .join(Hazard, Supervision.hazard_id == Hazard.id)
+def _subjects(user, model, action):
+    """The open requests of one kind (督办 proposals, enforcement cases) the action is the
+    user's for, keyed by their own id."""
+    return (select(model.id.label("key"), Hazard.id.label("hazard_id"))
+            .join(Hazard, model.hazard_id == Hazard.id)
             .join(Site, Hazard.site_id == Site.id)
             .where(site_filter(user, Site.id, Site.grid_id),
-                   Supervision.status.in_(_subject_statuses(Action.DECLINE_SUPERVISION)),
-                   may(user, Action.DECLINE_SUPERVISION)))
+                   model.status.in_(_subject_statuses(action)), may(user, action)))
+
+
+def _proposals(user):
+    return _subjects(user, Supervision, Action.DECLINE_SUPERVISION)
 
 
 def _cases(user):
-    return (select(Referral.id.label("key"), Hazard.id.label("hazard_id"))
-            .join(Hazard, Referral.hazard_id == Hazard.id)
-            .join(Site, Hazard.site_id == Site.id)
-            .where(site_filter(user, Site.id, Site.grid_id),
-                   Referral.status.in_(_subject_statuses(Action.CLOSE_REFERRAL)),
-                   may(user, Action.CLOSE_REFERRAL)))
+    return _subjects(user, Referral, Action.CLOSE_REFERRAL)
 
 
 def _rectify(user):
