@@ -97,4 +97,5 @@ def configure_templates(app: Flask) -> None:
         # The work count is asked only where the bar is drawn (full pages, not fragments).
         return {"unread_count": unread_count(current_user), "nav_links": links_for(current_user),
                 "has_work_queue": bool(work_queue.section_keys(current_user)),
-                "work_count": lambda: work_queue.count(current_user)}
+                "work_count": lambda: work_queue.count(current_user),
+                "shown_count": work_queue.shown}

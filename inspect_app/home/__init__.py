@@ -29,6 +29,6 @@ def _recount_after_a_change(response):
             and queue.section_keys(current_user)):
         # Rendered without the context processors: the bar's other figures are not needed.
         bar = current_app.jinja_env.get_template("_work_count.html").render(
-            waiting=queue.count(current_user), oob=True)
+            waiting=queue.count(current_user), shown_count=queue.shown, oob=True)
         response.set_data(response.get_data() + bar.encode())
     return response

@@ -45,6 +45,9 @@ from ..timeutil import local_today
 # Reports from outside the inspection rounds (a worker's, the public's): triaged apart.
 REPORT_SOURCES = (Source.WORKER, Source.PUBLIC)
 PAGE = 5  # rows per section on the home page
+# Counts stop at this many and read "999+": a section's count reads at most COUNT_CAP + 1 rows,
+# so a city-wide supervisor's bar costs the same as a small zone's.
+COUNT_CAP = 999
 FULL_PAGE = 50  # rows per page of one section's own list
 
 
@@ -458,7 +461,8 @@ def _counted(user: User, keys: tuple[str, ...], today: date) -> dict[str, Column
         queries["sites"] = _sites_query(user, today)
     if "stops" in keys:
         queries["stops"] = _stops_query(user)
-    return {k: (select(func.count()).select_from(q.subquery()).scalar_subquery()
+    return {k: (select(func.count()).select_from(
+                    q.order_by(None).limit(COUNT_CAP + 1).subquery()).scalar_subquery()
                 if q is not None else literal(0)) for k, q in queries.items()}
 
 
@@ -530,6 +534,11 @@ def count(user: User) -> int:
     if not section_keys(user):
         return 0
     return _memo.get(user.id, lambda: sum(counts(user).values()))
+
+
+def shown(n: int) -> str:
+    """A count as the page shows it: past the cap, "999+" (the exact figure was never read)."""
+    return f"{COUNT_CAP}+" if n > COUNT_CAP else str(n)
 
 
 def forget(user_id: int) -> None:

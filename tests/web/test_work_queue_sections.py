@@ -471,3 +471,20 @@ def test_a_major_waiting_for_review_shows_its_review_date_and_is_late_after_it(
     row = re.search(rf'<li class="work-row overdue" id="work-majors-{major.id}">(.*?)</li>',
                     home, re.S)
     assert row and due.isoformat() in row.group(1)
+
+
+def test_counts_stop_at_the_cap_and_read_as_cap_plus(client, login, zone, monkeypatch):
+    """Past COUNT_CAP a section reads "N+" and the bar too: no count reads every row."""
+    from inspect_app.home import queue
+    monkeypatch.setattr(queue, "COUNT_CAP", 2)
+    for n in range(4):
+        make_hazard(zone["a"], f"通道堵塞{n}")
+    login(zone["supervisor"])
+    home = client.get("/").text
+    assert '<span class="badge" id="work-count">2+</span>' in home
+    section = re.search(r'id="work-confirm">(.*?)</section>', home, re.S).group(1)
+    assert "(2+)" in section
+    assert queue.counts(zone["supervisor"])["confirm"] == 3  # read no further than cap + 1
+    monkeypatch.setattr(queue, "COUNT_CAP", 999)
+    queue.forget(zone["supervisor"].id)
+    assert _bar_count(client.get("/").text) == 4
