@@ -34,12 +34,18 @@ def _database_url(tmp_root: Path, worker: str) -> str:
     url = make_url(base.replace("postgresql://", "postgresql+psycopg://", 1)
                    if base.startswith("postgresql://") else base)
     # The process id keeps two test runs on one machine (two terminals, CI) apart too.
-    name = f"{url.database}_{worker}_{os.getpid()}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    return make_database(url, f"{url.database}_{worker}_{os.getpid()}")
+
+
+def make_database(url, name: str) -> str:
+    """A new, empty PostgreSQL database `name` on `url`'s server (any earlier one of that name
+    dropped); returns its URL. A test database need not survive a crash: its commits do not
+    wait for the disk."""
+    url = make_url(url)
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-        # A test database need not survive a crash: commits do not wait for the disk.
         conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     admin.dispose()
     return url.set(database=name).render_as_string(hide_password=False)
@@ -89,10 +95,10 @@ def app(tmp_path_factory):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
-    _drop_database(app.config["SQLALCHEMY_DATABASE_URI"])
+    drop_database(app.config["SQLALCHEMY_DATABASE_URI"])
 
 
-def _drop_database(url: str) -> None:
+def drop_database(url: str) -> None:
     """Remove a per-run PostgreSQL database (SQLite files go with the temporary folder)."""
     if not url.startswith("postgresql"):
         return

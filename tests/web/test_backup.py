@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from inspect_app import create_app
 from inspect_app.demo import load
 from inspect_app.extensions import db
+from tests.conftest import drop_database, make_database
 
 
 def _rows(app) -> dict[str, list[tuple]]:
@@ -41,21 +42,13 @@ def target(app, tmp_path):
     if url.get_backend_name() == "sqlite":
         target_url = f"sqlite:///{tmp_path / 'restored.db'}"
     else:
-        name = f"{url.database}_restore"
-        admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        target_url = url.set(database=name).render_as_string(hide_password=False)
+        target_url = make_database(url, f"{url.database}_restore")
     restored = create_app({"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": target_url,
                            "UPLOAD_DIR": str(tmp_path / "restored-uploads")})
     yield restored
     with restored.app_context():
         db.engine.dispose()
-    if url.get_backend_name() != "sqlite":
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    drop_database(target_url)
 
 
 def _photo(path: Path, color: str) -> None:

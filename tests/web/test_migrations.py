@@ -7,11 +7,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
 from inspect_app import create_app
 from inspect_app.extensions import db, migrate
+from tests.conftest import drop_database, make_database
 
 
 @pytest.fixture
@@ -32,15 +33,8 @@ def empty_db_url(tmp_path):
     url = make_url(base.replace("postgresql://", "postgresql+psycopg://", 1))
     # The process id too: two runs at once (two worktrees, two terminals) never share it.
     name = f"{url.database}_migr_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-        conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    yield (made := make_database(url, name))
+    drop_database(made)
 
 
 def _diff(app):
