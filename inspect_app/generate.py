@@ -78,7 +78,8 @@ class _Sql:
     def series(self, n: int) -> str:
         """A CTE `seq(i)` of 1..n."""
         if self.pg:
-            return f"WITH seq(i) AS (SELECT generate_series(1, {int(n)}))"
+            # bigint: row numbers times the hash multipliers pass 2^31 at city scale.
+            return f"WITH seq(i) AS (SELECT generate_series(CAST(1 AS BIGINT), {int(n)}))"
         return (f"WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq "
                 f"WHERE i < {int(n)})")
 
