@@ -185,7 +185,8 @@ def generate(sites: int, hazards: int, answers: int | None = None,
     # Inspections i = 1..n: a site spread by a multiplier, `age` days ago, by its grid's inspector.
     age = f"({_h('i', 2)} % {SPAN_DAYS})"
     jitter = f"({_h('i', 3)} % 40000)"
-    site_k = f"((i * 7919) % {sites})"
+    # BIGINT: at a city's 1,000,000 inspections i * 7919 overflows PostgreSQL's integer.
+    site_k = f"((CAST(i AS BIGINT) * 7919) % {sites})"
     insp_k = f"(({site_k} % {grids}) / {GRIDS_PER_INSPECTOR})"
     inspector_of_site = f"(CASE WHEN {insp_k} = 0 THEN {inspector.id} ELSE {u0 or 0} + {insp_k} - 1 END)"
     run(f"{sql.series(inspections)} INSERT INTO inspections (site_id, template_id, inspector_id, "
