@@ -10,16 +10,26 @@ a bare route, and a static page carrying the vendored htmx), and measures:
 - under 50 connections (wrk, 10 s each, page and floor alternated): throughput and p95 of scan,
   site, checklist, tick, queue and login, as ratios to the bare route;
 - one client (keep-alive, page and floor requests alternated): p50/p95 of every page, and its
-  p95 as a ratio to the bare route's;
+  p95 as a ratio to the bare route's: `--requests` of each (40), fewer once a page has taken
+  `--budget` seconds (60; at least 3), and a page that answers an error or nothing within
+  `--timeout` (60 s) is reported so in the table (with the server log's tail in the JSON);
 - FCP and load of the checklist page in Chromium under emulated slow 4G (150 ms, 1.6/0.75 Mbps,
   CPU 4x), first and repeat visit, beside the floor page under the same emulation;
 - with `--city`: the same one-client figures at city scale, and the growth exponent from 100k
-  to 2M hazards of the queue, the major dashboard and each ledger's first page.
+  to 2M hazards of every page, against the target for the home pages, the queue, the major
+  dashboard and each ledger's first page.
+
+Each figure is printed beside issue 15's target with a pass/MISS/FAIL mark (bench/report.py).
+A part that fails is reported and the run goes on; the table and the JSON always hold what was
+measured, even after Ctrl-C.
 
 The database is SQLite in a temporary folder unless BENCH_DATABASE_URL names a PostgreSQL
-server (a database `inspect_bench_<scale>` is created there and dropped after). Prints one table
-and writes bench/results.json (BENCH_JSON for another path). Options: --sites/--hazards for
-another zone, --requests N for the one-client sample size, --no-browser, --no-wrk.
+server (a database `inspect_bench_<scale>` is created there and dropped after;
+BENCH_DATABASE_PREFIX renames it). `--keep` keeps the generated databases and prints their URLs;
+`--zone-url URL` / `--city-url URL` measure such a database again without generating it.
+Prints one table (`--markdown`: as Markdown) and writes bench/results.json and results.md
+(BENCH_JSON for another path). Options: --sites/--hazards for another zone, --seconds for wrk,
+--no-browser, --no-wrk.
 """
 
 import argparse
@@ -36,10 +46,13 @@ import sys
 import tempfile
 import time
 import urllib.parse
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench import report  # noqa: E402 - after the root is on the path
 
 PASSWORD = "bench1234"
 CHROMIUM = "/usr/bin/chromium"
@@ -49,10 +62,16 @@ CITY = (50_000, 2_000_000)
 
 # Database and data ----------------------------------------------------------------------------
 
-def database_url(scale: str, tmp: Path) -> str:
+def database_url(scale: str, tmp: Path, keep: bool = False) -> str:
+    """A new empty database for `scale` (SQLite unless BENCH_DATABASE_URL)."""
     base = os.environ.get("BENCH_DATABASE_URL")
     if not base:
-        return f"sqlite:///{tmp / f'bench-{scale}.db'}"
+        folder = ROOT / "instance" if keep else tmp  # kept: outside the folder removed after
+        folder.mkdir(exist_ok=True)
+        path = folder / f"bench-{scale}.db"
+        for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            stale.unlink(missing_ok=True)
+        return f"sqlite:///{path}"
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
@@ -82,16 +101,10 @@ def drop_database(url: str) -> None:
 
 def build(url: str, sites: int, hazards: int, upload_dir: str) -> dict:
     """Schema, checklists, the generated zone and one inspection in progress; returns ids."""
-    from sqlalchemy import select
-
     from inspect_app import create_app
-    from inspect_app.auth.models import User
     from inspect_app.checklists.loader import load_all
-    from inspect_app.checklists.service import templates_for
     from inspect_app.extensions import db
     from inspect_app.generate import generate
-    from inspect_app.inspections import service as inspections
-    from inspect_app.sites.models import Site, grid_inspectors
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
                       "UPLOAD_DIR": upload_dir})
@@ -101,22 +114,59 @@ def build(url: str, sites: int, hazards: int, upload_dir: str) -> dict:
         started = time.monotonic()
         made = generate(sites, hazards)
         seconds = time.monotonic() - started
-        inspector = db.session.scalar(select(User).where(User.username == "bench-inspector"))
-        mine = select(grid_inspectors.c.grid_id).where(grid_inspectors.c.user_id == inspector.id)
-        site = next(s for s in db.session.scalars(
-            select(Site).where(Site.grid_id.in_(mine)).order_by(Site.id).limit(50))
-            if templates_for(s, inspector))
-        tpl = templates_for(site, inspector)[0]
-        run = inspections.start(inspector, site, tpl.id, True)
-        items = run.items
-        # A checklist half done, as an inspector sees it mid-visit.
-        from inspect_app.inspections.models import Result
-        for item in items[: len(items) // 2]:
-            inspections.record_answer(inspector, run, item.id, Result.PASS, "")
-        ids = {"site": site.id, "token": site.qr_token, "inspection": run.id,
-               "item": items[-1].id, "generate_s": round(seconds, 1),
-               "rows": {"sites": made.sites, "hazards": made.hazards, "answers": made.answers}}
-        db.session.commit()
+        ids = visit()
+        ids.update(generate_s=round(seconds, 1), rows={
+            "sites": made.sites, "hazards": made.hazards, "answers": made.answers})
+    return ids
+
+
+def reuse(url: str, upload_dir: str) -> dict:
+    """The ids of a database generated before (by this script or `flask demo generate`): its
+    rows are counted, its inspection in progress resumed (the tick writes its last answer)."""
+    from sqlalchemy import func, select
+
+    from inspect_app import create_app
+    from inspect_app.extensions import db
+    from inspect_app.hazards.models import Hazard
+    from inspect_app.inspections.models import Answer
+    from inspect_app.sites.models import Site
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
+                      "UPLOAD_DIR": upload_dir})
+    with app.app_context():
+        ids = visit()
+        ids.update(generate_s=None, reused=True, rows={
+            name: db.session.scalar(select(func.count()).select_from(model))
+            for name, model in (("sites", Site), ("hazards", Hazard), ("answers", Answer))})
+    return ids
+
+
+def visit() -> dict:
+    """bench-inspector's checklist half done, as an inspector sees it mid-visit (resumed if it
+    is there already): the site, its QR token, the inspection and the item the tick posts."""
+    from sqlalchemy import select
+
+    from inspect_app.auth.models import User
+    from inspect_app.checklists.service import templates_for
+    from inspect_app.extensions import db
+    from inspect_app.inspections import service as inspections
+    from inspect_app.inspections.models import Result
+    from inspect_app.sites.models import Site, grid_inspectors
+
+    inspector = db.session.scalar(select(User).where(User.username == "bench-inspector"))
+    if inspector is None:
+        raise RuntimeError("no bench-inspector: not a generated database")
+    mine = select(grid_inspectors.c.grid_id).where(grid_inspectors.c.user_id == inspector.id)
+    site = next(s for s in db.session.scalars(
+        select(Site).where(Site.grid_id.in_(mine)).order_by(Site.id).limit(50))
+        if templates_for(s, inspector))
+    tpl = templates_for(site, inspector)[0]
+    run = inspections.start(inspector, site, tpl.id, True)
+    items = run.items
+    for item in items[: len(items) // 2]:
+        inspections.record_answer(inspector, run, item.id, Result.PASS, "")
+    ids = {"site": site.id, "token": site.qr_token, "inspection": run.id, "item": items[-1].id}
+    db.session.commit()
     return ids
 
 
@@ -129,19 +179,21 @@ def free_port() -> int:
 
 
 class Server:
-    """gunicorn as `make run` starts it (its default workers: the cores), on 127.0.0.1."""
+    """gunicorn as `make run` starts it (its default workers: the cores), on 127.0.0.1; its log
+    (tracebacks of a page that fails, a worker killed) kept in `log`."""
 
     def __init__(self, url: str, upload_dir: str):
         port = free_port()
         env = {**os.environ, "DATABASE_URL": url, "UPLOAD_DIR": upload_dir,
                "SECRET_KEY": "bench", "BENCH_FLOOR": "1"}
-        self.proc = subprocess.Popen(
-            [str(Path(sys.executable).with_name("gunicorn")), "--config",
-             str(ROOT / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{port}",
-             "--control-socket", str(Path(upload_dir).parent / f"gunicorn-{port}.ctl"),
-             "inspect_app:create_app()"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True)
+        self.log = Path(upload_dir).parent / f"gunicorn-{port}.log"
+        with self.log.open("wb") as log:
+            self.proc = subprocess.Popen(
+                [str(Path(sys.executable).with_name("gunicorn")), "--config",
+                 str(ROOT / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{port}",
+                 "--control-socket", str(Path(upload_dir).parent / f"gunicorn-{port}.ctl"),
+                 "inspect_app:create_app()"],
+                cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
         self.host, self.port = "127.0.0.1", port
         self.base = f"http://127.0.0.1:{port}"
         for _ in range(600):
@@ -149,25 +201,92 @@ class Server:
                 self.get("/bench/floor")
                 return
             except OSError:
+                if self.proc.poll() is not None:
+                    break
                 time.sleep(0.1)
-        raise RuntimeError("gunicorn did not start")
+        raise RuntimeError(f"gunicorn did not start: {self.log_tail()}")
 
-    def get(self, path: str, headers=None) -> tuple[int, bytes, dict]:
-        conn = http.client.HTTPConnection(self.host, self.port, timeout=120)
-        conn.request("GET", path, headers=headers or {})
-        resp = conn.getresponse()
-        body = resp.read()
-        conn.close()
-        return resp.status, body, dict(resp.getheaders())
+    def client(self, timeout: float = 60) -> "Client":
+        return Client(self.host, self.port, timeout)
+
+    def get(self, path: str, headers=None, timeout: float = 120) -> tuple[int, bytes, dict]:
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        try:
+            conn.request("GET", path, headers=headers or {})
+            resp = conn.getresponse()
+            return resp.status, resp.read(), dict(resp.getheaders())
+        finally:
+            conn.close()
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
 
     def stop(self) -> None:
         os.killpg(self.proc.pid, signal.SIGTERM)
-        self.proc.wait(30)
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+
+
+@dataclass
+class Reply:
+    status: int | None  # None: no response (see error)
+    seconds: float
+    body: bytes = b""
+    headers: dict = field(default_factory=dict)
+    error: str = ""  # "timeout", or the exception of a connection that failed
+
+
+class Client:
+    """One keep-alive connection, as a browser keeps one. gunicorn closes a connection left
+    idle for its keepalive (2 s): while a slow page ran on one connection, the floor's went
+    idle and its next request read "Remote end closed connection" (the city runs that crashed).
+    So a request on a connection the server has closed is sent again on a new one."""
+
+    def __init__(self, host: str, port: int, timeout: float):
+        self.host, self.port, self.timeout = host, port, timeout
+        self.conn: http.client.HTTPConnection | None = None
+
+    def request(self, method: str, path: str, body=None, headers=None) -> Reply:
+        for attempt in (0, 1):
+            fresh = self.conn is None
+            if fresh:
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+            t = time.perf_counter()
+            try:
+                self.conn.request(method, path, body=body, headers=headers or {})
+                resp = self.conn.getresponse()
+                got = resp.read()
+                seconds = time.perf_counter() - t
+                if resp.will_close:
+                    self.close()
+                return Reply(resp.status, seconds, got, dict(resp.getheaders()))
+            except TimeoutError:
+                self.close()
+                return Reply(None, time.perf_counter() - t, error="timeout")
+            except (http.client.RemoteDisconnected, ConnectionError) as exc:
+                self.close()
+                if fresh or attempt:  # a new connection failed: the server's doing
+                    return Reply(None, time.perf_counter() - t, error=f"{type(exc).__name__}: {exc}")
+            except (OSError, http.client.HTTPException) as exc:
+                self.close()
+                return Reply(None, time.perf_counter() - t, error=f"{type(exc).__name__}: {exc}")
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
 
 
 def login(server: Server, username: str) -> tuple[str, str]:
     """A session cookie and its CSRF token for `username`."""
-    conn = http.client.HTTPConnection(server.host, server.port, timeout=60)
+    conn = http.client.HTTPConnection(server.host, server.port, timeout=120)
     conn.request("GET", "/auth/login")
     resp = conn.getresponse()
     page = resp.read().decode()
@@ -178,13 +297,15 @@ def login(server: Server, username: str) -> tuple[str, str]:
         "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
     resp = conn.getresponse()
     resp.read()
+    if resp.status != 302:
+        raise RuntimeError(f"login as {username}: HTTP {resp.status}")
     cookie = resp.getheader("Set-Cookie").split(";")[0]
-    conn.request("GET", "/", headers={"Cookie": cookie})
-    resp = conn.getresponse()
-    page = resp.read().decode()
-    if resp.getheader("Set-Cookie"):  # the session now holds its CSRF secret
-        cookie = resp.getheader("Set-Cookie").split(";")[0]
     conn.close()
+    # The home page carries the session's CSRF token (for the tick's X-CSRFToken).
+    status, page, headers = server.get("/", {"Cookie": cookie})
+    if headers.get("Set-Cookie"):  # the session now holds its CSRF secret
+        cookie = headers["Set-Cookie"].split(";")[0]
+    page = page.decode(errors="replace")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page)
     token = token.group(1) if token else ""
     meta = re.search(r'name="csrf-token" content="([^"]+)"', page)
@@ -193,32 +314,52 @@ def login(server: Server, username: str) -> tuple[str, str]:
 
 # Measuring ------------------------------------------------------------------------------------
 
-def pct(values: list[float], p: float) -> float:
+def pct(values: list[float], p: float) -> float | None:
+    if not values:
+        return None
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
 
 
-def one_client(server: Server, path: str, headers: dict, n: int, method="GET", body=None):
+def one_client(server: Server, path: str, headers: dict, args, method="GET", body=None) -> dict:
     """p50/p95 (ms) of `path` and of the bare route, requests alternated on one keep-alive
-    connection each."""
-    page_conn = http.client.HTTPConnection(server.host, server.port, timeout=300)
-    floor_conn = http.client.HTTPConnection(server.host, server.port, timeout=300)
-    page_t, floor_t = [], []
-    for i in range(n + 2):
-        for conn, target, out, m, b, h in ((floor_conn, "/bench/floor", floor_t, "GET", None, {}),
-                                            (page_conn, path, page_t, method, body, headers)):
-            t = time.perf_counter()
-            conn.request(m, target, body=b, headers=h)
-            resp = conn.getresponse()
-            got = resp.read()
-            if resp.status >= 400:
-                raise RuntimeError(f"{target}: {resp.status} {got[:300]!r}")
-            if i >= 2:  # the first two warm each connection and cache
-                out.append(time.perf_counter() - t)
-    page_conn.close()
-    floor_conn.close()
-    return {"p50": pct(page_t, 50), "p95": pct(page_t, 95), "floor_p50": pct(floor_t, 50),
-            "floor_p95": pct(floor_t, 95), "ratio_p95": pct(page_t, 95) / pct(floor_t, 95)}
+    connection each: `args.requests` of each, fewer once the page has taken `args.budget`
+    seconds (a city page of seconds still gets a few samples, and the run ends). A page that
+    answers an error status, or nothing within `args.timeout`, is reported as such, not
+    retried: the figures so far are kept."""
+    page, floor = server.client(args.timeout), server.client(args.timeout)
+    page_t, floor_t, status = [], [], "ok"
+    started = time.monotonic()
+    for i in range(args.requests + 1):
+        f = floor.request("GET", "/bench/floor")
+        p = page.request(method, path, body, headers)
+        if not answered(p):
+            status = p.error or f"HTTP {p.status}"
+            if p.error == "timeout":
+                status = f"timeout > {args.timeout:g} s"
+            break
+        if i >= 1:  # the first warms each connection and cache
+            page_t.append(p.seconds)
+            if f.status == 200:
+                floor_t.append(f.seconds)
+        if len(page_t) >= 3 and time.monotonic() - started > args.budget:
+            break
+    page.close()
+    floor.close()
+    p95, f95 = pct(page_t, 95), pct(floor_t, 95)
+    return {"n": len(page_t), "status": status, "p50": pct(page_t, 50), "p95": p95,
+            "floor_p50": pct(floor_t, 50), "floor_p95": f95,
+            "ratio_p95": p95 / f95 if p95 is not None and f95 else None,
+            "seconds": round(time.monotonic() - started, 1)}
+
+
+def answered(reply: Reply) -> bool:
+    """A page served: 2xx, or a redirect that is not to the login page (a scan redirects to
+    its site; a session that was lost would redirect to /auth/login)."""
+    if reply.status is None or reply.status >= 400:
+        return False
+    location = {k.lower(): v for k, v in reply.headers.items()}.get("location", "")
+    return reply.status < 300 or "/auth/login" not in location
 
 
 WRK_LUA = """
@@ -240,14 +381,17 @@ def wrk(server: Server, path: str, headers: dict, seconds: int, lua: Path, metho
     for k, v in headers.items():
         args += ["-H", f"{k}: {v}"]
     out = subprocess.run(args + [server.base + path], capture_output=True, text=True,
-                         env={**os.environ, "WRK_METHOD": method, "WRK_BODY": body}).stdout
-    line = next(x for x in out.splitlines() if x.startswith("JSON "))
+                         timeout=seconds + 120,
+                         env={**os.environ, "WRK_METHOD": method, "WRK_BODY": body})
+    line = next((x for x in out.stdout.splitlines() if x.startswith("JSON ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk printed no summary: {(out.stderr or out.stdout)[-300:]}")
     return json.loads(line[5:])
 
 
-def wire_bytes(server: Server, path: str, headers: dict) -> int:
+def wire_bytes(server: Server, path: str, headers: dict) -> int | str:
     status, body, _ = server.get(path, {**headers, "Accept-Encoding": "br, gzip"})
-    return len(body)
+    return len(body) if status < 400 else f"HTTP {status}"
 
 
 def browser(server: Server, cookie: str, checklist: str, rounds: int = 5) -> dict:
@@ -312,6 +456,7 @@ def pages(ids: dict) -> dict:
     return {
         "inspector home": ("inspector", "/"),
         "supervisor home": ("supervisor", "/"),
+        "scan": ("inspector", f"/s/{ids['token']}"),
         "site": ("inspector", f"/sites/{ids['site']}"),
         "checklist": ("inspector", f"/inspections/{ids['inspection']}"),
         "queue": ("supervisor", "/hazards/"),
@@ -320,21 +465,42 @@ def pages(ids: dict) -> dict:
         "inspections ledger": ("supervisor", "/ledgers/inspections"),
         "hazards ledger": ("supervisor", "/ledgers/hazards"),
         "responsibility ledger": ("supervisor", "/ledgers/responsibility"),
+        "login": ("nobody", "/auth/login"),
     }
 
 
-def measure_scale(scale: str, sites: int, hazards: int, tmp: Path, args) -> dict:
-    url = database_url(scale, tmp)
-    uploads = str(tmp / f"uploads-{scale}")
-    print(f"[{scale}] generating {sites} sites, {hazards} hazards…", file=sys.stderr)
-    ids = build(url, sites, hazards, uploads)
-    print(f"[{scale}] generated in {ids['generate_s']} s; serving", file=sys.stderr)
-    server = Server(url, uploads)
-    result: dict = {"scale": scale, "database": url.split(":")[0], "ids": ids}
+def section(result: dict, key: str, fn):
+    """result[key] = fn(), or {"error": …} if it fails: one failing part never ends the run."""
     try:
+        result[key] = fn()
+    except Exception as exc:  # noqa: BLE001 - reported in the table, the run goes on
+        print(f"[{result['scale']}] {key} failed: {exc!r}", file=sys.stderr)
+        result[key] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
+
+
+def measure_scale(result: dict, sites: int, hazards: int, tmp: Path, args) -> None:
+    """Fill `result` as it goes (so an interrupted run still reports what it measured)."""
+    scale = result["scale"]
+    started = time.monotonic()
+    reuse_url = getattr(args, f"{scale}_url")
+    url = reuse_url or database_url(scale, tmp, args.keep)
+    result["database"] = url.split(":")[0].split("+")[0]
+    uploads = str(tmp / f"uploads-{scale}")
+    server = None
+    try:
+        if reuse_url:
+            print(f"[{scale}] reusing {reuse_url}", file=sys.stderr)
+            result["ids"] = reuse(url, uploads)
+        else:
+            print(f"[{scale}] generating {sites} sites, {hazards} hazards…", file=sys.stderr)
+            result["ids"] = build(url, sites, hazards, uploads)
+            print(f"[{scale}] generated in {result['ids']['generate_s']} s", file=sys.stderr)
+        ids = result["ids"]
+        server = Server(url, uploads)
         who = {"inspector": login(server, "bench-inspector"),
                "supervisor": login(server, "bench-supervisor")}
         cookie = {k: {"Cookie": c} for k, (c, _t) in who.items()}
+        cookie["nobody"] = {}
         token = who["inspector"][1]
         tick_path = f"/inspections/{ids['inspection']}/items/{ids['item']}"
         tick_headers = {**cookie["inspector"], "X-CSRFToken": token, "HX-Request": "true",
@@ -342,100 +508,83 @@ def measure_scale(scale: str, sites: int, hazards: int, tmp: Path, args) -> dict
         result["one_client"] = {}
         for name, (user, path) in pages(ids).items():
             print(f"[{scale}] one client: {name}", file=sys.stderr)
-            result["one_client"][name] = one_client(server, path, cookie[user], args.requests)
-        result["one_client"]["tick"] = one_client(server, tick_path, tick_headers, args.requests,
-                                                  "POST", "result=pass")
-        if scale != "zone":
-            return result
-        field = {"scan": f"/s/{ids['token']}", "site": f"/sites/{ids['site']}",
-                 "checklist": f"/inspections/{ids['inspection']}", "queue": "/hazards/"}
-        result["bytes"] = {name: wire_bytes(server, path, cookie["inspector"])
-                           for name, path in field.items()}
-        conn = http.client.HTTPConnection(server.host, server.port)
-        conn.request("POST", tick_path, body="result=fail&note=x",
-                     headers={**tick_headers, "Accept-Encoding": "br, gzip"})
-        resp = conn.getresponse()
-        result["bytes"]["tick"] = len(resp.read()) + len("result=fail&note=x")
-        conn.close()
-        result["bytes"]["floor page"] = wire_bytes(server, "/bench/floor.html", {})
-        result["bytes"]["floor page + htmx"] = result["bytes"]["floor page"] + wire_bytes(
-            server, "/static/vendor/htmx-2.0.11.min.js", {})
-        if args.wrk and shutil.which("wrk"):
-            lua = tmp / "bench.lua"
-            lua.write_text(WRK_LUA)
-            result["wrk"] = {}
-            loads = {"scan": (f"/s/{ids['token']}", cookie["inspector"], "GET", ""),
-                     "site": (f"/sites/{ids['site']}", cookie["inspector"], "GET", ""),
-                     "checklist": (f"/inspections/{ids['inspection']}", cookie["inspector"],
-                                   "GET", ""),
-                     "tick": (tick_path, tick_headers, "POST", "result=pass"),
-                     "queue": ("/hazards/", cookie["inspector"], "GET", ""),
-                     "login": ("/auth/login", {}, "GET", "")}
-            for name, (path, headers, method, body) in loads.items():
-                print(f"[{scale}] wrk: {name}", file=sys.stderr)
-                time.sleep(2)  # let the last run's queued requests drain
-                floor = wrk(server, "/bench/floor", {}, args.seconds, lua)
-                time.sleep(2)
-                got = wrk(server, path, headers, args.seconds, lua, method, body)
-                result["wrk"][name] = {**got, "floor_rps": floor["rps"],
-                                       "floor_p95_ms": floor["p95_ms"],
-                                       "ratio_rps": got["rps"] / (floor["rps"] or math.nan),
-                                       "ratio_p95": got["p95_ms"] / (floor["p95_ms"] or math.nan)}
-        elif args.wrk:
-            result["wrk"] = "wrk not installed (apt-get install -y wrk)"
-        if args.browser and Path(CHROMIUM).exists():
-            print(f"[{scale}] browser", file=sys.stderr)
-            result["browser"] = browser(server, who["inspector"][0],
-                                        f"/inspections/{ids['inspection']}")
+            section(result["one_client"], name,
+                    lambda p=path, u=user: one_client(server, p, cookie[u], args))
+            f = result["one_client"][name]
+            print(f"[{scale}]   {f.get('status', f.get('error'))}: n={f.get('n')} "
+                  f"p50={f.get('p50')} p95={f.get('p95')}", file=sys.stderr)
+        section(result["one_client"], "tick", lambda: one_client(
+            server, tick_path, tick_headers, args, "POST", "result=pass"))
+        if scale == "zone":
+            section(result, "bytes", lambda: page_bytes(server, ids, cookie, tick_path,
+                                                        tick_headers))
+            if args.wrk and shutil.which("wrk"):
+                section(result, "wrk", lambda: under_load(server, ids, cookie, tick_path,
+                                                          tick_headers, tmp, args))
+            elif args.wrk:
+                result["wrk"] = "wrk not installed (apt-get install -y wrk)"
+            if args.browser and Path(CHROMIUM).exists():
+                print(f"[{scale}] browser", file=sys.stderr)
+                section(result, "browser", lambda: browser(
+                    server, who["inspector"][0], f"/inspections/{ids['inspection']}"))
+    except Exception as exc:  # noqa: BLE001 - the table shows how far this scale got
+        print(f"[{scale}] stopped: {exc!r}", file=sys.stderr)
+        result.setdefault("errors", []).append(f"{type(exc).__name__}: {exc}"[:500])
     finally:
-        server.stop()
-        drop_database(url)
-    return result
+        if server is not None:
+            failed = any(isinstance(f, dict) and f.get("status", "ok") != "ok"
+                         for f in (result.get("one_client") or {}).values())
+            server.stop()
+            if failed or result.get("errors"):
+                result["server_log_tail"] = server.log_tail()
+        if not reuse_url and not args.keep:
+            drop_database(url)
+        elif not reuse_url:
+            result["kept_url"] = url
+        result["measure_s"] = round(time.monotonic() - started)
 
 
-def table(results: list[dict]) -> str:
-    lines = []
-    for r in results:
-        lines.append(f"\n== {r['scale']} ({r['database']}; {r['ids']['rows']['sites']} sites, "
-                     f"{r['ids']['rows']['hazards']} hazards, {r['ids']['rows']['answers']} "
-                     f"answers; generated in {r['ids']['generate_s']} s)")
-        lines.append(f"{'one client':<24}{'p50 ms':>9}{'p95 ms':>9}{'floor p95':>11}{'× floor':>9}")
-        for name, f in r["one_client"].items():
-            lines.append(f"{name:<24}{f['p50']:>9.1f}{f['p95']:>9.1f}{f['floor_p95']:>11.1f}"
-                         f"{f['ratio_p95']:>9.1f}")
-        if isinstance(r.get("wrk"), dict):
-            lines.append(f"{'50 connections (wrk)':<24}{'req/s':>9}{'floor':>9}{'× floor':>9}"
-                         f"{'p95 ms':>9}{'floor':>9}{'× floor':>9}")
-            for name, w in r["wrk"].items():
-                lines.append(f"{name:<24}{w['rps']:>9.0f}{w['floor_rps']:>9.0f}"
-                             f"{w['ratio_rps']:>9.3f}{w['p95_ms']:>9.1f}{w['floor_p95_ms']:>9.1f}"
-                             f"{w['ratio_p95']:>9.1f}")
-        elif r.get("wrk"):
-            lines.append(f"wrk: {r['wrk']}")
-        if r.get("bytes"):
-            floor = r["bytes"]["floor page + htmx"]
-            lines.append(f"{'bytes on the wire':<24}{'bytes':>9}{'× floor page+htmx':>20}")
-            for name, n in r["bytes"].items():
-                lines.append(f"{name:<24}{n:>9}{n / floor:>20.2f}")
-        if r.get("browser"):
-            b = r["browser"]
-            lines.append(f"{'slow 4G, CPU 4x':<24}{'FCP ms':>9}{'load ms':>9}{'FCP × floor':>13}")
-            for visit in ("first", "repeat"):
-                for label in ("floor", "checklist"):
-                    m = b[f"{label}_{visit}"]
-                    ratio = b[f"ratio_fcp_{visit}"] if label == "checklist" else 1
-                    lines.append(f"{label + ' ' + visit:<24}{m['fcp'] or 0:>9.0f}"
-                                 f"{m['load'] or 0:>9.0f}{ratio or 0:>13.2f}")
-    if len(results) == 2:
-        zone, city = results
-        lines.append("\n== growth exponent, one-client p95, "
-                     f"{zone['ids']['rows']['hazards']} → {city['ids']['rows']['hazards']} hazards")
-        span = math.log(city["ids"]["rows"]["hazards"] / zone["ids"]["rows"]["hazards"])
-        for name in ("queue", "major dashboard", "rectification ledger", "inspections ledger",
-                     "hazards ledger", "responsibility ledger"):
-            a, c = zone["one_client"][name]["p95"], city["one_client"][name]["p95"]
-            lines.append(f"{name:<24}{math.log(c / a) / span:>9.2f}")
-    return "\n".join(lines)
+def page_bytes(server: Server, ids: dict, cookie: dict, tick_path: str, tick_headers) -> dict:
+    field_pages = {"scan": f"/s/{ids['token']}", "site": f"/sites/{ids['site']}",
+                   "checklist": f"/inspections/{ids['inspection']}", "queue": "/hazards/"}
+    out = {name: wire_bytes(server, path, cookie["inspector"])
+           for name, path in field_pages.items()}
+    conn = http.client.HTTPConnection(server.host, server.port, timeout=60)
+    conn.request("POST", tick_path, body="result=fail&note=x",
+                 headers={**tick_headers, "Accept-Encoding": "br, gzip"})
+    resp = conn.getresponse()
+    out["tick"] = len(resp.read()) + len("result=fail&note=x")
+    conn.close()
+    out["floor page"] = wire_bytes(server, "/bench/floor.html", {})
+    out["floor page + htmx"] = out["floor page"] + wire_bytes(
+        server, "/static/vendor/htmx-2.0.11.min.js", {})
+    return out
+
+
+def under_load(server: Server, ids: dict, cookie: dict, tick_path: str, tick_headers: dict,
+               tmp: Path, args) -> dict:
+    lua = tmp / "bench.lua"
+    lua.write_text(WRK_LUA)
+    out: dict = {}
+    loads = {"scan": (f"/s/{ids['token']}", cookie["inspector"], "GET", ""),
+             "site": (f"/sites/{ids['site']}", cookie["inspector"], "GET", ""),
+             "checklist": (f"/inspections/{ids['inspection']}", cookie["inspector"], "GET", ""),
+             "tick": (tick_path, tick_headers, "POST", "result=pass"),
+             "queue": ("/hazards/", cookie["inspector"], "GET", ""),
+             "login": ("/auth/login", {}, "GET", "")}
+    for name, (path, headers, method, body) in loads.items():
+        print(f"[zone] wrk: {name}", file=sys.stderr)
+
+        def run(path=path, headers=headers, method=method, body=body):
+            time.sleep(2)  # let the last run's queued requests drain
+            floor = wrk(server, "/bench/floor", {}, args.seconds, lua)
+            time.sleep(2)
+            got = wrk(server, path, headers, args.seconds, lua, method, body)
+            return {**got, "floor_rps": floor["rps"], "floor_p95_ms": floor["p95_ms"],
+                    "ratio_rps": got["rps"] / (floor["rps"] or math.nan),
+                    "ratio_p95": got["p95_ms"] / (floor["p95_ms"] or math.nan)}
+        section(out, name, run)
+    return out
 
 
 def main() -> None:
@@ -444,21 +593,54 @@ def main() -> None:
     parser.add_argument("--sites", type=int, default=ZONE[0])
     parser.add_argument("--hazards", type=int, default=ZONE[1])
     parser.add_argument("--requests", type=int, default=40, help="one-client sample per page")
+    parser.add_argument("--budget", type=float, default=60,
+                        help="seconds per page after which one client stops at 3+ samples")
+    parser.add_argument("--timeout", type=float, default=60,
+                        help="seconds a request may take before its page is reported a timeout")
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per run")
     parser.add_argument("--no-browser", dest="browser", action="store_false")
     parser.add_argument("--no-wrk", dest="wrk", action="store_false")
+    parser.add_argument("--zone-url", help="measure this generated database instead of "
+                        "generating the zone (kept; the tick writes one answer)")
+    parser.add_argument("--city-url", help="the same for the city (implies --city)")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the generated databases (their URLs are printed) for --*-url")
+    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     args = parser.parse_args()
+    for name in ("zone_url", "city_url"):
+        value = getattr(args, name)
+        if value and value.startswith("postgresql://"):
+            setattr(args, name, value.replace("postgresql://", "postgresql+psycopg://", 1))
+    started = time.monotonic()
     tmp = Path(tempfile.mkdtemp(prefix="inspect-bench-"))
+    results: list[dict] = []
     try:
-        results = [measure_scale("zone", args.sites, args.hazards, tmp, args)]
-        if args.city:
-            results.append(measure_scale("city", *CITY, tmp, args))
+        scales = [("zone", args.sites, args.hazards)]
+        if args.city or args.city_url:
+            scales.append(("city", *CITY))
+        for scale, sites, hazards in scales:
+            results.append({"scale": scale})
+            measure_scale(results[-1], sites, hazards, tmp, args)
+    except KeyboardInterrupt:
+        print("interrupted: the table shows what was measured", file=sys.stderr)
+        if results:
+            results[-1].setdefault("errors", []).append("interrupted")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    out = Path(os.environ.get("BENCH_JSON") or ROOT / "bench" / "results.json")
-    out.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
-    print(table(results))
-    print(f"\n(JSON: {out})")
+        out = Path(os.environ.get("BENCH_JSON") or ROOT / "bench" / "results.json")
+        secs = report.sections(results)
+        total = round(time.monotonic() - started)
+        summary = {"total_s": total, "growth": report.growth(*results) if len(results) == 2
+                   and all((r.get("ids") or {}).get("rows") for r in results) else None}
+        out.write_text(json.dumps({"results": results, **summary}, indent=1,
+                                  ensure_ascii=False) + "\n")
+        out.with_suffix(".md").write_text(report.render_markdown(secs))
+        print(report.render_markdown(secs) if args.markdown else report.render_text(secs))
+        for r in results:
+            if r.get("kept_url"):
+                print(f"kept: --{r['scale']}-url {r['kept_url']}")
+        print(f"\n(total {total // 60} min {total % 60} s; JSON: {out}, Markdown: "
+              f"{out.with_suffix('.md')})")
 
 
 if __name__ == "__main__":
