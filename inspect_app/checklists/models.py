@@ -45,10 +45,16 @@ class ChecklistTemplate(db.Model):
     def applies_codes(self) -> set[str]:
         return set(self.applies_to.split(","))
 
-    def items_for(self, site_codes: set[str], majors_only: bool = False) -> list["ChecklistItem"]:
+    @property
+    def item_rows(self):
+        """Its items as frozen rows, read once per process (checklists/item_rows.py)."""
+        from .item_rows import items_of
+        return items_of(self)
+
+    def items_for(self, site_codes: set[str], majors_only: bool = False) -> list:
         """The items that apply to a site with these codes (all of a major flag Y only when
-        `majors_only`: a grid patrol's share of an enterprise list)."""
-        return [i for i in self.items if i.applies_to_site(site_codes)
+        `majors_only`: a grid patrol's share of an enterprise list), as frozen rows."""
+        return [i for i in self.item_rows if i.applies_to_site(site_codes)
                 and (not majors_only or i.is_major)]
 
 
@@ -69,7 +75,32 @@ def group_sections(items) -> list[tuple[str, list["ChecklistItem"]]]:
     return list(groups.items())
 
 
-class ChecklistItem(db.Model):
+class ItemRules:
+    """What an item means, asked of a loaded ChecklistItem and of its frozen row alike
+    (checklists/item_rows.py)."""
+
+    __slots__ = ()
+
+    @property
+    def is_major(self) -> bool:
+        return self.major == "Y"
+
+    @property
+    def applies_codes(self) -> list[str]:
+        return [c for c in self.applies.split(",") if c]
+
+    def applies_to_site(self, site_codes: set[str]) -> bool:
+        """Whether the item applies to a site with these codes (Site.checklist_codes)."""
+        wanted, excluded = _parse_applies(self.applies)
+        return not (excluded & site_codes) and (not wanted or bool(wanted & site_codes))
+
+    @property
+    def citation(self) -> str:
+        """The judgement standard and clause a hazard made from this item carries."""
+        return f"{self.judgement} {self.clause}".strip() if self.judgement else ""
+
+
+class ChecklistItem(ItemRules, db.Model):
     __tablename__ = "checklist_items"
     __table_args__ = (UniqueConstraint("template_id", "code", name="uq_checklist_items_template_code"),)
 
@@ -99,24 +130,6 @@ class ChecklistItem(db.Model):
     reference: Mapped[bool] = mapped_column(default=False)  # basis cited for reference only
 
     template = relationship("ChecklistTemplate", back_populates="items")
-
-    @property
-    def is_major(self) -> bool:
-        return self.major == "Y"
-
-    @property
-    def applies_codes(self) -> list[str]:
-        return [c for c in self.applies.split(",") if c]
-
-    def applies_to_site(self, site_codes: set[str]) -> bool:
-        """Whether the item applies to a site with these codes (Site.checklist_codes)."""
-        wanted, excluded = _parse_applies(self.applies)
-        return not (excluded & site_codes) and (not wanted or bool(wanted & site_codes))
-
-    @property
-    def citation(self) -> str:
-        """The judgement standard and clause a hazard made from this item carries."""
-        return f"{self.judgement} {self.clause}".strip() if self.judgement else ""
 
 
 class FireProposal(db.Model):

@@ -1,0 +1,65 @@
+"""A checklist version's items as plain frozen rows, read once per process.
+
+A version is never edited (a changed file is a new version with new items), so its items are
+the same on every request: the checklist page, a tick and the site page read them here, not
+~40 ORM objects loaded afresh each time. Kept per version id, content hash and load time: a
+version deleted and another loaded under the same id (SQLite reuses ids) is read afresh.
+"""
+
+import threading
+from dataclasses import dataclass, fields
+
+from sqlalchemy import select
+
+from ..extensions import db
+from .models import ChecklistItem, ItemRules
+
+KEEP = 256  # versions kept per process (the bundled checklists are ~30)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRow(ItemRules):
+    """One item, with every column of ChecklistItem and the same rules (ItemRules)."""
+
+    id: int
+    template_id: int
+    position: int
+    code: str
+    section: str
+    requirement: str
+    basis: str
+    major: str
+    guidance: str
+    weight: int | None
+    std: str
+    edition: str
+    clause: str
+    regime: str
+    judgement: str
+    applies: str
+    element: str
+    verify: str
+    verify_note: str
+    reference: bool
+
+
+_COLUMNS = [getattr(ChecklistItem, f.name) for f in fields(ItemRow)]
+_kept: dict[tuple, tuple[ItemRow, ...]] = {}
+_lock = threading.Lock()
+
+
+def items_of(template) -> tuple[ItemRow, ...]:
+    """The version's items in checklist order."""
+    if template.id is None:  # not saved yet: only what the session holds
+        return tuple(template.items)
+    key = (template.id, template.content_hash, template.loaded_at)
+    rows = _kept.get(key)
+    if rows is None:
+        rows = tuple(ItemRow(*r) for r in db.session.execute(
+            select(*_COLUMNS).where(ChecklistItem.template_id == template.id)
+            .order_by(ChecklistItem.position)))
+        with _lock:
+            if len(_kept) >= KEEP:
+                _kept.clear()  # a long-running process that saw many uploads: start afresh
+            _kept[key] = rows
+    return rows
