@@ -39,7 +39,7 @@ test: translations
 
 # One table of figures beside their floors (bench/run.py; BENCH_ARGS=--city adds city scale,
 # BENCH_DATABASE_URL=postgresql://… measures on PostgreSQL); then the export's time and memory,
-# and the queued export's writers (XlsxWriter, CSV) beside today's xlsx writer.
+# and the queued export (its writers and the job, .xlsx and CSV) beside today's xlsx writer.
 bench: translations
 	$(PY) bench/run.py $(BENCH_ARGS)
 	BENCH_ROWS=$${BENCH_ROWS:-100000} $(PY) bench/export_bench.py

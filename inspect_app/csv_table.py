@@ -54,8 +54,7 @@ class Sheet:
 
 
 class Book(RowCounter):
-    def __init__(self, path: str, progress: Callable[[int], None] | None = None,
-                 tmpdir: str | None = None):  # rows go straight to the file: no row files
+    def __init__(self, path: str, progress: Callable[[int], None] | None = None):
         self._file = open(path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115 - save closes
         self.file = self._file  # the first sheet writes; later ones are dropped
         self.progress = progress

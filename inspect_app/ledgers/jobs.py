@@ -10,8 +10,8 @@
   file that a download could find (and `prune` removes what it left).
 - Progress (rows written) goes to the queue's key/value store, not the database, so the job's
   open read cursor never has to share the database with a write.
-- The writer is the benchmark's choice (bench/export_writers.py): XlsxWriter in constant-memory
-  mode for .xlsx, and CSV.
+- The writer is the benchmark's choice (bench/export_writers.py): xlsx_stream for .xlsx (rows
+  written straight into the zip), and CSV.
 """
 
 import hashlib
@@ -192,8 +192,6 @@ def run_export(job_id: int) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{secrets.token_urlsafe(24)}.{job.fmt}"
     part = folder / f"{name}.part"
-    work = folder / f"{name}.work"  # the writer's row files until save (XlsxWriter)
-    work.mkdir()
     huey = tasks.queue().huey
 
     def report(rows: int) -> None:
@@ -204,7 +202,7 @@ def run_export(job_id: int) -> None:
         total = service.count(ledger, user, filters, job.day)
         db.session.execute(update(ExportJob).where(ExportJob.id == job_id).values(total=total))
         db.session.commit()
-        book = writer(str(part), progress=report, tmpdir=str(work))
+        book = writer(str(part), progress=report)
         rows = export.write_with(book, ledger, user, filters, job.day)
         book.save()
         with open(part, "rb") as f:  # on disk before it gets its name
@@ -220,7 +218,6 @@ def run_export(job_id: int) -> None:
         return
     finally:
         huey.delete(_progress_key(job_id))
-        shutil.rmtree(work, ignore_errors=True)
     try:
         _finish(job_id, DONE, file=name, rows=rows)
     except Exception:
@@ -245,10 +242,8 @@ def prune(today=None) -> int:
     cutoff = time.time() - timedelta(days=1).total_seconds()
     removed = 0
     for path in folder.iterdir():
-        # A .part is a job still writing (or one that died), and so is a .work folder of row
-        # files (a job killed mid-file leaves it: XlsxWriter deletes them only at save); give
-        # them a day.
-        writing = path.suffix in (".part", ".work")
+        # A .part is a job still writing (or one that died): give it a day.
+        writing = path.suffix == ".part"
         if path.name in kept or (writing and path.stat().st_mtime > cutoff):
             continue
         if path.is_dir():
@@ -259,15 +254,19 @@ def prune(today=None) -> int:
     return removed
 
 
-def bench_run(app, user: User, fmt: str = "xlsx") -> float:
-    """bench/export_writers.py: the job as the app runs it, through a consumer thread."""
+def bench_run(app, user: User, fmt: str = "xlsx", filters: service.Filters | None = None,
+              to: Path | None = None) -> float:
+    """bench/export_writers.py: the job as the app runs it, through a consumer thread; its
+    seconds from request to file (moved to `to`, if given)."""
     with tasks.running_consumer(app):
         t0 = time.perf_counter()
-        job = request(user, lists.HAZARDS, fmt, service.Filters())
+        job = request(user, lists.HAZARDS, fmt, filters or service.Filters())
         while job.status in (QUEUED, RUNNING):
             time.sleep(0.05)
             db.session.expire_all()
         elapsed = time.perf_counter() - t0
     if job.status != DONE:
         raise RuntimeError(f"the bench job ended {job.status}: {job.error}")
+    if to is not None:
+        os.replace(path_of(job), to)
     return elapsed

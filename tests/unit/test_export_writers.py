@@ -4,7 +4,9 @@ never run, the same header; CSV escapes formulas too and opens in Excel (BOM).""
 import csv
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from enum import StrEnum
 
+import pytest
 from openpyxl import load_workbook
 
 from inspect_app import csv_table, xlsx, xlsx_stream
@@ -14,7 +16,7 @@ ROW = [7, date(2024, 3, 1), datetime(2024, 3, 1, 2, 30, tzinfo=UTC), Decimal("12
        '=HYPERLINK("http://evil.example")', Decimal("0.25")]
 
 
-def test_xlsxwriter_book_types_cells_and_escapes_formulas(tmp_path):
+def test_xlsx_stream_book_types_cells_and_escapes_formulas(tmp_path):
     path = tmp_path / "a.xlsx"
     seen = []
     book = xlsx_stream.Book(str(path), progress=seen.append)
@@ -53,3 +55,25 @@ def test_csv_book_writes_first_sheet_with_bom_and_escapes(tmp_path):
     assert rows == [["序号", "日期", "时间", "金额", "说明", "比例"],
                     ["7", "2024-03-01", "2024-03-01 10:30", "12.50",
                      '\'=HYPERLINK("http://evil.example")', "25.0%"]]
+
+
+class Code(StrEnum):
+    A = "alpha"
+
+
+def test_xlsx_stream_sheets_one_after_another_and_odd_values(tmp_path):
+    path = tmp_path / "b.xlsx"
+    book = xlsx_stream.Book(str(path))
+    first = book.sheet("一", ["a", "b", "c", "d"], ["text", "int", "text", "text"])
+    first.append([Code.A, True, "x" * (xlsx_stream.MAX_TEXT + 10), "@x"])
+    second = book.sheet("二", [], ["text"])  # finishes the first: its rows are complete
+    with pytest.raises(RuntimeError):
+        first.append(["late"])
+    second.append(["-1"], kinds=["text"])
+    book.save()
+    one, two = load_workbook(path).worksheets
+    row = one[2]
+    assert row[0].value == "alpha" and row[1].value is True
+    assert len(row[2].value) == xlsx_stream.MAX_TEXT and row[3].quotePrefix
+    assert one.max_row == 2 and two["A1"].value == "-1" and two["A1"].quotePrefix
+    assert two.freeze_panes is None and one.freeze_panes == "A2"

@@ -213,11 +213,8 @@ def _crash_after(monkeypatch, rows: int, exc: type[BaseException], sheet=xlsx_st
 
     def append(self, values, kinds=None):
         if self.rows >= rows:
-            if exc is Crash and sheet is csv_table.Sheet:
+            if exc is Crash:
                 self.book.discard()  # a dying process's files are closed by the system
-            elif exc is Crash:
-                for ws in self.book.wb.worksheets():  # closed, but left on disk
-                    ws.row_data_fh.close()
             raise exc("disk full" if exc is OSError else "killed")
         real(self, values, kinds)
 
@@ -323,27 +320,25 @@ def test_responsibility_list_offers_the_inline_export_by_its_rows_not_its_sites(
         app.config["EXPORT_INLINE_MAX_ROWS"] = old
 
 
-def test_a_killed_xlsx_jobs_row_files_stay_in_the_export_folder_and_are_pruned(
+def test_a_killed_xlsx_job_leaves_only_its_part_file_which_is_pruned(
         app, client, login, ctx, small_inline, monkeypatch):
-    """XlsxWriter keeps each sheet's rows in a file until save: a job killed mid-file (no
-    `finally` runs) leaves them in the job's .work folder, not the system's /tmp, and the hourly
-    prune removes that folder a day later."""
+    """The xlsx rows go straight into the .part file (no row files elsewhere, not in the
+    system's /tmp): a job killed mid-file (no `finally` runs) leaves that one file, which the
+    hourly prune removes a day later."""
     _hazards(make_site(), 8)
     login(make_user("supervisor"))
     job_id = _ask(client, fmt="xlsx")
     _crash_after(monkeypatch, 3, Crash)
-    monkeypatch.setattr(jobs.shutil, "rmtree", lambda *a, **k: None)  # killed: no clean-up
     db.session.commit()
     with pytest.raises(Crash):
         tasks.queue().huey.dequeue().execute()
     monkeypatch.undo()
     folder = Path(app.config["EXPORT_DIR"])
-    work = [p for p in folder.iterdir() if p.suffix == ".work"]
-    assert len(work) == 1 and any(work[0].iterdir())  # the sheet's row file is in it
-    assert jobs.prune() == 0 and work[0].exists()  # a job may still be writing: a day's grace
-    for path in [*folder.iterdir(), *work[0].iterdir()]:
+    assert [p.suffix for p in folder.iterdir()] == [".part"]
+    assert jobs.prune() == 0  # a job may still be writing: a day's grace
+    for path in folder.iterdir():
         os.utime(path, (time.time() - 2 * 86400,) * 2)
-    assert jobs.prune() == 1 and list(folder.iterdir()) == []  # (the .part comes only at save)
+    assert jobs.prune() == 1 and list(folder.iterdir()) == []
     assert db.session.get(ExportJob, job_id).status == jobs.RUNNING  # restarted when stale
 
 
