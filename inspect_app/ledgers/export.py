@@ -98,19 +98,25 @@ class Words:
             self.yes_no = {True: _("Yes"), False: _("No")}
             self.complete, self.missing = _("Complete"), _("Missing: %(parts)s")
 
-    def cell(self, kind: str, value):
-        """A row value in the ledger's words: codes in Chinese; dates, money and text are typed
-        by the xlsx writer."""
+    def worder(self, kind: str):
+        """How a value of a column of `kind` is put in the ledger's words: codes in Chinese
+        (dates, money and text are typed by the writer). Chosen once per column, not per cell;
+        None: as it is (the writers leave None and "" empty)."""
+        if kind in self.codes:
+            get = self.codes[kind].get
+            return lambda value: get(value, value) if value != "" else None
+        if kind == "bool":
+            yes_no = self.yes_no
+            return lambda value: None if value is None or value == "" else yes_no[bool(value)]
+        if kind == "parts":
+            return self._parts
+        return None
+
+    def _parts(self, value):
         if value is None or value == "":
             return None
-        if kind in self.codes:
-            return self.codes[kind].get(value, value)
-        if kind == "bool":
-            return self.yes_no[bool(value)]
-        if kind == "parts":
-            return (self.missing % {"parts": "、".join(self.parts[p] for p in value)} if value
-                    else self.complete)
-        return value
+        return (self.missing % {"parts": "、".join(self.parts[p] for p in value)} if value
+                else self.complete)
 
 
 TARGETS_ZH = {"stock_cleared": "2024年底前基本消除2023年及以前排查发现的重大事故隐患存量",
@@ -155,15 +161,16 @@ class _Sheet:
                  words: Words | None = None, autofilter: bool = False):
         self.sheet = book.sheet(name, headers, kinds, widths=widths, title=title,
                                 subtitle=subtitle, autofilter=autofilter)
-        self.kinds, self.words = kinds, words or Words()
+        words = words or Words()
+        self.worders = [words.worder(kind) for kind in kinds]
 
     @property
     def rows(self) -> int:
         return self.sheet.rows
 
     def append(self, values) -> None:
-        cell = self.words.cell
-        self.sheet.append([cell(k, v) for k, v in zip(self.kinds, values, strict=True)])
+        self.sheet.append([v if word is None else word(v)
+                           for word, v in zip(self.worders, values, strict=True)])
 
 
 def write_ledger(ledger: Ledger, user: User, filters: Filters, out: str | IO[bytes],
