@@ -17,6 +17,7 @@
 """
 
 import tempfile
+import time
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
@@ -57,20 +58,26 @@ def typed(kind: str, value):
     return value
 
 
-PROGRESS_EVERY = 1000  # rows between progress reports
+PROGRESS_EVERY = 1000  # rows between looks at the clock
+PROGRESS_SECONDS = 1.0  # at most one report a second (the job page polls every 2 s)
 
 
 class RowCounter:
     """The queued writers' progress (xlsx_stream, csv_table): rows counted as they are written,
-    reported to `progress` every PROGRESS_EVERY of them."""
+    reported to `progress` every PROGRESS_EVERY of them, at most once in PROGRESS_SECONDS (a
+    report is a write to the queue's store, with its own commit)."""
 
     progress: Callable[[int], None] | None = None
     count = 0
+    reported_at = float("-inf")
 
     def appended(self) -> None:
         self.count += 1
         if self.progress and self.count % PROGRESS_EVERY == 0:
-            self.progress(self.count)
+            now = time.monotonic()
+            if now - self.reported_at >= PROGRESS_SECONDS:
+                self.reported_at = now
+                self.progress(self.count)
 
 
 class Sheet:
