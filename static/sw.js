@@ -1,6 +1,8 @@
 // The service worker: static files cache-first (their URLs carry content hashes), pages
 // network-first with the copy of a page already opened as the offline fallback. Served by the
 // /sw.js route (scope "/"), which fills in the two lines below.
+// A page is never held up by the worker: its request starts while the worker boots
+// (navigation preload), and the page streams in while its copy is written to the cache.
 const VERSION = "dev";
 const PRECACHE = [];
 
@@ -13,7 +15,9 @@ self.addEventListener("install", (event) => {
 });
 
 self.addEventListener("activate", (event) => {
-  event.waitUntil(caches.keys().then((names) => Promise.all(names
+  const preload = self.registration.navigationPreload
+    ? self.registration.navigationPreload.enable() : Promise.resolve();
+  event.waitUntil(preload.then(() => caches.keys()).then((names) => Promise.all(names
     .filter((n) => n.startsWith("static-") && n !== STATIC_CACHE)
     .map((n) => caches.delete(n)))).then(() => self.clients.claim()));
 });
@@ -36,14 +40,15 @@ function cacheable(response) {
   return response.ok && !response.redirected && response.type === "basic" && type.startsWith("text/html");
 }
 
-async function networkFirst(request) {
+async function networkFirst(event) {
+  const request = event.request;
   const key = request.url.split("#")[0];
   try {
-    const response = await fetch(request);
+    const response = (await event.preloadResponse) || (await fetch(request));
     // A page opened while logged in; the login page and its redirects are never kept.
     if (cacheable(response) && !new URL(key).pathname.startsWith("/auth/")) {
-      const cache = await caches.open(PAGES_CACHE);
-      await cache.put(key, response.clone());
+      const copy = response.clone();
+      event.waitUntil(caches.open(PAGES_CACHE).then((cache) => cache.put(key, copy)));
     }
     return response;
   } catch (err) {
@@ -62,6 +67,6 @@ self.addEventListener("fetch", (event) => {
   } else if (url.pathname.startsWith("/photos/")) {
     event.respondWith(cacheFirst(request, PAGES_CACHE)); // a photo's id never changes its file
   } else if (request.mode === "navigate") {
-    event.respondWith(networkFirst(request));
+    event.respondWith(networkFirst(event));
   }
 });
