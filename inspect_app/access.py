@@ -84,8 +84,9 @@ def can_see_site(user, site) -> bool:
     return user.site_id is not None and user.site_id == site.id
 
 
-def site_filter(user, site_id: ColumnElement, grid_id: ColumnElement) -> ColumnElement:
-    """`can_see_site` as SQL, over a query's site id and grid id columns."""
+def site_filter(user, site_id: ColumnElement, grid_id: ColumnElement | None) -> ColumnElement:
+    """`can_see_site` as SQL, over a query's site id and grid id columns (the grid is read for
+    an inspector only)."""
     if is_zone_staff(user):
         return true()
     if is_inspector(user):

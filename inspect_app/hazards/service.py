@@ -198,16 +198,19 @@ JUST_FOUND_FOR = timedelta(hours=2)
 
 
 def just_found(user: User, now: datetime | None = None) -> list[Hazard]:
-    """What `user` has just reported from an inspection: shown first in their queue."""
+    """What `user` has just reported from an inspection, with their sites: shown first in their
+    queue."""
     since = (now or utcnow()) - JUST_FOUND_FOR
-    return list(db.session.scalars(scope(select(Hazard), user).where(
+    return list(db.session.scalars(scope(select(Hazard), user)
+        .join(Site, Hazard.site_id == Site.id).options(contains_eager(Hazard.site)).where(
         Hazard.found_by_id == user.id, Hazard.inspection_id.is_not(None),
         Hazard.created_at >= since, open_clause())
         .order_by(*_sort_columns(local_today(now))).limit(20)))
 
 
-def _queue_base(user: User, filters: Filters, today: date, exclude) -> Select:
-    query = scope(select(Hazard.id, Hazard.deadline).join(Site, Hazard.site_id == Site.id), user)
+def _queue_base(user: User, filters: Filters, exclude) -> Select:
+    """The queue's rows but for their rank band (see _band; `overdue` too is a band's)."""
+    query = scope(select(Hazard.id, Hazard.deadline), user)
     if exclude:
         query = query.where(Hazard.id.not_in(list(exclude)))
     if filters.status == "open":
@@ -216,14 +219,16 @@ def _queue_base(user: User, filters: Filters, today: date, exclude) -> Select:
         query = query.where(Hazard.status.in_([State.CLOSED, State.REJECTED]))
     elif filters.status != "all":
         query = query.where(Hazard.status == filters.status)
+    # The site's facts as a semi-join: no join to sites for a queue that filters on none.
+    sites = []
     if filters.grid:
-        query = query.where(Site.grid_id == filters.grid)
+        sites.append(Site.grid_id == filters.grid)
     if filters.area:
-        query = query.where(Site.grid_id.in_(select(Grid.id).where(Grid.area_id == filters.area)))
+        sites.append(Site.grid_id.in_(select(Grid.id).where(Grid.area_id == filters.area)))
     if filters.site_type:
-        query = query.where(Site.site_type == filters.site_type)
-    if filters.overdue:
-        query = query.where(overdue_clause(today))
+        sites.append(Site.site_type == filters.site_type)
+    if sites:
+        query = query.where(Hazard.site_id.in_(select(Site.id).where(*sites)))
     if filters.regime:
         query = query.where(regime_clause(filters.regime))
     return query
@@ -234,7 +239,9 @@ BANDS = ((0, 0), (0, 1), (1, 0), (1, 1))
 
 
 def _band(query: Select, band: tuple[int, int], filters: Filters, today: date) -> Select | None:
-    """One band of the queue, on the open-hazard index (level, deadline, id) where it can."""
+    """One band of the queue, on the open-hazard index (level, deadline, id) where it can.
+    A query already limited to open hazards gets the deadline alone: the open term twice
+    over makes PostgreSQL guess the band a tenth of its size and read it by another index."""
     overdue, general = band
     level = Level.GENERAL if general else Level.MAJOR
     wanted = filters.level or (Level.MAJOR if filters.regime else "")  # a regime is a major's
@@ -243,7 +250,9 @@ def _band(query: Select, band: tuple[int, int], filters: Filters, today: date) -
     query = query.where(Hazard.level == level)
     only_open = filters.status == "open" or filters.status in OPEN_STATES
     if overdue == 0:
-        return query.where(overdue_clause(today))
+        if filters.status == "closed":
+            return None  # only an open hazard is overdue
+        return query.where(Hazard.deadline < today if only_open else overdue_clause(today))
     if filters.overdue:
         return None
     if only_open:
@@ -257,7 +266,7 @@ def queue(user: User, filters: Filters, cursor: str | None = None, page_size: in
     Each rank band is read in index order with its own LIMIT, the bands joined by UNION ALL,
     so a page never sorts the whole queue. `exclude`: hazards shown above it (`just_found`)."""
     today = today or local_today()
-    base = _queue_base(user, filters, today, exclude)
+    base = _queue_base(user, filters, exclude)
     after = decode_cursor(cursor)
     parts = []
     for rank, band in enumerate(BANDS):

@@ -60,9 +60,10 @@ def due_query(user: User, today: date) -> Select:
         or_(Site.next_due_on <= today, Site.next_due_on.is_(None)))
 
 
-def due_sites(user: User, limit: int = 10) -> list[tuple[Site, SiteStatus]]:
-    """Sites the user covers whose next inspection is due, most overdue first (then by
-    name), read from the indexed `next_due_on` over every site they cover."""
+def due_sites(user: User, limit: int = 10) -> list[tuple[Site, date]]:
+    """Sites the user covers whose next inspection is due, with the day it was due (today for
+    one never inspected), most overdue first (then by name): read from the indexed, stored
+    `next_due_on` over every site they cover, nothing else."""
     today = local_today()
     base = scope_sites(select(Site).where(Site.active.is_(True)), user)
     # Overdue first; then those due today with the never-inspected (due now), by name: the
@@ -73,5 +74,4 @@ def due_sites(user: User, limit: int = 10) -> list[tuple[Site, SiteStatus]]:
         sites += db.session.scalars(
             base.where(or_(Site.next_due_on == today, Site.next_due_on.is_(None)))
             .order_by(Site.name, Site.id).limit(limit - len(sites)))
-    status = status_of([s.id for s in sites])
-    return [(s, status[s.id]) for s in sites]
+    return [(s, s.next_due_on or today) for s in sites]
