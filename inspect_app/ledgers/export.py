@@ -22,6 +22,8 @@ from .major import PARTS
 from .service import Filters, Ledger
 
 XLSX = xlsx.MIMETYPE
+# A ledger's rows in one sheet: Excel's 1,048,576 less the title, filters and header rows.
+XLSX_MAX_ROWS = 1_048_576 - 3
 
 # Column headers, one dict per list, keyed by service's column keys (a test keeps them in step).
 INSPECTION_HEADERS = {

@@ -9,7 +9,7 @@ from flask_login import current_user
 from .. import forms
 from ..access import FIELD_ROLES, allow, may_open
 from ..web import page
-from . import bp, jobs, service
+from . import bp, export, jobs, service
 
 SIX = "<any(inspections,hazards,rectification,responsibility,enforcement,major):slug>"
 STATUS_LABELS = {jobs.QUEUED: _l("Waiting to start"), jobs.RUNNING: _l("Being written"),
@@ -67,7 +67,8 @@ def export_job(job_id: int):
     ledger = service.LEDGERS[job.ledger]
     back = url_for("ledgers.export_page", slug=job.ledger, **dict(parse_qsl(job.args)))
     return page("ledgers/export_job.html", "status", job=job, ledger=ledger, jobs=jobs, back=back,
-                done=jobs.progress(job)[0], ready=jobs.path_of(job) is not None)
+                done=jobs.progress(job)[0], ready=jobs.path_of(job) is not None,
+                xlsx_max_rows=export.XLSX_MAX_ROWS)
 
 
 @bp.get("/exports/<int:job_id>/file")

@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 
 FORMATS = {"xlsx": (xlsx_stream.Book, export.XLSX), "csv": (csv_table.Book, "text/csv")}
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+TOO_MANY_ROWS = "too many rows"  # the error of an .xlsx past one sheet's rows (CSV has no limit)
 
 
 def scope_of(user: User) -> str:
@@ -202,6 +203,9 @@ def run_export(job_id: int) -> None:
         total = service.count(ledger, user, filters, job.day)
         db.session.execute(update(ExportJob).where(ExportJob.id == job_id).values(total=total))
         db.session.commit()
+        if job.fmt == "xlsx" and total > export.XLSX_MAX_ROWS:
+            _finish(job_id, FAILED, error=TOO_MANY_ROWS)  # said before, not after, the writing
+            return
         book = writer(str(part), progress=report)
         rows = export.write_with(book, ledger, user, filters, job.day)
         book.save()

@@ -348,3 +348,19 @@ def test_a_finished_xlsx_job_leaves_no_row_files(app, client, login, ctx, small_
     job = _run_queue(app, _ask(client, fmt="xlsx"))
     assert job.status == jobs.DONE
     assert [p.name for p in Path(app.config["EXPORT_DIR"]).iterdir()] == [job.file]
+
+
+def test_an_xlsx_past_one_sheets_rows_fails_at_once_and_points_to_csv(app, client, login, ctx,
+                                                                     small_inline, monkeypatch):
+    """Excel holds 1,048,576 rows a sheet: a larger list is refused before any row is written,
+    with a message that says why (the CSV of the same list is written)."""
+    _hazards(make_site(), 5)
+    login(make_user("supervisor"))
+    monkeypatch.setattr(export, "XLSX_MAX_ROWS", 4)
+    job = _run_queue(app, _ask(client))
+    assert job.status == jobs.FAILED and job.error == jobs.TOO_MANY_ROWS and job.total == 5
+    assert list(Path(app.config["EXPORT_DIR"]).iterdir()) == []  # nothing was written
+    page = client.get(f"/ledgers/exports/{job.id}").text
+    assert "超过 4 行" in page and "CSV" in page and 'href="/ledgers/hazards/export"' in page
+    job = _run_queue(app, _ask(client, fmt="csv"))
+    assert job.status == jobs.DONE and job.rows == 5
