@@ -197,6 +197,9 @@ class Defaults:
         "increment_curbed": {"year": 2025, "baseline_year": 2024},  # fewer found than baseline
         "dynamic_zero": {"from": "2026-01-01", "due": "2026-12-31"},  # each closed in time
     }
+    # The dashboard reads the task queue's count (ledgers/summary.py, made every five minutes and
+    # after each change) only if it is at most this old; else it counts live (queue stopped).
+    MAJOR_SUMMARY_MAX_MINUTES = 15
     SMS_MAX_ATTEMPTS = 3  # a failed text is retried by the next cron runs up to this many times
     SMS_TIMEOUT = 10  # seconds per gateway call
     LEDGER_PAGE_SIZE = 50  # rows per screen of a list; "More" appends the next screen

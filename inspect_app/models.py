@@ -14,7 +14,7 @@ from .hazards.models import (
 )
 from .idempotency import Receipt
 from .inspections.models import Answer, Inspection
-from .ledgers.models import ExportJob
+from .ledgers.models import ExportJob, MajorSummary, MajorSummaryRow
 from .notifications.models import Notification
 from .photos.models import Photo
 from .roles import Position, Role
@@ -24,6 +24,7 @@ from .sms.models import SmsMessage
 
 __all__ = ["AccountEvent", "Answer", "Area", "ChecklistItem", "ChecklistTemplate", "Extension",
            "ExportJob", "Grid", "Hazard", "HazardDocument", "HazardEvent", "HazardImport", "Inspection",
-           "LoginFailure", "Notification", "Photo", "Position", "Receipt", "Referral", "Role", "Site",
+           "LoginFailure", "MajorSummary", "MajorSummaryRow", "Notification", "Photo",
+           "Position", "Receipt", "Referral", "Role", "Site",
            "SmsMessage",
            "Supervision", "User", "grid_inspectors"]

@@ -168,7 +168,7 @@ def pending():
 
 def init_app(app: Flask) -> None:
     # Importing the modules that declare tasks fills _JOBS before the app's queue is built.
-    from .ledgers import jobs  # noqa: F401
+    from .ledgers import jobs, summary  # noqa: F401
     from .notifications import delivery  # noqa: F401
     from .sms import delivery as sms_delivery  # noqa: F401
     app.extensions["tasks"] = Queue(app)

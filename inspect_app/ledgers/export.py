@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from .. import labels, xlsx
 from ..access import is_enterprise_staff, is_inspector
 from ..auth.models import User
-from ..timeutil import local_today
+from ..timeutil import local_today, to_local
 from . import service, stats
 from .major import PARTS
 from .service import Filters, Ledger
@@ -195,15 +195,18 @@ def _fill(wb: xlsx.Book, ledger: Ledger, user: User, filters: Filters, today: da
     for row in service.rows(ledger, user, filters, today):
         sheet.append(row)
     if ledger is service.MAJOR:
-        _write_dashboard(wb, stats.dashboard(user, filters, today, regime=filters.regime),
-                         words)
+        # Counted live, not read from the summary: the sheet's figures match the rows above.
+        _write_dashboard(wb, stats.dashboard(user, filters, today, regime=filters.regime,
+                                             live=True), words)
     return sheet.rows
 
 
 def _write_dashboard(wb: xlsx.Book, board: stats.Dashboard, words: Words) -> None:
     """The database's statistics: figures by area, industry and year, and the plan's targets."""
+    counted = to_local(board.counted_at).strftime("%Y-%m-%d %H:%M") if board.counted_at else ""
     subtitle = (f"存量：{board.cutoff.isoformat()}及以前排查发现"
-                f"　　统计日期：{board.today.isoformat()}")
+                f"　　统计日期：{board.today.isoformat()}"
+                + (f"　　统计时间：{counted}" if counted else ""))
     sheet = _Sheet(wb, "统计分析", "重大事故隐患统计分析", subtitle,
                    ["分类", "项目", "合计", "未销号", "已销号", "逾期", "督办中", "存量",
                     "存量未销号", "存量清零率", "增量", "增量未销号", "增量清零率", "总清零率"],

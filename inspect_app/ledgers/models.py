@@ -1,4 +1,5 @@
-"""A queued ledger export: one per ledger, format, filters, reader's scope and day."""
+"""A queued ledger export (one per ledger, format, filters, reader's scope and day), and the
+major-hazard dashboard's counted summary."""
 
 from datetime import date, datetime
 
@@ -30,3 +31,38 @@ class ExportJob(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+
+
+class MajorSummary(db.Model):
+    """One count of the zone's major hazards for the dashboard (ledgers/summary.py), made by the
+    task queue; the page reads its few rows instead of every major hazard."""
+
+    __tablename__ = "major_summaries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # When the counting began (UTC): every change committed before it is in the figures.
+    made_at: Mapped[datetime] = mapped_column(index=True)
+    day: Mapped[date]  # the zone's day its overdue figures are counted against
+    rules: Mapped[str] = mapped_column(String(80))  # the cut-off and target days it counted with
+
+
+class MajorSummaryRow(db.Model):
+    """Major hazards alike in everything the dashboard tells apart (stats.MajorGroup), per area,
+    and how many."""
+
+    __tablename__ = "major_summary_rows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    summary_id: Mapped[int] = mapped_column(
+        ForeignKey("major_summaries.id", ondelete="CASCADE"), index=True)
+    area_id: Mapped[int]  # no foreign key: a count of the past, joined to the areas when read
+    site_type: Mapped[str] = mapped_column(String(8))
+    year: Mapped[int]
+    regime: Mapped[str] = mapped_column(String(8))  # as stored: "" counts as accident when shown
+    state: Mapped[str] = mapped_column(String(8))  # open | closed
+    stock: Mapped[bool]
+    overdue: Mapped[bool]
+    supervised: Mapped[bool]
+    stock_left: Mapped[bool]
+    late: Mapped[bool]
+    n: Mapped[int]

@@ -18,12 +18,12 @@ Definitions (safety-facts §2.5, §11; plan item 13):
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, extract, func, not_, or_, select
+from sqlalchemy import Integer, Select, and_, case, cast, extract, false, func, not_, or_, select, true
 
 from ..auth.models import User
 from ..extensions import db
@@ -33,7 +33,7 @@ from ..hazards.workflow import OPEN_STATES, Level, State, is_overdue
 from ..memo import memo
 from ..sites.models import Area, Site
 from ..sites.types import SITE_TYPES
-from ..timeutil import local_today
+from ..timeutil import local_today, utcnow
 from .filters import LocalDay, day_start, located, placed
 
 
@@ -263,6 +263,12 @@ class Dashboard:
     by_regime: list[tuple[str, Tally]] = field(default_factory=list)  # accident | fire
     targets: list[Target] = field(default_factory=list)
     rules: TargetRules = field(default_factory=TargetRules)
+    # Where the figures come from, and when they were counted (UTC): "summary" (summary.py) or
+    # "live" from the hazards, with why (scope: the summary cannot tell; pending: it is not up
+    # to date; asked: the caller wanted a live count). Not part of the figures' equality.
+    source: str = field(default="live", compare=False)
+    counted_at: datetime | None = field(default=None, compare=False)
+    live_why: str = field(default="", compare=False)
 
 
 def summarise(records: Iterable[MajorRecord], cutoff: date, today: date,
@@ -316,56 +322,97 @@ def target_rules(cutoff: date | None = None) -> TargetRules:
     return TargetRules.from_config(cfg)
 
 
-def load_groups(user: User, filters, cutoff: date, today: date, rules: TargetRules,
-                regime: str = "") -> list[MajorGroup]:
-    """The major hazards `user` may see in the filters' area, grid and industry, counted in
-    one GROUP BY over what the dashboard tells apart (`classify`, in SQL): a few hundred
-    rows whatever the number of hazards."""
+# A major hazard's regime as the dashboard shows it (one keyed in before regimes is an accident).
+SHOWN_REGIME = func.coalesce(func.nullif(Hazard.regime, ""), "accident")
+
+
+def classified(place, regime, cutoff: date, today: date, rules: TargetRules) -> Select:
+    """Every counted major hazard (not rejected) with what `classify` tells apart, in SQL: `place`
+    is the area column (its name for the page, its id for the summary), `regime` the regime's."""
     closed = Hazard.status == State.CLOSED
     is_open = Hazard.status.in_(list(OPEN_STATES))
     active = select(Supervision.hazard_id).where(Supervision.status == "active")
+
+    def flag(condition):
+        return case((condition, true()), else_=false())
+
     columns = [
-        Area.name.label("area"), Site.site_type.label("site_type"),
-        extract("year", Hazard.found_on).label("year"),
-        func.coalesce(func.nullif(Hazard.regime, ""), "accident").label("regime"),
+        place.label("area"), Site.site_type.label("site_type"),
+        cast(extract("year", Hazard.found_on), Integer).label("year"), regime.label("regime"),
         case((closed, "closed"), else_="open").label("state"),
-        case((Hazard.found_on <= cutoff, 1), else_=0).label("stock"),
-        case((and_(is_open, Hazard.deadline < today), 1), else_=0).label("overdue"),
-        case((Hazard.id.in_(active), 1), else_=0).label("supervised"),
-        case((and_(Hazard.found_on <= rules.stock_found_by, not_(and_(
+        flag(Hazard.found_on <= cutoff).label("stock"),
+        flag(and_(is_open, Hazard.deadline < today)).label("overdue"),
+        flag(Hazard.id.in_(active)).label("supervised"),
+        flag(and_(Hazard.found_on <= rules.stock_found_by, not_(and_(
             closed, Hazard.closed_at.is_not(None),
-            Hazard.closed_at < day_start(rules.stock_closed_by + timedelta(days=1))))), 1),
-            else_=0).label("stock_left"),
-        case((and_(Hazard.deadline >= rules.zero_from, or_(
+            Hazard.closed_at < day_start(rules.stock_closed_by + timedelta(days=1)))))
+             ).label("stock_left"),
+        flag(and_(Hazard.deadline >= rules.zero_from, or_(
             and_(closed, Hazard.closed_at.is_not(None),
                  LocalDay(Hazard.closed_at) > Hazard.deadline),
-            and_(is_open, Hazard.deadline < today))), 1), else_=0).label("late"),
+            and_(is_open, Hazard.deadline < today)))).label("late"),
     ]
-    query = placed(select(*columns), Hazard.site_id)
-    query = located(scope(query, user), filters).where(
+    return placed(select(*columns), Hazard.site_id).where(
         Hazard.level == Level.MAJOR, or_(closed, is_open))
+
+
+def grouped(query: Select) -> Select:
+    """`classified` rows counted: one row per kind of major hazard, with how many (`n`)."""
+    rows = query.subquery()
+    return select(*rows.c, func.count().label("n")).group_by(*rows.c)
+
+
+def as_group(row) -> MajorGroup:
+    area, site_type, year, regime, state, stock, overdue, supervised, stock_left, late, n = row
+    return MajorGroup(area, site_type, int(year), regime, state, bool(stock), bool(overdue),
+                      bool(supervised), bool(stock_left), bool(late), int(n))
+
+
+def load_groups(user: User, filters, cutoff: date, today: date, rules: TargetRules,
+                regime: str = "") -> list[MajorGroup]:
+    """The major hazards `user` may see in the filters' area, grid and industry, counted in
+    one GROUP BY over what the dashboard tells apart: a few hundred rows whatever the number of
+    hazards, but a read of every major hazard in scope (summary.py keeps them counted)."""
+    query = located(scope(classified(Area.name, SHOWN_REGIME, cutoff, today, rules), user),
+                    filters)
     if regime:
         query = query.where(regime_clause(regime))
-    rows = query.subquery()
-    keys = [rows.c[c.name] for c in columns]
-    query = select(*keys, func.count()).group_by(*keys)
-    return [MajorGroup(area, site_type, int(year), regime_, state, bool(stock), bool(overdue),
-                       bool(supervised), bool(stock_left), bool(late), n)
-            for area, site_type, year, regime_, state, stock, overdue, supervised, stock_left,
-            late, n in db.session.execute(query)]
+    return [as_group(row) for row in db.session.execute(grouped(query))]
 
 
 _boards = memo(60, size=256)
+_summed = memo(600, size=256)
 
 
-def dashboard(user: User, filters, today: date | None = None,
-              cutoff: date | None = None, regime: str = "") -> Dashboard:
-    """The dashboard for what `user` may see (area, grid, industry and regime filters apply),
-    memoised a minute per user and filter: paging the list below never recounts it."""
+def dashboard(user: User, filters, today: date | None = None, cutoff: date | None = None,
+              regime: str = "", live: bool = False) -> Dashboard:
+    """The dashboard for what `user` may see (area, grid, industry and regime filters apply):
+    from the zone's summary when it answers exactly (summary.py), else counted from the hazards,
+    memoised a minute per user and filter (paging the list below never recounts it). `live`:
+    counted now whatever the summary holds (an export's figures match its own rows)."""
+    from . import summary  # it builds on this module
+
     cutoff = cutoff or stock_cutoff()
     today = today or local_today()
     rules = target_rules(cutoff)
+    why = "asked" if live else "" if summary.answers(user, filters) else "scope"
+    if not why:
+        counted = summary.latest()
+        if summary.usable(counted, today, cutoff, rules):
+            # A summary never changes once made: its sums per filter are kept while it is the
+            # latest (the page then costs the one look-up above).
+            return _summed.get((counted.id, filters.area, filters.site_type, regime, today,
+                                cutoff, rules), lambda: replace(summarise_groups(
+                                    summary.groups(counted, filters, regime), cutoff, today,
+                                    rules), counted_at=counted.made_at, source="summary"))
+        why = "pending"
+
+    def count() -> Dashboard:
+        at = utcnow()
+        board = summarise_groups(load_groups(user, filters, cutoff, today, rules, regime),
+                                 cutoff, today, rules)
+        return replace(board, counted_at=at)
+
     key = (user.id, user.role, filters.area, filters.grid, filters.site_type, regime, today,
-           cutoff, rules)
-    return _boards.get(key, lambda: summarise_groups(
-        load_groups(user, filters, cutoff, today, rules, regime), cutoff, today, rules))
+           cutoff, rules, live)
+    return replace(_boards.get(key, count), live_why=why)

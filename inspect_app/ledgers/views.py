@@ -10,7 +10,7 @@ from ..sites.service import visible_grids
 from ..sites.types import SITE_TYPES
 from ..timeutil import local_today
 from ..web import page
-from . import bp, export, job_views, service, stats
+from . import bp, export, job_views, service, stats, summary
 
 MAJOR_ROLES = (*ZONE_STAFF, Role.ENTERPRISE)
 FIVE = "<any(inspections,hazards,rectification,responsibility,enforcement):slug>"
@@ -72,6 +72,15 @@ def major():
                  titles=stats.TARGET_TITLES,
                  measures=stats.TARGET_MEASURES,
                  zone_lists=not is_enterprise_staff(current_user))
+
+
+@bp.post("/major/count")
+@allow(*ZONE_STAFF)
+def major_count():
+    """A supervisor's "count again": the summary counted now, then the page with the same filters."""
+    summary.recount()
+    filters = service.Filters.from_args(request.form, service.MAJOR)
+    return redirect(url_for("ledgers.major", **filters.as_args()), 303)
 
 
 @bp.get("/major.xlsx")
