@@ -279,32 +279,40 @@ def summarise(records: Iterable[MajorRecord], cutoff: date, today: date,
                             today, rules)
 
 
+# The dashboard's tables: a tally per value of one MajorGroup field each ("": the whole).
+DIMENSIONS = ("", "area", "site_type", "year", "regime")
+
+
 def summarise_groups(groups: Iterable[MajorGroup], cutoff: date, today: date,
                      rules: TargetRules) -> Dashboard:
     """Every figure of the dashboard from groups of alike major hazards (pure)."""
     groups = list(groups)
-    overall = Tally()
-    areas: dict[str, Tally] = {}
-    industries: dict[str, Tally] = {}
-    years: dict[int, Tally] = {}
-    regimes: dict[str, Tally] = {}
-    for group in groups:
-        for tally in (overall, areas.setdefault(group.area, Tally()),
-                      industries.setdefault(group.site_type, Tally()),
-                      years.setdefault(group.year, Tally()),
-                      regimes.setdefault(group.regime, Tally())):
-            tally.add(group)
+    return summarise_parts(dict.fromkeys(DIMENSIONS, groups), groups, cutoff, today, rules)
+
+
+def summarise_parts(parts: dict[str, Iterable[MajorGroup]], for_targets: Iterable[MajorGroup],
+                    cutoff: date, today: date, rules: TargetRules) -> Dashboard:
+    """The same from groups summed apart for each table (`parts`, by DIMENSIONS: there only
+    that field and what a tally counts tell groups apart) and for the targets (pure): the
+    summary sums its rows so, a few dozen per table whatever the number of areas."""
+    tables: dict[str, dict] = {dim: {} for dim in DIMENSIONS}
+    for dim, groups in parts.items():
+        table = tables[dim]
+        for group in groups:
+            key = getattr(group, dim) if dim else ""
+            (table.get(key) or table.setdefault(key, Tally())).add(group)
+    regimes = tables["regime"]
     order = {code: n for n, code in enumerate(SITE_TYPES)}
     return Dashboard(
-        today=today, cutoff=cutoff, overall=overall,
-        by_area=[(name, t) for name, t in sorted(areas.items()) if t.total],
-        by_industry=[(code, t) for code, t in sorted(industries.items(),
+        today=today, cutoff=cutoff, overall=tables[""].get("", Tally()),
+        by_area=[(name, t) for name, t in sorted(tables["area"].items()) if t.total],
+        by_industry=[(code, t) for code, t in sorted(tables["site_type"].items(),
                                                      key=lambda kv: (order.get(kv[0], 99), kv[0]))
                      if t.total],
-        by_year=[(year, t) for year, t in sorted(years.items()) if t.total],
+        by_year=[(year, t) for year, t in sorted(tables["year"].items()) if t.total],
         by_regime=[(r, regimes[r]) for r in ("accident", "fire") if r in regimes
                    and regimes[r].total],
-        targets=targets(groups, rules, today), rules=rules,
+        targets=targets(list(for_targets), rules, today), rules=rules,
     )
 
 
@@ -402,8 +410,8 @@ def dashboard(user: User, filters, today: date | None = None, cutoff: date | Non
             # A summary never changes once made: its sums per filter are kept while it is the
             # latest (the page then costs the one look-up above).
             return _summed.get((counted.id, filters.area, filters.site_type, regime, today,
-                                cutoff, rules), lambda: replace(summarise_groups(
-                                    summary.groups(counted, filters, regime), cutoff, today,
+                                cutoff, rules), lambda: replace(summarise_parts(
+                                    *summary.parts(counted, filters, regime), cutoff, today,
                                     rules), counted_at=counted.made_at, source="summary"))
         why = "pending"
 
