@@ -1,8 +1,8 @@
 """Which sites a user may see, finding them, and their QR tokens."""
 
 from flask import abort
-from sqlalchemy import Select, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..access import can_see_site, is_inspector, is_zone_staff, site_filter
 from ..auth.models import User
@@ -28,18 +28,27 @@ def scope_by_site(query: Select, user: User, site_fk) -> Select:
 
 
 def get_site_for(user: User, site_id: int) -> Site:
-    """The site, or 404 when it does not exist or `user` may not see it."""
-    site = db.session.get(Site, site_id)
+    """The site, or 404 when it does not exist or `user` may not see it. Its grid and area come
+    in the same statement (pages name them; an inspector's grids are read as ids only)."""
+    site = db.session.get(Site, site_id, options=[joinedload(Site.grid).joinedload(Grid.area)])
     if site is None or not can_see_site(user, site):
         abort(404)
     return site
 
 
-def site_by_token(token: str) -> Site | None:
-    """The active site whose current QR token this is (reissued tokens no longer match)."""
+# Built once, over the table (no ORM rows): a scan is the field's most frequent request and
+# needs only these two columns.
+_sites = Site.__table__
+_BY_TOKEN = select(_sites.c.id, _sites.c.grid_id).where(_sites.c.qr_token == bindparam("token"),
+                                                        _sites.c.active.is_(True))
+
+
+def site_by_token(token: str):
+    """The active site whose current QR token this is (reissued tokens no longer match), as its
+    id and grid_id (enough for access.can_see_site); None when there is none."""
     if not token or len(token) > 64:
         return None
-    return db.session.scalar(select(Site).where(Site.qr_token == token, Site.active.is_(True)))
+    return db.session.execute(_BY_TOKEN, {"token": token}).first()
 
 
 def reissue_qr(site: Site) -> None:

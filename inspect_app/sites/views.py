@@ -4,7 +4,15 @@ from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
 from .. import forms
-from ..access import FIELD_ROLES, ZONE_STAFF, allow, is_enterprise_staff, is_zone_staff, public
+from ..access import (
+    FIELD_ROLES,
+    ZONE_STAFF,
+    allow,
+    can_see_site,
+    is_enterprise_staff,
+    is_zone_staff,
+    public,
+)
 from ..checklists.service import templates_for
 from ..extensions import db
 from ..hazards import service as hazards
@@ -48,7 +56,8 @@ def scan(token: str):
         return page("sites/bad_code.html", http_status=404)
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
-    service.get_site_for(current_user, site.id)  # 404 outside the user's grids or enterprise
+    if not can_see_site(current_user, site):  # outside the user's grids or enterprise
+        abort(404)
     record_scan(site.id, utcnow())  # an inspection started soon counts as done on site
     return redirect(url_for("sites.detail", site_id=site.id))
 
