@@ -33,7 +33,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from werkzeug.exceptions import HTTPException
 
-from . import precompress, throttle
+from . import precompress, shell, throttle
 from .access import PUBLIC, public
 from .errors import UserError
 from .extensions import babel, db, login_manager
@@ -131,9 +131,14 @@ def _content_hash(path: str) -> str:
 
 
 def static_url(filename: str) -> str:
-    """A static URL that changes when the file does, so it can be cached for a year."""
-    path = os.path.join(current_app.static_folder, filename)
-    return url_for("static", filename=filename, v=_content_hash(path))
+    """A static URL that changes when the file does, so it can be cached for a year. Built
+    once per file and mount point (every page asks for the same five)."""
+    return _static_url(current_app.static_folder, request.script_root, filename)
+
+
+@lru_cache(maxsize=256)
+def _static_url(folder: str, script_root: str, filename: str) -> str:
+    return url_for("static", filename=filename, v=_content_hash(os.path.join(folder, filename)))
 
 
 def filter_args(args) -> dict:
@@ -306,6 +311,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories="translations")
+    shell.init_app(app)
     app.before_request(_check_origin)
     app.after_request(precompress.static_response)
     app.after_request(_note_recovery)
@@ -356,7 +362,7 @@ def init_app(app: Flask) -> None:
         from .timeutil import local_today
         return {"today": local_today, "lang": select_locale(),
                 "filter_args": filter_args, "static_url": static_url,
-                "htmx_config": json.dumps(HTMX_CONFIG, separators=(",", ":"))}
+                "htmx_config": HTMX_CONFIG_JSON}
 
     @app.template_filter("localdt")
     def localdt(value, fmt="%Y-%m-%d %H:%M"):
@@ -387,3 +393,4 @@ HTMX_CONFIG = {
     "includeIndicatorStyles": False,
     "allowEval": False,
 }
+HTMX_CONFIG_JSON = json.dumps(HTMX_CONFIG, separators=(",", ":"))

@@ -7,9 +7,11 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 def init_app(app: Flask) -> None:
     from ..extensions import db, login_manager
+    from .cookie import SessionInterface
     from .models import User
 
     login_manager.login_view = "auth.login"
+    app.session_interface = SessionInterface()
 
     @login_manager.user_loader
     def load_user(token: str):

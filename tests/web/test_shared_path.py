@@ -1,7 +1,9 @@
 """What every request pays: the statements of the login page, a scan and a plain logged-in page
 (counted, never timed), and that what is now kept between calls still follows every change:
-an inspector's grids."""
+an inspector's grids, the templates' language, the session cookie's key."""
 
+from flask import render_template_string, session
+from flask_babel import force_locale
 from sqlalchemy import delete
 
 from inspect_app import memo
@@ -72,3 +74,21 @@ def test_grid_ids_follow_the_grids_as_they_change_and_after_a_commit(ctx):
     assert inspector.grid_ids == {second.id}
     db.session.rollback()
     assert inspector.grid_ids == {second.id}
+
+
+def test_templates_speak_the_forced_language_and_then_the_pages_again(app):
+    with app.test_request_context("/"):
+        session["lang"] = "zh"
+        login_label = "{{ _('Log in') }}"
+        assert render_template_string(login_label) == "登录"
+        with force_locale("en"):
+            assert render_template_string(login_label) == "Log in"
+        assert render_template_string(login_label) == "登录"
+
+
+def test_a_new_secret_key_ends_the_sessions_signed_with_the_old_one(app, client, login, ctx):
+    login(make_user("supervisor"))
+    assert client.get("/").status_code == 200
+    app.config["SECRET_KEY"] = "another-secret"  # put back after the test (conftest._clean)
+    resp = client.get("/")
+    assert resp.status_code == 302 and "/auth/login" in resp.location
