@@ -151,7 +151,7 @@ def _growth(zone: dict, city: dict) -> Section:
 
 
 def _ratio2(value) -> str:
-    return "—" if value is None else f"{value:.2f}"
+    return "—" if value is None else f"{value + 0.0:.2f}".replace("-0.00", "0.00")
 
 
 def sections(results: list[dict]) -> list[Section]:
