@@ -5,13 +5,13 @@ The page, the print view and the xlsx export all read the same rows (columns.py:
 is; lists.py and major.py: the lists), narrowed to what the user may see.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from itertools import islice
 from typing import Any
 
-from flask import current_app
+from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select, tuple_
 
@@ -104,49 +104,88 @@ def listed_fits_in_request(ledger: Ledger, user: User, filters: Filters, today: 
 @dataclass
 class Listing:
     rows: list[tuple]
-    total: int
     next: int | None  # the id to continue after ("More"), None on the last page
-    unit: str = "rows"  # what `total` counts: rows, or sites for the responsibility list
-    fits_request: bool = True  # its file may be written in the request (fits_in_request)
 
 
-def _key_page(ledger: Ledger, user: User, filters: Filters, today: date, after: int | None,
-              limit: int) -> tuple[list[int], bool]:
-    """The ids of one page, on the list's indexed order, from the keys alone (LIMIT n + 1:
-    one more tells whether there is a next page). `after`: the last id of the page before."""
-    if ledger.generate:  # by site, in name order
-        order, descending = SITE_ORDER, False
-    else:
-        order, descending = ledger.key, True
-    query = ledger.core(user, filters, today).add_columns(order[-1])
-    if after is not None:
+@dataclass
+class Counted:
+    total: int
+    unit: str  # what `total` counts: rows, or sites for the responsibility list
+    fits_request: bool  # its file may be written in the request (fits_in_request)
+
+
+def _order(ledger: Ledger) -> tuple[tuple, bool]:
+    """The list's order (sort columns…, id) and whether it runs newest first: an index's."""
+    return (SITE_ORDER, False) if ledger.generate else (ledger.key, True)
+
+
+def _key_page(ledger: Ledger, user: User, filters: Filters, today: date, last: tuple | None,
+              limit: int) -> tuple[list[tuple], bool]:
+    """The order keys (sort…, id) of one page, from the keys alone (LIMIT n + 1: one more
+    tells whether there is a next page). `last`: the keys of the row before the page."""
+    order, descending = _order(ledger)
+    query = ledger.core(user, filters, today).add_columns(*order)
+    if last is not None:
         # The row-value comparison the order's index answers: (sort…, id) past the last one.
-        last = db.session.execute(
-            for_page(ledger.core(user, filters, today).add_columns(*order), order[-1], [after])
-        ).first()
-        if last is not None:
-            past = tuple_(*order) < tuple_(*last) if descending else tuple_(*order) > tuple_(*last)
-            query = query.where(past)
+        query = query.where(tuple_(*order) < tuple_(*last) if descending
+                            else tuple_(*order) > tuple_(*last))
     query = query.order_by(*(c.desc() for c in order) if descending else order)
-    ids = list(db.session.scalars(query.limit(limit + 1)))
-    return ids[:limit], len(ids) > limit
+    keys = [tuple(k) for k in db.session.execute(query.limit(limit + 1))]
+    return keys[:limit], len(keys) > limit
+
+
+def _keys_of(ledger: Ledger, user: User, filters: Filters, today: date,
+             after: int | None) -> tuple | None:
+    """The order keys of the row `after` ("More" carries only its id); None for the first page
+    (or an id no longer in the list: the list starts again)."""
+    if after is None:
+        return None
+    order, _descending = _order(ledger)
+    found = db.session.execute(for_page(ledger.core(user, filters, today).add_columns(*order),
+                                        order[-1], [after])).first()
+    return tuple(found) if found else None
+
+
+# The responsibility list reads this many sites at a time until its page has `limit` rows.
+SITES_PER_READ = 10
 
 
 def listing(ledger: Ledger, user: User, filters: Filters, after: int | None = None,
             limit: int = 50, today: date | None = None) -> Listing:
     """One page of the list for the screen: its ids first, then every column for those ids
-    only; the total memoised beside it."""
+    only. No total: the screen asks `counted` for it in a request of its own."""
     today = today or local_today()
-    ids, more = _key_page(ledger, user, filters, today, after, limit)
+    last = _keys_of(ledger, user, filters, today, after)
     if ledger.generate:
-        page_rows = list(ledger.generate(user, filters, today, ids=ids)) if ids else []
-    else:
-        page_rows = [ledger.convert(row, today) for row in
-                     db.session.execute(ledger.statement(user, filters, today, ids=ids))] \
-            if ids else []
+        return _site_listing(ledger, user, filters, last, limit, today)
+    keys, more = _key_page(ledger, user, filters, today, last, limit)
+    ids = [k[-1] for k in keys]
+    page_rows = [ledger.convert(row, today) for row in
+                 db.session.execute(ledger.statement(user, filters, today, ids=ids))] \
+        if ids else []
+    return Listing(page_rows, ids[-1] if more else None)
+
+
+def _site_listing(ledger: Ledger, user: User, filters: Filters, last: tuple | None, limit: int,
+                  today: date) -> Listing:
+    """A page of a list by site (the responsibility list): whole sites, a few at a time, until
+    the page has `limit` rows (a site has one row or dozens: a page of 50 sites had 400)."""
+    page_rows: list[tuple] = []
+    while True:
+        keys, more = _key_page(ledger, user, filters, today, last, SITES_PER_READ)
+        if keys:
+            page_rows += ledger.generate(user, filters, today, ids=[k[-1] for k in keys])
+            last = keys[-1]
+        if not more or len(page_rows) >= limit:
+            return Listing(page_rows, last[-1] if more else None)
+
+
+def counted(ledger: Ledger, user: User, filters: Filters, today: date | None = None) -> Counted:
+    """The list's total and whether its file fits in a request, memoised a minute: the screen
+    asks for them apart from its rows, so a page never waits for a whole-list count."""
+    today = today or local_today()
     listed = total(ledger, user, filters, today)
-    return Listing(page_rows, listed, ids[-1] if more else None,
-                   "sites" if ledger.generate else "rows",
+    return Counted(listed, "sites" if ledger.generate else "rows",
                    listed_fits_in_request(ledger, user, filters, today, listed))
 
 
@@ -155,25 +194,52 @@ def listing(ledger: Ledger, user: User, filters: Filters, after: int | None = No
 LABELS = labels.FAMILIES
 
 
+def _shows(kind: str) -> Callable[[Any], str]:
+    """How a column of this kind shows a value that is there, in the UI language. Words are
+    looked up once per call, not once per cell (a page has a thousand cells)."""
+    if kind == "datetime":
+        return lambda value: to_local(value).strftime("%Y-%m-%d %H:%M")
+    if kind == "date":
+        return date.isoformat
+    if kind == "money":
+        return "{:,.2f}".format
+    if kind == "bool":
+        yes, no = _("Yes"), _("No")
+        return lambda value: yes if value else no
+    if kind == "parts":
+        return lambda value: (_("Missing: %(parts)s", parts=", ".join(str(PARTS[p]) for p in value))
+                              if value else _("Complete"))
+    if kind in LABELS:
+        family, words = LABELS[kind], {}
+
+        def word(value) -> str:
+            if value not in words:
+                words[value] = str(family.get(value, value))
+            return words[value]
+        return word
+    return str
+
+
 def display(column: Column, value) -> str:
     """A cell as the page shows it, in the UI language."""
-    if value is None or value == "":
-        return ""
-    kind = column.kind
-    if kind == "datetime":
-        return to_local(value).strftime("%Y-%m-%d %H:%M")
-    if kind == "date":
-        return value.isoformat()
-    if kind == "money":
-        return f"{value:,.2f}"
-    if kind == "bool":
-        return _("Yes") if value else _("No")
-    if kind == "parts":
-        return (_("Missing: %(parts)s", parts=", ".join(str(PARTS[p]) for p in value)) if value
-                else _("Complete"))
-    if kind in LABELS:
-        return str(LABELS[kind].get(value, value))
-    return str(value)
+    return "" if value is None or value == "" else _shows(column.kind)(value)
+
+
+def cells(ledger: Ledger, rows: list[tuple], links: bool = True) -> Iterator[list[tuple]]:
+    """The shown columns of each row as (css class, text, link or None): a hazard number links
+    to its hazard (not in print)."""
+    columns = [(i, c.css, _shows(c.kind), links and c.kind == "hazard")
+               for i, c in ledger.page_columns]
+    for row in rows:
+        out = []
+        for i, css, shows, link in columns:
+            value = row[i]
+            if value is None or value == "":
+                out.append((css, "", None))
+            else:
+                out.append((css, shows(value),
+                            url_for("hazards.detail", hazard_id=value) if link else None))
+        yield out
 
 
 # The label family that words a filter's code (area and grid are names already).

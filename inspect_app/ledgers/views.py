@@ -19,28 +19,39 @@ FIVE = "<any(inspections,hazards,rectification,responsibility,enforcement):slug>
 def _choices() -> dict:
     grids = visible_grids(current_user)
     return {"grids": grids, "areas": sorted({g.area for g in grids}, key=lambda a: a.name),
-            "site_types": SITE_TYPES, "levels": service.LEVELS, "fmt": service.display}
+            "site_types": SITE_TYPES, "levels": service.LEVELS, "cells": service.cells}
 
 
 def _print(ledger, filters, **context):
     limit = current_app.config["LEDGER_PRINT_MAX_ROWS"]
     rows = list(service.rows(ledger, current_user, filters, limit=limit + 1))
     return page("ledgers/print.html", ledger=ledger, filters=filters, rows=rows[:limit],
-                truncated=len(rows) > limit, limit=limit, fmt=service.display,
+                truncated=len(rows) > limit, limit=limit, cells=service.cells,
                 describe=service.describe(ledger, filters), site_types=SITE_TYPES,
                 today=local_today(), **context)
 
 
-def _list(template: str, ledger, download_endpoint: str, **context):
+def _list(template: str, ledger, total_endpoint: str, **context):
     filters = service.Filters.from_args(request.args, ledger)
     if request.args.get("print"):
         return _print(ledger, filters, **context)
     after = forms.filters(request.args, {"after": forms.Id()}).after
     listing = service.listing(ledger, current_user, filters, after=after,
                               limit=current_app.config["LEDGER_PAGE_SIZE"])
+    total_url = url_for(total_endpoint, **request.view_args, **filters.as_args())
     # "More" appends rows; a filter change replaces the results.
     return page(template, "rows" if after else "results", ledger=ledger, filters=filters,
-                listing=listing, download_endpoint=download_endpoint, **_choices(), **context)
+                listing=listing, total_url=total_url, **_choices(), **context)
+
+
+def _total(ledger, list_endpoint: str, download_endpoint: str):
+    """The list's total (and its in-request .xlsx link): a fragment the page loads apart."""
+    filters = service.Filters.from_args(request.args, ledger)
+    args = {**request.view_args, **filters.as_args()}
+    return page("ledgers/total.html", "total", ledger=ledger,
+                counted=service.counted(ledger, current_user, filters),
+                list_url=url_for(list_endpoint, **args),
+                download_url=url_for(download_endpoint, **args))
 
 
 @bp.get("/")
@@ -53,7 +64,13 @@ def index():
 @bp.get(f"/{FIVE}")
 @allow(*FIELD_ROLES)
 def show(slug: str):
-    return _list("ledgers/list.html", service.LEDGERS[slug], "ledgers.download")
+    return _list("ledgers/list.html", service.LEDGERS[slug], "ledgers.total")
+
+
+@bp.get(f"/{FIVE}/total")
+@allow(*FIELD_ROLES)
+def total(slug: str):
+    return _total(service.LEDGERS[slug], "ledgers.show", "ledgers.download")
 
 
 @bp.get(f"/{FIVE}.xlsx")
@@ -67,7 +84,7 @@ def download(slug: str):
 @allow(*MAJOR_ROLES)
 def major():
     filters = service.Filters.from_args(request.args, service.MAJOR)
-    return _list("ledgers/major.html", service.MAJOR, "ledgers.major_download",
+    return _list("ledgers/major.html", service.MAJOR, "ledgers.major_total",
                  board=stats.dashboard(current_user, filters, regime=filters.regime),
                  titles=stats.TARGET_TITLES,
                  measures=stats.TARGET_MEASURES,
@@ -81,6 +98,12 @@ def major_count():
     summary.recount()
     filters = service.Filters.from_args(request.form, service.MAJOR)
     return redirect(url_for("ledgers.major", **filters.as_args()), 303)
+
+
+@bp.get("/major/total")
+@allow(*MAJOR_ROLES)
+def major_total():
+    return _total(service.MAJOR, "ledgers.major", "ledgers.major_download")
 
 
 @bp.get("/major.xlsx")

@@ -102,13 +102,14 @@ def sheet_values(resp) -> list[tuple]:
 
 @pytest.mark.parametrize("path", ["/ledgers/", *(f"/ledgers/{s}" for s in FIVE),
                                   *(f"/ledgers/{s}.xlsx" for s in FIVE), "/ledgers/major",
-                                  "/ledgers/major.xlsx", "/ledgers/hazards?print=1"])
+                                  "/ledgers/major.xlsx", "/ledgers/hazards?print=1",
+                                  *(f"/ledgers/{s}/total" for s in FIVE), "/ledgers/major/total"])
 def test_workers_get_403(client, login, zone, path):
     login(zone.worker)
     assert client.get(path).status_code == 403
 
 
-@pytest.mark.parametrize("path", ["/ledgers/major", "/ledgers/major.xlsx"])
+@pytest.mark.parametrize("path", ["/ledgers/major", "/ledgers/major.xlsx", "/ledgers/major/total"])
 def test_major_database_is_not_for_inspectors(client, login, zone, path):
     login(zone.insp_east)
     assert client.get(path).status_code == 403
@@ -267,15 +268,34 @@ def test_list_page_full_then_fragment(en, login, zone):
     login(zone.supervisor)
     full = en.get("/ledgers/hazards")
     assert full.status_code == 200 and "<html" in full.text and 'id="results"' in full.text
-    assert "甲-配电箱门缺失" in full.text and "3 rows" in full.text
-    assert 'class="table-wrap"' in full.text
+    assert "甲-配电箱门缺失" in full.text and 'class="table-wrap"' in full.text
     frag = en.get("/ledgers/hazards?level=major", headers=HX)
     assert frag.text.lstrip().startswith('<div id="results">') and "<html" not in frag.text
     assert "甲-配电箱门缺失" not in frag.text and "乙-燃气报警器缺失" in frag.text
     assert "HX-Request" in frag.headers["Vary"]
     # Export and print links keep the filters.
-    assert 'href="/ledgers/hazards.xlsx?level=major"' in frag.text
     assert "/ledgers/hazards?print=1&amp;level=major" in frag.text
+    assert 'href="/ledgers/hazards/export?level=major"' in frag.text
+
+
+def test_the_total_comes_apart_from_the_page(en, login, zone):
+    """A page reads only its rows; its total (and the in-request .xlsx it allows) is loaded by
+    htmx from a route of its own, a plain page without JavaScript."""
+    login(zone.supervisor)
+    page = en.get("/ledgers/hazards?level=major", headers=HX).text
+    assert "2 rows" not in page and ".xlsx?" not in page
+    url = re.search(r'id="ledger-total"[^>]*hx-get="([^"]+)"', page)[1].replace("&amp;", "&")
+    assert url == "/ledgers/hazards/total?level=major"
+    assert f'<a href="{url.replace("&", "&amp;")}">Count the rows</a>' in page  # noscript
+    frag = en.get(url, headers=HX).text
+    assert frag.lstrip().startswith('<span id="ledger-total">') and "<html" not in frag
+    assert "2 rows" in frag and 'href="/ledgers/hazards.xlsx?level=major"' in frag
+    full = en.get("/ledgers/hazards/total").text
+    assert "<html" in full and "3 rows" in full and 'href="/ledgers/hazards"' in full
+    assert "2 sites" in en.get("/ledgers/responsibility/total", headers=HX).text
+    major = en.get(re.search(r'hx-get="([^"]+/total[^"]*)"', en.get("/ledgers/major").text)[1])
+    assert major.status_code == 200 and "2 rows" in major.text
+    assert 'href="/ledgers/major.xlsx"' in major.text
 
 
 def test_boosted_navigation_gets_the_full_page(client, login, zone):

@@ -17,11 +17,13 @@ from tests.factories import log_in
 # SQLite's rowid) and ix_hazards_found_on_id give the same order: either will do.
 PAGES = {
     "/hazards/": ("ix_hazards_open_queue", "UNION ALL"),
-    "/ledgers/hazards": ("ix_hazards_found_on", "SELECT hazards.id FROM"),
-    "/ledgers/rectification": ("ix_hazards_found_on", "SELECT hazards.id FROM"),
-    "/ledgers/major": ("ix_hazards_found_on", "SELECT hazards.id FROM"),
-    "/ledgers/inspections": ("ix_inspections_submitted_at", "SELECT inspections.id FROM"),
-    "/ledgers/enforcement": ("ix_referrals_referred_at_id", "SELECT referrals.id FROM"),
+    "/ledgers/hazards": ("ix_hazards_found_on", "SELECT hazards.found_on, hazards.id FROM"),
+    "/ledgers/rectification": ("ix_hazards_found_on", "SELECT hazards.found_on, hazards.id FROM"),
+    "/ledgers/major": ("ix_hazards_found_on", "SELECT hazards.found_on, hazards.id FROM"),
+    "/ledgers/inspections": ("ix_inspections_submitted_at",
+                             "SELECT inspections.submitted_at, inspections.id FROM"),
+    "/ledgers/enforcement": ("ix_referrals_referred_at_id",
+                             "SELECT referrals.referred_at, referrals.id FROM"),
 }
 
 

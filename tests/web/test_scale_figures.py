@@ -62,13 +62,12 @@ def _restart_ids() -> None:
 
 def _ledger_pages(ledger, user, filters) -> tuple[list, int]:
     """Every row of a list as the screen pages through it, and the total it shows."""
-    rows, after, total = [], None, None
+    rows, after = [], None
     while True:
         listing = service.listing(ledger, user, filters, after=after, today=TODAY)
         rows += listing.rows
-        total = listing.total if total is None else total
         if listing.next is None:
-            return rows, total
+            return rows, service.counted(ledger, user, filters, today=TODAY).total
         after = listing.next
 
 
