@@ -134,6 +134,7 @@ def reuse(url: str, upload_dir: str) -> dict:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
                       "UPLOAD_DIR": upload_dir})
     with app.app_context():
+        db.create_all()  # tables added since it was generated (never new columns)
         ids = visit()
         ids.update(generate_s=None, reused=True, rows={
             name: db.session.scalar(select(func.count()).select_from(model))
@@ -167,7 +168,18 @@ def visit() -> dict:
         inspections.record_answer(inspector, run, item.id, Result.PASS, "")
     ids = {"site": site.id, "token": site.qr_token, "inspection": run.id, "item": items[-1].id}
     db.session.commit()
+    count_majors()
     return ids
+
+
+def count_majors() -> None:
+    """The major dashboard's summary, as the consumer beside `make run` keeps it (every five
+    minutes): made now, so the first view reads it as a running zone's would."""
+    try:
+        from inspect_app.ledgers.summary import refresh
+    except ImportError:  # a tree without the summary counts live on each view
+        return
+    refresh()
 
 
 # Server ---------------------------------------------------------------------------------------
@@ -179,21 +191,31 @@ def free_port() -> int:
 
 
 class Server:
-    """gunicorn as `make run` starts it (its default workers: the cores), on 127.0.0.1; its log
-    (tracebacks of a page that fails, a worker killed) kept in `log`."""
+    """gunicorn as `make run` starts it (its default workers: the cores), on 127.0.0.1, with a
+    task-queue consumer beside it (the major dashboard's summary is counted there every five
+    minutes), on a queue of its own; their log (tracebacks of a page that fails, a worker
+    killed) kept in `log`."""
 
     def __init__(self, url: str, upload_dir: str):
         port = free_port()
+        folder = Path(upload_dir).parent
         env = {**os.environ, "DATABASE_URL": url, "UPLOAD_DIR": upload_dir,
-               "SECRET_KEY": "bench", "BENCH_FLOOR": "1"}
-        self.log = Path(upload_dir).parent / f"gunicorn-{port}.log"
+               "SECRET_KEY": "bench", "BENCH_FLOOR": "1", "FLASK_APP": "inspect_app",
+               "TASK_QUEUE_URL": f"sqlite:///{folder / f'tasks-{port}.db'}",
+               "EXPORT_DIR": str(folder / f"exports-{port}")}
+        self.log = folder / f"gunicorn-{port}.log"
+        bin_dir = Path(sys.executable).parent
         with self.log.open("wb") as log:
+            self.procs = [subprocess.Popen(
+                [str(bin_dir / "flask"), "tasks", "worker"],
+                cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)]
             self.proc = subprocess.Popen(
-                [str(Path(sys.executable).with_name("gunicorn")), "--config",
+                [str(bin_dir / "gunicorn"), "--config",
                  str(ROOT / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{port}",
-                 "--control-socket", str(Path(upload_dir).parent / f"gunicorn-{port}.ctl"),
+                 "--control-socket", str(folder / f"gunicorn-{port}.ctl"),
                  "inspect_app:create_app()"],
                 cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
+            self.procs.append(self.proc)
         self.host, self.port = "127.0.0.1", port
         self.base = f"http://127.0.0.1:{port}"
         for _ in range(600):
@@ -204,6 +226,7 @@ class Server:
                 if self.proc.poll() is not None:
                     break
                 time.sleep(0.1)
+        self.stop()
         raise RuntimeError(f"gunicorn did not start: {self.log_tail()}")
 
     def client(self, timeout: float = 60) -> "Client":
@@ -225,12 +248,15 @@ class Server:
             return ""
 
     def stop(self) -> None:
-        os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(10)
+        for proc in self.procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in self.procs:
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(10)
 
 
 @dataclass
