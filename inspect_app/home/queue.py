@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from math import prod
 
 from flask import g, url_for
 from flask_babel import lazy_gettext as _l
@@ -95,23 +96,17 @@ _DOMAINS = {"status": sorted(ALL_STATES), "level": [str(v) for v in Level],
 
 
 def _as_sql(combos: set[tuple]) -> ColumnElement[bool]:
-    """(status, level, source) combinations as SQL, leaving out a fact they do not depend on."""
+    """(status, level, source) combinations as SQL. When they are every mix of their values,
+    one IN per fact, each fact named even when any value will do: the (status, level, source)
+    index then seeks each combination instead of reading a status's every row."""
     if not combos:
         return false()
-    names = ["status", "level", "source"]
-    changed = True
-    while changed and names:
-        changed = False
-        for i, name in enumerate(names):
-            rest = {c[:i] + c[i + 1:] for c in combos}
-            if len(combos) == len(rest) * len(_DOMAINS[name]):  # every value of it, always
-                combos, names, changed = rest, names[:i] + names[i + 1:], True
-                break
-    if not names:
+    values = [sorted({c[i] for c in combos}) for i in range(len(_COLUMNS))]
+    if all(len(v) == len(_DOMAINS[n]) for v, n in zip(values, _COLUMNS, strict=True)):
         return true()
-    if len(names) == 1:
-        return _COLUMNS[names[0]].in_(sorted(c[0] for c in combos))
-    return tuple_(*(_COLUMNS[n] for n in names)).in_(sorted(combos))
+    if len(combos) == prod(len(v) for v in values):
+        return and_(*(column.in_(v) for column, v in zip(_COLUMNS.values(), values, strict=True)))
+    return tuple_(*_COLUMNS.values()).in_(sorted(combos))
 
 
 def _supervised() -> ColumnElement[bool]:

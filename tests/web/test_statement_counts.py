@@ -141,3 +141,33 @@ def test_a_tick_runs_a_fixed_small_number_of_statements(client, login, ctx):
     db.session.expunge_all()
     answers = {a.item_id: a.result for a in db.session.get(Inspection, inspection_id).answers}
     assert answers == {items[0].id: "pass", items[1].id: "na", items[2].id: "na"}
+
+
+def test_inspector_home_reads_sites_queue_and_hazards_in_a_fixed_number_of_statements(
+        client, login, ctx):
+    """The inspector's home: the work queue (sites due, rectifications to verify), the sites
+    due with their due day, the hazard queue's first cards with their sites."""
+    from inspect_app.models import Grid
+    from tests.factories import make_hazard
+
+    grid = make_grid()
+    inspector = make_user("inspector", grids=[grid])
+    grid_id = grid.id
+
+    def fill(n):
+        for _ in range(n):
+            site = make_site(db.session.get(Grid, grid_id))  # never inspected: due
+            make_hazard(site, "待复查", status="submitted")
+            make_hazard(site, "待整改", status="rectifying")
+        db.session.commit()
+
+    fill(1)
+    login(inspector)
+    few = _page_statements(client, "/")
+    fill(5)
+    more = _page_statements(client, "/")
+    assert more == few, f"{few} statements with one row per part, {more} with six"
+    # The user; their grids; the queue's counts; its two sections' rows; the sites due (the
+    # overdue, then those due today or never inspected); the hazard queue's ids, its cards;
+    # the bar's unread notifications.
+    assert more <= 10
