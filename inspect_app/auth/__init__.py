@@ -6,6 +6,8 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
 def init_app(app: Flask) -> None:
+    from sqlalchemy.orm import undefer
+
     from ..extensions import db, login_manager
     from .cookie import SessionInterface
     from .models import User
@@ -20,7 +22,8 @@ def init_app(app: Flask) -> None:
         user_id, _, generation = token.partition(":")
         if not (user_id.isdigit() and generation.isdigit()):
             return None
-        user = db.session.get(User, int(user_id))
+        # The grid ids in the same statement: an inspector's every page checks access by them.
+        user = db.session.get(User, int(user_id), options=[undefer(User.grid_id_list)])
         if user is None or not user.active or user.session_generation != int(generation):
             return None
         return user

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint, event, false, select
+from sqlalchemy import ForeignKey, String, UniqueConstraint, event, false
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -48,17 +48,12 @@ class User(UserMixin, db.Model):
     @property
     def grid_ids(self) -> frozenset[int]:
         """The ids of the grids the user covers (access.grid_ids asks it on an inspector's every
-        page): read as ids in one small query, not as Grid rows through `grids`, and kept until
-        the user is expired (commit, rollback), as a loaded `grids` would be. When `grids` is
-        loaded it is the answer (it may hold a change not flushed yet)."""
+        page). The user loader reads them with the user's row (`grid_id_list`, sites/models.py),
+        so no Grid rows are loaded; when `grids` is loaded it is the answer (it may hold a
+        change not flushed yet). Both are expired with the user (commit, rollback)."""
         if "grids" in self.__dict__:
             return frozenset(g.id for g in self.grids)
-        ids = self.__dict__.get(_GRID_IDS)
-        if ids is None:
-            from ..sites.models import grid_inspectors as gi
-            ids = frozenset(db.session.scalars(select(gi.c.grid_id).where(gi.c.user_id == self.id)))
-            self.__dict__[_GRID_IDS] = ids
-        return ids
+        return frozenset(int(i) for i in (self.grid_id_list or "").split(",") if i)
 
     def get_id(self) -> str:
         """The id sessions and remember-me cookies carry (see auth.init_app's user loader)."""
@@ -76,15 +71,6 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
-
-
-_GRID_IDS = "_grid_ids"  # User.grid_ids, kept in the instance's dict until it is expired
-
-
-@event.listens_for(User, "expire")
-@event.listens_for(User, "refresh")
-def _forget_grid_ids(user: User, *_args) -> None:
-    user.__dict__.pop(_GRID_IDS, None)
 
 
 class LoginFailure(db.Model):

@@ -3,9 +3,10 @@
 import secrets
 from datetime import date, datetime
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, cast, func, select
+from sqlalchemy.orm import Mapped, column_property, deferred, mapped_column, relationship
 
+from ..auth.models import User
 from ..extensions import db
 from ..timeutil import utcnow
 from .types import applicable_codes
@@ -16,6 +17,13 @@ grid_inspectors = Table(
     Column("grid_id", ForeignKey("grids.id", ondelete="CASCADE"), primary_key=True),
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
 )
+
+# User.grid_ids: the user's grid ids as "3,7", read with the user's row where asked (the user
+# loader undefers it), so an inspector's pages load no Grid rows to check access.
+User.grid_id_list = deferred(column_property(
+    select(func.aggregate_strings(cast(grid_inspectors.c.grid_id, String), ","))
+    .where(grid_inspectors.c.user_id == User.id).correlate_except(grid_inspectors)
+    .scalar_subquery()))
 
 
 def new_qr_token() -> str:
