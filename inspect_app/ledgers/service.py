@@ -16,10 +16,12 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, tuple_
 
 from .. import labels
+from ..access import is_zone_staff
 from ..auth.models import User
 from ..extensions import db
 from ..memo import memo
 from ..sites.models import Site
+from ..sites.service import visible_grids
 from ..timeutil import local_today, to_local
 from .columns import Column, Ledger, for_page
 from .filters import Filters
@@ -187,6 +189,30 @@ def counted(ledger: Ledger, user: User, filters: Filters, today: date | None = N
     listed = total(ledger, user, filters, today)
     return Counted(listed, "sites" if ledger.generate else "rows",
                    listed_fits_in_request(ledger, user, filters, today, listed))
+
+
+# The filters' choices ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Choices:
+    areas: list[tuple[int, str]]  # (id, name), by name
+    grids: list[tuple[int, str]]  # (id, "area · grid"): grid names repeat across areas
+
+
+_choices = memo(60)
+
+
+def choices(user) -> Choices:
+    """The areas and grids `user` may filter a list by, as plain pairs, memoised a minute per
+    scope: a city's 1,250 grids cost 30 ms to load as objects on every page."""
+    key = ("zone",) if is_zone_staff(user) else (user.role, user.id)
+    return _choices.get(key, lambda: _read_choices(user))
+
+
+def _read_choices(user) -> Choices:
+    grids = visible_grids(user)
+    areas = sorted({(g.area.id, g.area.name) for g in grids}, key=lambda a: (a[1], a[0]))
+    return Choices(areas, [(g.id, f"{g.area.name} · {g.name}") for g in grids])
 
 
 # Showing values on the page -------------------------------------------------------------------

@@ -6,7 +6,6 @@ from flask_login import current_user
 from .. import forms
 from ..access import FIELD_ROLES, ZONE_STAFF, allow, is_enterprise_staff, may_open
 from ..roles import Role
-from ..sites.service import visible_grids
 from ..sites.types import SITE_TYPES
 from ..timeutil import local_today
 from ..web import page
@@ -17,9 +16,9 @@ FIVE = "<any(inspections,hazards,rectification,responsibility,enforcement):slug>
 
 
 def _choices() -> dict:
-    grids = visible_grids(current_user)
-    return {"grids": grids, "areas": sorted({g.area for g in grids}, key=lambda a: a.name),
-            "site_types": SITE_TYPES, "levels": service.LEVELS, "cells": service.cells}
+    places = service.choices(current_user)
+    return {"grids": places.grids, "areas": places.areas, "site_types": SITE_TYPES,
+            "levels": service.LEVELS, "cells": service.cells}
 
 
 def _print(ledger, filters, **context):
