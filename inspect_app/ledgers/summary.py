@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 # A supervisor's "count again" within this of the last count just shows that one.
 RECOUNT_GAP = timedelta(seconds=10)
+# The five-minute count skips a count of today begun this recently (another consumer's run).
+CATCH_UP_GAP = timedelta(minutes=1)
 
 
 def rules_key(cutoff: date, rules: stats.TargetRules) -> str:
@@ -147,10 +149,15 @@ def refresh_major_summary(asked_at: str = "") -> bool:
 
 
 @tasks.periodic(crontab(minute="*/5"))
-def major_summary_catch_up() -> None:
+def major_summary_catch_up() -> bool:
     """Every five minutes (the zone's midnight included): a new day's overdue figures, and any
-    change the hooks below cannot see (rows written with plain SQL, a queue that was down)."""
+    change the hooks below cannot see (rows written with plain SQL, a queue that was down).
+    Each consumer runs its own schedule: one count of today begun within the minute serves all."""
+    last = latest()
+    if last is not None and last.day == local_today() and utcnow() - last.made_at < CATCH_UP_GAP:
+        return False
     refresh()
+    return True
 
 
 # What changes a count -------------------------------------------------------------------------

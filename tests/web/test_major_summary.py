@@ -117,6 +117,14 @@ def test_a_task_asked_before_a_later_count_does_not_count_again(ctx):
     assert summary.refresh_major_summary((asked + timedelta(seconds=2)).isoformat()) is True
 
 
+def test_the_five_minute_count_runs_once_for_every_consumer(ctx):
+    summary.refresh(now=utcnow() - timedelta(minutes=2))
+    assert summary.major_summary_catch_up() is True  # the last count is two minutes old
+    made = summary.latest().id
+    assert summary.major_summary_catch_up() is False  # another consumer's run of the same tick
+    assert summary.latest().id == made
+
+
 def test_page_shows_when_its_figures_were_counted_in_both_languages(client, login, ctx):
     site = make_site(make_grid(make_area("南区")), site_type="HAZ")
     _majors(site, 3)
