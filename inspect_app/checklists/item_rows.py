@@ -52,11 +52,16 @@ def items_of(template) -> tuple[ItemRow, ...]:
     """The version's items in checklist order."""
     if template.id is None:  # not saved yet: only what the session holds
         return tuple(template.items)
-    key = (template.id, template.content_hash, template.loaded_at)
+    return rows_of(template.id, template.content_hash, template.loaded_at)
+
+
+def rows_of(template_id: int, content_hash: str, loaded_at) -> tuple[ItemRow, ...]:
+    """items_of, from the version's columns (pages that read it as a row)."""
+    key = (template_id, content_hash, loaded_at)
     rows = _kept.get(key)
     if rows is None:
         rows = tuple(ItemRow(*r) for r in db.session.execute(
-            select(*_COLUMNS).where(ChecklistItem.template_id == template.id)
+            select(*_COLUMNS).where(ChecklistItem.template_id == template_id)
             .order_by(ChecklistItem.position)))
         with _lock:
             if len(_kept) >= KEEP:

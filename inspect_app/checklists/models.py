@@ -54,8 +54,7 @@ class ChecklistTemplate(db.Model):
     def items_for(self, site_codes: set[str], majors_only: bool = False) -> list:
         """The items that apply to a site with these codes (all of a major flag Y only when
         `majors_only`: a grid patrol's share of an enterprise list), as frozen rows."""
-        return [i for i in self.item_rows if i.applies_to_site(site_codes)
-                and (not majors_only or i.is_major)]
+        return items_applying(self.item_rows, site_codes, majors_only)
 
 
 @lru_cache(maxsize=4096)
@@ -65,6 +64,11 @@ def _parse_applies(applies: str) -> tuple[frozenset[str], frozenset[str]]:
     codes = [c for c in applies.split(",") if c]
     return (frozenset(c for c in codes if not c.startswith("-")),
             frozenset(c[1:] for c in codes if c.startswith("-")))
+
+
+def items_applying(items, site_codes: set[str], majors_only: bool = False) -> list:
+    """ChecklistTemplate.items_for over a version's rows (pages that read it as a row)."""
+    return [i for i in items if i.applies_to_site(site_codes) and (not majors_only or i.is_major)]
 
 
 def group_sections(items) -> list[tuple[str, list["ChecklistItem"]]]:

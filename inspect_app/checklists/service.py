@@ -26,9 +26,11 @@ PATROL_MAJOR_LISTS = frozenset({"ent-mech", "ent-gm-industry", "ent-fire-general
 
 
 def current_templates() -> list[ChecklistTemplate]:
-    return list(db.session.scalars(
-        select(ChecklistTemplate).where(ChecklistTemplate.is_current.is_(True))
-        .order_by(ChecklistTemplate.kind, ChecklistTemplate.slug)))
+    return list(db.session.scalars(_CURRENT))
+
+
+_CURRENT = (select(ChecklistTemplate).where(ChecklistTemplate.is_current.is_(True))
+            .order_by(ChecklistTemplate.kind, ChecklistTemplate.slug))  # built once
 
 
 def templates_for(site: Site, user: User) -> list[ChecklistTemplate]:

@@ -23,6 +23,12 @@ class Result(StrEnum):
     NA = "na"  # 不涉及
 
 
+def asks_majors_only(kind: str, template_kind: str) -> bool:
+    """A grid patrol on an enterprise list (the site's feature lists, added to the grid
+    guideline) asks only its major items."""
+    return kind == InspectionKind.PATROL and template_kind == "enterprise_checklist"
+
+
 class Inspection(db.Model):
     __tablename__ = "inspections"
     __table_args__ = (Index("ix_inspections_submitted_at_id", "submitted_at", "id"),)
@@ -48,10 +54,9 @@ class Inspection(db.Model):
 
     @property
     def items(self):
-        """The checklist's items that apply to this site; a grid patrol on an enterprise list
-        (the site's feature lists, added to the grid guideline) asks only its major items."""
-        majors_only = self.kind == InspectionKind.PATROL and self.template.kind == "enterprise_checklist"
-        return self.template.items_for(self.site.checklist_codes, majors_only)
+        """The checklist's items that apply to this site (see asks_majors_only)."""
+        return self.template.items_for(self.site.checklist_codes,
+                                       asks_majors_only(self.kind, self.template.kind))
 
     @property
     def sections(self):

@@ -4,14 +4,15 @@ from dataclasses import dataclass
 
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from ..access import FIELD_ROLES, can_see_site, is_zone_staff
 from ..auth.models import User
 from ..checklists import combination
-from ..checklists.models import ChecklistItem, ChecklistTemplate
+from ..checklists.item_rows import rows_of
+from ..checklists.models import ChecklistItem, ChecklistTemplate, items_applying
 from ..checklists.service import templates_for
 from ..errors import UserError
 from ..extensions import db
@@ -21,7 +22,7 @@ from ..photos.models import Photo
 from ..roles import Role
 from ..sites.models import Site
 from ..timeutil import utcnow
-from .models import Answer, Inspection, InspectionKind, Result
+from .models import Answer, Inspection, InspectionKind, Result, asks_majors_only
 
 KIND_FOR_ROLE = {
     Role.INSPECTOR: InspectionKind.PATROL,
@@ -30,16 +31,56 @@ KIND_FOR_ROLE = {
     Role.ENTERPRISE: InspectionKind.SELF_CHECK,
 }
 def unfinished_for(user: User, site: Site) -> list[Inspection]:
+    """This user's inspections of the site not yet submitted, newest first (_UNFINISHED is
+    the same for the site page)."""
     return list(db.session.scalars(
         select(Inspection).where(Inspection.site_id == site.id, Inspection.inspector_id == user.id,
                                  Inspection.submitted_at.is_(None))
         .order_by(Inspection.started_at.desc())))
 
 
-def recent_for_site(site: Site, limit: int = 5) -> list[Inspection]:
-    return list(db.session.scalars(
-        select(Inspection).where(Inspection.site_id == site.id, Inspection.submitted_at.is_not(None))
-        .order_by(Inspection.submitted_at.desc()).limit(limit)))
+@dataclass(frozen=True)
+class Unfinished:
+    id: int
+    title: str
+    answered: int
+    total: int  # the items it asks
+
+
+def unfinished_counts(user: User, site: Site) -> list[Unfinished]:
+    """unfinished_for as the site page lists them: checklist title, answers and items, in one
+    statement (the items from checklists/item_rows.py)."""
+    codes = site.checklist_codes
+    return [Unfinished(r.id, r.title, r.answered, len(items_applying(
+        rows_of(r.template_id, r.content_hash, r.loaded_at), codes,
+        asks_majors_only(r.inspection_kind, r.kind))))
+        for r in db.session.execute(_UNFINISHED, {"site_id": site.id, "user_id": user.id})]
+
+
+# Built once (building a statement costs more than running it, on a page of many such).
+_UNFINISHED = (
+    select(Inspection.id, Inspection.kind.label("inspection_kind"),
+           ChecklistTemplate.id.label("template_id"), ChecklistTemplate.content_hash,
+           ChecklistTemplate.loaded_at, ChecklistTemplate.kind, ChecklistTemplate.title,
+           select(func.count()).where(Answer.inspection_id == Inspection.id)
+           .correlate(Inspection).scalar_subquery().label("answered"))
+    .join(ChecklistTemplate, ChecklistTemplate.id == Inspection.template_id)
+    .where(Inspection.site_id == bindparam("site_id"), Inspection.inspector_id == bindparam("user_id"),
+           Inspection.submitted_at.is_(None))
+    .order_by(Inspection.started_at.desc()))
+_RECENT = (
+    select(Inspection.id, Inspection.submitted_at, User.name.label("inspector_name"),
+           ChecklistTemplate.title.label("template_title"))
+    .join(User, User.id == Inspection.inspector_id)
+    .join(ChecklistTemplate, ChecklistTemplate.id == Inspection.template_id)
+    .where(Inspection.site_id == bindparam("site_id"), Inspection.submitted_at.is_not(None))
+    .order_by(Inspection.submitted_at.desc()).limit(bindparam("limit")))
+
+
+def recent_for_site(site: Site, limit: int = 5) -> list:
+    """The site's last submitted inspections, newest first, as rows of what its page lists
+    (the first one's submitted_at is the site's last inspection)."""
+    return list(db.session.execute(_RECENT, {"site_id": site.id, "limit": limit}))
 
 
 def start(user: User, site: Site, template_id: int, from_scan: bool) -> Inspection:
@@ -72,9 +113,8 @@ def can_see(user: User, inspection: Inspection) -> bool:
 
 def get_for(user: User, inspection_id: int) -> Inspection:
     """The inspection, or 404 (see can_see)."""
-    # Its answers and their photos in two statements (the page and the progress read them all).
-    inspection = db.session.get(Inspection, inspection_id, options=[
-        selectinload(Inspection.answers).selectinload(Answer.photos)])
+    # Alone: the page and a tick read its checklist and answers as rows (sheet.py).
+    inspection = db.session.get(Inspection, inspection_id)
     if inspection is None or not can_see(user, inspection):
         abort(404)
     return inspection
@@ -87,21 +127,17 @@ def _editable(user: User, inspection: Inspection) -> None:
         raise UserError(_("This inspection was already submitted and can no longer be changed."), 409)
 
 
-def _item(inspection: Inspection, item_id: int) -> ChecklistItem:
-    item = next((i for i in inspection.items if i.id == item_id), None)
+def _item(inspection: Inspection, item_id: int, items=None) -> ChecklistItem:
+    item = next((i for i in (inspection.items if items is None else items) if i.id == item_id),
+                None)
     if item is None:
         abort(404)
     return item
 
 
-def answers_by_item(inspection: Inspection) -> dict[int, Answer]:
-    return {a.item_id: a for a in inspection.answers}
-
-
 def _commit_keeping_loaded() -> None:
-    """Commit without expiring what the session holds: the tick's reply shows the item, its
-    answer and the progress just saved, without reading the inspection, its answers, photos,
-    checklist and site back (7 statements a tick)."""
+    """Commit without expiring what the session holds: the tick's reply shows the inspection
+    it holds, without reading it back."""
     session = db.session()
     session.expire_on_commit = False
     try:
@@ -111,20 +147,23 @@ def _commit_keeping_loaded() -> None:
 
 
 def record_answer(user: User, inspection: Inspection, item_id: int, result: str | None,
-                  note: str | None) -> Answer:
-    """Save one tick (and note). Re-sending the same answer changes nothing."""
+                  note: str | None, items=None) -> Answer:
+    """Save one tick (and note). Re-sending the same answer changes nothing. `items`: the
+    inspection's items when the caller holds them already (sheet.py)."""
     _editable(user, inspection)
-    item = _item(inspection, item_id)
-    # The inspection came with its answers (get_for): no query for this one.
-    answer = next((a for a in inspection.answers if a.item_id == item.id), None)
+    item = _item(inspection, item_id, items)
+    answer = _answer(inspection, item.id)
     if result is None and answer is not None:
         result = answer.result  # a note saved on its own keeps the tick
     if result not in set(Result):
         raise UserError(_("Choose pass, fail or not applicable."))
     note = (note or "").strip()[:2000]
     if answer is None:
-        answer = Answer(item_id=item.id, result=result, note=note, photos=[])  # none yet
-        inspection.answers.append(answer)
+        answer = Answer(inspection_id=inspection.id, item_id=item.id, result=result, note=note,
+                        photos=[])  # none yet
+        db.session.add(answer)
+        if "answers" not in sa_inspect(inspection).unloaded:  # a caller holds them: keep it whole
+            inspection.answers.append(answer)
     else:
         answer.result = result
         if note or result != Result.FAIL:
@@ -134,9 +173,13 @@ def record_answer(user: User, inspection: Inspection, item_id: int, result: str 
     except IntegrityError:
         # The same tick sent twice at once (double tap on a slow network): the other one won.
         db.session.rollback()
-        answer = db.session.scalar(select(Answer).where(Answer.inspection_id == inspection.id,
-                                                        Answer.item_id == item.id))
+        answer = _answer(inspection, item.id)
     return answer
+
+
+def _answer(inspection: Inspection, item_id: int) -> Answer | None:
+    return db.session.scalar(select(Answer).where(Answer.inspection_id == inspection.id,
+                                                  Answer.item_id == item_id))
 
 
 def add_photo(user: User, inspection: Inspection, item_id: int, files: list, upload_key: str | None,
@@ -147,8 +190,7 @@ def add_photo(user: User, inspection: Inspection, item_id: int, files: list, upl
     order) and its own upload key: the form's key for the first, numbered after it for the rest."""
     _editable(user, inspection)
     item = _item(inspection, item_id)
-    answer = db.session.scalar(select(Answer).where(Answer.inspection_id == inspection.id,
-                                                    Answer.item_id == item.id))
+    answer = _answer(inspection, item.id)
     if answer is None or answer.result != Result.FAIL:
         raise UserError(_("Mark the item as failed before adding a photo."))
     files = [f for f in files if f is not None and f.filename]
@@ -183,24 +225,6 @@ def remove_photo(user: User, inspection: Inspection, photo_id: int) -> None:
         abort(404)
     photo.answer_id = None  # the file stays for audit; it just leaves the answer
     db.session.commit()
-
-
-@dataclass
-class Progress:
-    answered: int
-    total: int
-    failed: int
-
-    @property
-    def done(self) -> bool:
-        return self.answered == self.total
-
-
-def progress(inspection: Inspection) -> Progress:
-    items = {i.id for i in inspection.items}
-    answers = [a for a in inspection.answers if a.item_id in items]
-    return Progress(len(answers), len(items),
-                    sum(a.result == Result.FAIL for a in answers))
 
 
 def unanswered(inspection: Inspection) -> list[ChecklistItem]:

@@ -87,16 +87,25 @@ class Site(db.Model):
 
     @property
     def feature_codes(self) -> list[str]:
-        return [f for f in self.features.split(",") if f]
+        return _split(self.features)
 
     @property
     def haz_mode_codes(self) -> list[str]:
-        return [m for m in (self.haz_modes or "").split(",") if m]
+        return _split(self.haz_modes)
 
     @property
     def checklist_codes(self) -> set[str]:
         """The codes checklists and their items name to apply to this site."""
-        return applicable_codes(self.site_type, self.feature_codes, self.haz_mode_codes)
+        return checklist_codes(self.site_type, self.features, self.haz_modes)
 
     def __repr__(self) -> str:
         return f"<Site {self.id} {self.name}>"
+
+
+def _split(codes: str | None) -> list[str]:
+    return [c for c in (codes or "").split(",") if c]
+
+
+def checklist_codes(site_type: str, features: str, haz_modes: str | None) -> set[str]:
+    """Site.checklist_codes from the columns themselves (pages that read a site as a row)."""
+    return applicable_codes(site_type, _split(features), _split(haz_modes))

@@ -53,6 +53,15 @@ def status_of(site_ids: list[int]) -> dict[int, SiteStatus]:
     }
 
 
+def status_from(site: Site, recent: list, open_hazards: list) -> SiteStatus:
+    """status_of for one site whose page already holds its recent inspections (newest first)
+    and its open hazards: no statement of its own."""
+    last = recent[0].submitted_at if recent else None
+    return SiteStatus(last, schedule.next_due(site.risk_color, last,
+                                              current_app.config["INSPECTION_INTERVAL_DAYS"]),
+                      len(open_hazards), sum(h.level == Level.MAJOR for h in open_hazards))
+
+
 def due_query(user: User, today: date) -> Select:
     """The active sites `user` covers that are due for inspection (next due day reached, or
     never inspected), as a query over Site."""

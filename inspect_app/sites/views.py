@@ -82,12 +82,13 @@ def index():
 @allow(*FIELD_ROLES)
 def detail(site_id: int):
     site = service.get_site_for(current_user, site_id)
+    recent = inspections.recent_for_site(site, limit=5)
+    open_hazards = hazards.open_for_site(site)
     return page("sites/detail.html", site=site,
-                status=overview.status_of([site.id])[site.id],
+                status=overview.status_from(site, recent, open_hazards),
                 templates=templates_for(site, current_user),
-                unfinished=inspections.unfinished_for(current_user, site),
-                recent=inspections.recent_for_site(site, limit=5),
-                open_hazards=hazards.open_for_site(site), stopped=hazards.stopped_work(site),
+                unfinished=inspections.unfinished_counts(current_user, site),
+                recent=recent, open_hazards=open_hazards, stopped=hazards.stopped_work(site),
                 can_manage=is_zone_staff(current_user))
 
 

@@ -71,7 +71,9 @@ def test_checklist_page_reads_answers_and_photos_in_a_fixed_number_of_statements
         _fail_with_photo(client, inspection_id, item, n)
     more = _page_statements(client, url)
     assert more == few, f"{few} statements with 1 photo, {more} with 6"
-    assert more <= 15
+    # The user; the inspection, its checklist and site, its answers with their photos (three:
+    # the items are read once per process, checklists/item_rows.py); the bar's three counts.
+    assert more <= 7
 
 
 def test_queue_reads_each_cards_site_in_the_same_statement(client, login, ctx):
@@ -135,8 +137,8 @@ def test_a_tick_runs_a_fixed_small_number_of_statements(client, login, ctx):
             resp = client.post(url.format(item.id), data={"result": result}, headers=HX)
         assert resp.status_code == 200 and f'tick-{result} on"' in resp.text
         counts.append(len(seen))
-    # A new answer or a changed one; the user, the inspection with its answers and photos, its
-    # checklist and site, the write and the inbox count: nothing read back after the commit.
+    # A new answer or a changed one: the user, the inspection, its checklist and site, the
+    # answer, the write, then its answers as saved for the reply.
     assert counts[0] == counts[1] == counts[2] <= 9, counts
     db.session.expunge_all()
     answers = {a.item_id: a.result for a in db.session.get(Inspection, inspection_id).answers}
@@ -171,3 +173,38 @@ def test_inspector_home_reads_sites_queue_and_hazards_in_a_fixed_number_of_state
     # overdue, then those due today or never inspected); the hazard queue's ids, its cards;
     # the bar's unread notifications.
     assert more <= 10
+
+
+def test_site_page_reads_its_lists_in_a_fixed_number_of_statements(client, login, ctx):
+    from inspect_app.hazards import service as hazards
+    from inspect_app.inspections import service as inspections
+
+    grid = make_grid()
+    site = make_site(grid, site_type="NINE", subkind="restaurant", risk_color="red")
+    inspector = make_user("inspector", grids=[grid])
+    others = [make_user("inspector", grids=[grid]) for _ in range(3)]
+    login(inspector)
+    url = f"/sites/{site.id}"
+
+    def add(n):
+        """n hazards, n submitted inspections by other inspectors, one unfinished of ours."""
+        for user in others[:n]:
+            user = db.session.merge(user)
+            done = inspections.start(user, db.session.merge(site), template("grid-nine").id, False)
+            for item in done.items:
+                inspections.record_answer(user, done, item.id, "pass", "")
+            inspections.submit(user, done.id)
+            hazards.report(site_id=site.id, description="通道堵塞", level="general",
+                           source="patrol", reporter=user)
+        db.session.commit()
+
+    _start(client, site)
+    add(1)
+    few = _page_statements(client, url)
+    add(3)
+    more = _page_statements(client, url)
+    assert more == few, f"{few} statements with 1 inspection and hazard, {more} with 4"
+    # The user and the grids they cover; the site with its grid and area; the checklists that
+    # fit; our unfinished inspection with its counts; the recent ones with who and which list;
+    # the open hazards; work stopped; the bar's three counts.
+    assert more <= 11

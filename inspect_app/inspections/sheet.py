@@ -1,0 +1,100 @@
+"""An inspection's checklist as its page and a tick's reply show it, read as plain rows.
+
+The page, a tick and a photo's reply read the inspection's checklist version and site, its
+answers with their photos, and its items (checklists/item_rows.py). Loaded as ORM objects
+(the inspection, its checklist, site and ~20 answers) they cost more CPU than the rest of a
+tick; read here with two prepared statements they cost a tenth of it.
+"""
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import bindparam, select
+
+from ..checklists import item_rows
+from ..checklists.models import ChecklistTemplate, group_sections, items_applying
+from ..extensions import db
+from ..photos.models import Photo
+from ..sites.models import Site, checklist_codes
+from .models import Answer, Inspection, Result, asks_majors_only
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerRow:
+    id: int
+    item_id: int
+    result: str
+    note: str
+    photos: tuple[int, ...] = ()  # photo ids, in the order they were added
+
+
+@dataclass
+class Progress:
+    answered: int
+    total: int
+    failed: int
+
+    @property
+    def done(self) -> bool:
+        return self.answered == self.total
+
+
+@dataclass
+class Sheet:
+    inspection: Inspection
+    site_name: str
+    template_title: str
+    template_version: str
+    items: list = field(default_factory=list)  # the ItemRows that apply, in checklist order
+    answers: dict[int, AnswerRow] = field(default_factory=dict)  # by item id
+
+    @property
+    def sections(self):
+        return group_sections(self.items)
+
+    def item(self, item_id: int):
+        """The item of this inspection with that id, or None."""
+        return next((i for i in self.items if i.id == item_id), None)
+
+    @property
+    def progress(self) -> Progress:
+        ids = {i.id for i in self.items}
+        answers = [a for a in self.answers.values() if a.item_id in ids]
+        return Progress(len(answers), len(ids), sum(a.result == Result.FAIL for a in answers))
+
+    def read_answers(self) -> None:
+        """(Re)read the answers and their photos (after a write, for the reply)."""
+        answers: dict[int, AnswerRow] = {}
+        for answer_id, item_id, result, note, photo_id in db.session.execute(
+                _ANSWERS, {"inspection_id": self.inspection.id}):
+            row = answers.get(item_id) or AnswerRow(answer_id, item_id, result, note)
+            if photo_id is not None:
+                row = AnswerRow(answer_id, item_id, result, note, (*row.photos, photo_id))
+            answers[item_id] = row
+        self.answers = answers
+
+
+_HEADER = (
+    select(Site.name, Site.site_type, Site.features, Site.haz_modes, ChecklistTemplate.id,
+           ChecklistTemplate.content_hash, ChecklistTemplate.loaded_at, ChecklistTemplate.kind,
+           ChecklistTemplate.title, ChecklistTemplate.version)
+    .select_from(Inspection)
+    .join(Site, Site.id == Inspection.site_id)
+    .join(ChecklistTemplate, ChecklistTemplate.id == Inspection.template_id)
+    .where(Inspection.id == bindparam("inspection_id")))
+_ANSWERS = (
+    select(Answer.id, Answer.item_id, Answer.result, Answer.note, Photo.id)
+    .outerjoin(Photo, Photo.answer_id == Answer.id)
+    .where(Answer.inspection_id == bindparam("inspection_id"))
+    .order_by(Answer.id, Photo.id))
+
+
+def sheet_of(inspection: Inspection, answers: bool = True) -> Sheet:
+    """The inspection's checklist, and its answers unless `answers` is False."""
+    row = db.session.execute(_HEADER, {"inspection_id": inspection.id}).one()
+    items = items_applying(item_rows.items_of(row),
+                           checklist_codes(row.site_type, row.features, row.haz_modes),
+                           asks_majors_only(inspection.kind, row.kind))
+    sheet = Sheet(inspection, row.name, row.title, row.version, items)
+    if answers:
+        sheet.read_answers()
+    return sheet
