@@ -165,9 +165,12 @@ def record_answer(user: User, inspection: Inspection, item_id: int, result: str 
         if "answers" not in sa_inspect(inspection).unloaded:  # a caller holds them: keep it whole
             inspection.answers.append(answer)
     else:
-        answer.result = result
-        if note or result != Result.FAIL:
-            answer.note = note if result == Result.FAIL else ""
+        # Only what changes: a tick sent again (a retry, a double tap) flushes nothing.
+        note = note if result == Result.FAIL else ""
+        if answer.result != result:
+            answer.result = result
+        if answer.note != note and (note or result != Result.FAIL):
+            answer.note = note
     try:
         _commit_keeping_loaded()
     except IntegrityError:

@@ -7,6 +7,7 @@ tick; read here with two prepared statements they cost a tenth of it.
 """
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, select
 
@@ -18,8 +19,7 @@ from ..sites.models import Site, checklist_codes
 from .models import Answer, Inspection, Result, asks_majors_only
 
 
-@dataclass(frozen=True, slots=True)
-class AnswerRow:
+class AnswerRow(NamedTuple):
     id: int
     item_id: int
     result: str
