@@ -6,7 +6,7 @@ from flask_login import current_user
 from .. import forms
 from ..access import FIELD_ROLES, ZONE_STAFF, allow, is_zone_staff
 from ..errors import UserError
-from ..sites.service import visible_grids
+from ..sites.service import filter_choices
 from ..sites.types import SITE_TYPES
 from ..timeutil import local_today
 from ..web import page, wants_fragment
@@ -25,8 +25,7 @@ def index():
     # "More" appends rows; a filter change replaces the whole list.
     fragment = "rows" if request.args.get("after") else "results"
     return page("hazards/index.html", fragment, result=result, filters=filters,
-                grids=(grids := visible_grids(current_user)),
-                areas=sorted({g.area for g in grids}, key=lambda a: a.name), site_types=SITE_TYPES,
+                choices=filter_choices(current_user), site_types=SITE_TYPES,
                 today=local_today(), workflow=workflow, args=request.args,
                 just_found=just_found)
 

@@ -21,7 +21,7 @@ from ..auth.models import User
 from ..extensions import db
 from ..memo import memo
 from ..sites.models import Site
-from ..sites.service import visible_grids
+from ..sites.service import filter_choices
 from ..timeutil import local_today, to_local
 from .columns import Column, Ledger, for_page
 from .filters import Filters
@@ -210,9 +210,8 @@ def choices(user) -> Choices:
 
 
 def _read_choices(user) -> Choices:
-    grids = visible_grids(user)
-    areas = sorted({(g.area.id, g.area.name) for g in grids}, key=lambda a: (a[1], a[0]))
-    return Choices(areas, [(g.id, f"{g.area.name} · {g.name}") for g in grids])
+    places = filter_choices(user)
+    return Choices(places.areas, places.grids)
 
 
 # Showing values on the page -------------------------------------------------------------------

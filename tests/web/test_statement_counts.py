@@ -208,3 +208,30 @@ def test_site_page_reads_its_lists_in_a_fixed_number_of_statements(client, login
     # fit; our unfinished inspection with its counts; the recent ones with who and which list;
     # the open hazards; work stopped; the bar's three counts.
     assert more <= 11
+
+
+def test_queue_and_ledger_grid_filters_word_each_grid_with_its_area(client, login, ctx):
+    """The grid filter lists the grids the user may filter by, each as "area · grid", by name:
+    every active grid for zone staff, an inspector's own grids."""
+    import re
+
+    from tests.factories import make_area
+
+    east, west = make_area("东片区"), make_area("西片区")
+    mine, other = make_grid(east, "A网格"), make_grid(west, "B网格")
+    closed = make_grid(west, "C网格")
+    closed.active = False
+    db.session.commit()
+    supervisor = make_user("supervisor")
+    inspector = make_user("inspector", grids=[mine])
+
+    def grids(url):
+        select = re.search(r'<select name="grid">(.*?)</select>', client.get(url).text, re.S)
+        return re.findall(r'<option value="(\d+)" >([^<]*)</option>', select.group(1))
+
+    login(supervisor)
+    for url in ("/hazards/", "/ledgers/hazards"):
+        assert grids(url) == [(str(mine.id), "东片区 · A网格"), (str(other.id), "西片区 · B网格")]
+    login(inspector)
+    for url in ("/hazards/", "/ledgers/hazards"):
+        assert grids(url) == [(str(mine.id), "东片区 · A网格")]
