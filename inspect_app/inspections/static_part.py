@@ -45,3 +45,35 @@ def _words(locale: str) -> dict[str, Markup]:
         "upload": _("Upload"), "photo": _("Photo"), "remove": _("Remove"),
     }
     return {k: escape(v) for k, v in words.items()}
+
+
+def outbox_words() -> dict[str, str]:
+    """What static/outbox.js says on the checklist page, in the current language."""
+    return _outbox_words(str(get_locale()))
+
+
+@lru_cache(maxsize=16)
+def _outbox_words(locale: str) -> dict[str, str]:
+    return {
+        "waiting": _("%(n)s waiting to upload", n="{n}"),
+        "allSaved": _("All saved"),
+        "saved": _("Saved"),
+        "queued": _("Waiting to upload"),
+        "sending": _("Uploading…"),
+        "refused": _("Not accepted: %(reason)s", reason="{reason}"),
+        "offline": _("No network: kept on this phone, it uploads by itself when the signal is "
+                     "back."),
+        "unreachable": _("The server cannot be reached: kept on this phone, retrying by itself."),
+        "replyLost": _("The server had already saved this; only its reply was lost."),
+        "checking": _("Asking the server whether it already has this photo…"),
+        "loggedOut": _("You were logged out. Log in again: nothing waiting here is lost, it is "
+                       "sent after you log in."),
+        "logIn": _("Log in again"),
+        "photoUploading": _("Photo uploading %(p)s%%", p="{p}"),
+        "photoQueued": _("Photo waiting to upload"),
+        "submitPhotos": _("%(n)s photos are still uploading…", n="{n}"),
+        "submitWrites": _("%(n)s changes are still uploading; the inspection is submitted right "
+                          "after.", n="{n}"),
+        "submitQueued": _("Submit is queued and is sent when everything before it is saved."),
+        "leave": _("Some changes are not uploaded yet. Leave anyway?"),
+    }

@@ -13,7 +13,7 @@ from ..web import page, redirect_to, wants_fragment
 from . import bp, service
 from . import forms as inspection_forms
 from .sheet import sheet_of
-from .static_part import item_words
+from .static_part import item_words, outbox_words
 
 
 def _checklist_page(inspection, fragment=None, http_status=200, sheet=None, **extra):
@@ -22,7 +22,8 @@ def _checklist_page(inspection, fragment=None, http_status=200, sheet=None, **ex
                 sheet=sheet, answers=sheet.answers, progress=sheet.progress,
                 editable=inspection.submitted_at is None
                 and inspection.inspector_id == current_user.id,
-                urls=_item_urls(inspection.id), token=generate_csrf(), w=item_words(), **extra)
+                urls=_item_urls(inspection.id), token=generate_csrf(), w=item_words(),
+                outbox_words=outbox_words(), **extra)
 
 
 _HOLE = 2**31 - 1  # an id no row has, replaced by "{}" in the format strings below

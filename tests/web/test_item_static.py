@@ -31,6 +31,7 @@ def test_fixed_parts_are_rendered_once_per_language(client, login, ctx):
     items = inspection.items
     static_part._render.cache_clear()
     static_part._words.cache_clear()
+    static_part._outbox_words.cache_clear()
     page = client.get(url).text
     distinct = len({(i.code, i.requirement, i.is_major, i.basis, i.guidance) for i in items})
     assert static_part._render.cache_info().misses == distinct
@@ -39,11 +40,14 @@ def test_fixed_parts_are_rendered_once_per_language(client, login, ctx):
     assert KEY.sub("", client.get(url).text) == KEY.sub("", page)
     assert static_part._render.cache_info().misses == distinct
     assert static_part._words.cache_info().misses == 1
+    assert static_part._outbox_words.cache_info().misses == 1
     client.post("/lang/en", data={"next": url})
     english = client.get(url).text
     assert static_part._words.cache_info().misses == 2
     assert "Basis and how to check" in english and "Basis and how to check" not in page
     assert ">Pass<" in english and ">Pass<" not in page
+    assert static_part._outbox_words.cache_info().misses == 2
+    assert '"allSaved": "All saved"' in english and '"allSaved": "All saved"' not in page
 
 
 def test_page_and_tick_reply_show_the_items_text_escaped(client, login, ctx):
