@@ -1,7 +1,7 @@
 """Time and memory of the 问题清单 (problem list) xlsx export at 100,000 hazards.
 
-Builds a fresh SQLite database (and, when BENCH_DATABASE_URL is set, uses that database too:
-its tables are dropped and re-created, so give it a throwaway database), bulk-inserts
+Builds a fresh SQLite database (and, when BENCH_DATABASE_URL names a PostgreSQL server, a
+database `inspect_bench_export` there, as bench/run.py makes its own, dropped after), bulk-inserts
 BENCH_ROWS hazards (default 100,000) with SQLAlchemy Core over a few areas, grids and sites,
 then exports the list end to end as a supervisor sees it: query → rows → write-only workbook →
 temporary file. It reports the time, the tracemalloc peak, the growth of the process's peak
@@ -144,7 +144,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="export-bench-db-") as d:
         run("SQLite", f"sqlite:///{d}/bench.db")
     if os.environ.get("BENCH_DATABASE_URL"):
-        run("BENCH_DATABASE_URL", os.environ["BENCH_DATABASE_URL"])
+        from run import database_url, drop_database  # bench/run.py's own database, not the URL's
+
+        with tempfile.TemporaryDirectory(prefix="export-bench-") as d:
+            url = database_url("export", Path(d))
+            try:
+                run("BENCH_DATABASE_URL", url)
+            finally:
+                drop_database(url)
 
 
 if __name__ == "__main__":
