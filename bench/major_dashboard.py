@@ -65,12 +65,12 @@ def main() -> None:
             times[name][0].append((time.perf_counter() - wall) * 1000)
             times[name][1].append((time.process_time() - cpu) * 1000)
     # The dashboard alone (the page also lists its first 50 major hazards, with their total).
-    from inspect_app.ledgers import stats
+    from inspect_app.ledgers.dashboard import dashboard
     from inspect_app.ledgers.filters import Filters
     with app.test_request_context():
         user = db.session.get(User, user_id)
-        calls = {"dashboard (summary)": lambda: stats.dashboard(user, Filters()),
-                 "dashboard (live)": lambda: stats.dashboard(user, Filters(), live=True),
+        calls = {"dashboard (summary)": lambda: dashboard(user, Filters()),
+                 "dashboard (live)": lambda: dashboard(user, Filters(), live=True),
                  "SELECT 1": lambda: db.session.execute(select(1)).all()}
         live(False)
         for name in calls:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 from sqlalchemy import select
 
 from ..extensions import db
-from .models import ChecklistItem, ItemRules
+from .models import ChecklistItem, ItemRules, items_applying
 
 KEEP = 256  # versions kept per process (the bundled checklists are ~30)
 
@@ -68,3 +68,9 @@ def rows_of(template_id: int, content_hash: str, loaded_at) -> tuple[ItemRow, ..
                 _kept.clear()  # a long-running process that saw many uploads: start afresh
             _kept[key] = rows
     return rows
+
+
+def items_for(template, site_codes: set[str], majors_only: bool = False) -> list[ItemRow]:
+    """The version's items that apply to a site with these codes (all of a major flag Y only
+    when `majors_only`: a grid patrol's share of an enterprise list)."""
+    return items_applying(items_of(template), site_codes, majors_only)

@@ -45,16 +45,6 @@ class ChecklistTemplate(db.Model):
     def applies_codes(self) -> set[str]:
         return set(self.applies_to.split(","))
 
-    @property
-    def item_rows(self):
-        """Its items as frozen rows, read once per process (checklists/item_rows.py)."""
-        from .item_rows import items_of
-        return items_of(self)
-
-    def items_for(self, site_codes: set[str], majors_only: bool = False) -> list:
-        """The items that apply to a site with these codes (all of a major flag Y only when
-        `majors_only`: a grid patrol's share of an enterprise list), as frozen rows."""
-        return items_applying(self.item_rows, site_codes, majors_only)
 
 
 @lru_cache(maxsize=4096)
@@ -67,7 +57,7 @@ def _parse_applies(applies: str) -> tuple[frozenset[str], frozenset[str]]:
 
 
 def items_applying(items, site_codes: set[str], majors_only: bool = False) -> list:
-    """ChecklistTemplate.items_for over a version's rows (pages that read it as a row)."""
+    """The items of `items` that apply to a site with these codes (item_rows.items_for)."""
     return [i for i in items if i.applies_to_site(site_codes) and (not majors_only or i.is_major)]
 
 

@@ -8,6 +8,7 @@ from ..extensions import db
 from ..roles import Role
 from ..sites.models import Site
 from ..sites.types import FEATURES
+from .item_rows import items_for
 from .models import ChecklistTemplate
 
 # Per role, the kinds of checklist offered, in order of preference.
@@ -42,7 +43,7 @@ def templates_for(site: Site, user: User) -> list[ChecklistTemplate]:
     kinds = KINDS_FOR_ROLE.get(user.role, ())
     codes = site.checklist_codes
     fitting = [t for t in current_templates() if t.kind in kinds and t.applies_codes & codes
-               and t.items_for(codes)]
+               and items_for(t, codes)]
     features = set(site.feature_codes) & set(FEATURES)
     # Only a guideline for the site's type replaces the enterprise lists; one for a feature
     # (the confined-space guideline) is added beside them.
@@ -50,7 +51,7 @@ def templates_for(site: Site, user: User) -> list[ChecklistTemplate]:
             t.kind == "grid_guideline" and t.applies_codes & (codes - features) for t in fitting):
         fitting = [t for t in fitting if t.kind == "grid_guideline"
                    or ((t.applies_codes & features or t.slug in PATROL_MAJOR_LISTS)
-                       and any(i.is_major for i in t.items_for(codes)))]
+                       and any(i.is_major for i in items_for(t, codes)))]
     # The lists for the site's type first, then those its features add.
     return sorted(fitting, key=lambda t: (not t.applies_codes & (codes - features),
                                           kinds.index(t.kind), t.slug))

@@ -6,6 +6,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..checklists.item_rows import items_for
 from ..checklists.models import group_sections
 from ..extensions import db
 from ..timeutil import utcnow
@@ -55,8 +56,8 @@ class Inspection(db.Model):
     @property
     def items(self):
         """The checklist's items that apply to this site (see asks_majors_only)."""
-        return self.template.items_for(self.site.checklist_codes,
-                                       asks_majors_only(self.kind, self.template.kind))
+        return items_for(self.template, self.site.checklist_codes,
+                         asks_majors_only(self.kind, self.template.kind))
 
     @property
     def sections(self):

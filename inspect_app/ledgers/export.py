@@ -17,7 +17,7 @@ from .. import labels, xlsx
 from ..access import is_enterprise_staff, is_inspector
 from ..auth.models import User
 from ..timeutil import local_today, to_local
-from . import service, stats
+from . import dashboard, service, stats
 from .major import PARTS
 from .service import Filters, Ledger
 
@@ -196,7 +196,7 @@ def _fill(wb: xlsx.Book, ledger: Ledger, user: User, filters: Filters, today: da
         sheet.append(row)
     if ledger is service.MAJOR:
         # Counted live, not read from the summary: the sheet's figures match the rows above.
-        _write_dashboard(wb, stats.dashboard(user, filters, today, regime=filters.regime,
+        _write_dashboard(wb, dashboard.dashboard(user, filters, today, regime=filters.regime,
                                              live=True), words)
     return sheet.rows
 

@@ -18,7 +18,7 @@ Definitions (safety-facts §2.5, §11; plan item 13):
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
@@ -30,10 +30,8 @@ from ..extensions import db
 from ..hazards.models import Hazard, Supervision, regime_clause
 from ..hazards.service import scope
 from ..hazards.workflow import OPEN_STATES, Level, State, is_overdue
-from ..memo import memo
 from ..sites.models import Area, Site
 from ..sites.types import SITE_TYPES
-from ..timeutil import local_today, utcnow
 from .filters import LocalDay, day_start, located, placed
 
 
@@ -387,40 +385,3 @@ def load_groups(user: User, filters, cutoff: date, today: date, rules: TargetRul
         query = query.where(regime_clause(regime))
     return [as_group(row) for row in db.session.execute(grouped(query))]
 
-
-_boards = memo(60, size=256)
-_summed = memo(600, size=256)
-
-
-def dashboard(user: User, filters, today: date | None = None, cutoff: date | None = None,
-              regime: str = "", live: bool = False) -> Dashboard:
-    """The dashboard for what `user` may see (area, grid, industry and regime filters apply):
-    from the zone's summary when it answers exactly (summary.py), else counted from the hazards,
-    memoised a minute per user and filter (paging the list below never recounts it). `live`:
-    counted now whatever the summary holds (an export's figures match its own rows)."""
-    from . import summary  # it builds on this module
-
-    cutoff = cutoff or stock_cutoff()
-    today = today or local_today()
-    rules = target_rules(cutoff)
-    why = "asked" if live else "" if summary.answers(user, filters) else "scope"
-    if not why:
-        counted = summary.latest()
-        if summary.usable(counted, today, cutoff, rules):
-            # A summary never changes once made: its sums per filter are kept while it is the
-            # latest (the page then costs the one look-up above).
-            return _summed.get((counted.id, filters.area, filters.site_type, regime, today,
-                                cutoff, rules), lambda: replace(summarise_parts(
-                                    *summary.parts(counted, filters, regime), cutoff, today,
-                                    rules), counted_at=counted.made_at, source="summary"))
-        why = "pending"
-
-    def count() -> Dashboard:
-        at = utcnow()
-        board = summarise_groups(load_groups(user, filters, cutoff, today, rules, regime),
-                                 cutoff, today, rules)
-        return replace(board, counted_at=at)
-
-    key = (user.id, user.role, filters.area, filters.grid, filters.site_type, regime, today,
-           cutoff, rules, live)
-    return replace(_boards.get(key, count), live_why=why)

@@ -9,7 +9,7 @@ from ..roles import Role
 from ..sites.types import SITE_TYPES
 from ..timeutil import local_today
 from ..web import page
-from . import bp, export, job_views, service, stats, summary
+from . import bp, dashboard, export, job_views, service, stats, summary
 
 MAJOR_ROLES = (*ZONE_STAFF, Role.ENTERPRISE)
 FIVE = "<any(inspections,hazards,rectification,responsibility,enforcement):slug>"
@@ -84,7 +84,7 @@ def download(slug: str):
 def major():
     filters = service.Filters.from_args(request.args, service.MAJOR)
     return _list("ledgers/major.html", service.MAJOR, "ledgers.major_total",
-                 board=stats.dashboard(current_user, filters, regime=filters.regime),
+                 board=dashboard.dashboard(current_user, filters, regime=filters.regime),
                  titles=stats.TARGET_TITLES,
                  measures=stats.TARGET_MEASURES,
                  zone_lists=not is_enterprise_staff(current_user))

@@ -13,6 +13,7 @@ from ..access import (
     is_zone_staff,
     public,
 )
+from ..checklists.item_rows import items_of
 from ..checklists.service import templates_for
 from ..extensions import db
 from ..hazards import service as hazards
@@ -84,9 +85,11 @@ def detail(site_id: int):
     site = service.get_site_for(current_user, site_id)
     recent = inspections.recent_for_site(site, limit=5)
     open_hazards = hazards.open_for_site(site)
+    templates = templates_for(site, current_user)
     return page("sites/detail.html", site=site,
                 status=overview.status_from(site, recent, open_hazards),
-                templates=templates_for(site, current_user),
+                templates=templates,
+                item_counts={t.id: len(items_of(t)) for t in templates},
                 unfinished=inspections.unfinished_counts(current_user, site),
                 recent=recent, open_hazards=open_hazards, stopped=hazards.stopped_work(site),
                 can_manage=is_zone_staff(current_user))

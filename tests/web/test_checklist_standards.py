@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from inspect_app.checklists import standards
+from inspect_app.checklists.item_rows import items_for
 from inspect_app.checklists.loader import DATA_DIR, SupersededError, load_all, parse
 from inspect_app.checklists.models import ChecklistItem, ChecklistTemplate
 from inspect_app.checklists.service import templates_for
@@ -197,10 +198,10 @@ def test_chemicals_using_unit_gets_no_aq3067_majors(ctx):
     user_site = make_site(site_type="HAZ", haz_modes="USE")
     prod_site = make_site(site_type="HAZ", haz_modes="PROD")
     haz = template("ent-haz")
-    use_items = haz.items_for(user_site.checklist_codes)
+    use_items = items_for(haz, user_site.checklist_codes)
     assert not [i for i in use_items if i.std == "AQ 3067"]
     assert {"HZ-U1", "HZ-U2", "HZ-13", "HZ-16"} <= {i.code for i in use_items}
-    prod_items = haz.items_for(prod_site.checklist_codes)
+    prod_items = items_for(haz, prod_site.checklist_codes)
     assert [i for i in prod_items if i.std == "AQ 3067" and i.is_major]
     assert "HZ-U1" not in {i.code for i in prod_items}
 
@@ -218,9 +219,9 @@ def test_flammable_goods_feature_turns_the_dormitory_item_major(ctx):
     plain = make_site(site_type="MECH")
     flam = make_site(site_type="MECH", features="FLAM")
     grid = template("grid-gm-small")
-    assert "GMS-15" in {i.code for i in grid.items_for(plain.checklist_codes)}
-    assert "GMS-15F" not in {i.code for i in grid.items_for(plain.checklist_codes)}
-    codes = {i.code for i in grid.items_for(flam.checklist_codes)}
+    assert "GMS-15" in {i.code for i in items_for(grid, plain.checklist_codes)}
+    assert "GMS-15F" not in {i.code for i in items_for(grid, plain.checklist_codes)}
+    codes = {i.code for i in items_for(grid, flam.checklist_codes)}
     assert "GMS-15F" in codes and "GMS-15" not in codes
 
 
@@ -367,8 +368,8 @@ def test_gb35181_2025_places_get_their_elements_by_feature(ctx, site_type, featu
     t = template("ent-fire-places")
     patrol_run = inspections.start(inspector, site, t.id, from_scan=False)
     assert {i.code for i in patrol_run.items} == patrol
-    assert {i.code for i in t.items_for(site.checklist_codes)} == own
-    assert not t.items_for(make_site(site_type=site_type).checklist_codes)
+    assert {i.code for i in items_for(t, site.checklist_codes)} == own
+    assert not items_for(t, make_site(site_type=site_type).checklist_codes)
 
 
 SE_MAJORS = {f"SE-{n:02d}" for n in range(1, 12)}  # GB 45067-2024 4.1–4.7, 4.10
@@ -403,7 +404,7 @@ def test_grid_inspector_gets_the_guideline_plus_the_features_lists(ctx, site_typ
 
 def test_special_equipment_majors_cite_gb45067_and_the_enterprise_gets_the_whole_list(ctx):
     site = make_site(site_type="MECH", features="SE")
-    own = template("ent-se").items_for(site.checklist_codes)
+    own = items_for(template("ent-se"), site.checklist_codes)
     assert {i.code for i in own if i.is_major} == SE_MAJORS and len(own) == 15
     for item in own:
         if item.is_major:

@@ -9,6 +9,7 @@ from inspect_app.extensions import db
 from inspect_app.hazards import service as hazards
 from inspect_app.hazards.models import Hazard, Supervision
 from inspect_app.ledgers import stats
+from inspect_app.ledgers.dashboard import dashboard
 from inspect_app.ledgers.filters import Filters
 from inspect_app.sites.models import Grid
 from inspect_app.timeutil import local_today
@@ -94,6 +95,6 @@ def test_dashboard_filters_narrow_the_groups(ctx):
         _major(s, date(2025, 3, 1), date(2025, 4, 1))
     db.session.commit()
     supervisor = make_user("supervisor")
-    board = stats.dashboard(supervisor, Filters(area=area.id), today=TODAY)
+    board = dashboard(supervisor, Filters(area=area.id), today=TODAY)
     assert board.overall.total == 2 and board.overall.overdue == 2
     assert [code for code, _t in board.by_industry] == ["MECH"]

@@ -11,7 +11,8 @@ import pytest
 from openpyxl import load_workbook
 
 from inspect_app.extensions import db
-from inspect_app.ledgers import export, service, stats
+from inspect_app.ledgers import export, service
+from inspect_app.ledgers.dashboard import dashboard
 from inspect_app.models import HazardEvent, Referral, Supervision
 from inspect_app.timeutil import local_today
 from tests.conftest import HX
@@ -489,7 +490,7 @@ def test_dashboard_splits_stock_at_midnight_in_the_zone(zone):
                 found=datetime(2023, 12, 31, 15, 59))
     make_hazard(zone.mill, "跨年后", level="major", status="confirmed",
                 found=datetime(2023, 12, 31, 16, 0))
-    board = stats.dashboard(zone.supervisor, service.Filters(), today=date(2026, 6, 1),
+    board = dashboard(zone.supervisor, service.Filters(), today=date(2026, 6, 1),
                             cutoff=date(2023, 12, 31))
     assert (board.overall.stock, board.overall.increment) == (2, 2)
     assert board.overall.stock_open == 1
@@ -498,11 +499,11 @@ def test_dashboard_splits_stock_at_midnight_in_the_zone(zone):
 
 
 def test_dashboard_respects_scope_and_cutoff_config(zone, app):
-    board = stats.dashboard(zone.staff_diner, service.Filters())
+    board = dashboard(zone.staff_diner, service.Filters())
     assert board.overall.total == 1 and board.by_area == [("西片区", board.overall)]
     app.config["MAJOR_STOCK_CUTOFF"] = "2025-12-31"
     try:
-        assert stats.dashboard(zone.supervisor, service.Filters()).overall.stock == 2
+        assert dashboard(zone.supervisor, service.Filters()).overall.stock == 2
     finally:
         app.config["MAJOR_STOCK_CUTOFF"] = "2023-12-31"
 
@@ -511,7 +512,7 @@ def test_rejected_major_hazards_are_not_in_the_database(zone):
     make_hazard(zone.mill, "误报", level="major", status="rejected")
     ids = {r[0] for r in _rows(zone, "major")}
     assert ids == {zone.closed.id, zone.gas.id}
-    assert stats.dashboard(zone.supervisor, service.Filters()).overall.total == 2
+    assert dashboard(zone.supervisor, service.Filters()).overall.total == 2
 
 
 def test_major_print_view_includes_the_dashboard(en, login, zone):

@@ -479,7 +479,7 @@ def to_submitted_after_stop(hazard, people):
 
 def test_a_downgraded_major_stays_in_the_database_as_general_with_who_and_why(client, login,
                                                                            world):
-    from inspect_app.ledgers import stats
+    from inspect_app.ledgers.dashboard import dashboard
     from inspect_app.ledgers.service import Filters
 
     site, people = world
@@ -491,7 +491,7 @@ def test_a_downgraded_major_stays_in_the_database_as_general_with_who_and_why(cl
     assert "冲压机光电保护被拆除" in page and "专家组认定未达到判定标准" in page
     assert people["sup"].name in page
     # It no longer counts as a major hazard in the figures.
-    assert stats.dashboard(people["sup"], Filters()).overall.total == 0
+    assert dashboard(people["sup"], Filters()).overall.total == 0
     book = client.get("/ledgers/major.xlsx")
     assert book.status_code == 200
 

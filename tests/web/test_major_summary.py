@@ -16,7 +16,8 @@ from inspect_app.auth.models import User
 from inspect_app.extensions import db
 from inspect_app.hazards import forms as hazard_forms
 from inspect_app.hazards import lifecycle
-from inspect_app.ledgers import stats, summary
+from inspect_app.ledgers import summary
+from inspect_app.ledgers.dashboard import dashboard
 from inspect_app.ledgers.filters import Filters
 from inspect_app.models import MajorSummary, MajorSummaryRow
 from inspect_app.sites.models import Area
@@ -41,7 +42,7 @@ def test_summary_gives_the_figures_of_counting_every_major_hazard(app, zone):  #
     made = summary.refresh(now=NOON)
     assert made.day == TODAY
     rows = db.session.scalar(select(func.count()).select_from(MajorSummaryRow))
-    majors = stats.dashboard(_users()["bench-supervisor"], Filters(), today=TODAY, live=True)
+    majors = dashboard(_users()["bench-supervisor"], Filters(), today=TODAY, live=True)
     assert 0 < rows < majors.overall.total  # alike hazards in one row
 
     expected = json.loads(EXPECTED.read_text())["dashboard"]
@@ -52,15 +53,15 @@ def test_summary_gives_the_figures_of_counting_every_major_hazard(app, zone):  #
         filters = {"all": Filters(), "area": Filters(area=area),
                    "type": Filters(site_type="MECH")}[name]
         assert json.loads(json.dumps(_board(users[who], filters))) == want, key
-        board = stats.dashboard(users[who], filters, today=TODAY)
+        board = dashboard(users[who], filters, today=TODAY)
         assert board.source == ("summary" if who == "bench-supervisor" else "live"), key
     supervisor = users["bench-supervisor"]
     area = db.session.scalar(select(Area.id).order_by(Area.id.desc()).limit(1))
     for filters in (Filters(), Filters(area=area), Filters(site_type="HAZ"),
                     Filters(area=area, site_type="MECH")):
         for regime in ("", "accident", "fire"):
-            board = stats.dashboard(supervisor, filters, today=TODAY, regime=regime)
-            live = stats.dashboard(supervisor, filters, today=TODAY, regime=regime, live=True)
+            board = dashboard(supervisor, filters, today=TODAY, regime=regime)
+            live = dashboard(supervisor, filters, today=TODAY, regime=regime, live=True)
             assert board.source == "summary" and live.source == "live"
             assert board == live, (filters, regime)
             assert board.counted_at == NOON
@@ -91,18 +92,18 @@ def test_a_major_hazard_changing_state_is_counted_again_by_the_queue(app, ctx):
     huey.flush()
     before = summary.refresh()
     before_id, before_at = before.id, before.made_at
-    assert stats.dashboard(supervisor, Filters()).overall.open == 2
+    assert dashboard(supervisor, Filters()).overall.open == 2
 
     make_hazard(site, "一般隐患")  # a general hazard is not counted: nothing to do
     assert huey.pending_count() == 0
     lifecycle.perform(supervisor, first.id, "reject",
                       hazard_forms.transition("reject", MultiDict({"note": "重复上报"})))
     assert huey.pending_count() == 1  # queued once the change committed
-    board = stats.dashboard(supervisor, Filters())
+    board = dashboard(supervisor, Filters())
     assert board.source == "summary" and board.overall.open == 2  # as counted, with its time
 
     _run_queue(app, lambda: summary.latest().id != before_id)
-    board = stats.dashboard(supervisor, Filters())
+    board = dashboard(supervisor, Filters())
     assert board.source == "summary" and board.counted_at > before_at
     assert board.overall.open == 1 and board.overall.total == 1
     assert db.session.scalar(select(func.count()).select_from(MajorSummary)) == 1  # old gone
@@ -155,17 +156,17 @@ def test_an_old_summary_is_not_read(app, ctx):
     _majors(site, 2)
     supervisor = make_user("supervisor")
     yesterday = summary.refresh(now=utcnow() - timedelta(days=1))
-    assert stats.dashboard(supervisor, Filters()).live_why == "pending"  # another day's overdue
+    assert dashboard(supervisor, Filters()).live_why == "pending"  # another day's overdue
     summary.refresh(now=utcnow() - timedelta(minutes=20))
     assert summary.latest().id != yesterday.id
-    board = stats.dashboard(supervisor, Filters())  # older than MAJOR_SUMMARY_MAX_MINUTES
+    board = dashboard(supervisor, Filters())  # older than MAJOR_SUMMARY_MAX_MINUTES
     assert board.source == "live" and board.live_why == "pending" and board.overall.total == 2
     app.config["MAJOR_STOCK_CUTOFF"] = "2024-06-30"  # counted with other rules
     summary.refresh(now=utcnow() - timedelta(minutes=1))
     app.config["MAJOR_STOCK_CUTOFF"] = "2023-12-31"
-    assert stats.dashboard(supervisor, Filters()).source == "live"
+    assert dashboard(supervisor, Filters()).source == "live"
     summary.refresh()
-    assert stats.dashboard(supervisor, Filters()).source == "summary"
+    assert dashboard(supervisor, Filters()).source == "summary"
 
 
 def test_count_again_is_for_zone_staff_with_csrf_and_keeps_the_filters(client, login, ctx):
@@ -192,8 +193,8 @@ def test_export_counts_live_beside_its_rows(ctx):
     supervisor = make_user("supervisor")
     summary.refresh()
     _majors(site, 1)  # not yet in the summary
-    assert stats.dashboard(supervisor, Filters()).overall.total == 2
-    assert stats.dashboard(supervisor, Filters(), live=True).overall.total == 3
+    assert dashboard(supervisor, Filters()).overall.total == 2
+    assert dashboard(supervisor, Filters(), live=True).overall.total == 3
 
 
 def test_dashboard_page_reads_the_summary_in_a_fixed_number_of_statements(client, login, ctx):

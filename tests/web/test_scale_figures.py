@@ -25,7 +25,8 @@ from inspect_app.auth.models import User
 from inspect_app.extensions import db
 from inspect_app.generate import generate
 from inspect_app.hazards import service as hazards
-from inspect_app.ledgers import lists, service, stats
+from inspect_app.ledgers import lists, service
+from inspect_app.ledgers.dashboard import dashboard
 from inspect_app.ledgers.service import Filters
 from inspect_app.sites.models import Area
 
@@ -82,7 +83,7 @@ def _queue_pages(user, filters) -> list:
 
 
 def _board(user, filters) -> dict:
-    board = stats.dashboard(user, filters, today=TODAY)
+    board = dashboard(user, filters, today=TODAY)
     return {"overall": asdict(board.overall),
             "by_area": [[k, asdict(t)] for k, t in board.by_area],
             "by_industry": [[k, asdict(t)] for k, t in board.by_industry],

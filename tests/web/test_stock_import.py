@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from inspect_app.extensions import db
 from inspect_app.ledgers import stats
+from inspect_app.ledgers.dashboard import dashboard
 from inspect_app.ledgers.service import MAJOR, Filters
 from inspect_app.models import Hazard, HazardEvent, HazardImport
 from tests.factories import make_site, make_user
@@ -92,7 +93,7 @@ def test_good_file_enters_the_stock_by_found_date_and_moves_the_targets(client, 
     mill, site, sup = zone
     login(sup)
     today = date(2026, 12, 1)
-    before = stats.dashboard(sup, Filters(), today=today)
+    before = dashboard(sup, Filters(), today=today)
     assert before.overall.stock == 0
     assert {t.key: t.state for t in before.targets}["stock_cleared"] == stats.TargetState.MET
 
@@ -113,7 +114,7 @@ def test_good_file_enters_the_stock_by_found_date_and_moves_the_targets(client, 
     assert general.regime == "" and general.level == "general"
     assert all([e.action for e in h.events] == ["import"] for h in hazards)
 
-    after = stats.dashboard(sup, Filters(), today=today)
+    after = dashboard(sup, Filters(), today=today)
     assert (after.overall.stock, after.overall.stock_open, after.overall.increment) == (3, 2, 0)
     targets = {t.key: t for t in after.targets}
     assert targets["stock_cleared"].state == stats.TargetState.NOT_MET
