@@ -362,7 +362,7 @@ def init_app(app: Flask) -> None:
         from .timeutil import local_today
         return {"today": local_today, "lang": select_locale(),
                 "filter_args": filter_args, "static_url": static_url,
-                "htmx_config": HTMX_CONFIG_JSON}
+                "htmx_config": HTMX_CONFIG_JSON, "fragment_swap": wants_fragment}
 
     @app.template_filter("localdt")
     def localdt(value, fmt="%Y-%m-%d %H:%M"):

@@ -17,7 +17,7 @@ FIVE = "<any(inspections,hazards,rectification,responsibility,enforcement):slug>
 
 def _choices() -> dict:
     places = service.choices(current_user)
-    return {"grids": places.grids, "areas": places.areas, "site_types": SITE_TYPES,
+    return {"choices": places, "site_types": SITE_TYPES,
             "levels": service.LEVELS, "cells": service.cells}
 
 

@@ -1,6 +1,6 @@
 """Which sites a user may see, finding them, and their QR tokens."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import abort
 from sqlalchemy import Select, bindparam, select
@@ -77,10 +77,31 @@ def list_sites(user: User, q: str = "", grid_id: int | None = None, risk: str = 
     return list(db.session.scalars(query.order_by(Site.name).limit(limit)))
 
 
+# Beyond this many grids a grid <select> lists only the chosen area's: a city's 1,250 options
+# made its list pages 100+ KB and were most of their render time, and no one scrolls them.
+GRID_SELECT_MAX = 60
+
+
 @dataclass(frozen=True)
 class FilterChoices:
     grids: list[tuple[int, str]]  # (id, "area · grid"), by the grid's name
     areas: list[tuple[int, str]]  # (id, name) of those grids' areas, by name
+    area_of: dict[int, int] = field(default_factory=dict)  # grid id -> its area's id
+
+    @property
+    def by_area(self) -> bool:
+        """Whether the grids offered depend on the chosen area (too many to list whole)."""
+        return len(self.grids) > GRID_SELECT_MAX
+
+    def grid_options(self, area: int | None, grid: int | None) -> list[tuple[int, str]] | None:
+        """The grids a filter form offers: all of them when few (GRID_SELECT_MAX), else the
+        chosen area's, plus the grid already asked for (so it shows as selected). None when
+        there is nothing to offer yet: the form asks for an area first."""
+        if not self.by_area:
+            return self.grids
+        shown = [g for g in self.grids
+                 if (area and self.area_of.get(g[0]) == area) or g[0] == grid]
+        return shown or None
 
 
 def filter_choices(user: User) -> FilterChoices:
@@ -99,7 +120,7 @@ def filter_choices(user: User) -> FilterChoices:
     rows = db.session.execute(query.order_by(Grid.name, Grid.id)).all()
     areas = sorted({(area_id, area) for _id, _name, area_id, area in rows}, key=lambda a: a[1])
     return FilterChoices([(grid_id, f"{area} · {name}") for grid_id, name, _a, area in rows],
-                         areas)
+                         areas, {grid_id: area_id for grid_id, _n, area_id, _a in rows})
 
 
 def visible_grids(user: User) -> list[Grid]:
