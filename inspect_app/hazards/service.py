@@ -9,7 +9,7 @@ from sqlalchemy import Select, bindparam, case, literal, not_, select, tuple_, u
 from sqlalchemy.orm import contains_eager
 
 from .. import forms
-from ..access import FIELD_ROLES, can_see_site
+from ..access import FIELD_ROLES, can_see_site, is_zone_staff
 from ..auth.models import User
 from ..auth.recipients import site_staff, supervisors
 from ..extensions import db
@@ -270,10 +270,15 @@ def queue(user: User, filters: Filters, cursor: str | None = None, page_size: in
           today: date | None = None, exclude: list[int] = ()) -> QueuePage:
     """Hazards `user` may see: overdue first, then major, then by deadline; paged by key.
     Each rank band is read in index order with its own LIMIT, the bands joined by UNION ALL,
-    so a page never sorts the whole queue. `exclude`: hazards shown above it (`just_found`)."""
+    so a page never sorts the whole queue. `exclude`: hazards shown above it (`just_found`).
+    A scope of a few sites (an inspector's grids, an enterprise's site) reads each band whole,
+    with no LIMIT of its own, and sorts the few rows it has: the planner then looks it up by
+    site (ix_hazards_site_status), where a LIMIT made it walk a band in deadline order across
+    a city, reading ~2,500 hazards of other sites to find six."""
     today = today or local_today()
     base = _queue_base(user, filters, exclude)
     after = decode_cursor(cursor)
+    by_site = not is_zone_staff(user)
     parts = []
     for rank, band in enumerate(BANDS):
         if after and band < after[:2]:
@@ -284,7 +289,9 @@ def queue(user: User, filters: Filters, cursor: str | None = None, page_size: in
         if after and band == after[:2]:
             part = part.where(tuple_(Hazard.deadline, Hazard.id) > tuple_(*after[2:]))
         part = part.add_columns(literal(rank).label("rank"))
-        parts.append(part.order_by(Hazard.deadline, Hazard.id).limit(page_size + 1).subquery())
+        if not by_site:
+            part = part.order_by(Hazard.deadline, Hazard.id).limit(page_size + 1)
+        parts.append(part.subquery())
     if not parts:
         return QueuePage([], None)
     union = union_all(*(select(p.c.id, p.c.rank, p.c.deadline) for p in parts)).subquery()

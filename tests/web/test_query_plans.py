@@ -87,3 +87,18 @@ def test_the_open_clause_is_the_partial_indexs_own_term():
     from inspect_app.hazards.models import OPEN_SQL, open_clause
     sql = str(open_clause().compile(dialect=sqlite.dialect()))
     assert sql == "hazards." + OPEN_SQL
+
+
+
+def test_an_inspectors_queue_bands_are_not_walked_in_deadline_order(client, zone):
+    """A scope of a few sites (an inspector's grids) reads its bands whole, by site, and sorts
+    them: with a LIMIT each, a band walked the zone's open hazards in deadline order to find the
+    few at its sites (hazards/service.queue). A supervisor's bands keep theirs (index order)."""
+    def limits(username):
+        log_in(client, db.session.scalar(select(User.id).where(User.username == username)))
+        statement, _params = _ids_query(client, "/hazards/")
+        client.post("/auth/logout")
+        return statement.count("LIMIT")
+
+    assert limits("bench-inspector") == 1  # the page's own
+    assert limits("bench-supervisor") == 1 + 4  # and one per band
