@@ -66,3 +66,11 @@ WHERE = (Column("area", _l("Area"), width=10), Column("grid", _l("Grid"), width=
 def for_page(query: Select, id_column, ids) -> Select:
     """Narrow a list's query to one page's ids (None: every row, for export and print)."""
     return query if ids is None else query.where(id_column.in_(ids))
+
+
+def listed(core: Select | None, page: Select, id_column, ids) -> Select:
+    """The rows a list's query reads: every row of `core` (its filters and the reader's scope
+    applied: export, print), or only a page's ids, over `page` (the places joined, nothing
+    filtered). The ids were read with the filters and the scope already: applied again, they
+    only mislead the planner (PostgreSQL read a city area's 40,000 hazards for 50 ids)."""
+    return core if ids is None else page.where(id_column.in_(ids))

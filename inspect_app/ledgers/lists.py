@@ -22,7 +22,7 @@ from ..inspections.models import Answer, Inspection, Result
 from ..roles import Position, Role
 from ..sites.models import Area, Grid, Site, grid_inspectors
 from ..sites.service import scope_by_site, scope_sites
-from .columns import WHERE, Column, Ledger
+from .columns import WHERE, Column, Ledger, listed
 from .filters import (
     Filters,
     found_in_period,
@@ -41,14 +41,6 @@ RECTIFICATION_FILTER = {"open": _l("Being fixed"), "overdue": _l("Overdue"),
                         "submitted": _l("Waiting for verification"), "closed": _l("Closed")}
 
 
-def _listed(core: Select, page: Select, id_column, ids) -> Select:
-    """The rows a list's query reads: every row of `core` (its filters and the reader's scope
-    applied: export, print), or only a page's ids, over `page` (the places joined, nothing
-    filtered). The ids were read with the filters and the scope already: applied again, they
-    only mislead the planner (PostgreSQL read a city area's 40,000 hazards for 50 ids)."""
-    return core if ids is None else page.where(id_column.in_(ids))
-
-
 # 检查清单: submitted inspections.
 
 def _inspections_core(user: User, f: Filters, today: date) -> Select:
@@ -63,7 +55,7 @@ def _inspections_query(user: User, f: Filters, today: date, ids=None) -> Select:
                .group_by(Answer.inspection_id))
     found = (select(Hazard.inspection_id.label("iid"), func.count().label("n"))
              .where(Hazard.inspection_id.is_not(None)).group_by(Hazard.inspection_id))
-    query = _listed(_inspections_core(user, f, today) if ids is None else None,
+    query = listed(_inspections_core(user, f, today) if ids is None else None,
                     placed(select().select_from(Inspection), Inspection.site_id),
                     Inspection.id, ids)
     if ids is not None:  # one page: count the answers and hazards of its inspections only
@@ -119,7 +111,7 @@ def _hazards_core(user: User, f: Filters, today: date) -> Select:
 
 def _hazards_query(user: User, f: Filters, today: date, ids=None) -> Select:
     finder = aliased(User)
-    query = _listed(_hazards_core(user, f, today) if ids is None else None, _placed_hazards(),
+    query = listed(_hazards_core(user, f, today) if ids is None else None, _placed_hazards(),
                     Hazard.id, ids).add_columns(
         Hazard.id, Hazard.found_on, Area.name, Grid.name, Site.name, Site.site_type,
         ChecklistItem.code, Hazard.description, Hazard.location, Hazard.level, Hazard.source,
@@ -184,7 +176,7 @@ def _rectification_query(user: User, f: Filters, today: date, ids=None) -> Selec
     last = _last_events(ids)
     sub_ev, ver_ev = aliased(HazardEvent), aliased(HazardEvent)
     sub_by, ver_by = aliased(User), aliased(User)
-    query = _listed(_rectification_core(user, f, today) if ids is None else None,
+    query = listed(_rectification_core(user, f, today) if ids is None else None,
                     _placed_hazards(), Hazard.id, ids).add_columns(
         Hazard.id, Area.name, Grid.name, Site.name, Site.site_type, Hazard.description,
         Hazard.level, Hazard.responsible_name, Hazard.responsible_phone, Hazard.measures,
@@ -271,7 +263,7 @@ SITE_ORDER = (Area.name, Grid.name, Site.name, Site.id)
 
 
 def _responsibility_rows(user: User, f: Filters, today: date, ids=None) -> Iterator[tuple]:
-    query = _listed(_responsibility_core(user, f, today) if ids is None else None,
+    query = listed(_responsibility_core(user, f, today) if ids is None else None,
                     _placed_sites(), Site.id, ids).add_columns(
         Site.id, Site.grid_id, Area.name, Grid.name, Site.name, Site.site_type,
         Site.principal_name, Site.principal_phone, Site.controller_name, Site.controller_phone)
@@ -353,7 +345,7 @@ def _enforcement_core(user: User, f: Filters, today: date) -> Select:
 
 def _enforcement_query(user: User, f: Filters, today: date, ids=None) -> Select:
     referrer = aliased(User)
-    query = _listed(_enforcement_core(user, f, today) if ids is None else None,
+    query = listed(_enforcement_core(user, f, today) if ids is None else None,
                     _placed_referrals(), Referral.id, ids).add_columns(
         Referral.id, Referral.referred_at, Area.name, Grid.name, Site.name, Site.site_type,
         Referral.hazard_id, Hazard.description, Hazard.level, Referral.department, Referral.measure,

@@ -220,9 +220,16 @@ def _shows(kind: str) -> Callable[[Any], str]:
     if kind == "bool":
         yes, no = _("Yes"), _("No")
         return lambda value: yes if value else no
-    if kind == "parts":
-        return lambda value: (_("Missing: %(parts)s", parts=", ".join(str(PARTS[p]) for p in value))
-                              if value else _("Complete"))
+    if kind == "parts":  # nine parts, a few dozen combinations: each worded once per page
+        worded: dict[tuple, str] = {}
+
+        def parts(value) -> str:
+            if value not in worded:
+                worded[value] = (_("Missing: %(parts)s", parts=", ".join(str(PARTS[p])
+                                                                         for p in value))
+                                 if value else _("Complete"))
+            return worded[value]
+        return parts
     if kind in LABELS:
         family, words = LABELS[kind], {}
 

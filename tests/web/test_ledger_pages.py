@@ -244,6 +244,9 @@ def _statements():
 # sites); "More" looks up the keys of the row it continues after first.
 STATEMENTS = {"inspections": 2, "hazards": 2, "rectification": 2, "enforcement": 2,
               "major": 2, "responsibility": 6}
+# The whole major page (memos off): the summary and its rows, the page's keys and rows, the
+# grids to filter by, the bell's count, the work queue's count.
+MAJOR_PAGE_STATEMENTS = 7
 
 
 @pytest.mark.parametrize("slug", list(service.LEDGERS))
@@ -279,3 +282,17 @@ def test_the_page_itself_never_counts_the_list(app, client, users):
         with _statements() as seen:
             assert client.get(f"{url}/total").status_code == 200
         assert [s for s in seen if s.startswith("SELECT count(*)")], slug
+
+
+def test_the_major_page_runs_as_many_statements_for_one_row_as_for_a_screen(app, client, users,
+                                                                             monkeypatch):
+    """The page's statements are fixed: no row loads anything of its own."""
+    log_in(client, users["bench-supervisor"])
+    counts = {}
+    for size in (1, 30):
+        monkeypatch.setitem(app.config, "LEDGER_PAGE_SIZE", size)
+        client.get("/ledgers/major")  # the dashboard's summary, counted once
+        with _statements() as seen:
+            assert client.get("/ledgers/major").status_code == 200
+        counts[size] = len(seen)
+    assert counts[1] == counts[30] == MAJOR_PAGE_STATEMENTS, counts
