@@ -204,7 +204,7 @@ def generate(sites: int, hazards: int, answers: int | None = None,
     n_answers = run(
         f"INSERT INTO answers (inspection_id, item_id, result, note, updated_at) "
         f"SELECT ins.id, it.item_id, CASE WHEN it.k <= {HAZARDS_PER_INSPECTION} THEN 'fail' "
-        f"WHEN {_h('ins.id * 31 + it.k', 4)} % 10 = 0 THEN 'na' ELSE 'pass' END, "
+        f"WHEN {_h(f'(ins.id - {i0} + 1) * 31 + it.k', 4)} % 10 = 0 THEN 'na' ELSE 'pass' END, "
         f"CASE WHEN it.k <= {HAZARDS_PER_INSPECTION} THEN '现场发现问题' ELSE '' END, "
         f"ins.submitted_at FROM inspections ins, ({items}) it ORDER BY ins.id, it.k")
 
@@ -253,16 +253,19 @@ def generate(sites: int, hazards: int, answers: int | None = None,
                        "COALESCE(closed_at, created_at)", "status IN ('submitted', 'closed')")
     n_events += events("verify", "'submitted'", "closed", str(supervisor.id), "closed_at",
                        "status = 'closed'")
+    # Numbered from the first hazard, not by id: ids go on from earlier rows (a wiped database
+    # keeps its sequences), and the same arguments must still give the same rows.
+    h0 = (db.session.scalar(text("SELECT min(id) FROM hazards")) or 1) - 1
     run("INSERT INTO supervisions (hazard_id, status, level, office, doc_no, due_date, note, "
         "proposed_at, opened_by_id, opened_at) SELECT id, 'active', 'zone', '区应急管理局', "
         f"'生成督办' || {sql.text('id')}, deadline, '', created_at, {supervisor.id}, created_at "
-        f"FROM hazards WHERE level = 'major' AND status IN ({opened}, 'reported') AND id % 3 = 0 "
+        f"FROM hazards WHERE level = 'major' AND status IN ({opened}, 'reported') AND (id - {h0}) % 3 = 0 "
         "ORDER BY id")
     run("INSERT INTO referrals (hazard_id, site_id, department, measure, reason, status, case_no, "
         "outcome, stops_work, referred_by_id, referred_at) SELECT id, site_id, '区应急管理局', "
         f"'order_rectify', '逾期未整改', 'referred', '', '', {_false(sql)}, {supervisor.id}, "
         "created_at FROM hazards "
-        "WHERE id % 500 = 7 ORDER BY id")
+        f"WHERE (id - {h0}) % 500 = 7 ORDER BY id")
     from flask import current_app
 
     from .sites.due import refresh_all
