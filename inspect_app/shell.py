@@ -7,12 +7,12 @@ cache key); here it is found once per request and locale. The frame's links depe
 mount point (and the language), so they are built once per process.
 """
 
-import json
 from functools import lru_cache
 
 from flask import Flask, g, request, url_for
 from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
+from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
 
@@ -59,10 +59,8 @@ def _offline_config(script_root: str, locale: str) -> Markup:
                               "now. Log out anyway?", n="{n}"),
         },
     }
-    # As Jinja's tojson: <, >, & and ' escaped, so the JSON cannot end the <script>.
-    text = (json.dumps(config, ensure_ascii=False, separators=(",", ":"))
-            .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("'", "\\u0027"))
+    # Jinja's tojson escaping (<, >, & and '), so the JSON cannot end the <script>.
+    text = htmlsafe_json_dumps(config, ensure_ascii=False, separators=(",", ":"))
     return Markup(f'<script type="application/json" id="offline-config">{text}</script>')  # noqa: S704
 
 
