@@ -9,10 +9,11 @@ xlsx with the ledger's Chinese ones (export.py). The lists themselves: lists.py 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import wraps
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select
+from sqlalchemy import Select, bindparam
 
 from ..auth.models import User
 from .filters import Filters
@@ -74,3 +75,19 @@ def listed(core: Select | None, page: Select, id_column, ids) -> Select:
     filtered). The ids were read with the filters and the scope already: applied again, they
     only mislead the planner (PostgreSQL read a city area's 40,000 hazards for 50 ids)."""
     return core if ids is None else page.where(id_column.in_(ids))
+
+
+def page_built_once(statement: Callable[..., Select]) -> Callable[..., Select]:
+    """A list's `statement` whose page form is built once, its ids a parameter: a page's
+    statement reads no filter or scope (see `listed`), and building its joins and subqueries
+    cost ~4.5 ms a page, twice what reading its 50 rows costs. Every-row forms are built anew."""
+    built: list[Select] = []
+
+    @wraps(statement)
+    def page_or_all(user: User, f: Filters, today: date, ids=None) -> Select:
+        if ids is None:
+            return statement(user, f, today)
+        if not built:  # two threads may both build it: the same statement either way
+            built.append(statement(None, None, None, ids=bindparam("ids", expanding=True)))
+        return built[0].params(ids=list(ids))
+    return page_or_all

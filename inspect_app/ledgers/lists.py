@@ -22,7 +22,7 @@ from ..inspections.models import Answer, Inspection, Result
 from ..roles import Position, Role
 from ..sites.models import Area, Grid, Site, grid_inspectors
 from ..sites.service import scope_by_site, scope_sites
-from .columns import WHERE, Column, Ledger, listed
+from .columns import WHERE, Column, Ledger, listed, page_built_once
 from .filters import (
     Filters,
     found_in_period,
@@ -90,7 +90,7 @@ INSPECTIONS = Ledger(
     filters=frozenset({"area", "grid", "type", "period"}),
     period_label=_l("Inspected"), period_zh="检查时间",
     key=(Inspection.submitted_at, Inspection.id), core=_inspections_core,
-    statement=_inspections_query, convert=lambda row, today: tuple(row),
+    statement=page_built_once(_inspections_query), convert=lambda row, today: tuple(row),
 )
 
 
@@ -228,7 +228,7 @@ RECTIFICATION = Ledger(
     filters=frozenset({"area", "grid", "type", "period", "level"}), statuses=RECTIFICATION_FILTER,
     period_label=_l("Found"), period_zh="发现时间",
     key=(Hazard.found_on, Hazard.id), core=_rectification_core,
-    statement=_rectification_query, convert=_rectification_row,
+    statement=page_built_once(_rectification_query), convert=_rectification_row,
 )
 
 
