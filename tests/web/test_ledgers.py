@@ -320,6 +320,22 @@ def test_more_appends_the_next_rows(client, login, zone, app):
         app.config["LEDGER_PAGE_SIZE"] = 50
 
 
+def test_cells_are_escaped_and_hazard_numbers_link_on_screen_only(en, login, zone):
+    """The rows' cells are written in Python (service.cells): every value escaped, a hazard
+    number linked to its hazard on the screen and plain in print."""
+    zone.overdue.description = '<b>门</b> & "锁"'
+    db.session.commit()
+    login(zone.supervisor)
+    screen = en.get("/ledgers/hazards").text
+    assert '<td class="k-text k-long">&lt;b&gt;门&lt;/b&gt; &amp; &#34;锁&#34;</td>' in screen
+    assert "<b>门</b>" not in screen
+    link = f'<td class="k-hazard"><a href="/hazards/{zone.overdue.id}">{zone.overdue.id}</a></td>'
+    assert link in screen
+    printed = en.get("/ledgers/hazards?print=1").text
+    assert f'<td class="k-hazard">{zone.overdue.id}</td>' in printed and link not in printed
+    assert "&lt;b&gt;门&lt;/b&gt;" in printed and "<b>门</b>" not in printed
+
+
 def test_print_view_is_a_standalone_a4_page(en, login, zone):
     login(zone.supervisor)
     resp = en.get("/ledgers/rectification?print=1&level=major")
