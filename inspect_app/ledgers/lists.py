@@ -143,7 +143,7 @@ HAZARDS = Ledger(
     filters=frozenset({"area", "grid", "type", "period", "level", "regime"}),
     statuses=HAZARD_FILTER, period_label=_l("Found"), period_zh="发现时间",
     key=(Hazard.found_on, Hazard.id), core=_hazards_core,
-    statement=_hazards_query, convert=_hazard_row,
+    statement=page_built_once(_hazards_query), convert=_hazard_row,
 )
 
 
