@@ -5,10 +5,11 @@ Every list reads what the user may see (hazards.service.scope, sites.service.sco
 
 from collections.abc import Iterator
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, bindparam, case, func, select
 from sqlalchemy.orm import aliased
 
 from .. import labels
@@ -262,35 +263,52 @@ def _responsibility_core(user: User, f: Filters, today: date) -> Select:
 SITE_ORDER = (Area.name, Grid.name, Site.name, Site.id)
 
 
+_SITE_COLUMNS = (Site.id, Site.grid_id, Area.name, Grid.name, Site.name, Site.site_type,
+                 Site.principal_name, Site.principal_phone, Site.controller_name,
+                 Site.controller_phone)
+
+
+@cache
+def _by_site() -> tuple[Select, ...]:
+    """The list's statements for a batch of sites, built once (their ids and grids are
+    parameters): building the five cost more than running them, on every page."""
+    ids, grid_ids = bindparam("ids", expanding=True), bindparam("grid_ids", expanding=True)
+    sites = (_placed_sites().add_columns(*_SITE_COLUMNS).where(Site.id.in_(ids))
+             .order_by(*SITE_ORDER))
+    staff = (select(User.site_id, User.position, User.name, User.phone)
+             .where(User.site_id.in_(ids), User.role == Role.ENTERPRISE, User.active.is_(True),
+                    User.position.in_([Position.PRINCIPAL, Position.SAFETY_MANAGER]))
+             .order_by(User.position, User.name))
+    inspectors = (select(grid_inspectors.c.grid_id, User.name, User.phone)
+                  .join(User, User.id == grid_inspectors.c.user_id)
+                  .where(grid_inspectors.c.grid_id.in_(grid_ids), User.active.is_(True))
+                  .order_by(User.name))
+    hazards = (select(Hazard.site_id, Hazard.id, Hazard.description, Hazard.level,
+                      Hazard.deadline, Hazard.responsible_name, Hazard.responsible_phone)
+               .where(Hazard.site_id.in_(ids), open_clause())
+               .order_by(Hazard.deadline, Hazard.id))
+    offices = (select(Hazard.site_id, Hazard.id, Hazard.description, Hazard.level,
+                      Supervision.due_date, Supervision.office, Supervision.doc_no)
+               .select_from(Supervision).join(Hazard, Supervision.hazard_id == Hazard.id)
+               .where(Hazard.site_id.in_(ids), Supervision.status == "active")
+               .order_by(Supervision.id))
+    return sites, staff, inspectors, hazards, offices
+
+
 def _responsibility_rows(user: User, f: Filters, today: date, ids=None) -> Iterator[tuple]:
-    query = listed(_responsibility_core(user, f, today) if ids is None else None,
-                    _placed_sites(), Site.id, ids).add_columns(
-        Site.id, Site.grid_id, Area.name, Grid.name, Site.name, Site.site_type,
-        Site.principal_name, Site.principal_phone, Site.controller_name, Site.controller_phone)
-    sites = db.session.execute(query.order_by(*SITE_ORDER)).all()
+    by_ids, by_staff, by_inspectors, by_hazards, by_offices = _by_site()
+    if ids is None:  # every row (export, print): the list's own sites
+        sites = db.session.execute(_responsibility_core(user, f, today)
+                                   .add_columns(*_SITE_COLUMNS).order_by(*SITE_ORDER)).all()
+    else:  # a page's sites, read with the filters and the scope already
+        sites = db.session.execute(by_ids, {"ids": list(ids)}).all()
     for chunk in _chunks(sites, _BATCH):  # a few queries per batch of sites, not per site
-        ids, grid_ids = [s[0] for s in chunk], {s[1] for s in chunk}
-        staff = _grouped(db.session.execute(
-            select(User.site_id, User.position, User.name, User.phone)
-            .where(User.site_id.in_(ids), User.role == Role.ENTERPRISE, User.active.is_(True),
-                   User.position.in_([Position.PRINCIPAL, Position.SAFETY_MANAGER]))
-            .order_by(User.position, User.name)))
+        site_ids = {"ids": [s[0] for s in chunk]}
+        staff = _grouped(db.session.execute(by_staff, site_ids))
         inspectors = _grouped(db.session.execute(
-            select(grid_inspectors.c.grid_id, User.name, User.phone)
-            .join(User, User.id == grid_inspectors.c.user_id)
-            .where(grid_inspectors.c.grid_id.in_(grid_ids), User.active.is_(True))
-            .order_by(User.name)))
-        hazards = _grouped(db.session.execute(
-            select(Hazard.site_id, Hazard.id, Hazard.description, Hazard.level, Hazard.deadline,
-                   Hazard.responsible_name, Hazard.responsible_phone)
-            .where(Hazard.site_id.in_(ids), open_clause())
-            .order_by(Hazard.deadline, Hazard.id)))
-        offices = _grouped(db.session.execute(
-            select(Hazard.site_id, Hazard.id, Hazard.description, Hazard.level,
-                   Supervision.due_date, Supervision.office, Supervision.doc_no)
-            .select_from(Supervision).join(Hazard, Supervision.hazard_id == Hazard.id)
-            .where(Hazard.site_id.in_(ids), Supervision.status == "active")
-            .order_by(Supervision.id)))
+            by_inspectors, {"grid_ids": list({s[1] for s in chunk})}))
+        hazards = _grouped(db.session.execute(by_hazards, site_ids))
+        offices = _grouped(db.session.execute(by_offices, site_ids))
         for (sid, grid_id, area, grid, name, site_type, principal, principal_phone, controller,
              controller_phone) in chunk:
             where = (area, grid, name, site_type)
