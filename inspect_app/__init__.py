@@ -23,6 +23,12 @@ def create_app(config: dict | None = None) -> Flask:
         env.pop("SECRET_KEY")
     app.config.update(env)
     app.config.update(config)
+    if str(app.config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("postgresql"):
+        # No JIT: it compiles any statement the planner guesses costly (100,000 units) for
+        # 100-300 ms, and a page's statements run in a few ms; a guess that high is a mistake.
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options["connect_args"] = {"options": "-c jit=off", **options.get("connect_args", {})}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
     app.url_map.converters["int"] = IdConverter  # before any route is added
     for ext in (db, login_manager, htmx, csrf, compress, limiter):

@@ -168,8 +168,10 @@ class HazardEvent(db.Model):
     """Append-only: one row per transition or decision, never updated."""
 
     __tablename__ = "hazard_events"
-    # A page of the rectification list reads each hazard's latest submit and verify from it.
-    __table_args__ = (Index("ix_hazard_events_hazard_action_id", "hazard_id", "action", "id"),)
+    # A page of the rectification list reads each hazard's latest submit and verify from it;
+    # the work queue, the hazards a verifier submitted themselves (home/queue.py).
+    __table_args__ = (Index("ix_hazard_events_hazard_action_id", "hazard_id", "action", "id"),
+                      Index("ix_hazard_events_actor_action", "actor_id", "action", "hazard_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     hazard_id: Mapped[int] = mapped_column(ForeignKey("hazards.id"), index=True)
