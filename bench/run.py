@@ -135,6 +135,9 @@ def reuse(url: str, upload_dir: str) -> dict:
                       "UPLOAD_DIR": upload_dir})
     with app.app_context():
         db.create_all()  # tables added since it was generated (never new columns)
+        for table in db.metadata.sorted_tables:  # and indexes, as `flask db upgrade` adds them
+            for index in table.indexes:
+                index.create(db.engine, checkfirst=True)
         ids = visit()
         ids.update(generate_s=None, reused=True, rows={
             name: db.session.scalar(select(func.count()).select_from(model))
