@@ -5,10 +5,12 @@ Kept apart from sites/service.py, which says which sites a user may see and need
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 
+from ..access import grid_ids
 from ..auth.models import User
 from ..extensions import db
 from ..hazards.models import Hazard, open_clause
@@ -69,18 +71,40 @@ def due_query(user: User, today: date) -> Select:
         or_(Site.next_due_on <= today, Site.next_due_on.is_(None)))
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What decides which sites a user covers (access.site_filter): a statement over them
+    built for one scope holds for every user of it."""
+
+    role: str
+    site_id: int | None
+    grid_ids: frozenset[int]
+
+
+def scope_of(user: User) -> Scope:
+    return Scope(user.role, user.site_id, grid_ids(user))
+
+
+@lru_cache(maxsize=1024)
+def _due_statements(scope: Scope, today: date) -> tuple[Select, Select]:
+    """due_sites' two statements, built once per scope and day (building cost more than
+    running them); each takes its LIMIT as the parameter `n`."""
+    base = scope_sites(select(Site).where(Site.active.is_(True)), scope)
+    # Overdue first; then those due today with the never-inspected (due now), by name: the
+    # order `schedule.next_due` gives, each part answered by the (next_due_on, name) index.
+    return (base.where(Site.next_due_on < today)
+            .order_by(Site.next_due_on, Site.name, Site.id).limit(bindparam("n")),
+            base.where(or_(Site.next_due_on == today, Site.next_due_on.is_(None)))
+            .order_by(Site.name, Site.id).limit(bindparam("n")))
+
+
 def due_sites(user: User, limit: int = 10) -> list[tuple[Site, date]]:
     """Sites the user covers whose next inspection is due, with the day it was due (today for
     one never inspected), most overdue first (then by name): read from the indexed, stored
     `next_due_on` over every site they cover, nothing else."""
     today = local_today()
-    base = scope_sites(select(Site).where(Site.active.is_(True)), user)
-    # Overdue first; then those due today with the never-inspected (due now), by name: the
-    # order `schedule.next_due` gives, each part answered by the (next_due_on, name) index.
-    sites = list(db.session.scalars(base.where(Site.next_due_on < today)
-                                    .order_by(Site.next_due_on, Site.name, Site.id).limit(limit)))
+    overdue, due_now = _due_statements(scope_of(user), today)
+    sites = list(db.session.scalars(overdue, {"n": limit}))
     if len(sites) < limit:
-        sites += db.session.scalars(
-            base.where(or_(Site.next_due_on == today, Site.next_due_on.is_(None)))
-            .order_by(Site.name, Site.id).limit(limit - len(sites)))
+        sites += db.session.scalars(due_now, {"n": limit - len(sites)})
     return [(s, s.next_due_on or today) for s in sites]
