@@ -203,11 +203,15 @@ def counted(ledger: Ledger, user: User, filters: Filters, today: date | None = N
 _choices = memo(60)
 
 
+def choices_key(user) -> tuple:
+    """What decides the areas and grids `user` may filter by: the zone's staff share them."""
+    return ("zone",) if is_zone_staff(user) else (user.role, user.id)
+
+
 def choices(user) -> FilterChoices:
     """The areas and grids `user` may filter a list by, as plain pairs, memoised a minute per
     scope: a city's 1,250 grids cost 30 ms to load as objects on every page."""
-    key = ("zone",) if is_zone_staff(user) else (user.role, user.id)
-    return _choices.get(key, lambda: filter_choices(user))
+    return _choices.get(choices_key(user), lambda: filter_choices(user))
 
 
 # Showing values on the page -------------------------------------------------------------------
@@ -253,25 +257,46 @@ def display(column: Column, value) -> str:
     return "" if value is None or value == "" else _shows(column.kind)(value)
 
 
+# Kinds whose shown text has no character to escape (digits, dashes, colons, commas).
+_PLAIN = frozenset({"int", "hazard", "date", "datetime", "money"})
+
+
+def _cell_text(kind: str) -> Callable[[Any], str]:
+    """A value that is there as its cell's HTML: words (a code, yes or no, the parts missing)
+    are looked up and escaped once per value a page, numbers and days need no escaping."""
+    shows = _shows(kind)
+    if kind in _PLAIN:
+        return shows
+    if kind == "text":
+        return escape
+    html: dict[Any, str] = {}
+
+    def word(value) -> str:
+        if (found := html.get(value)) is None:
+            found = html[value] = escape(shows(value))
+        return found
+    return word
+
+
+def _linked(path: str, text: Callable[[Any], str]) -> Callable[[Any], str]:
+    return lambda value: f'<a href="{path}{value}">{text(value)}</a>'
+
+
 def cells(ledger: Ledger, rows: list[tuple], links: bool = True) -> Iterator[Markup]:
     """The shown columns of each row as its <td> cells, in HTML: a hazard number links to its
     hazard (not in print). Written here, not cell by cell in Jinja: a major-hazard page has
     2,000 cells, and escaping and branching per cell in the template cost more than its
     queries. Every value is escaped; a column's class is escaped once."""
     detail = url_for("hazards.detail", hazard_id=0).removesuffix("0")  # + a hazard's id
-    columns = [(i, f'<td class="{escape(c.css)}">', _shows(c.kind), links and c.kind == "hazard")
-               for i, c in ledger.page_columns]
+    columns = []
+    for i, c in ledger.page_columns:
+        td, text = f'<td class="{escape(c.css)}">', _cell_text(c.kind)
+        if links and c.kind == "hazard":
+            text = _linked(detail, text)
+        columns.append((i, td, f"{td}</td>", text))
     for row in rows:
-        out = []
-        for i, td, shows, link in columns:
-            value = row[i]
-            if value is None or value == "":
-                out.append(f"{td}</td>")
-            elif link:
-                out.append(f'{td}<a href="{escape(detail + str(value))}">{escape(shows(value))}</a></td>')
-            else:
-                out.append(f"{td}{escape(shows(value))}</td>")
-        yield Markup("".join(out))
+        yield Markup("".join([empty if (value := row[i]) is None or value == ""
+                              else f"{td}{text(value)}</td>" for i, td, empty, text in columns]))
 
 
 # The label family that words a filter's code (area and grid are names already).

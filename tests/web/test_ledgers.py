@@ -336,6 +336,38 @@ def test_cells_are_escaped_and_hazard_numbers_link_on_screen_only(en, login, zon
     assert "&lt;b&gt;门&lt;/b&gt;" in printed and "<b>门</b>" not in printed
 
 
+def test_a_kept_filter_form_follows_the_readers_scope_language_and_filters(
+        app, client, login, zone, monkeypatch):
+    """The filter form is rendered once a minute per scope, language, list and filters
+    (views._filter_form): with memos on, an inspector never gets the supervisor's grids, an
+    English reader never the Chinese form, and a filter set shows as selected."""
+    from inspect_app import memo
+    monkeypatch.setitem(app.config, "FIGURE_MEMOS", True)
+    memo.clear_all()
+
+    def form(path="/ledgers/hazards"):
+        return re.search(r'<form class="filters ledger-filters".*?</form>', client.get(path).text,
+                         re.S)[0]
+    try:
+        login(zone.supervisor)
+        zh = form()
+        assert "西一网格" in zh and "东一网格" in zh and "全部网格" in zh
+        assert form() == zh  # kept
+        level = form("/ledgers/hazards?level=major")
+        assert '<option value="major" selected>' in level and level != zh
+        assert '<option value="major" selected>' not in form()
+        other = form("/ledgers/rectification")
+        assert 'action="/ledgers/rectification"' in other and "regime" not in other
+        login(zone.insp_east)
+        mine = form()
+        assert "东一网格" in mine and "西一网格" not in mine
+        client.post("/lang/en", data={"next": "/"})
+        en = form()
+        assert "All grids" in en and "东一网格" in en and "西一网格" not in en
+    finally:
+        memo.clear_all()
+
+
 def test_print_view_is_a_standalone_a4_page(en, login, zone):
     login(zone.supervisor)
     resp = en.get("/ledgers/rectification?print=1&level=major")
