@@ -174,9 +174,11 @@ def test_submit_with_unanswered_items_names_them_and_stays(app, live_server, pho
     ids = _item_ids(page)
     _tick(page, ids[0], "pass")
     _tick(page, ids[1], "na")
-    answered = set(page.locator(f"#{ids[0]} .code, #{ids[1]} .code").all_inner_texts())
+    # The codes' text, not innerText: items below the screen are not laid out until scrolled
+    # to (content-visibility, static/app.css), and innerText reads the layout.
+    answered = set(page.locator(f"#{ids[0]} .code, #{ids[1]} .code").all_text_contents())
     # Messages list items in checklist order, which the codes follow (NINE-01, NINE-02…).
-    unanswered = sorted(set(page.locator("article.item .code").all_inner_texts()) - answered)
+    unanswered = sorted(set(page.locator("article.item .code").all_text_contents()) - answered)
 
     page.locator("#submit-panel button").click()
 
