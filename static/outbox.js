@@ -508,7 +508,8 @@
   }
 
   // The page as the server last rendered it (without what is only queued) is kept for offline
-  // reloads; the service worker caches a page when it is opened, this keeps it current.
+  // reloads: written as soon as the outbox starts on a page and after each saved write. The
+  // service worker leaves this page to it (the X-Own-Offline-Copy header).
   var snapTimer = null;
   function snapshot() {
     clearTimeout(snapTimer);
@@ -626,6 +627,7 @@
     t.dataset.sent = t.defaultValue;
   });
   ready.then(allEntries).then(function (entries) {
+    snapshotNow();  // the page as served, at once (the signal may go any second)
     active = true;
     entries.sort(function (a, b) { return a.seq - b.seq; });
     queue = entries.filter(function (e) {
@@ -639,6 +641,7 @@
     pump();
   }).catch(function () {
     active = false;  // no IndexedDB (some private modes): htmx does the writes as before
+    snapshot();      // the page is still kept for reading offline
   });
   // For tests and the page-weight bench: how many writes wait, and whether the outbox took over.
   window.__outbox = { pending: function () { return pending().length; }, active: function () { return active; } };

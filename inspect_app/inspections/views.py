@@ -16,14 +16,21 @@ from .sheet import sheet_of
 from .static_part import item_words, outbox_words
 
 
+# On the page the outbox runs on: static/outbox.js keeps its offline copy (written once loaded and
+# after each saved write), so the service worker streams it to the tab without copying it.
+OWN_COPY = "X-Own-Offline-Copy"
+
+
+def _editable(inspection) -> bool:
+    return inspection.submitted_at is None and inspection.inspector_id == current_user.id
+
+
 def _checklist_page(inspection, fragment=None, http_status=200, sheet=None, **extra):
     sheet = sheet or sheet_of(inspection)
     return page("inspections/run.html", fragment, http_status=http_status, inspection=inspection,
                 sheet=sheet, answers=sheet.answers, progress=sheet.progress,
-                editable=inspection.submitted_at is None
-                and inspection.inspector_id == current_user.id,
-                urls=_item_urls(inspection.id), token=generate_csrf(), w=item_words(),
-                outbox_words=outbox_words(), **extra)
+                editable=_editable(inspection), urls=_item_urls(inspection.id),
+                token=generate_csrf(), w=item_words(), outbox_words=outbox_words(), **extra)
 
 
 _HOLE = 2**31 - 1  # an id no row has, replaced by "{}" in the format strings below
@@ -53,7 +60,11 @@ def start(site_id: int):
 @bp.get("/<int:inspection_id>")
 @allow(*FIELD_ROLES)
 def run(inspection_id: int):
-    return _checklist_page(service.get_for(current_user, inspection_id))
+    inspection = service.get_for(current_user, inspection_id)
+    resp = _checklist_page(inspection)
+    if _editable(inspection):
+        resp.headers[OWN_COPY] = "1"
+    return resp
 
 
 @bp.post("/<int:inspection_id>/items/<int:item_id>")

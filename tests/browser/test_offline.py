@@ -147,6 +147,30 @@ def test_reload_offline_opens_the_started_inspection_from_the_cache(app, live_se
         _item_id(ids[3]): "pass"}
 
 
+def test_checklist_opened_without_a_tick_reopens_offline(app, live_server, phone):
+    """The service worker leaves the running checklist to the outbox, which keeps its copy from
+    the moment it starts: no tick is needed for the page to reopen without signal."""
+    data = _field(app)
+    page = phone
+    _open_checklist(page, live_server, data)
+    page.evaluate("caches.delete('pages')")
+    page.reload()  # under the service worker now, which streams it untouched
+    page.wait_for_function("() => window.__outbox && window.__outbox.active()")
+    ids = _items(page, "article.item")
+    page.wait_for_function("""() => caches.open('pages').then(c => c.match(location.href))
+                              .then(r => !!r)""")
+
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.locator("article.item")).to_have_count(len(ids))
+    page.wait_for_function("() => window.__outbox && window.__outbox.active()")
+    page.locator(f"#{ids[0]} .tick-pass").tap()
+    expect(page.locator("#outbox-bar")).to_have_text("1 条待上传")
+
+    page.context.set_offline(False)
+    expect(page.locator("#outbox-bar")).to_have_text(ALL_SAVED, timeout=30_000)
+
+
 def test_expired_session_keeps_three_queued_ticks_and_sends_them_after_login(
         app, live_server, phone):
     data = _field(app)

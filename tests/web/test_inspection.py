@@ -416,3 +416,22 @@ def test_queue_filters_by_area(client, login, ctx):
     assert s2.name in page and s1.name not in page
     page = client.get("/hazards/?type=NINE").text
     assert "hazard-card" not in page
+
+
+def test_the_running_checklist_tells_the_service_worker_it_keeps_its_own_offline_copy(
+        client, login, field):
+    """static/sw.js copies each page it serves for offline use; the checklist the outbox runs
+    on writes its own copy (static/outbox.js), so it says so and the worker streams it to the
+    tab untouched. A submitted checklist has no outbox: the worker copies it."""
+    _, site, inspector = field
+    login(inspector)
+    inspection_id = _start(client, site)
+    resp = client.get(f"/inspections/{inspection_id}")
+    assert resp.headers["X-Own-Offline-Copy"] == "1"
+    assert 'id="outbox-config"' in resp.text
+    _answer_all(client, inspection_id)
+    assert client.post(f"/inspections/{inspection_id}/submit").status_code == 302
+    resp = client.get(f"/inspections/{inspection_id}")
+    assert resp.status_code == 200
+    assert "X-Own-Offline-Copy" not in resp.headers
+    assert 'id="outbox-config"' not in resp.text
