@@ -18,13 +18,17 @@ from markupsafe import Markup
 
 def _catalog():
     """The request's translations, looked up again only when the locale changes
-    (force_locale sets another Locale object, and puts the first one back after)."""
-    locale = get_locale()
-    hit = g.get("_shell_catalog")
-    if hit is not None and hit[0] is locale:
+    (force_locale sets another Locale object, and puts the first one back after). The locale
+    is read where Flask-Babel keeps it (g._flask_babel.babel_locale): get_locale() resolves
+    `g` three times per call, and a page asks a few dozen times."""
+    ns = g._get_current_object()
+    hit = getattr(ns, "_shell_catalog", None)
+    if hit is not None and hit[0] is getattr(getattr(ns, "_flask_babel", None), "babel_locale",
+                                             None):
         return hit[1]
+    locale = get_locale()
     catalog = get_translations()
-    g._shell_catalog = (locale, catalog)
+    ns._shell_catalog = (locale, catalog)
     return catalog
 
 

@@ -14,6 +14,9 @@ def init_app(app: Flask) -> None:
 
     login_manager.login_view = "auth.login"
     app.session_interface = SessionInterface()
+    # The grid ids in the same statement: an inspector's every page checks access by them.
+    # Built once, not on each request (every request that asks who is logged in loads it).
+    with_grids = (undefer(User.grid_id_list),)
 
     @login_manager.user_loader
     def load_user(token: str):
@@ -22,8 +25,7 @@ def init_app(app: Flask) -> None:
         user_id, _, generation = token.partition(":")
         if not (user_id.isdigit() and generation.isdigit()):
             return None
-        # The grid ids in the same statement: an inspector's every page checks access by them.
-        user = db.session.get(User, int(user_id), options=[undefer(User.grid_id_list)])
+        user = db.session.get(User, int(user_id), options=with_grids)
         if user is None or not user.active or user.session_generation != int(generation):
             return None
         return user
