@@ -144,8 +144,11 @@ _OPEN_AT_SITE = (
 def stopped_work(site: Site) -> list[Hazard]:
     """The site's hazards whose work is stopped and not yet lifted (until 核销), whether the
     supervisor or an enforcement measure ordered it: on every page of the site."""
-    return list(db.session.scalars(select(Hazard).where(
-        Hazard.site_id == site.id, stop_work_clause()).order_by(Hazard.stop_work_at, Hazard.id)))
+    return list(db.session.scalars(_STOPPED_AT_SITE, {"site_id": site.id}))
+
+
+_STOPPED_AT_SITE = (select(Hazard).where(Hazard.site_id == bindparam("site_id"), stop_work_clause())
+                    .order_by(Hazard.stop_work_at, Hazard.id))
 
 
 @dataclass

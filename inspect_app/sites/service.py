@@ -32,10 +32,13 @@ def scope_by_site(query: Select, user: User, site_fk) -> Select:
 def get_site_for(user: User, site_id: int) -> Site:
     """The site, or 404 when it does not exist or `user` may not see it. Its grid and area come
     in the same statement (pages name them; an inspector's grids are read as ids only)."""
-    site = db.session.get(Site, site_id, options=[joinedload(Site.grid).joinedload(Grid.area)])
+    site = db.session.get(Site, site_id, options=_WITH_PLACE)
     if site is None or not can_see_site(user, site):
         abort(404)
     return site
+
+
+_WITH_PLACE = (joinedload(Site.grid).joinedload(Grid.area),)  # built once, as the statements below
 
 
 # Built once, over the table (no ORM rows): a scan is the field's most frequent request and
