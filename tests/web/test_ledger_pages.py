@@ -9,6 +9,7 @@ latest submit and verify events), and the separately counted total is the refere
 The statements a page runs are counted too: a fixed number, whatever the rows.
 """
 
+import re
 from collections import Counter
 from contextlib import contextmanager
 from datetime import date
@@ -297,3 +298,30 @@ def test_the_major_page_runs_as_many_statements_for_one_row_as_for_a_screen(app,
             assert client.get("/ledgers/major").status_code == 200
         counts[size] = len(seen)
     assert counts[1] == counts[30] == MAJOR_PAGE_STATEMENTS, counts
+
+
+# The whole page of a list (memos off): its keys and rows, the grids to filter by, the bell's
+# count and the work queue's two. "More" is a fragment (no bar, so no work count): the row it
+# continues after, the keys and rows, the grids, the bell's count.
+LIST_PAGE_STATEMENTS = 6
+MORE_STATEMENTS = 5
+
+
+@pytest.mark.parametrize("slug", ["inspections", "rectification"])
+def test_a_list_page_runs_as_many_statements_for_one_row_as_for_a_screen(app, client, users,
+                                                                        slug, monkeypatch):
+    """The page's statements are fixed, first page and "More": no row loads anything of its own."""
+    log_in(client, users["bench-supervisor"])
+    counts = {}
+    for size in (1, 30):
+        monkeypatch.setitem(app.config, "LEDGER_PAGE_SIZE", size)
+        with _statements() as seen:
+            page = client.get(f"/ledgers/{slug}")
+        assert page.status_code == 200
+        counts[size, "first"] = len(seen)
+        more = re.search(r'hx-get="([^"]*after=[^"]*)"', page.text)[1].replace("&amp;", "&")
+        with _statements() as seen:
+            assert client.get(more, headers={"HX-Request": "true"}).status_code == 200
+        counts[size, "more"] = len(seen)
+    assert counts[1, "first"] == counts[30, "first"] == LIST_PAGE_STATEMENTS, counts
+    assert counts[1, "more"] == counts[30, "more"] == MORE_STATEMENTS, counts
