@@ -88,8 +88,10 @@ def scope_of(user: User) -> Scope:
 @lru_cache(maxsize=1024)
 def _due_statements(scope: Scope, today: date) -> tuple[Select, Select]:
     """due_sites' two statements, built once per scope and day (building cost more than
-    running them); each takes its LIMIT as the parameter `n`."""
-    base = scope_sites(select(Site).where(Site.active.is_(True)), scope)
+    running them); each takes its LIMIT as the parameter `n`. The sites as plain rows of
+    what the list shows (id, name, risk colour, next due day), not Site objects."""
+    base = scope_sites(select(Site.id, Site.name, Site.risk_color, Site.next_due_on)
+                       .where(Site.active.is_(True)), scope)
     # Overdue first; then those due today with the never-inspected (due now), by name: the
     # order `schedule.next_due` gives, each part answered by the (next_due_on, name) index.
     return (base.where(Site.next_due_on < today)
@@ -98,13 +100,13 @@ def _due_statements(scope: Scope, today: date) -> tuple[Select, Select]:
             .order_by(Site.name, Site.id).limit(bindparam("n")))
 
 
-def due_sites(user: User, limit: int = 10) -> list[tuple[Site, date]]:
+def due_sites(user: User, limit: int = 10) -> list[tuple]:
     """Sites the user covers whose next inspection is due, with the day it was due (today for
     one never inspected), most overdue first (then by name): read from the indexed, stored
-    `next_due_on` over every site they cover, nothing else."""
+    `next_due_on` over every site they cover, nothing else. (site row, due day) pairs."""
     today = local_today()
     overdue, due_now = _due_statements(scope_of(user), today)
-    sites = list(db.session.scalars(overdue, {"n": limit}))
+    sites = db.session.execute(overdue, {"n": limit}).all()
     if len(sites) < limit:
-        sites += db.session.scalars(due_now, {"n": limit - len(sites)})
+        sites += db.session.execute(due_now, {"n": limit - len(sites)}).all()
     return [(s, s.next_due_on or today) for s in sites]
