@@ -297,18 +297,20 @@ def _by_site() -> tuple[Select, ...]:
 
 def _responsibility_rows(user: User, f: Filters, today: date, ids=None) -> Iterator[tuple]:
     by_ids, by_staff, by_inspectors, by_hazards, by_offices = _by_site()
+    # Plain columns, on the session's connection: the session's ORM execution (made for
+    # loading objects) cost ~0.3 ms CPU more a statement, and a page runs six.
+    read = db.session.connection().execute
     if ids is None:  # every row (export, print): the list's own sites
-        sites = db.session.execute(_responsibility_core(user, f, today)
-                                   .add_columns(*_SITE_COLUMNS).order_by(*SITE_ORDER)).all()
+        sites = read(_responsibility_core(user, f, today).add_columns(*_SITE_COLUMNS)
+                     .order_by(*SITE_ORDER)).all()
     else:  # a page's sites, read with the filters and the scope already
-        sites = db.session.execute(by_ids, {"ids": list(ids)}).all()
+        sites = read(by_ids, {"ids": list(ids)}).all()
     for chunk in _chunks(sites, _BATCH):  # a few queries per batch of sites, not per site
         site_ids = {"ids": [s[0] for s in chunk]}
-        staff = _grouped(db.session.execute(by_staff, site_ids))
-        inspectors = _grouped(db.session.execute(
-            by_inspectors, {"grid_ids": list({s[1] for s in chunk})}))
-        hazards = _grouped(db.session.execute(by_hazards, site_ids))
-        offices = _grouped(db.session.execute(by_offices, site_ids))
+        staff = _grouped(read(by_staff, site_ids))
+        inspectors = _grouped(read(by_inspectors, {"grid_ids": list({s[1] for s in chunk})}))
+        hazards = _grouped(read(by_hazards, site_ids))
+        offices = _grouped(read(by_offices, site_ids))
         for (sid, grid_id, area, grid, name, site_type, principal, principal_phone, controller,
              controller_phone) in chunk:
             where = (area, grid, name, site_type)
