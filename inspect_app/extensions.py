@@ -35,3 +35,11 @@ babel = Babel()
 compress = Compress()  # phones on weak 4G: every text response goes out compressed
 # Per client address; Redis when REDIS_URL is set (shared by every worker), memory otherwise.
 limiter = Limiter(key_func=get_remote_address)
+
+
+def read(statement, params: dict | None = None):
+    """Rows of plain columns (no ORM objects to load) from the session's connection, in its
+    transaction. The session's own execute, made for loading objects, costs more CPU a
+    statement (zone PG, the site page's statements alternated: 0.05-0.26 ms each); it also
+    flushes pending changes first, so use this only where none can be pending (page reads)."""
+    return db.session.connection().execute(statement, params)

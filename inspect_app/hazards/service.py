@@ -12,7 +12,7 @@ from .. import forms
 from ..access import FIELD_ROLES, can_see_site, is_zone_staff
 from ..auth.models import User
 from ..auth.recipients import site_staff, supervisors
-from ..extensions import db
+from ..extensions import db, read
 from ..notifications.messages import register
 from ..notifications.service import notify
 from ..roles import Position
@@ -131,7 +131,7 @@ def get_for(user: User, hazard_id: int) -> Hazard:
 
 def open_for_site(site: Site) -> list:
     """The site's open hazards, most serious first, as rows of what its page lists."""
-    return list(db.session.execute(_OPEN_AT_SITE, {"site_id": site.id}))
+    return list(read(_OPEN_AT_SITE, {"site_id": site.id}))
 
 
 # Built once (building a statement costs more than running it, on a page of many such).

@@ -15,7 +15,7 @@ from ..checklists.item_rows import rows_of
 from ..checklists.models import ChecklistItem, ChecklistTemplate, items_applying
 from ..checklists.service import templates_for
 from ..errors import UserError
-from ..extensions import db
+from ..extensions import db, read
 from ..hazards import service as hazards
 from ..photos import service as photos
 from ..photos.models import Photo
@@ -54,7 +54,7 @@ def unfinished_counts(user: User, site: Site) -> list[Unfinished]:
     return [Unfinished(r.id, r.title, r.answered, len(items_applying(
         rows_of(r.template_id, r.content_hash, r.loaded_at), codes,
         asks_majors_only(r.inspection_kind, r.kind))))
-        for r in db.session.execute(_UNFINISHED, {"site_id": site.id, "user_id": user.id})]
+        for r in read(_UNFINISHED, {"site_id": site.id, "user_id": user.id})]
 
 
 # Built once (building a statement costs more than running it, on a page of many such).
@@ -80,7 +80,7 @@ _RECENT = (
 def recent_for_site(site: Site, limit: int = 5) -> list:
     """The site's last submitted inspections, newest first, as rows of what its page lists
     (the first one's submitted_at is the site's last inspection)."""
-    return list(db.session.execute(_RECENT, {"site_id": site.id, "limit": limit}))
+    return list(read(_RECENT, {"site_id": site.id, "limit": limit}))
 
 
 def start(user: User, site: Site, template_id: int, from_scan: bool) -> Inspection:

@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, select
 
 from ..checklists import item_rows
 from ..checklists.models import ChecklistTemplate, group_sections, items_applying
-from ..extensions import db
+from ..extensions import read
 from ..photos.models import Photo
 from ..sites.models import Site, checklist_codes
 from .models import Answer, Inspection, Result, asks_majors_only
@@ -64,7 +64,9 @@ class Sheet:
     def read_answers(self) -> None:
         """(Re)read the answers and their photos (after a write, for the reply)."""
         answers: dict[int, AnswerRow] = {}
-        for answer_id, item_id, result, note, photo_id in db.session.execute(
+        # Every write before a reply commits first (idempotency.once, the services), so the
+        # read needs no flush of the session.
+        for answer_id, item_id, result, note, photo_id in read(
                 _ANSWERS, {"inspection_id": self.inspection.id}):
             row = answers.get(item_id) or AnswerRow(answer_id, item_id, result, note)
             if photo_id is not None:
@@ -90,7 +92,7 @@ _ANSWERS = (
 
 def sheet_of(inspection: Inspection, answers: bool = True) -> Sheet:
     """The inspection's checklist, and its answers unless `answers` is False."""
-    row = db.session.execute(_HEADER, {"inspection_id": inspection.id}).one()
+    row = read(_HEADER, {"inspection_id": inspection.id}).one()
     items = items_applying(item_rows.items_of(row),
                            checklist_codes(row.site_type, row.features, row.haz_modes),
                            asks_majors_only(inspection.kind, row.kind))

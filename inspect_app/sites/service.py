@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..access import can_see_site, is_inspector, is_zone_staff, site_filter
 from ..auth.models import User
-from ..extensions import db
+from ..extensions import db, read
 from .models import Area, Grid, Site, grid_inspectors, new_qr_token
 
 
@@ -53,7 +53,7 @@ def site_by_token(token: str):
     id and grid_id (enough for access.can_see_site); None when there is none."""
     if not token or len(token) > 64:
         return None
-    return db.session.execute(_BY_TOKEN, {"token": token}).first()
+    return read(_BY_TOKEN, {"token": token}).first()
 
 
 def reissue_qr(site: Site) -> None:
