@@ -6,7 +6,7 @@ reads the same on a page and in its file. Keys are the stored strings (the StrEn
 rule modules compare equal to them), which keeps this module free of feature imports.
 """
 
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 
 # Hazards ---------------------------------------------------------------------------------------
@@ -177,7 +177,20 @@ FAMILIES: dict[str, dict] = {
 def label(family: str, code) -> str:
     """The word for `code` in the UI language; an unknown code shows as itself (a test renders
     every role's pages in Chinese and fails on any that leak through)."""
-    return str(FAMILIES[family].get(code, code))
+    word = FAMILIES[family].get(code)
+    if word is None:
+        return str(code)
+    # Each word is translated once per language and process: Flask-Babel finds the catalog
+    # anew for every lazy string (13 us; a queue page words two codes per card).
+    key = (get_locale(), family, code)
+    try:
+        return _words[key]
+    except KeyError:
+        text = _words[key] = str(word)
+        return text
+
+
+_words: dict[tuple, str] = {}  # (locale, family, code) -> the word: bounded by the tables
 
 
 def applies_label(codes: str) -> str:

@@ -47,6 +47,9 @@ class Hazard(db.Model):
         # a section's members by their facts, counted on the index alone (site: who runs it).
         Index("ix_hazards_site_status", "site_id", "status"),
         Index("ix_hazards_status_level_source_site", "status", "level", "source", "site_id"),
+        # What a user has just reported (hazards/service.just_found): their own few, where by
+        # status or date alone it read a city's every open or recent hazard.
+        Index("ix_hazards_found_by_created", "found_by_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,7 +6,6 @@ from datetime import date, datetime, timedelta
 from flask import abort, current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, bindparam, case, literal, not_, select, tuple_, union_all
-from sqlalchemy.orm import contains_eager
 
 from .. import forms
 from ..access import FIELD_ROLES, can_see_site, is_zone_staff
@@ -175,8 +174,15 @@ class Filters:
 
 @dataclass
 class QueuePage:
-    hazards: list[Hazard]
+    hazards: list  # Card rows (CARD_COLUMNS)
     next_cursor: str | None
+
+
+# What a queue card shows (here, on the home pages and the enterprise overview), read as plain
+# rows with the site's name: loading each card as a Hazard and a Site (80 columns, two objects)
+# was half the time of the queue's statements.
+CARD_COLUMNS = (Hazard.id, Hazard.level, Hazard.status, Hazard.deadline, Hazard.description,
+                Hazard.source, Hazard.found_on, Site.name.label("site_name"))
 
 
 def _sort_columns(today: date):
@@ -206,12 +212,13 @@ def decode_cursor(cursor: str | None) -> tuple | None:
 JUST_FOUND_FOR = timedelta(hours=2)
 
 
-def just_found(user: User, now: datetime | None = None) -> list[Hazard]:
-    """What `user` has just reported from an inspection, with their sites: shown first in their
-    queue."""
+def just_found(user: User, now: datetime | None = None) -> list:
+    """What `user` has just reported from an inspection, as queue cards (CARD_COLUMNS): shown
+    first in their queue. Read on (found_by_id, created_at): by status it read every open
+    hazard of a city."""
     since = (now or utcnow()) - JUST_FOUND_FOR
-    return list(db.session.scalars(scope(select(Hazard), user)
-        .join(Site, Hazard.site_id == Site.id).options(contains_eager(Hazard.site)).where(
+    return list(db.session.execute(scope(select(*CARD_COLUMNS), user)
+        .join(Site, Hazard.site_id == Site.id).where(
         Hazard.found_by_id == user.id, Hazard.inspection_id.is_not(None),
         Hazard.created_at >= since, open_clause())
         .order_by(*_sort_columns(local_today(now))).limit(20)))
@@ -298,15 +305,15 @@ def queue(user: User, filters: Filters, cursor: str | None = None, page_size: in
     if not parts:
         return QueuePage([], None)
     union = union_all(*(select(p.c.id, p.c.rank, p.c.deadline) for p in parts)).subquery()
-    ids = list(db.session.scalars(select(union.c.id).order_by(union.c.rank, union.c.deadline,
-                                                               union.c.id).limit(page_size + 1)))
-    more = len(ids) > page_size
-    ids = ids[:page_size]
-    # The cards with their sites in one statement (no lazy load per card).
-    loaded = {h.id: h for h in db.session.scalars(
-        select(Hazard).join(Site, Hazard.site_id == Site.id).options(contains_eager(Hazard.site))
-        .where(Hazard.id.in_(ids)))} if ids else {}
-    rows = [loaded[i] for i in ids]
+    first = select(union).order_by(union.c.rank, union.c.deadline, union.c.id) \
+        .limit(page_size + 1).subquery()
+    # The page's cards with their sites' names in the same statement, looked up by id.
+    rows = db.session.execute(
+        select(*CARD_COLUMNS).join(first, first.c.id == Hazard.id)
+        .join(Site, Site.id == Hazard.site_id)
+        .order_by(first.c.rank, first.c.deadline, first.c.id)).all()
+    more = len(rows) > page_size
+    rows = rows[:page_size]
     return QueuePage(rows, encode_cursor(rows[-1], today) if more else None)
 
 

@@ -76,7 +76,7 @@ def _queue_pages(user, filters) -> list:
     rows, cursor = [], None
     while True:
         page = hazards.queue(user, filters, cursor=cursor, today=TODAY)
-        rows += [(h.id, h.site.name, h.status, h.level, h.deadline) for h in page.hazards]
+        rows += [(h.id, h.site_name, h.status, h.level, h.deadline) for h in page.hazards]
         if page.next_cursor is None:
             return rows
         cursor = page.next_cursor

@@ -96,6 +96,44 @@ def test_queue_reads_each_cards_site_in_the_same_statement(client, login, ctx):
     report(site_ids[2:])
     more = _page_statements(client, "/hazards/")
     assert more == few, f"{few} statements with 2 cards, {more} with 6"
+    # The user; what they just reported; the page of cards with their sites' names (one
+    # statement: the bands, then each card by id); the grid choices; the unread count and the
+    # bar's counts (memos are off in tests).
+    assert more == 6
+
+
+def test_queue_and_its_just_reported_cards_read_no_row_per_card(client, login, ctx):
+    """An inspector's own new findings head the queue: read with their sites' names, as the
+    queue's cards are, however many there are."""
+    from datetime import timedelta
+
+    from inspect_app.hazards import service as hazards
+    from inspect_app.timeutil import utcnow
+
+    grid = make_grid()
+    inspector = make_user("inspector", grids=[grid])
+    site = make_site(grid, site_type="NINE", subkind="restaurant")
+    inspection = Inspection(site_id=site.id, inspector_id=inspector.id,
+                            template_id=template("grid-nine").id, kind="patrol",
+                            started_at=utcnow() - timedelta(minutes=30), submitted_at=utcnow())
+    db.session.add(inspection)
+    db.session.commit()
+    site_id, inspection_id = site.id, inspection.id
+
+    def found(n):
+        reporter = db.session.merge(inspector)
+        for _ in range(n):
+            hazards.report(site_id=site_id, description="灭火器过期", level="general",
+                           source="patrol", reporter=reporter, inspection_id=inspection_id)
+        db.session.commit()
+
+    found(1)
+    login(inspector)
+    few = _page_statements(client, "/hazards/")
+    found(5)
+    more = _page_statements(client, "/hazards/")
+    assert more == few, f"{few} statements with 1 new finding, {more} with 6"
+    assert "灭火器过期" in client.get("/hazards/").text
 
 
 def test_queue_and_ledger_filters_read_every_area_in_one_statement(client, login, ctx):
