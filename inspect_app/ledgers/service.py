@@ -17,12 +17,12 @@ from markupsafe import Markup, escape
 from sqlalchemy import func, select, tuple_
 
 from .. import labels
-from ..access import is_zone_staff
 from ..auth.models import User
 from ..extensions import db
 from ..memo import memo
 from ..sites.models import Site
 from ..sites.service import FilterChoices, filter_choices
+from ..sites.service import choices_key as sites_choices_key
 from ..timeutil import local_today, to_local
 from .columns import Column, Ledger, for_page
 from .filters import Filters
@@ -200,18 +200,15 @@ def counted(ledger: Ledger, user: User, filters: Filters, today: date | None = N
 
 # The filters' choices ------------------------------------------------------------------------
 
-_choices = memo(60)
-
-
 def choices_key(user) -> tuple:
-    """What decides the areas and grids `user` may filter by: the zone's staff share them."""
-    return ("zone",) if is_zone_staff(user) else (user.role, user.id)
+    """What decides the areas and grids `user` may filter by (sites.service.choices_key)."""
+    return sites_choices_key(user)
 
 
 def choices(user) -> FilterChoices:
-    """The areas and grids `user` may filter a list by, as plain pairs, memoised a minute per
-    scope: a city's 1,250 grids cost 30 ms to load as objects on every page."""
-    return _choices.get(choices_key(user), lambda: filter_choices(user))
+    """The areas and grids `user` may filter a list by, as plain pairs (memoised a minute per
+    scope, sites.service.filter_choices)."""
+    return filter_choices(user)
 
 
 # Showing values on the page -------------------------------------------------------------------

@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..access import can_see_site, is_inspector, is_zone_staff, site_filter
 from ..auth.models import User
 from ..extensions import db, read
+from ..memo import memo
 from .models import Area, Grid, Site, grid_inspectors, new_qr_token
 
 
@@ -107,11 +108,25 @@ class FilterChoices:
         return shown or None
 
 
+# Areas and grids change rarely (an admin's edit): a list's choices may lag it a minute.
+_choices = memo(60)
+
+
 def filter_choices(user: User) -> FilterChoices:
     """The grids `user` may filter a list by (`visible_grids`'), each worded with its area
-    (grid names repeat the area's), and their areas: plain rows from one statement. A city's
-    1,250 grids loaded as objects and each worded by a template macro were most of the time
-    of its queue page."""
+    (grid names repeat the area's), and their areas, memoised a minute per scope (every zone
+    staff member sees the same): the hazard queue and every ledger show them on each page."""
+    return _choices.get(choices_key(user), lambda: _read_choices(user))
+
+
+def choices_key(user: User) -> tuple:
+    """What decides the areas and grids `user` may filter by: the zone's staff share them."""
+    return ("zone",) if is_zone_staff(user) else (user.role, user.id)
+
+
+def _read_choices(user: User) -> FilterChoices:
+    """Plain rows from one statement: a city's 1,250 grids loaded as objects and each worded
+    by a template macro were most of the time of its queue page."""
     query = select(Grid.id, Grid.name, Area.id, Area.name).join(Area, Grid.area_id == Area.id)
     if is_zone_staff(user):
         query = query.where(Grid.active.is_(True))

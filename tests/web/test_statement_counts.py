@@ -136,6 +136,31 @@ def test_queue_and_its_just_reported_cards_read_no_row_per_card(client, login, c
     assert "灭火器过期" in client.get("/hazards/").text
 
 
+def test_queue_grid_choices_are_read_once_a_minute_per_scope(app, client, login, ctx,
+                                                               monkeypatch):
+    """The filter's grids are the same for every zone staff member: with memos on, the second
+    page (another supervisor's) reads none, and a ledger shares them."""
+    from inspect_app import memo
+
+    monkeypatch.setitem(app.config, "FIGURE_MEMOS", True)
+    memo.clear_all()
+    make_grid()
+    supervisors = [make_user("supervisor").id for _ in range(2)]
+
+    def grids_read(user_id, url):
+        login(user_id)
+        with statements() as seen:
+            assert client.get(url).status_code == 200
+        return sum("FROM grids" in statement for statement in seen)
+
+    try:
+        assert grids_read(supervisors[0], "/hazards/") == 1
+        assert grids_read(supervisors[1], "/hazards/") == 0
+        assert grids_read(supervisors[1], "/ledgers/hazards") == 0
+    finally:
+        memo.clear_all()
+
+
 def test_queue_and_ledger_filters_read_every_area_in_one_statement(client, login, ctx):
     from inspect_app.sites.models import grid_inspectors
     from tests.factories import make_area
