@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from flask import abort, current_app
 from flask_babel import lazy_gettext as _l
@@ -224,29 +225,44 @@ def just_found(user: User, now: datetime | None = None) -> list:
         .order_by(*_sort_columns(local_today(now))).limit(20)))
 
 
-def _queue_base(user: User, filters: Filters, exclude) -> Select:
+@dataclass(frozen=True)
+class _Shape:
+    """What decides a queue page's statement: its filters but for their ids and dates, which
+    are its parameters (area, grid, site_type, exclude, today, the cursor's deadline and id)."""
+    status: str
+    level: str
+    regime: str
+    overdue: bool
+    area: bool
+    grid: bool
+    site_type: bool
+    exclude: bool
+    after: tuple[int, int] | None  # the cursor's band
+    page_size: int
+
+
+def _queue_base(query: Select, shape: _Shape) -> Select:
     """The queue's rows but for their rank band (see _band; `overdue` too is a band's)."""
-    query = scope(select(Hazard.id, Hazard.deadline), user)
-    if exclude:
-        query = query.where(Hazard.id.not_in(list(exclude)))
-    if filters.status == "open":
+    if shape.exclude:
+        query = query.where(Hazard.id.not_in(bindparam("exclude", expanding=True)))
+    if shape.status == "open":
         query = query.where(open_clause())
-    elif filters.status == "closed":
+    elif shape.status == "closed":
         query = query.where(Hazard.status.in_([State.CLOSED, State.REJECTED]))
-    elif filters.status != "all":
-        query = query.where(Hazard.status == filters.status)
+    elif shape.status != "all":
+        query = query.where(Hazard.status == shape.status)
     # The site's facts as a semi-join: no join to sites for a queue that filters on none.
     sites = []
-    if filters.grid:
-        sites.append(Site.grid_id == filters.grid)
-    if filters.area:
-        sites.append(Site.grid_id.in_(select(Grid.id).where(Grid.area_id == filters.area)))
-    if filters.site_type:
-        sites.append(Site.site_type == filters.site_type)
+    if shape.grid:
+        sites.append(Site.grid_id == bindparam("grid"))
+    if shape.area:
+        sites.append(Site.grid_id.in_(select(Grid.id).where(Grid.area_id == bindparam("area"))))
+    if shape.site_type:
+        sites.append(Site.site_type == bindparam("site_type"))
     if sites:
         query = query.where(Hazard.site_id.in_(select(Site.id).where(*sites)))
-    if filters.regime:
-        query = query.where(regime_clause(filters.regime))
+    if shape.regime:
+        query = query.where(regime_clause(shape.regime))
     return query
 
 
@@ -254,26 +270,64 @@ def _queue_base(user: User, filters: Filters, exclude) -> Select:
 BANDS = ((0, 0), (0, 1), (1, 0), (1, 1))
 
 
-def _band(query: Select, band: tuple[int, int], filters: Filters, today: date) -> Select | None:
+def _band(query: Select, band: tuple[int, int], shape: _Shape) -> Select | None:
     """One band of the queue, on the open-hazard index (level, deadline, id) where it can.
     A query already limited to open hazards gets the deadline alone: the open term twice
     over makes PostgreSQL guess the band a tenth of its size and read it by another index."""
     overdue, general = band
     level = Level.GENERAL if general else Level.MAJOR
-    wanted = filters.level or (Level.MAJOR if filters.regime else "")  # a regime is a major's
+    wanted = shape.level or (Level.MAJOR if shape.regime else "")  # a regime is a major's
     if wanted and wanted != level:
         return None
     query = query.where(Hazard.level == level)
-    only_open = filters.status == "open" or filters.status in OPEN_STATES
+    only_open = shape.status == "open" or shape.status in OPEN_STATES
+    today = bindparam("today")
     if overdue == 0:
-        if filters.status == "closed":
+        if shape.status == "closed":
             return None  # only an open hazard is overdue
         return query.where(Hazard.deadline < today if only_open else overdue_clause(today))
-    if filters.overdue:
+    if shape.overdue:
         return None
     if only_open:
         return query.where(Hazard.deadline >= today)
     return query.where(not_(overdue_clause(today)))
+
+
+def _page(query: Select, shape: _Shape, by_site: bool) -> Select | None:
+    """A page of the queue's cards over `query` (its hazards' ids and deadlines): each band's
+    rows in index order (by_site: whole, see queue), joined by UNION ALL, the first
+    page_size + 1 of them with their cards."""
+    base = _queue_base(query, shape)
+    parts = []
+    for rank, band in enumerate(BANDS):
+        if shape.after and band < shape.after:
+            continue  # bands before the cursor's were shown on earlier pages
+        part = _band(base, band, shape)
+        if part is None:
+            continue
+        if band == shape.after:
+            part = part.where(tuple_(Hazard.deadline, Hazard.id)
+                              > tuple_(bindparam("after_deadline"), bindparam("after_id")))
+        part = part.add_columns(literal(rank).label("rank"))
+        if not by_site:
+            part = part.order_by(Hazard.deadline, Hazard.id).limit(shape.page_size + 1)
+        parts.append(part.subquery())
+    if not parts:
+        return None
+    union = union_all(*(select(p.c.id, p.c.rank, p.c.deadline) for p in parts)).subquery()
+    first = select(union).order_by(union.c.rank, union.c.deadline, union.c.id) \
+        .limit(shape.page_size + 1).subquery()
+    # The page's cards with their sites' names in the same statement, looked up by id.
+    return (select(*CARD_COLUMNS).join(first, first.c.id == Hazard.id)
+            .join(Site, Site.id == Hazard.site_id)
+            .order_by(first.c.rank, first.c.deadline, first.c.id))
+
+
+@lru_cache(maxsize=512)
+def _zone_page(shape: _Shape) -> Select | None:
+    """Zone staff's page statements, built once per shape: they see every site, so nothing in
+    them is the user's (building one cost more than running it)."""
+    return _page(select(Hazard.id, Hazard.deadline), shape, by_site=False)
 
 
 def queue(user: User, filters: Filters, cursor: str | None = None, page_size: int = 25,
@@ -286,32 +340,21 @@ def queue(user: User, filters: Filters, cursor: str | None = None, page_size: in
     site (ix_hazards_site_status), where a LIMIT made it walk a band in deadline order across
     a city, reading ~2,500 hazards of other sites to find six."""
     today = today or local_today()
-    base = _queue_base(user, filters, exclude)
     after = decode_cursor(cursor)
-    by_site = not is_zone_staff(user)
-    parts = []
-    for rank, band in enumerate(BANDS):
-        if after and band < after[:2]:
-            continue  # bands before the cursor's were shown on earlier pages
-        part = _band(base, band, filters, today)
-        if part is None:
-            continue
-        if after and band == after[:2]:
-            part = part.where(tuple_(Hazard.deadline, Hazard.id) > tuple_(*after[2:]))
-        part = part.add_columns(literal(rank).label("rank"))
-        if not by_site:
-            part = part.order_by(Hazard.deadline, Hazard.id).limit(page_size + 1)
-        parts.append(part.subquery())
-    if not parts:
+    shape = _Shape(filters.status, filters.level, filters.regime, filters.overdue,
+                   bool(filters.area), bool(filters.grid), bool(filters.site_type),
+                   bool(exclude), after[:2] if after else None, page_size)
+    if is_zone_staff(user):
+        statement = _zone_page(shape)
+    else:
+        statement = _page(scope(select(Hazard.id, Hazard.deadline), user), shape, by_site=True)
+    if statement is None:
         return QueuePage([], None)
-    union = union_all(*(select(p.c.id, p.c.rank, p.c.deadline) for p in parts)).subquery()
-    first = select(union).order_by(union.c.rank, union.c.deadline, union.c.id) \
-        .limit(page_size + 1).subquery()
-    # The page's cards with their sites' names in the same statement, looked up by id.
-    rows = db.session.execute(
-        select(*CARD_COLUMNS).join(first, first.c.id == Hazard.id)
-        .join(Site, Site.id == Hazard.site_id)
-        .order_by(first.c.rank, first.c.deadline, first.c.id)).all()
+    params = {"today": today, "area": filters.area, "grid": filters.grid,
+              "site_type": filters.site_type, "exclude": list(exclude)}
+    if after:
+        params.update(after_deadline=after[2], after_id=after[3])
+    rows = db.session.execute(statement, params).all()
     more = len(rows) > page_size
     rows = rows[:page_size]
     return QueuePage(rows, encode_cursor(rows[-1], today) if more else None)

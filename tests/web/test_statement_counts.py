@@ -298,3 +298,25 @@ def test_queue_and_ledger_grid_filters_word_each_grid_with_its_area(client, logi
     login(inspector)
     for url in ("/hazards/", "/ledgers/hazards"):
         assert grids(url) == [(str(mine.id), "东片区 · A网格")]
+
+
+def test_zone_staff_queue_statement_is_built_once_per_shape(client, login, ctx):
+    """A supervisor's queue page statement holds nothing of theirs but its parameters: built
+    once for a shape of filters, whichever area, grid or day it is run for."""
+    from inspect_app.hazards import service as hazards
+    from tests.factories import make_area
+
+    areas = [make_area(f"片区{n}") for n in range(2)]
+    sites = [make_site(make_grid(area)) for area in areas]
+    supervisor = make_user("supervisor")
+    for site in sites:
+        hazards.report(site_id=site.id, description=f"通道堵塞{site.id}", level="general",
+                       source="patrol", reporter=supervisor)
+    db.session.commit()
+    area_ids, site_ids = [a.id for a in areas], [s.id for s in sites]
+    login(supervisor)
+    hazards._zone_page.cache_clear()
+    pages = [client.get(f"/hazards/?area={area_id}").text for area_id in area_ids]
+    assert hazards._zone_page.cache_info().misses == 1
+    for page, site_id, other in zip(pages, site_ids, reversed(site_ids), strict=True):
+        assert f"通道堵塞{site_id}" in page and f"通道堵塞{other}" not in page
