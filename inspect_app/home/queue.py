@@ -550,8 +550,17 @@ def _counted(user: User, keys: tuple[str, ...], today: date) -> Select | None:
         queries["stops"] = _stops_query(user)
     if not queries:
         return None
-    return select(*((select(func.count()).select_from(
-                         q.order_by(None).limit(bindparam("cap")).subquery()).scalar_subquery()
+    # Zone staff's sections over hazards are the hazards' facts alone: counted in the order of
+    # the (status, level, source, site_id) index, a count stops at the cap, where unordered
+    # PostgreSQL first gathered every match into a bitmap (a city's 60,000 reported hazards:
+    # 34 -> 6 ms).
+    by_facts = (Hazard.status, Hazard.level, Hazard.source, Hazard.site_id)
+
+    def capped(key: str, query: Select) -> Select:
+        ordered = is_zone_staff(user) and key in SPECS and key not in _SUBJECTS
+        return query.order_by(*(by_facts if ordered else [None])).limit(bindparam("cap"))
+
+    return select(*((select(func.count()).select_from(capped(k, q).subquery()).scalar_subquery()
                      if q is not None else literal(0)).label(k) for k, q in queries.items()))
 
 

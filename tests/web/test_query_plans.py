@@ -119,3 +119,20 @@ def test_just_reported_is_read_on_the_users_own_index_on_sqlite(client, zone):
         "EXPLAIN QUERY PLAN " + statement, params)]
     reads = [step for step in plan if step.startswith(("SCAN", "SEARCH")) and " hazards " in step]
     assert reads and all("ix_hazards_found_by_created" in step for step in reads), plan
+
+
+def test_a_supervisors_work_counts_stop_at_the_cap_on_the_facts_index(client, zone):
+    """Zone staff's work-queue counts read the (status, level, source, site) index in its
+    order, so each stops at the cap (home/queue.py), on SQLite as on PostgreSQL."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's planner (PostgreSQL's depends on its statistics)")
+    log_in(client, zone)
+    statement, params = next((s, p) for s, p in _statements(client, "/") if "AS confirm" in s)
+    db.session.connection().exec_driver_sql("ANALYZE")
+    plan = [row[3] for row in db.session.connection().exec_driver_sql(
+        "EXPLAIN QUERY PLAN " + statement, params)]
+    ordered = "ORDER BY hazards.status, hazards.level, hazards.source, hazards.site_id LIMIT"
+    assert " ".join(statement.split()).count(ordered) == 3  # confirm, majors, reports
+    reads = [step for step in plan if step.startswith("SEARCH hazards")]
+    assert len(reads) == 3 and all("ix_hazards_status_level_source_site" in r for r in reads)
+    assert not any("TEMP B-TREE" in step for step in plan), plan  # the order costs no sort
