@@ -97,3 +97,40 @@ def test_small_zone_lists_every_grid(app, client):
         html = client.get(path).get_data(as_text=True)
         assert sorted(grid_options(html)) == ids, path
         assert 'class="hint"' not in html.split('id="grid-filter"')[1].split("</span>")[0]
+
+
+def test_the_queues_kept_filter_form_follows_the_readers_scope_language_and_filters(
+        app, client, monkeypatch):
+    """The queue's filter form is rendered once a minute per scope, language and filters
+    (hazards/views._filter_form): with memos on, an inspector never gets the supervisor's
+    grids, an English reader never the Chinese form, and a filter set shows as selected."""
+    from inspect_app import memo
+
+    with app.app_context():
+        east, west = Area(name="东片区"), Area(name="西片区")
+        mine, other = Grid(name="东一网格", area=east), Grid(name="西一网格", area=west)
+        db.session.add_all([mine, other])
+        db.session.commit()
+        supervisor = make_user("supervisor").id
+        inspector = make_user("inspector", grids=[mine]).id
+    monkeypatch.setitem(app.config, "FIGURE_MEMOS", True)
+    memo.clear_all()
+
+    def form(path="/hazards/"):
+        return re.search(r'<form class="filters".*?</form>', client.get(path).text, re.S)[0]
+    try:
+        log_in(client, supervisor)
+        zh = form()
+        assert "西一网格" in zh and "东一网格" in zh and "全部网格" in zh
+        assert form() == zh  # kept
+        major = form("/hazards/?level=major")
+        assert '<option value="major" selected>' in major and major != zh
+        assert '<option value="major" selected>' not in form()
+        log_in(client, inspector)
+        own = form()
+        assert "东一网格" in own and "西一网格" not in own
+        client.post("/lang/en", data={"next": "/"})
+        en = form()
+        assert "All grids" in en and "东一网格" in en and "西一网格" not in en
+    finally:
+        memo.clear_all()
