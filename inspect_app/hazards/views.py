@@ -1,5 +1,5 @@
 import io
-from dataclasses import astuple
+from dataclasses import astuple, replace
 
 from flask import current_app, redirect, request, send_file, url_for
 from flask_babel import get_locale
@@ -22,16 +22,19 @@ from . import forms as hazard_forms
 @allow(*FIELD_ROLES)
 def index():
     filters = service.Filters.from_args(request.args)
+    choices = filter_choices(current_user)
+    grid = choices.grid_in_area(filters.area, filters.grid)
+    dropped = grid != filters.grid  # the grid select is sent again, with no grid chosen
+    filters = replace(filters, grid=grid)
     # The inspector's just-submitted findings head the unfiltered queue (and are not repeated).
     just_found = service.just_found(current_user) if filters == service.Filters() else []
     result = service.queue(current_user, filters, cursor=request.args.get("after"),
                            exclude=[h.id for h in just_found])
     # "More" appends rows; a filter change replaces the whole list.
     fragment = "rows" if request.args.get("after") else "results"
-    choices = filter_choices(current_user)
     return page("hazards/index.html", fragment, result=result, filters=filters,
                 choices=choices, today=local_today(), workflow=workflow, args=request.args,
-                just_found=just_found,
+                just_found=just_found, grid_dropped=dropped,
                 filter_form=lambda: _filter_form(filters, choices))  # full pages only
 
 

@@ -107,6 +107,13 @@ class FilterChoices:
                  if (area and self.area_of.get(g[0]) == area) or g[0] == grid]
         return shown or None
 
+    def grid_in_area(self, area: int | None, grid: int | None) -> int | None:
+        """The grid a list filters by: none when an area is chosen that it is not in. After an
+        area change the form still sends the grid chosen before, which would show nothing."""
+        if grid and area and self.area_of.get(grid) != area:
+            return None
+        return grid
+
 
 # Areas and grids change rarely (an admin's edit): a list's choices may lag it a minute.
 _choices = memo(60)

@@ -70,8 +70,14 @@ def test_city_honours_a_grid_in_the_query_string(client, city, path):
     html = client.get(f"{path}?grid={grid}").get_data(as_text=True)
     assert grid_options(html) == [str(grid)]  # that grid alone, though its area is not chosen
     assert f'<option value="{grid}" selected>' in html
-    # With another area chosen it is still offered (and selected) beside that area's grids.
     html = client.get(f"{path}?area={city['east']}&grid={grid}").get_data(as_text=True)
+    if path == "/hazards/":
+        # With another area chosen the queue drops it (FilterChoices.grid_in_area): the form
+        # still sends the grid of the area before, which would show nothing.
+        assert sorted(grid_options(html)) == city["east_grids"]
+        assert " selected>" not in html.split('id="grid-filter"')[1].split("</span>")[0]
+        return
+    # The lists still offer it (and selected) beside that area's grids.
     assert sorted(grid_options(html)) == sorted([*city["east_grids"], str(grid)])
     assert f'<option value="{grid}" selected>' in html
 
@@ -134,3 +140,31 @@ def test_the_queues_kept_filter_form_follows_the_readers_scope_language_and_filt
         assert "All grids" in en and "东一网格" in en and "西一网格" not in en
     finally:
         memo.clear_all()
+
+
+def test_queue_area_change_drops_a_grid_of_another_area(app, client):
+    """A small zone lists every grid: after an area change the form sends the grid chosen
+    before; the queue shows the area's hazards and sends the grid select back with no grid."""
+    from inspect_app.hazards import service as hazards
+    from tests.factories import make_site
+
+    with app.app_context():
+        east, west = Area(name="东片区"), Area(name="西片区")
+        db.session.add_all([east, west])
+        db.session.commit()
+        here, there = make_grid(east), make_grid(west)
+        supervisor = make_user("supervisor")
+        for grid, what in ((here, "东边的隐患"), (there, "西边的隐患")):
+            hazards.report(site_id=make_site(grid).id, description=what, level="general",
+                           source="patrol", reporter=supervisor)
+        db.session.commit()
+        ids = {"east": east.id, "west_grid": there.id, "user": supervisor.id}
+    log_in(client, ids["user"])
+    html = client.get(f"/hazards/?area={ids['east']}&grid={ids['west_grid']}",
+                      headers=HX).get_data(as_text=True)
+    assert "东边的隐患" in html and "西边的隐患" not in html
+    assert 'id="grid-filter" hx-swap-oob="true"' in html
+    assert " selected>" not in html.split('id="grid-filter"')[1].split("</span>")[0]
+    # With no grid of another area asked for, the select is not sent again.
+    html = client.get(f"/hazards/?area={ids['east']}", headers=HX).get_data(as_text=True)
+    assert "hx-swap-oob" not in html
