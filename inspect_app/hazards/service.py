@@ -17,7 +17,7 @@ from ..notifications.messages import register
 from ..notifications.service import notify
 from ..roles import Position
 from ..sites.models import Grid, Site
-from ..sites.service import scope_by_site
+from ..sites.service import Scope, scope_by_site, scope_of
 from ..sites.types import SITE_TYPES
 from ..timeutil import local_today, utcnow
 from ..web import path_for
@@ -340,6 +340,13 @@ def _zone_page(shape: _Shape) -> Select | None:
     return _page(select(Hazard.id, Hazard.deadline), shape, by_site=False)
 
 
+@lru_cache(maxsize=1024)
+def _scoped_page(scope_key: Scope, shape: _Shape) -> Select | None:
+    """An inspector's or an enterprise's page statements, built once per scope (their grids
+    or site: sites.service.Scope) and shape."""
+    return _page(scope(select(Hazard.id, Hazard.deadline), scope_key), shape, by_site=True)
+
+
 def queue(user: User, filters: Filters, cursor: str | None = None, page_size: int = 25,
           today: date | None = None, exclude: list[int] = ()) -> QueuePage:
     """Hazards `user` may see: overdue first, then major, then by deadline; paged by key.
@@ -354,10 +361,7 @@ def queue(user: User, filters: Filters, cursor: str | None = None, page_size: in
     shape = _Shape(filters.status, filters.level, filters.regime, filters.overdue,
                    bool(filters.area), bool(filters.grid), bool(filters.site_type),
                    bool(exclude), after[:2] if after else None, page_size)
-    if is_zone_staff(user):
-        statement = _zone_page(shape)
-    else:
-        statement = _page(scope(select(Hazard.id, Hazard.deadline), user), shape, by_site=True)
+    statement = _zone_page(shape) if is_zone_staff(user) else _scoped_page(scope_of(user), shape)
     if statement is None:
         return QueuePage([], None)
     params = {"today": today, "area": filters.area, "grid": filters.grid,

@@ -10,7 +10,6 @@ from functools import lru_cache
 from flask import current_app
 from sqlalchemy import Select, bindparam, func, or_, select
 
-from ..access import grid_ids
 from ..auth.models import User
 from ..extensions import db
 from ..hazards.models import Hazard, open_clause
@@ -19,7 +18,7 @@ from ..inspections.models import Inspection
 from ..timeutil import local_today
 from . import schedule
 from .models import Site
-from .service import scope_sites
+from .service import Scope, scope_of, scope_sites
 
 
 @dataclass
@@ -69,20 +68,6 @@ def due_query(user: User, today: date) -> Select:
     never inspected), as a query over Site."""
     return scope_sites(select(Site).where(Site.active.is_(True)), user).where(
         or_(Site.next_due_on <= today, Site.next_due_on.is_(None)))
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What decides which sites a user covers (access.site_filter): a statement over them
-    built for one scope holds for every user of it."""
-
-    role: str
-    site_id: int | None
-    grid_ids: frozenset[int]
-
-
-def scope_of(user: User) -> Scope:
-    return Scope(user.role, user.site_id, grid_ids(user))
 
 
 @lru_cache(maxsize=1024)
