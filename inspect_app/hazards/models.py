@@ -14,6 +14,7 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     literal_column,
+    or_,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -32,6 +33,9 @@ def _found_on_default(context) -> date:
 OPEN_ORDER = ("reported", "confirmed", "rectifying", "submitted")
 OPEN_SQL = "status IN (" + ", ".join(f"'{s}'" for s in OPEN_ORDER) + ")"
 assert set(OPEN_ORDER) == OPEN_STATES
+# The major-hazard database's rows (a major, or reported as one, not rejected), as its partial
+# index is defined: found_on order walked over majors only, not over every hazard (3 % majors).
+MAJOR_LISTED_SQL = "(level = 'major' OR reported_level = 'major') AND status <> 'rejected'"
 
 
 class Hazard(db.Model):
@@ -43,6 +47,8 @@ class Hazard(db.Model):
         Index("ix_hazards_found_on_id", "found_on", "id"),
         Index("ix_hazards_open_queue", "level", "deadline", "id",
               postgresql_where=text(OPEN_SQL), sqlite_where=text(OPEN_SQL)),
+        Index("ix_hazards_major_found_on_id", "found_on", "id",
+              postgresql_where=text(MAJOR_LISTED_SQL), sqlite_where=text(MAJOR_LISTED_SQL)),
         # The work queue (home/queue.py): one enterprise's or one grid's hazards in a state;
         # a section's members by their facts, counted on the index alone (site: who runs it).
         Index("ix_hazards_site_status", "site_id", "status"),
@@ -150,6 +156,14 @@ def open_clause() -> ColumnElement[bool]:
     partial index's own WHERE (literals, same order): SQLite uses a partial index only for a
     query whose WHERE has that very term, and bound parameters never match it."""
     return Hazard.status.in_([literal_column(f"'{s}'") for s in OPEN_ORDER])
+
+
+def major_listed_clause() -> ColumnElement[bool]:
+    """The major-hazard database's rows, written as its partial index's WHERE (literals, as
+    open_clause: bound parameters never match a partial index's terms)."""
+    major = literal_column("'major'")
+    return and_(or_(Hazard.level == major, Hazard.reported_level == major),
+                Hazard.status != literal_column("'rejected'"))
 
 
 def regime_clause(regime: str) -> ColumnElement[bool]:

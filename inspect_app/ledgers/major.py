@@ -7,9 +7,16 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import aliased
 
 from ..auth.models import User
-from ..hazards.models import Hazard, HazardDocument, HazardEvent, Referral, Supervision
+from ..hazards.models import (
+    Hazard,
+    HazardDocument,
+    HazardEvent,
+    Referral,
+    Supervision,
+    major_listed_clause,
+)
 from ..hazards.service import scope
-from ..hazards.workflow import Action, Level, State, is_overdue, report_missing
+from ..hazards.workflow import Action, State, is_overdue, report_missing
 from ..sites.models import Area, Grid, Site
 from .columns import WHERE, Column, Ledger, listed, page_built_once
 from .filters import Filters, found_in_period, hazard_status, in_regime, located, placed
@@ -39,9 +46,7 @@ def _placed_majors() -> Select:
 
 def _major_core(user: User, f: Filters, today: date) -> Select:
     # A major the supervisor judged general stays listed, as 认定为一般 with who and why.
-    query = _placed_majors().where(
-        (Hazard.level == Level.MAJOR) | (Hazard.reported_level == Level.MAJOR),
-        Hazard.status != State.REJECTED)
+    query = _placed_majors().where(major_listed_clause())  # on ix_hazards_major_found_on_id
     return hazard_status(found_in_period(located(in_regime(scope(query, user), f), f), f), f.status,
                          today)
 

@@ -19,7 +19,8 @@ PAGES = {
     "/hazards/": ("ix_hazards_open_queue", "UNION ALL"),
     "/ledgers/hazards": ("ix_hazards_found_on", "SELECT hazards.found_on, hazards.id FROM"),
     "/ledgers/rectification": ("ix_hazards_found_on", "SELECT hazards.found_on, hazards.id FROM"),
-    "/ledgers/major": ("ix_hazards_found_on", "SELECT hazards.found_on, hazards.id FROM"),
+    # The major database's rows only (its partial index): not every hazard's, 3 % of them major.
+    "/ledgers/major": ("ix_hazards_major_found_on_id", "SELECT hazards.found_on, hazards.id FROM"),
     "/ledgers/inspections": ("ix_inspections_submitted_at",
                              "SELECT inspections.submitted_at, inspections.id FROM"),
     "/ledgers/enforcement": ("ix_referrals_referred_at_id",
