@@ -15,7 +15,6 @@ from . import forms as inspection_forms
 from .sheet import sheet_of
 from .static_part import item_words, outbox_words
 
-
 # On the page the outbox runs on: static/outbox.js keeps its offline copy (written once loaded and
 # after each saved write), so the service worker streams it to the tab without copying it.
 OWN_COPY = "X-Own-Offline-Copy"

@@ -6,6 +6,7 @@ from flask import abort
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from .. import models  # noqa: F401 - every mapper known: _WITH_PLACE below is built at import
 from ..access import can_see_site, grid_ids, is_inspector, is_zone_staff, site_filter
 from ..auth.models import User
 from ..extensions import db, read

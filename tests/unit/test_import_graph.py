@@ -111,3 +111,20 @@ def _circles() -> list[list[str]]:
 def test_no_import_circle():
     # ledgers/service and ledgers/stats were the last pair; both now import ledgers/filters.
     assert _circles() == []
+
+
+# Modules that scripts (bench/, one-off shells) import before any app exists; each builds
+# statements or loader options at import, which configures the mappers then.
+FIRST_IMPORTS = ("inspect_app.sites.service", "inspect_app.hazards.service",
+                 "inspect_app.ledgers.service", "inspect_app.generate", "inspect_app.home.views")
+
+
+@pytest.mark.parametrize("name", FIRST_IMPORTS)
+def test_module_imports_first_in_a_fresh_interpreter(name):
+    """Imported first, before create_app(), the module finds every mapper it names."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", f"import {name}"], capture_output=True,
+                          text=True, cwd=PACKAGE.parent, timeout=120)
+    assert done.returncode == 0, done.stderr[-800:]
