@@ -93,18 +93,39 @@ def test_the_open_clause_is_the_partial_indexs_own_term():
 
 
 
-def test_an_inspectors_queue_bands_are_not_walked_in_deadline_order(client, zone):
-    """A scope of a few sites (an inspector's grids) reads its bands whole, by site, and sorts
-    them: with a LIMIT each, a band walked the zone's open hazards in deadline order to find the
-    few at its sites (hazards/service.queue). A supervisor's bands keep theirs (index order)."""
-    def limits(username):
-        log_in(client, db.session.scalar(select(User.id).where(User.username == username)))
-        statement, _params = _ids_query(client, "/hazards/")
-        client.post("/auth/logout")
-        return statement.count("LIMIT")
+def _queue_page_statement(client, username) -> tuple[str, tuple]:
+    log_in(client, db.session.scalar(select(User.id).where(User.username == username)))
+    statement, params = next((s, p) for s, p in _statements(client, "/hazards/")
+                             if " AS rank" in s and "LIMIT" in s)
+    client.post("/auth/logout")
+    return " ".join(statement.split()), params
 
-    assert limits("bench-inspector") == 1  # the page's own
-    assert limits("bench-supervisor") == 1 + 4  # and one per band
+
+def test_an_inspectors_queue_is_read_in_one_pass_over_their_sites(client, zone):
+    """A scope of a few sites (an inspector's grids) is read in one pass by site, ranked by
+    CASE, and its rows sorted: with a LIMIT per band, a band walked the zone's open hazards in
+    deadline order to find the few at its sites; joined by UNION ALL without, each band read
+    the zone's open hazards (hazards/service.queue). A supervisor's bands keep theirs (each in
+    index order with its LIMIT)."""
+    inspector, _params = _queue_page_statement(client, "bench-inspector")
+    assert "UNION ALL" not in inspector and "CASE WHEN" in inspector
+    assert inspector.count("LIMIT") == 1  # the page's own
+    supervisor, _params = _queue_page_statement(client, "bench-supervisor")
+    assert supervisor.count("UNION ALL") == 3
+    assert supervisor.count("LIMIT") == 1 + 4  # and one per band
+
+
+def test_an_inspectors_queue_is_read_by_site_on_sqlite(client, zone):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's planner (PostgreSQL's depends on its statistics)")
+    statement, params = _queue_page_statement(client, "bench-inspector")
+    db.session.connection().exec_driver_sql("ANALYZE")
+    plan = [row[3] for row in db.session.connection().exec_driver_sql(
+        "EXPLAIN QUERY PLAN " + statement, params)]
+    picks = [step for step in plan if step.startswith(("SCAN", "SEARCH")) and " hazards " in step
+             and "USING INTEGER PRIMARY KEY" not in step]
+    assert picks and all(step.startswith("SEARCH") and "ix_hazards_site" in step
+                         for step in picks), plan
 
 
 def test_just_reported_is_read_on_the_users_own_index_on_sqlite(client, zone):
