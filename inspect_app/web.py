@@ -25,8 +25,10 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -37,6 +39,7 @@ from . import precompress, shell, throttle
 from .access import PUBLIC, public
 from .errors import UserError
 from .extensions import babel, db, login_manager
+from .memo import memo
 from .qr import qr_png
 
 
@@ -68,6 +71,17 @@ def render_blocks(template: str, blocks: list[str], **context) -> str:
         for block, render in env.get_template(name).blocks.items():
             ctx.blocks.setdefault(block, []).append(render)
     return "".join("".join(ctx.blocks[b][0](ctx)) for b in blocks)
+
+
+_filter_forms = memo(60)
+
+
+def filter_form(template: str, key: tuple, **context) -> Markup:
+    """A list's filter form, rendered at most once a minute per `key` (what decides its option
+    lists and what is chosen: the reader's scope, the filters) and language: its option lists
+    cost a millisecond a page to render, and change only with the zone's grids."""
+    return _filter_forms.get((template, str(get_locale()), *key), lambda: Markup(
+        current_app.jinja_env.get_template(template).render(**context)))
 
 
 def page(template: str, /, fragment: str | list[str] | None = None, http_status: int = 200,

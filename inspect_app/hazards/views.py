@@ -1,19 +1,16 @@
 import io
 from dataclasses import astuple, replace
 
-from flask import current_app, redirect, request, send_file, url_for
-from flask_babel import get_locale
+from flask import redirect, request, send_file, url_for
 from flask_login import current_user
-from markupsafe import Markup
 
 from .. import forms
 from ..access import FIELD_ROLES, ZONE_STAFF, allow, is_zone_staff
 from ..errors import UserError
-from ..memo import memo
 from ..sites.service import choices_key, filter_choices
 from ..sites.types import SITE_TYPES
 from ..timeutil import local_today
-from ..web import page, wants_fragment
+from ..web import filter_form, page, wants_fragment
 from . import bp, closeout, documents, lifecycle, service, side_actions, workflow
 from . import forms as hazard_forms
 
@@ -35,20 +32,10 @@ def index():
     return page("hazards/index.html", fragment, result=result, filters=filters,
                 choices=choices, today=local_today(), workflow=workflow, args=request.args,
                 just_found=just_found, grid_dropped=dropped,
-                filter_form=lambda: _filter_form(filters, choices))  # full pages only
-
-
-_filter_forms = memo(60)
-
-
-def _filter_form(filters: service.Filters, choices) -> Markup:
-    """The queue's filter form, rendered at most once a minute for each scope (the areas and
-    grids it offers, sites.service.filter_choices), language and filters set: its option lists
-    cost a millisecond a page to render, and change only with the zone's grids."""
-    key = (choices_key(current_user), str(get_locale()), astuple(filters))
-    return _filter_forms.get(key, lambda: Markup(current_app.jinja_env.get_template(
-        "hazards/_filters.html").render(filters=filters, choices=choices,
-                                        site_types=SITE_TYPES)))
+                # Full pages only; kept a minute per scope and filters (web.filter_form).
+                filter_form=lambda: filter_form(
+                    "hazards/_filters.html", (choices_key(current_user), astuple(filters)),
+                    filters=filters, choices=choices, site_types=SITE_TYPES))
 
 
 def _detail(hazard, error=None, http_status=200, errors=None, failed=None,

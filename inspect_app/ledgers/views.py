@@ -1,17 +1,14 @@
 """The five lists, the major-hazard database, their print views and xlsx downloads."""
 
 from flask import current_app, redirect, request, url_for
-from flask_babel import get_locale
 from flask_login import current_user
-from markupsafe import Markup
 
 from .. import forms
 from ..access import FIELD_ROLES, ZONE_STAFF, allow, is_enterprise_staff, may_open
-from ..memo import memo
 from ..roles import Role
 from ..sites.types import SITE_TYPES
 from ..timeutil import local_today
-from ..web import page
+from ..web import filter_form, page
 from . import bp, dashboard, export, job_views, service, stats, summary
 
 MAJOR_ROLES = (*ZONE_STAFF, Role.ENTERPRISE)
@@ -22,19 +19,6 @@ def _choices() -> dict:
     places = service.choices(current_user)
     return {"choices": places, "site_types": SITE_TYPES,
             "levels": service.LEVELS, "cells": service.cells}
-
-
-_filter_forms = memo(60)
-
-
-def _filter_form(ledger, filters, choices: dict) -> Markup:
-    """The list's filter form, rendered at most once a minute for each scope (the areas and
-    grids it offers, as service.choices), language, list and filters set: its option lists
-    cost a millisecond a page to render, and change only with the zone's grids."""
-    key = (service.choices_key(current_user), str(get_locale()), request.endpoint,
-           tuple(sorted(request.view_args.items())), ledger.slug, filters)
-    return _filter_forms.get(key, lambda: Markup(current_app.jinja_env.get_template(
-        "ledgers/_filters.html").render(ledger=ledger, filters=filters, **choices)))
 
 
 def _print(ledger, filters, **context):
@@ -58,7 +42,12 @@ def _list(template: str, ledger, total_endpoint: str, **context):
     choices = _choices()
     return page(template, "rows" if after else "results", ledger=ledger, filters=filters,
                 listing=listing, total_url=total_url, **choices, **context,
-                filter_form=lambda: _filter_form(ledger, filters, choices))  # full pages only
+                # Full pages only; kept a minute per scope, list and filters (web.filter_form).
+                filter_form=lambda: filter_form(
+                    "ledgers/_filters.html", (service.choices_key(current_user), request.endpoint,
+                                              tuple(sorted(request.view_args.items())),
+                                              ledger.slug, filters),
+                    ledger=ledger, filters=filters, **choices))
 
 
 def _total(ledger, list_endpoint: str, download_endpoint: str):

@@ -108,7 +108,7 @@ def test_small_zone_lists_every_grid(app, client):
 def test_the_queues_kept_filter_form_follows_the_readers_scope_language_and_filters(
         app, client, monkeypatch):
     """The queue's filter form is rendered once a minute per scope, language and filters
-    (hazards/views._filter_form): with memos on, an inspector never gets the supervisor's
+    (web.filter_form): with memos on, an inspector never gets the supervisor's
     grids, an English reader never the Chinese form, and a filter set shows as selected."""
     from inspect_app import memo
 

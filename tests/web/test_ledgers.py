@@ -339,7 +339,7 @@ def test_cells_are_escaped_and_hazard_numbers_link_on_screen_only(en, login, zon
 def test_a_kept_filter_form_follows_the_readers_scope_language_and_filters(
         app, client, login, zone, monkeypatch):
     """The filter form is rendered once a minute per scope, language, list and filters
-    (views._filter_form): with memos on, an inspector never gets the supervisor's grids, an
+    (web.filter_form): with memos on, an inspector never gets the supervisor's grids, an
     English reader never the Chinese form, and a filter set shows as selected."""
     from inspect_app import memo
     monkeypatch.setitem(app.config, "FIGURE_MEMOS", True)
