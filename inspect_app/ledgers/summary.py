@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from .. import tasks
 from ..access import is_zone_staff
-from ..extensions import db
+from ..extensions import db, read
 from ..hazards.models import Hazard, Supervision
 from ..hazards.workflow import Level
 from ..sites.models import Area, Grid, Site
@@ -62,7 +62,7 @@ _LATEST = (select(*MajorSummary.__table__.c)
 def latest_row():
     """`latest` as a plain row (id, made_at, day, rules), or None: every dashboard view reads
     it, and loading it as an object cost more than reading it (~0.35 -> 0.15 ms CPU)."""
-    return db.session.connection().execute(_LATEST).first()
+    return read(_LATEST).first()
 
 
 def usable(summary: MajorSummary | None, today: date, cutoff: date, rules: stats.TargetRules,
