@@ -99,3 +99,49 @@ def test_checklist_reaches_a_phone_in_few_bytes_with_its_first_screen_first(clie
     wire = client.get(url, headers={"Accept-Encoding": "br, gzip"})
     assert wire.headers["Content-Encoding"] == "br"
     assert len(wire.data) < 13_000, len(wire.data)  # 11.4 KB of 75 KB
+
+
+def test_a_field_page_goes_out_as_gzip_spliced_around_its_critical_css(client, login, ctx):
+    """The scanner page's <style> is deflated once per process; the page around it each time.
+    The phone gets the same bytes as uncompressed (gzip checks them by CRC), with its
+    Content-Encoding and Vary; a page with much HTML of its own stays brotli."""
+    import gzip
+
+    grid = make_grid()
+    site = make_site(grid, site_type="NINE", subkind="restaurant", risk_color="red")
+    login(make_user("inspector", grids=[grid]))
+    for url in ("/scan", f"/sites/{site.id}"):
+        plain = client.get(url, headers={"Accept-Encoding": "identity"})
+        wire = client.get(url, headers={"Accept-Encoding": "gzip, deflate, br"})
+        assert wire.headers["Content-Encoding"] == "gzip", url
+        assert "Accept-Encoding" in wire.headers["Vary"] and "HX-Request" in wire.headers["Vary"]
+        assert int(wire.headers["Content-Length"]) == len(wire.data)
+        page = gzip.decompress(wire.data)
+        token = re.compile(rb'(csrf_token" value="|"X-CSRFToken": ")[^"]+')
+        assert token.sub(rb"\1", page) == token.sub(rb"\1", plain.data), url
+        assert "Content-Encoding" not in plain.headers
+        # Within a few per cent of compressing the whole page as one stream.
+        assert len(wire.data) < 1.03 * len(gzip.compress(page, 6)), url
+    # A browser that takes brotli only gets brotli.
+    assert client.get("/scan", headers={"Accept-Encoding": "br"}).headers[
+        "Content-Encoding"] == "br"
+    # Other pages (no critical CSS) as before.
+    assert client.get("/hazards/", headers={"Accept-Encoding": "gzip, br"}).headers[
+        "Content-Encoding"] == "br"
+
+
+def test_gzip_around_joins_its_pieces_into_one_valid_stream():
+    import gzip
+    import zlib
+
+    element = b"<style>" + b"a{color:red}.b{margin:0}" * 200 + b"</style>"
+    deflated = critical._deflated(element, 9)
+    for before, after in ((b"", b""), (b"<head>", b"</head><p>" + bytes(range(256)) * 30),
+                          (b"<!doctype html>" * 50, b"<style>a{color:red}</style>" * 10)):
+        body = before + element + after
+        out = critical.gzip_around(body, element, deflated)
+        assert out is not None and gzip.decompress(out) == body
+        assert zlib.decompress(out, 31) == body
+    assert critical.gzip_around(b"<p>no style</p>", element, deflated) is None
+    too_long = element + b"x" * (critical.SPLICE_MAX_REST + 1)
+    assert critical.gzip_around(too_long, element, deflated) is None

@@ -1,0 +1,274 @@
+"""The frame: what every request pays before and after its page's own work, measured in process.
+
+Calls the WSGI app directly (no server, no network to the client) on a database given as the
+first argument (a copy of the bench zone: its bench-inspector, bench1234), alternating the floor
+route (BENCH_FLOOR=1's bare route) with each page, and prints per page the median wall time and
+CPU time of a whole WSGI call, minus the floor's in the same loop, and what it sent to the
+database: statements (before_cursor_execute), and round trips (every message libpq sends:
+pre-ping, BEGIN, statements, ROLLBACK), counted on the connection's socket with strace when
+`--strace` is given.
+
+    .venv/bin/python bench/frame.py postgresql://postgres@127.0.0.1:5432/NAME_zone [--rounds N]
+        [--profile PAGE] [--only PAGE]
+
+`--profile PAGE` prints a cProfile of that page's calls (cumulative), `--only PAGE` loops that
+page alone (for `valgrind --tool=callgrind`, with --rounds).
+"""
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+PASSWORD = "bench1234"
+
+
+def make_app(url: str):
+    os.environ.update({"DATABASE_URL": url, "SECRET_KEY": "bench", "BENCH_FLOOR": "1",
+                       "UPLOAD_DIR": "/tmp/frame-uploads"})
+    from inspect_app import create_app
+    return create_app()
+
+
+def login(app, username: str) -> str:
+    client = app.test_client()
+    client.environ_base["HTTP_USER_AGENT"] = "frame"  # as the pages are asked (session protection)
+    page = client.get("/auth/login").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    resp = client.post("/auth/login", data={"login": username, "password": PASSWORD,
+                                            "csrf_token": token})
+    assert resp.status_code == 302, resp.status_code
+    client.get("/")  # the session now holds its CSRF secret
+    cookie = client.get_cookie("session")
+    return f"session={cookie.value}"
+
+
+def environ_for(app, path: str, cookie: str | None):
+    from werkzeug.test import EnvironBuilder
+    headers = {"Accept-Encoding": "br, gzip", "User-Agent": "frame",
+               "Accept": "text/html"}
+    if cookie:
+        headers["Cookie"] = cookie
+    builder = EnvironBuilder(path=path, headers=headers, base_url="http://127.0.0.1:8000",
+                             environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    return builder.get_environ()
+
+
+def call(app, environ) -> tuple[str, bytes]:
+    got = {}
+
+    def start_response(status, headers, exc_info=None):
+        got["status"] = status
+        return lambda data: None
+
+    env = dict(environ)
+    env["wsgi.input"] = io.BytesIO(b"")
+    body = app(env, start_response)
+    try:
+        data = b"".join(body)
+    finally:
+        if hasattr(body, "close"):
+            body.close()
+    return got["status"], data
+
+
+def pages(ids: dict) -> dict:
+    return {
+        "floor": ("/bench/floor", None),
+        "login": ("/auth/login", None),
+        "scan": (f"/s/{ids['token']}", "inspector"),
+        "scanner": ("/scan", "inspector"),
+        "site": (f"/sites/{ids['site']}", "inspector"),
+        "checklist": (f"/inspections/{ids['inspection']}", "inspector"),
+        "queue": ("/hazards/", "inspector"),
+    }
+
+
+class Timer:
+    """Inclusive time spent in wrapped callables (the outermost call of each, per thread)."""
+
+    def __init__(self):
+        self.wall: dict[str, int] = {}
+        self.cpu: dict[str, int] = {}
+        self.active: set[str] = set()
+
+    def wrap(self, name, fn):
+        def timed(*a, **kw):
+            if name in self.active:
+                return fn(*a, **kw)
+            self.active.add(name)
+            t, c = time.perf_counter_ns(), time.thread_time_ns()
+            try:
+                return fn(*a, **kw)
+            finally:
+                self.cpu[name] = self.cpu.get(name, 0) + time.thread_time_ns() - c
+                self.wall[name] = self.wall.get(name, 0) + time.perf_counter_ns() - t
+                self.active.discard(name)
+        return timed
+
+
+def parts(app, env, floor_env, rounds: int) -> None:
+    """Per request, the wall and CPU ms of each part of the frame (inclusive of what it calls)."""
+    import flask.templating
+    import flask_login.login_manager as lm
+    import flask_wtf.csrf
+    import jinja2
+    from sqlalchemy import event
+
+    from inspect_app.extensions import db
+    timer = Timer()
+    w = timer.wrap
+    si = app.session_interface
+    si.open_session = w("session open (cookie decode)", si.open_session)
+    si.save_session = w("session save", si.save_session)
+    lm.LoginManager._load_user = w("user load (pool+ping+select)", lm.LoginManager._load_user)
+    app.update_template_context = w("context processors", app.update_template_context)
+    for funcs in app.template_context_processors.values():
+        funcs[:] = [w(f"  ctx {getattr(f, '__qualname__', f)}", f) for f in funcs]
+    jinja2.Template.render = w("template render", jinja2.Template.render)
+    flask_wtf.csrf.generate_csrf = w("csrf token", flask_wtf.csrf.generate_csrf)
+    for funcs in app.before_request_funcs.values():
+        funcs[:] = [w(f"before {getattr(f, '__qualname__', f)}", f) for f in funcs]
+    for funcs in app.after_request_funcs.values():
+        funcs[:] = [w(f"after {getattr(f, '__qualname__', f)}", f) for f in funcs]
+    app.teardown_appcontext_funcs[:] = [w("teardown (rollback, pool return)", f)
+                                        for f in app.teardown_appcontext_funcs]
+    app.dispatch_request = w("view (dispatch_request)", app.dispatch_request)
+    app.full_dispatch_request = w("full_dispatch_request", app.full_dispatch_request)
+    with app.app_context():
+        engine = db.engine
+    pool = engine.pool
+    pool.connect = w("pool checkout (pre-ping)", pool.connect)
+    wsgi = w("whole WSGI call", app.wsgi_app)
+    del flask.templating
+    for _ in range(20):
+        call(app, env)
+    timer.wall.clear(), timer.cpu.clear()
+    floor_cpu = []
+    for _ in range(rounds):
+        if floor_env is not None:
+            c = time.thread_time_ns()
+            call(app, floor_env)
+            floor_cpu.append(time.thread_time_ns() - c)
+        env2 = dict(env)
+        env2["wsgi.input"] = io.BytesIO(b"")
+        body = wsgi(env2, lambda s, h, e=None: None)
+        b"".join(body)
+        if hasattr(body, "close"):
+            body.close()
+    print(f"{'part (per request, inclusive)':40} {'wall ms':>8} {'cpu ms':>8}")
+    for name in timer.wall:
+        print(f"{name[:40]:40} {timer.wall[name] / rounds / 1e6:8.3f} "
+              f"{timer.cpu[name] / rounds / 1e6:8.3f}")
+    if floor_cpu:
+        print(f"{'floor route, whole call (median)':40} {'':8} "
+              f"{statistics.median(floor_cpu) / 1e6:8.3f}")
+    del event
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("url")
+    parser.add_argument("--rounds", type=int, default=300)
+    parser.add_argument("--profile")
+    parser.add_argument("--only")
+    parser.add_argument("--go", help="with --only: a file to wait for before the loop")
+    parser.add_argument("--parts", help="time the frame's parts of this page (inclusive)")
+    parser.add_argument("--pages", default="floor,login,scan,scanner,site,checklist")
+    args = parser.parse_args()
+    app = make_app(args.url)
+    from sqlalchemy import event, text
+
+    from inspect_app.extensions import db
+    with app.app_context():
+        conn = db.session.connection()
+        token = conn.execute(text("SELECT qr_token, id FROM sites ORDER BY id LIMIT 1")).first()
+        inspection = conn.execute(text(
+            "SELECT i.id FROM inspections i JOIN users u ON u.id = i.inspector_id "
+            "WHERE u.username = 'bench-inspector' ORDER BY i.id DESC LIMIT 1")).scalar()
+        db.session.remove()
+    ids = {"token": token[0], "site": token[1], "inspection": inspection}
+    cookies = {"inspector": login(app, "bench-inspector"), None: None}
+    table = pages(ids)
+    names = args.pages.split(",")
+    envs = {n: environ_for(app, table[n][0], cookies[table[n][1]]) for n in names}
+    for n in names:  # warm, and check each answers
+        status, body = call(app, envs[n])
+        assert status[:1] in "23", (n, status, body[:300])
+
+    if args.only:
+        import operator
+        env = envs[args.only]
+        for _ in range(20):
+            call(app, env)
+        if args.go:  # under valgrind: wait until instrumentation is switched on
+            # A request takes ~50 times longer there: the memos' few seconds would expire
+            # every few requests, which a live server under load sees far less often.
+            from inspect_app import memo
+            for m in memo._all:
+                m.seconds = 1e9
+            Path(args.go + ".ready").write_text(str(os.getpid()))
+            while not Path(args.go).exists():
+                time.sleep(0.2)
+        for _ in range(args.rounds):
+            # Instructions are counted inside operator.call only:
+            # valgrind --tool=callgrind --instr-atstart=no --toggle-collect=_operator_call
+            operator.call(call, app, env)
+        return
+
+    with app.app_context():
+        engine = db.engine
+    seen: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
+    statements = {}
+    for n in names:
+        seen.clear()
+        call(app, envs[n])
+        statements[n] = list(seen)
+
+    if args.parts:
+        parts(app, envs[args.parts], envs.get("floor"), args.rounds)
+        return
+
+    if args.profile:
+        prof = cProfile.Profile()
+        env = envs[args.profile]
+        prof.enable()
+        for _ in range(args.rounds):
+            call(app, env)
+        prof.disable()
+        stats = pstats.Stats(prof)
+        stats.sort_stats("cumulative").print_stats(60)
+        stats.sort_stats("tottime").print_stats(40)
+        return
+
+    wall = {n: [] for n in names}
+    cpu = {n: [] for n in names}
+    for _ in range(args.rounds):
+        for n in names:
+            t, c = time.perf_counter_ns(), time.thread_time_ns()
+            call(app, envs[n])
+            cpu[n].append(time.thread_time_ns() - c)
+            wall[n].append(time.perf_counter_ns() - t)
+    fw = statistics.median(wall["floor"]) / 1e6 if "floor" in names else 0
+    fc = statistics.median(cpu["floor"]) / 1e6 if "floor" in names else 0
+    print(f"{'page':10} {'wall ms':>8} {'-floor':>7} {'cpu ms':>7} {'-floor':>7} statements")
+    for n in names:
+        w, c = statistics.median(wall[n]) / 1e6, statistics.median(cpu[n]) / 1e6
+        print(f"{n:10} {w:8.3f} {w - fw:7.3f} {c:7.3f} {c - fc:7.3f} {len(statements[n])}")
+    for n in names:
+        for s in statements[n]:
+            print(f"  {n}: {' '.join(s.split())[:110]}")
+
+
+if __name__ == "__main__":
+    main()
