@@ -23,7 +23,7 @@ from ..inspections.models import Answer, Inspection, Result
 from ..roles import Position, Role
 from ..sites.models import Area, Grid, Site, grid_inspectors
 from ..sites.service import scope_by_site, scope_sites
-from .columns import WHERE, Column, Ledger, listed, page_built_once
+from .columns import WHERE, Column, Ledger, among, listed, page_built_once
 from .filters import (
     Filters,
     found_in_period,
@@ -60,8 +60,8 @@ def _inspections_query(user: User, f: Filters, today: date, ids=None) -> Select:
                     placed(select().select_from(Inspection), Inspection.site_id),
                     Inspection.id, ids)
     if ids is not None:  # one page: count the answers and hazards of its inspections only
-        answers = answers.where(Answer.inspection_id.in_(ids))
-        found = found.where(Hazard.inspection_id.in_(ids))
+        answers = answers.where(among(Answer.inspection_id, ids))
+        found = found.where(among(Hazard.inspection_id, ids))
     answers, found = answers.subquery(), found.subquery()
     query = query.add_columns(
         Inspection.id, Inspection.submitted_at, Area.name, Grid.name, Site.name, Site.site_type,
@@ -163,7 +163,7 @@ def _last_events(ids=None):
              .where(HazardEvent.action.in_([Action.SUBMIT, *verify]))
              .group_by(HazardEvent.hazard_id))
     if ids is not None:
-        query = query.where(HazardEvent.hazard_id.in_(ids))
+        query = query.where(among(HazardEvent.hazard_id, ids))
     return query.subquery()
 
 
@@ -273,24 +273,24 @@ def _by_site() -> tuple[Select, ...]:
     """The list's statements for a batch of sites, built once (their ids and grids are
     parameters): building the five cost more than running them, on every page."""
     ids, grid_ids = bindparam("ids", expanding=True), bindparam("grid_ids", expanding=True)
-    sites = (_placed_sites().add_columns(*_SITE_COLUMNS).where(Site.id.in_(ids))
+    sites = (_placed_sites().add_columns(*_SITE_COLUMNS).where(among(Site.id, ids))
              .order_by(*SITE_ORDER))
     staff = (select(User.site_id, User.position, User.name, User.phone)
-             .where(User.site_id.in_(ids), User.role == Role.ENTERPRISE, User.active.is_(True),
+             .where(among(User.site_id, ids), User.role == Role.ENTERPRISE, User.active.is_(True),
                     User.position.in_([Position.PRINCIPAL, Position.SAFETY_MANAGER]))
              .order_by(User.position, User.name))
     inspectors = (select(grid_inspectors.c.grid_id, User.name, User.phone)
                   .join(User, User.id == grid_inspectors.c.user_id)
-                  .where(grid_inspectors.c.grid_id.in_(grid_ids), User.active.is_(True))
+                  .where(among(grid_inspectors.c.grid_id, grid_ids), User.active.is_(True))
                   .order_by(User.name))
     hazards = (select(Hazard.site_id, Hazard.id, Hazard.description, Hazard.level,
                       Hazard.deadline, Hazard.responsible_name, Hazard.responsible_phone)
-               .where(Hazard.site_id.in_(ids), open_clause())
+               .where(among(Hazard.site_id, ids), open_clause())
                .order_by(Hazard.deadline, Hazard.id))
     offices = (select(Hazard.site_id, Hazard.id, Hazard.description, Hazard.level,
                       Supervision.due_date, Supervision.office, Supervision.doc_no)
                .select_from(Supervision).join(Hazard, Supervision.hazard_id == Hazard.id)
-               .where(Hazard.site_id.in_(ids), Supervision.status == "active")
+               .where(among(Hazard.site_id, ids), Supervision.status == "active")
                .order_by(Supervision.id))
     return sites, staff, inspectors, hazards, offices
 

@@ -18,7 +18,7 @@ from ..hazards.models import (
 from ..hazards.service import scope
 from ..hazards.workflow import Action, State, is_overdue, report_missing
 from ..sites.models import Area, Grid, Site
-from .columns import WHERE, Column, Ledger, listed, page_built_once
+from .columns import WHERE, Column, Ledger, among, listed, page_built_once
 from .filters import Filters, found_in_period, hazard_status, in_regime, located, placed
 from .stats import is_stock, stock_cutoff
 
@@ -61,14 +61,14 @@ def _major_select(core: Select | None, ids) -> Select:
     latest = (select(Supervision.hazard_id.label("hid"), func.max(Supervision.id).label("sid"))
               .group_by(Supervision.hazard_id))
     if ids is not None:
-        latest = latest.where(Supervision.hazard_id.in_(ids))
+        latest = latest.where(among(Supervision.hazard_id, ids))
     latest = latest.subquery()
     sup = aliased(Supervision)
     # The latest referral stands for the hazard's enforcement (a later one supersedes it).
     last_referral = (select(Referral.hazard_id.label("hid"), func.max(Referral.id).label("rid"))
                      .where(Referral.hazard_id.is_not(None)).group_by(Referral.hazard_id))
     if ids is not None:
-        last_referral = last_referral.where(Referral.hazard_id.in_(ids))
+        last_referral = last_referral.where(among(Referral.hazard_id, ids))
     last_referral = last_referral.subquery()
     ref = aliased(Referral)
     decider = aliased(User)
@@ -77,13 +77,13 @@ def _major_select(core: Select | None, ids) -> Select:
         func.max(case((HazardDocument.kind == kind, 1), else_=0)).label(kind)
         for kind in ("assessment", "resume"))).group_by(HazardDocument.hazard_id)
     if ids is not None:
-        documents = documents.where(HazardDocument.hazard_id.in_(ids))
+        documents = documents.where(among(HazardDocument.hazard_id, ids))
     documents = documents.subquery()
     # Who wrote it off (核销): the actor of the latest close.
     last_close = (select(HazardEvent.hazard_id.label("hid"), func.max(HazardEvent.id).label("eid"))
                   .where(HazardEvent.action == Action.VERIFY).group_by(HazardEvent.hazard_id))
     if ids is not None:
-        last_close = last_close.where(HazardEvent.hazard_id.in_(ids))
+        last_close = last_close.where(among(HazardEvent.hazard_id, ids))
     last_close = last_close.subquery()
     close_ev, reviewer = aliased(HazardEvent), aliased(User)
     # A page's rows are read by its ids alone: its ids were read with the filters and the scope.
