@@ -2,7 +2,7 @@ from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
 from .. import forms
-from ..access import allow, is_enterprise_staff, is_worker
+from ..access import FIELD_ROLES, allow, is_enterprise_staff, is_worker
 from ..hazards import service as hazards
 from ..sites import overview as sites
 from ..timeutil import local_today
@@ -20,10 +20,17 @@ def index():
         from ..shifts import reports as shift_reports
         return page("home/worker.html", day=meetings.worker_day(current_user),
                     reports=shift_reports.my_reports(current_user, limit=5))
-    work = queue.for_page(current_user)
-    due = sites.due_sites(current_user)
-    queue_page = hazards.queue(current_user, hazards.Filters(), page_size=5)
-    return page("home/index.html", work=work, due=due, queue=queue_page)
+    return page("home/index.html", work=queue.for_page(current_user),
+                due=sites.due_sites(current_user))
+
+
+@bp.get("/queue-card")
+@allow(*FIELD_ROLES)
+def queue_card():
+    """The home page's hazard-queue card, which it loads when scrolled to: the first cards of
+    the user's queue (/hazards/, the same roles)."""
+    return page("home/queue_card.html", "hazard_queue",
+                queue=hazards.queue(current_user, hazards.Filters(), page_size=5))
 
 
 @bp.get("/work/")
