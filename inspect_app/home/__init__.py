@@ -4,6 +4,13 @@ from flask import Blueprint
 
 bp = Blueprint("home", __name__)
 
+
+@bp.app_template_global()
+def work_rows(rows, section: str):
+    """A list of the work queue's rows in HTML (home/rows.py)."""
+    from .rows import html
+    return html(rows, section)
+
 # Answers and photos of a check in progress never move the checker's own queue (it moves when
 # the check is submitted): a tick stays a fixed few statements (tests/web/test_statement_counts).
 _NEVER_MOVES_MY_QUEUE = frozenset({"inspections.answer", "inspections.upload",
