@@ -44,7 +44,7 @@ from .. import memo
 from ..access import is_enterprise_staff, is_zone_staff
 from ..auth.models import User
 from ..checklists.models import ChecklistItem
-from ..extensions import db
+from ..extensions import db, read
 from ..hazards import workflow
 from ..hazards.lifecycle import actor_of
 from ..hazards.models import Extension, Hazard, HazardEvent, Referral, Supervision, open_clause
@@ -436,15 +436,15 @@ def _stop_rows(user: User, after: int, limit: int) -> list[Row]:
 @lru_cache(maxsize=1024)
 def _sites_statement(scope, today: date, limit: int) -> Select:
     """A page of the sites due after the key `after` (a parameter), built once per scope
-    (sites.overview.Scope) and day."""
+    (sites.overview.Scope) and day: the columns a row shows, not Site objects."""
     from ..sites.overview import due_query
-    return due_query(scope, today).where(Site.id > bindparam("after")).order_by(Site.id) \
-        .limit(limit)
+    return due_query(scope, today).with_only_columns(Site.id, Site.name, Site.next_due_on) \
+        .where(Site.id > bindparam("after")).order_by(Site.id).limit(limit)
 
 
 def _site_rows(user: User, today: date, after: int, limit: int) -> list[Row]:
     from ..sites.overview import scope_of
-    sites = db.session.scalars(_sites_statement(scope_of(user), today, limit), {"after": after})
+    sites = read(_sites_statement(scope_of(user), today, limit), {"after": after})
     return [Row(key=s.id, url=url_for("sites.detail", site_id=s.id), title=s.name,
                 due=s.next_due_on, late=s.next_due_on is not None and s.next_due_on < today)
             for s in sites]
