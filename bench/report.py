@@ -62,7 +62,10 @@ def _one_client(r: dict) -> Section:
     scale = r["scale"]
     target = ONE_CLIENT_P95_MS.get(scale)
     db = "" if r.get("database") == "postgresql" else " (the target is PostgreSQL's)"
-    s = Section(f"one client, {scale} scale: p50/p95 ms, page and bare route alternated{db}",
+    others = " and ".join(r.get("alternated_with") or [])
+    with_ = f", in turn with the {others}'s (served at once)" if others else ""
+    s = Section(f"one client, {scale} scale: p50/p95 ms, page and bare route alternated"
+                f"{with_}{db}{_blocks(r.get('blocks'))}",
                 ["page", "n", "p50 ms", "p95 ms", "floor p50", "floor p95", "p95 × floor",
                  "target p95", "mark", "status"])
     for name, f in (r.get("one_client") or {}).items():
@@ -74,6 +77,14 @@ def _one_client(r: dict) -> Section:
                        _ratio(f.get("ratio_p95")), f"≤ {target:g} ms" if target else "",
                        m, status])
     return s
+
+
+def _blocks(b: dict | None) -> str:
+    """PostgreSQL's blocks over the one-client figures: found in shared buffers or read."""
+    if not b or b.get("hit_share") is None:
+        return ""
+    return (f"; {b['hit_share']:.1%} of {b['hit'] + b['read']:,} blocks in shared buffers"
+            f" ({b['read']:,} read)")
 
 
 def _wrk(r: dict) -> Section:
@@ -131,6 +142,7 @@ def growth(zone: dict, city: dict) -> dict:
             continue
         out[name] = {"zone_p50": a.get("p50"), "city_p50": c.get("p50"),
                      "zone_p95": a.get("p95"), "city_p95": c.get("p95"),
+                     "zone_floor_p50": a.get("floor_p50"), "city_floor_p50": c.get("floor_p50"),
                      "exponent_p50": exponent(a.get("p50"), c.get("p50"), n0, n1),
                      "exponent_p95": exponent(a.get("p95"), c.get("p95"), n0, n1)}
     return out
@@ -138,15 +150,20 @@ def growth(zone: dict, city: dict) -> dict:
 
 def _growth(zone: dict, city: dict) -> Section:
     n0, n1 = zone["ids"]["rows"]["hazards"], city["ids"]["rows"]["hazards"]
+    how = ("zone and city served at once, their requests alternated"
+           if "city" in (zone.get("alternated_with") or [])
+           else "zone and city measured one after the other: a change of load between them "
+                "counts as growth")
     s = Section(f"growth exponent k (time ∝ hazards^k), {n0:,} → {n1:,} hazards, from the "
-                "one-client medians (p95's beside)",
+                f"one-client medians (p95's beside; {how})",
                 ["page", "zone p50", "city p50", "k (p50)", "zone p95", "city p95", "k (p95)",
-                 "target", "mark"])
+                 "target", "mark", "floor p50 zone", "floor p50 city"])
     for name, g in growth(zone, city).items():
         target = GROWTH_TARGET if name in GROWTH_PAGES else None
         s.rows.append([name, _num(g["zone_p50"]), _num(g["city_p50"]), _ratio2(g["exponent_p50"]),
                        _num(g["zone_p95"]), _num(g["city_p95"]), _ratio2(g["exponent_p95"]),
-                       f"≤ {target:g}" if target else "", mark(g["exponent_p50"], target)])
+                       f"≤ {target:g}" if target else "", mark(g["exponent_p50"], target),
+                       _num(g["zone_floor_p50"]), _num(g["city_floor_p50"])])
     return s
 
 

@@ -17,7 +17,14 @@ a bare route, and a static page carrying the vendored htmx), and measures:
   CPU 4x), first and repeat visit, beside the floor page under the same emulation;
 - with `--city`: the same one-client figures at city scale, and the growth exponent from 100k
   to 2M hazards of every page, against the target for the home pages, the queue, the major
-  dashboard and each ledger's first page.
+  dashboard and each ledger's first page. Both databases are made first, then the zone and
+  the city are served at once (a gunicorn each) and one client alternates them request by
+  request (each round: the zone's bare route and page, the city's, the first in turn), so
+  both medians see the same machine (measured one after the other, minutes apart, the load's
+  change between them was counted as growth: the floor went 1.4 -> 1.7 ms and k up to 0.18
+  in one run, all <= 0.1 in another on the same code). The city's server then stops before
+  the zone's own figures (bytes, wrk, browser). On PostgreSQL the one-client figures also say
+  what share of the database's blocks were found in shared buffers (pg_stat_database).
 
 Each figure is printed beside issue 15's target with a pass/MISS/FAIL mark (bench/report.py).
 A part that fails is reported and the run goes on; the table and the JSON always hold what was
@@ -350,36 +357,61 @@ def pct(values: list[float], p: float) -> float | None:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
 
 
-def one_client(server: Server, path: str, headers: dict, args, method="GET", body=None) -> dict:
-    """p50/p95 (ms) of `path` and of the bare route, requests alternated on one keep-alive
-    connection each: `args.requests` of each, fewer once the page has taken `args.budget`
-    seconds (a city page of seconds still gets a few samples, and the run ends). A page that
-    answers an error status, or nothing within `args.timeout`, is reported as such, not
-    retried: the figures so far are kept."""
-    page, floor = server.client(args.timeout), server.client(args.timeout)
-    page_t, floor_t, status = [], [], "ok"
+@dataclass
+class Leg:
+    """One scale's request in a one-client measure: its server, and what it sends."""
+    server: Server
+    path: str
+    headers: dict
+    method: str = "GET"
+    body: str | None = None
+
+
+def one_client(legs: list[Leg], args) -> list[dict]:
+    """p50/p95 (ms) of each leg's page and of its server's bare route, one keep-alive
+    connection each, requests alternated: each round sends every leg's bare route then its
+    page, the legs in turn first (zone, city; city, zone; …), so a zone page and its city page
+    see the same machine and the growth exponent, their ratio, is not the load's change
+    between two measures minutes apart. `args.requests` rounds, fewer once they have taken
+    `args.budget` seconds (a city page of seconds still gets a few samples, and the run ends).
+    A page that answers an error status, or nothing within `args.timeout`, is reported as such
+    and not asked again (the other legs go on): the figures so far are kept."""
+    clients = [(leg.server.client(args.timeout), leg.server.client(args.timeout))
+               for leg in legs]
+    page_t: list[list[float]] = [[] for _ in legs]
+    floor_t: list[list[float]] = [[] for _ in legs]
+    status = ["ok"] * len(legs)
     started = time.monotonic()
     for i in range(args.requests + 1):
-        f = floor.request("GET", "/bench/floor")
-        p = page.request(method, path, body, headers)
-        if not answered(p):
-            status = p.error or f"HTTP {p.status}"
-            if p.error == "timeout":
-                status = f"timeout > {args.timeout:g} s"
+        for k in (range(len(legs)) if i % 2 == 0 else reversed(range(len(legs)))):
+            if status[k] != "ok":
+                continue
+            leg, (page, floor) = legs[k], clients[k]
+            f = floor.request("GET", "/bench/floor")
+            p = page.request(leg.method, leg.path, leg.body, leg.headers)
+            if not answered(p):
+                status[k] = (f"timeout > {args.timeout:g} s" if p.error == "timeout"
+                             else p.error or f"HTTP {p.status}")
+            elif i >= 1:  # the first warms each connection and cache
+                page_t[k].append(p.seconds)
+                if f.status == 200:
+                    floor_t[k].append(f.seconds)
+        live = [k for k, s in enumerate(status) if s == "ok"]
+        if not live or (min(len(page_t[k]) for k in live) >= 3
+                        and time.monotonic() - started > args.budget):
             break
-        if i >= 1:  # the first warms each connection and cache
-            page_t.append(p.seconds)
-            if f.status == 200:
-                floor_t.append(f.seconds)
-        if len(page_t) >= 3 and time.monotonic() - started > args.budget:
-            break
-    page.close()
-    floor.close()
-    p95, f95 = pct(page_t, 95), pct(floor_t, 95)
-    return {"n": len(page_t), "status": status, "p50": pct(page_t, 50), "p95": p95,
-            "floor_p50": pct(floor_t, 50), "floor_p95": f95,
-            "ratio_p95": p95 / f95 if p95 is not None and f95 else None,
-            "seconds": round(time.monotonic() - started, 1)}
+    for page, floor in clients:
+        page.close()
+        floor.close()
+    seconds = round(time.monotonic() - started, 1)
+    out = []
+    for pages, floors, s in zip(page_t, floor_t, status, strict=True):
+        p95, f95 = pct(pages, 95), pct(floors, 95)
+        out.append({"n": len(pages), "status": s, "p50": pct(pages, 50), "p95": p95,
+                    "floor_p50": pct(floors, 50), "floor_p95": f95,
+                    "ratio_p95": p95 / f95 if p95 is not None and f95 else None,
+                    "seconds": seconds})
+    return out
 
 
 def answered(reply: Reply) -> bool:
@@ -507,70 +539,179 @@ def section(result: dict, key: str, fn):
         result[key] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
 
 
-def measure_scale(result: dict, sites: int, hazards: int, tmp: Path, args) -> None:
-    """Fill `result` as it goes (so an interrupted run still reports what it measured)."""
-    scale = result["scale"]
-    started = time.monotonic()
-    reuse_url = getattr(args, f"{scale}_url")
-    url = reuse_url or database_url(scale, tmp, args.keep)
-    result["database"] = url.split(":")[0].split("+")[0]
-    uploads = str(tmp / f"uploads-{scale}")
-    server = None
-    try:
-        if reuse_url:
-            print(f"[{scale}] reusing {reuse_url}", file=sys.stderr)
-            result["ids"] = reuse(url, uploads)
+class Scale:
+    """One scale's database, server and logged-in users; its figures go into `result` as
+    they are measured (so an interrupted run still reports them)."""
+
+    def __init__(self, name: str, sites: int, hazards: int, tmp: Path, args):
+        self.name, self.sites, self.hazards, self.tmp, self.args = name, sites, hazards, tmp, args
+        self.result: dict = {"scale": name}
+        self.reuse_url = getattr(args, f"{name}_url")
+        self.url: str | None = None
+        self.server: Server | None = None
+        self.started: float | None = None
+        self.uploads = str(tmp / f"uploads-{name}")
+
+    def prepare(self) -> None:
+        """The database: generated, or the one `--<scale>-url` names."""
+        self.url = self.reuse_url or database_url(self.name, self.tmp, self.args.keep)
+        self.result["database"] = self.url.split(":")[0].split("+")[0]
+        if self.reuse_url:
+            print(f"[{self.name}] reusing {self.reuse_url}", file=sys.stderr)
+            self.result["ids"] = reuse(self.url, self.uploads)
         else:
-            print(f"[{scale}] generating {sites} sites, {hazards} hazards…", file=sys.stderr)
-            result["ids"] = build(url, sites, hazards, uploads)
-            print(f"[{scale}] generated in {result['ids']['generate_s']} s", file=sys.stderr)
-        ids = result["ids"]
-        server = Server(url, uploads)
-        who = {"inspector": login(server, "bench-inspector"),
-               "supervisor": login(server, "bench-supervisor")}
-        cookie = {k: {"Cookie": c} for k, (c, _t) in who.items()}
-        cookie["nobody"] = {}
-        token = who["inspector"][1]
-        tick_path = f"/inspections/{ids['inspection']}/items/{ids['item']}"
-        tick_headers = {**cookie["inspector"], "X-CSRFToken": token, "HX-Request": "true",
-                        "Content-Type": "application/x-www-form-urlencoded"}
-        result["one_client"] = {}
-        for name, (user, path) in pages(ids).items():
-            print(f"[{scale}] one client: {name}", file=sys.stderr)
-            section(result["one_client"], name,
-                    lambda p=path, u=user: one_client(server, p, cookie[u], args))
-            f = result["one_client"][name]
-            print(f"[{scale}]   {f.get('status', f.get('error'))}: n={f.get('n')} "
-                  f"p50={f.get('p50')} p95={f.get('p95')}", file=sys.stderr)
-        section(result["one_client"], "tick", lambda: one_client(
-            server, tick_path, tick_headers, args, "POST", "result=pass"))
-        if scale == "zone":
-            section(result, "bytes", lambda: page_bytes(server, ids, cookie, tick_path,
-                                                        tick_headers))
-            if args.wrk and shutil.which("wrk"):
-                section(result, "wrk", lambda: under_load(server, ids, cookie, tick_path,
-                                                          tick_headers, tmp, args))
-            elif args.wrk:
-                result["wrk"] = "wrk not installed (apt-get install -y wrk)"
-            if args.browser and Path(CHROMIUM).exists():
-                print(f"[{scale}] browser", file=sys.stderr)
-                section(result, "browser", lambda: browser(
-                    server, who["inspector"][0], f"/inspections/{ids['inspection']}"))
-    except Exception as exc:  # noqa: BLE001 - the table shows how far this scale got
-        print(f"[{scale}] stopped: {exc!r}", file=sys.stderr)
-        result.setdefault("errors", []).append(f"{type(exc).__name__}: {exc}"[:500])
-    finally:
-        if server is not None:
+            print(f"[{self.name}] generating {self.sites} sites, {self.hazards} hazards…",
+                  file=sys.stderr)
+            self.result["ids"] = build(self.url, self.sites, self.hazards, self.uploads)
+            print(f"[{self.name}] generated in {self.result['ids']['generate_s']} s",
+                  file=sys.stderr)
+
+    def start(self) -> None:
+        """gunicorn on the database, and the bench users logged in."""
+        self.started = time.monotonic()
+        self.server = Server(self.url, self.uploads)
+        self.who = {"inspector": login(self.server, "bench-inspector"),
+                    "supervisor": login(self.server, "bench-supervisor")}
+        self.cookie = {k: {"Cookie": c} for k, (c, _t) in self.who.items()}
+        self.cookie["nobody"] = {}
+        ids = self.result["ids"]
+        self.tick_path = f"/inspections/{ids['inspection']}/items/{ids['item']}"
+        self.tick_headers = {**self.cookie["inspector"], "X-CSRFToken": self.who["inspector"][1],
+                             "HX-Request": "true",
+                             "Content-Type": "application/x-www-form-urlencoded"}
+
+    def legs(self) -> dict[str, Leg]:
+        """name -> request, for the one-client figures: every page, then the tick."""
+        out = {name: Leg(self.server, path, self.cookie[user])
+               for name, (user, path) in pages(self.result["ids"]).items()}
+        out["tick"] = Leg(self.server, self.tick_path, self.tick_headers, "POST", "result=pass")
+        return out
+
+    def fail(self, exc: BaseException) -> None:
+        print(f"[{self.name}] stopped: {exc!r}", file=sys.stderr)
+        self.result.setdefault("errors", []).append(f"{type(exc).__name__}: {exc}"[:500])
+
+    def stop(self) -> None:
+        """The server stopped (its log's tail kept if a page failed), a generated database
+        dropped unless `--keep`."""
+        if self.server is not None:
             failed = any(isinstance(f, dict) and f.get("status", "ok") != "ok"
-                         for f in (result.get("one_client") or {}).values())
-            server.stop()
-            if failed or result.get("errors"):
-                result["server_log_tail"] = server.log_tail()
-        if not reuse_url and not args.keep:
-            drop_database(url)
-        elif not reuse_url:
-            result["kept_url"] = url
-        result["measure_s"] = round(time.monotonic() - started)
+                         for f in (self.result.get("one_client") or {}).values())
+            self.server.stop()
+            if failed or self.result.get("errors"):
+                self.result["server_log_tail"] = self.server.log_tail()
+            self.server = None
+        if self.url and not self.reuse_url:
+            if self.args.keep:
+                self.result["kept_url"] = self.url
+            else:
+                drop_database(self.url)
+            self.url = None
+        if self.started is not None:
+            self.result["measure_s"] = round(time.monotonic() - self.started)
+            self.started = None
+
+
+def blocks(url: str, since: dict | None = None) -> dict | None:
+    """PostgreSQL's block counts of the database (pg_stat_database): found in shared buffers
+    (hit) or read from the OS (read); with `since`, the counts since then and the hit share.
+    None on SQLite. The counters lag their backends by up to a second."""
+    if not url.startswith("postgresql"):
+        return None
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    engine = create_engine(url)
+    try:
+        if since is not None:
+            time.sleep(1.2)  # backends flush their counts at most once a second
+        with engine.connect() as conn:
+            hit, read = conn.execute(text(
+                "SELECT blks_hit, blks_read FROM pg_stat_database"
+                " WHERE datname = current_database()")).one()
+    except SQLAlchemyError as exc:  # a figure beside the others: never the run's end
+        print(f"pg_stat_database: {exc!r}", file=sys.stderr)
+        return None
+    finally:
+        engine.dispose()
+    if since is None:
+        return {"hit": hit, "read": read}
+    hit, read = hit - since["hit"], read - since["read"]
+    return {"hit": hit, "read": read, "hit_share": hit / (hit + read) if hit + read else None}
+
+
+def measure_one_client(scales: list[Scale], args) -> None:
+    """Every page's one-client figures at every scale, the scales' requests alternated (one
+    machine state for the zone and the city: their ratio is the growth exponent)."""
+    label = "+".join(s.name for s in scales)
+    for s in scales:
+        s.result["one_client"] = {}
+        s.result["alternated_with"] = [o.name for o in scales if o is not s]
+    legs = [s.legs() for s in scales]
+    since = [blocks(s.url) for s in scales]
+    for name in legs[0]:
+        print(f"[{label}] one client: {name}", file=sys.stderr)
+        try:
+            figures = one_client([each[name] for each in legs], args)
+        except Exception as exc:  # noqa: BLE001 - reported in the table, the run goes on
+            print(f"[{label}] {name} failed: {exc!r}", file=sys.stderr)
+            figures = [{"error": f"{type(exc).__name__}: {exc}"[:300]} for _ in scales]
+        for s, f in zip(scales, figures, strict=True):
+            s.result["one_client"][name] = f
+            print(f"[{s.name}]   {f.get('status', f.get('error'))}: n={f.get('n')} "
+                  f"p50={f.get('p50')} p95={f.get('p95')} floor p50={f.get('floor_p50')}",
+                  file=sys.stderr)
+    for s, before in zip(scales, since, strict=True):
+        if before is not None:
+            s.result["blocks"] = blocks(s.url, before)
+
+
+def measure_zone(zone: Scale, args) -> None:
+    """The zone's own figures: bytes on the wire, under load (wrk), in the browser."""
+    server, ids, cookie, result = zone.server, zone.result["ids"], zone.cookie, zone.result
+    section(result, "bytes", lambda: page_bytes(server, ids, cookie, zone.tick_path,
+                                                zone.tick_headers))
+    if args.wrk and shutil.which("wrk"):
+        section(result, "wrk", lambda: under_load(server, ids, cookie, zone.tick_path,
+                                                  zone.tick_headers, zone.tmp, args))
+    elif args.wrk:
+        result["wrk"] = "wrk not installed (apt-get install -y wrk)"
+    if args.browser and Path(CHROMIUM).exists():
+        print("[zone] browser", file=sys.stderr)
+        section(result, "browser", lambda: browser(
+            server, zone.who["inspector"][0], f"/inspections/{ids['inspection']}"))
+
+
+def measure(scales: list[Scale], args) -> None:
+    """Both databases first (a city takes minutes to generate), then both servers at once:
+    one client alternates the zone's and the city's requests; then the city's server stops
+    and the zone's own figures are measured with nothing else served."""
+    ready = []
+    for s in scales:
+        try:
+            s.prepare()
+            ready.append(s)
+        except Exception as exc:  # noqa: BLE001 - the table shows how far this scale got
+            s.fail(exc)
+    serving = []
+    try:
+        for s in ready:
+            try:
+                s.start()
+                serving.append(s)
+            except Exception as exc:  # noqa: BLE001
+                s.fail(exc)
+        if serving:
+            measure_one_client(serving, args)
+        for s in serving:
+            if s.name != "zone":
+                s.stop()
+        zone = next((s for s in serving if s.name == "zone"), None)
+        if zone is not None:
+            measure_zone(zone, args)
+    finally:
+        for s in scales:
+            s.stop()
 
 
 def page_bytes(server: Server, ids: dict, cookie: dict, tick_path: str, tick_headers) -> dict:
@@ -642,18 +783,15 @@ def main() -> None:
             setattr(args, name, value.replace("postgresql://", "postgresql+psycopg://", 1))
     started = time.monotonic()
     tmp = Path(tempfile.mkdtemp(prefix="inspect-bench-"))
-    results: list[dict] = []
+    scales = [Scale("zone", args.sites, args.hazards, tmp, args)]
+    if args.city or args.city_url:
+        scales.append(Scale("city", *CITY, tmp, args))
+    results = [s.result for s in scales]
     try:
-        scales = [("zone", args.sites, args.hazards)]
-        if args.city or args.city_url:
-            scales.append(("city", *CITY))
-        for scale, sites, hazards in scales:
-            results.append({"scale": scale})
-            measure_scale(results[-1], sites, hazards, tmp, args)
+        measure(scales, args)
     except KeyboardInterrupt:
         print("interrupted: the table shows what was measured", file=sys.stderr)
-        if results:
-            results[-1].setdefault("errors", []).append("interrupted")
+        results[-1].setdefault("errors", []).append("interrupted")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         out = Path(os.environ.get("BENCH_JSON") or ROOT / "bench" / "results.json")

@@ -65,3 +65,21 @@ def test_markdown_has_one_table_row_per_page():
     text = report.render_markdown(report.sections([scale("zone", 100_000, {"queue": page(5, 10)})]))
     assert "| page | n | p50 ms | p95 ms |" in text
     assert "| queue | 40 | 5.0 | 10.0 | 1.0 | 2.0 | 5.00 | ≤ 15 ms | pass | ok |" in text
+
+
+def test_growth_says_how_the_scales_were_measured_and_shows_both_floors():
+    zone = scale("zone", 100_000, {"queue": page(10, 12)}, alternated_with=["city"],
+                 blocks={"hit": 990, "read": 10, "hit_share": 0.99})
+    city = scale("city", 2_000_000, {"queue": {**page(12, 14), "floor_p50": 1.5}},
+                 alternated_with=["zone"])
+    secs = report.sections([zone, city])
+    g = next(s for s in secs if s.title.startswith("growth"))
+    assert "served at once, their requests alternated" in g.title
+    assert g.header[-2:] == ["floor p50 zone", "floor p50 city"]
+    assert g.rows[0][-2:] == ["1.0", "1.5"]
+    one = next(s for s in secs if s.title.startswith("one client, zone"))
+    assert "in turn with the city's" in one.title
+    assert "99.0% of 1,000 blocks in shared buffers (10 read)" in one.title
+    apart = report.sections([scale("zone", 100_000, {"queue": page(10, 12)}),
+                             scale("city", 2_000_000, {"queue": page(12, 14)})])
+    assert "one after the other" in next(s for s in apart if s.title.startswith("growth")).title
