@@ -9,7 +9,7 @@ from ..roles import Role
 from ..sites.types import SITE_TYPES
 from ..timeutil import local_today
 from ..web import filter_form, page
-from . import bp, dashboard, export, job_views, service, stats, summary
+from . import bp, dashboard, export, job_views, service, summary
 
 MAJOR_ROLES = (*ZONE_STAFF, Role.ENTERPRISE)
 FIVE = "<any(inspections,hazards,rectification,responsibility,enforcement):slug>"
@@ -90,11 +90,9 @@ def download(slug: str):
 @allow(*MAJOR_ROLES)
 def major():
     filters = service.Filters.from_args(request.args, service.MAJOR)
-    return _list("ledgers/major.html", service.MAJOR, "ledgers.major_total",
-                 board=dashboard.dashboard(current_user, filters, regime=filters.regime),
-                 titles=stats.TARGET_TITLES,
-                 measures=stats.TARGET_MEASURES,
-                 zone_lists=not is_enterprise_staff(current_user))
+    board, figures = dashboard.figures(current_user, filters, regime=filters.regime)
+    return _list("ledgers/major.html", service.MAJOR, "ledgers.major_total", board=board,
+                 figures=figures, zone_lists=not is_enterprise_staff(current_user))
 
 
 @bp.post("/major/count")

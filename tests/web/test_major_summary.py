@@ -220,3 +220,59 @@ def test_dashboard_page_reads_the_summary_in_a_fixed_number_of_statements(client
     # The dashboard's part: the latest summary and its rows, never the hazards.
     read = [s for s in more if re.search(r"major_summar", s)]
     assert len(read) == 2 and not any("stock_left" in s for s in more if s not in read)
+
+
+def test_kept_figures_follow_the_count_the_language_and_the_reader(app, client, login, ctx,
+                                                                  monkeypatch):
+    """With memos on, the dashboard's figures are rendered once per count and language
+    (dashboard.figures): a new count shows at once, each language gets its own words, a live
+    reader their own figures, and the "count again" form each reader's own CSRF token."""
+    from inspect_app import memo
+    monkeypatch.setitem(app.config, "FIGURE_MEMOS", True)
+    memo.clear_all()
+    site = make_site(make_grid(make_area("北区")), site_type="MECH")
+    _majors(site, 2)
+    supervisor, admin = make_user("supervisor"), make_user("admin")
+    token = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+    def dashboard_of():
+        return re.search(r'<section class="dashboard".*?</section>',
+                         client.get("/ledgers/major").text, re.S)[0]
+
+    def total(section):
+        return int(re.search(r"<li><strong>(\d+)</strong> (major hazards|重大隐患)</li>",
+                             section)[1])
+
+    try:
+        summary.refresh()
+        login(supervisor)
+        first = dashboard_of()
+        assert total(first) == 2 and "汇总表统计" in first and "北区" in first
+        assert token.sub("", dashboard_of()) == token.sub("", first)  # kept
+
+        _majors(site, 1)
+        summary.refresh()
+        again = dashboard_of()
+        assert total(again) == 3  # a new count: rendered anew
+        client.post("/lang/en", data={"next": "/"})
+        en = dashboard_of()
+        assert total(en) == 3 and "By area" in en and "按片区" not in en
+        client.post("/lang/zh", data={"next": "/"})
+        assert token.sub("", dashboard_of()) == token.sub("", again)
+
+        login(admin)  # the same figures, with a token of this reader's own session
+        mine = dashboard_of()
+        assert token.sub("", mine) == token.sub("", again)
+        count = "/ledgers/major/count"
+        assert client.post(count, data={"csrf_token": token.search(again)[1]},
+                           csrf=False).status_code == 400
+        assert client.post(count, data={"csrf_token": token.search(mine)[1]},
+                           csrf=False).status_code == 303
+
+        other = make_site(make_grid(make_area("南区")), site_type="HAZ")
+        login(make_user("enterprise", site=other))  # counted live, for their own site only
+        theirs = dashboard_of()
+        assert total(theirs) == 0 and "实时统计" in theirs and "北区" not in theirs
+        assert not token.search(theirs)  # no "count again"
+    finally:
+        memo.clear_all()
