@@ -103,7 +103,11 @@ def once(user, key: str | None, kind: str, target: str, write: Callable[[], T],
     except Exception:
         db.session.rollback()  # a refused write spends no key
         raise
-    db.session.commit()  # a write that found its own earlier result (upload key) made no commit
+    # A write that found its own earlier result (upload key), or had nothing to change, made no
+    # commit: the receipt commits now. One that committed is not committed again (that would
+    # expire what it left loaded for the reply: two statements to read it back).
+    if db.session().in_transaction():
+        db.session.commit()
     return Outcome(value, False)
 
 

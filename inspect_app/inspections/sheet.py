@@ -63,16 +63,7 @@ class Sheet:
 
     def read_answers(self) -> None:
         """(Re)read the answers and their photos (after a write, for the reply)."""
-        answers: dict[int, AnswerRow] = {}
-        # Every write before a reply commits first (idempotency.once, the services), so the
-        # read needs no flush of the session.
-        for answer_id, item_id, result, note, photo_id in read(
-                _ANSWERS, {"inspection_id": self.inspection.id}):
-            row = answers.get(item_id) or AnswerRow(answer_id, item_id, result, note)
-            if photo_id is not None:
-                row = AnswerRow(answer_id, item_id, result, note, (*row.photos, photo_id))
-            answers[item_id] = row
-        self.answers = answers
+        self.answers = answer_rows(self.inspection.id)
 
 
 _HEADER = (
@@ -88,6 +79,22 @@ _ANSWERS = (
     .outerjoin(Photo, Photo.answer_id == Answer.id)
     .where(Answer.inspection_id == bindparam("inspection_id"))
     .order_by(Answer.id, Photo.id))
+_ONE_ANSWER = _ANSWERS.where(Answer.item_id == bindparam("item_id"))
+
+
+def answer_rows(inspection_id: int, item_id: int | None = None) -> dict[int, AnswerRow]:
+    """The inspection's answers (or its one answer to `item_id`) with their photos, by item id."""
+    answers: dict[int, AnswerRow] = {}
+    # Every write before a reply commits first (idempotency.once, the services), so the
+    # read needs no flush of the session.
+    rows = read(_ANSWERS, {"inspection_id": inspection_id}) if item_id is None else \
+        read(_ONE_ANSWER, {"inspection_id": inspection_id, "item_id": item_id})
+    for answer_id, item, result, note, photo_id in rows:
+        row = answers.get(item) or AnswerRow(answer_id, item, result, note)
+        if photo_id is not None:
+            row = AnswerRow(answer_id, item, result, note, (*row.photos, photo_id))
+        answers[item] = row
+    return answers
 
 
 def sheet_of(inspection: Inspection, answers: bool = True) -> Sheet:

@@ -70,12 +70,14 @@ def run(inspection_id: int):
 @allow(*FIELD_ROLES)
 def answer(inspection_id: int, item_id: int):
     inspection = service.get_for(current_user, inspection_id)
-    sheet = sheet_of(inspection, answers=False)
+    sheet = sheet_of(inspection)  # its answers: the one this tick changes, and the reply's
     v = forms.parse(request.form, inspection_forms.ANSWER)
-    idempotency.once(current_user, idempotency.key_from_request(), "answer",
-                     f"{inspection.id}/{item_id}", lambda: service.record_answer(
-                         current_user, inspection, item_id, v.result, v.note, sheet.items))
-    sheet.read_answers()  # as saved
+    done = idempotency.once(current_user, idempotency.key_from_request(), "answer",
+                            f"{inspection.id}/{item_id}", lambda: service.record_answer(
+                                current_user, inspection, item_id, v.result, v.note,
+                                sheet.items, sheet.answers))
+    if done.replayed:
+        sheet.read_answers()  # as the first request saved them
     return _item_reply(inspection, item_id, ["item", "progress_oob"], sheet)
 
 

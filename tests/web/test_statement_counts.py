@@ -200,19 +200,34 @@ def test_a_tick_runs_a_fixed_small_number_of_statements(client, login, ctx):
     items = db.session.get(Inspection, inspection_id).items
     url = f"/inspections/{inspection_id}/items/{{}}"
     client.post(url.format(items[0].id), data={"result": "pass"}, headers=HX)  # warm
-    counts = []
-    for item, result in ((items[1], "pass"), (items[2], "na"), (items[1], "na")):
+    counts, on_answers = [], []
+    for item, result in ((items[1], "pass"), (items[2], "na"), (items[1], "na"), (items[1], "na")):
         db.session.expunge_all()
         with statements() as seen:
             resp = client.post(url.format(item.id), data={"result": result}, headers=HX)
         assert resp.status_code == 200 and f'tick-{result} on"' in resp.text
         counts.append(len(seen))
-    # A new answer or a changed one: the user, the inspection, its checklist and site, the
-    # answer, the write, then its answers as saved for the reply.
-    assert counts[0] == counts[1] == counts[2] <= 9, counts
+        on_answers.append(sorted(s.split()[0] for s in seen if "answers" in s))
+    # A new answer or a changed one: the user, the inspection, its checklist and site, its
+    # answers (the one it changes, and the reply's), the write. The reply shows the answers
+    # as written, not read back.
+    assert counts[0] == counts[1] == counts[2] <= 8, counts
+    assert on_answers[:3] == [["INSERT", "SELECT"], ["INSERT", "SELECT"], ["SELECT", "UPDATE"]]
+    # The same tick sent again (a retry, a double tap): the same reads, no write.
+    assert counts[3] == counts[2] - 1 and on_answers[3] == ["SELECT"], (counts, on_answers)
+    # With the outbox's key: its receipt found absent and written beside the answer, and
+    # nothing read twice (the receipt's commit is the write's: the user and the inspection
+    # stay loaded for the reply).
+    db.session.expunge_all()
+    with statements() as seen:
+        resp = client.post(url.format(items[2].id), data={"result": "pass"},
+                           headers={**HX, "Idempotency-Key": "k" * 20})
+    assert resp.status_code == 200 and 'tick-pass on"' in resp.text
+    assert len(seen) == counts[2] + 2, seen
+    assert sum(s.startswith(("SELECT inspections.", "SELECT users.")) for s in seen) == 2, seen
     db.session.expunge_all()
     answers = {a.item_id: a.result for a in db.session.get(Inspection, inspection_id).answers}
-    assert answers == {items[0].id: "pass", items[1].id: "na", items[2].id: "na"}
+    assert answers == {items[0].id: "pass", items[1].id: "na", items[2].id: "pass"}
 
 
 def test_inspector_home_reads_sites_queue_and_hazards_in_a_fixed_number_of_statements(
