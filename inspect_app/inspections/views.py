@@ -12,6 +12,7 @@ from ..timeutil import utcnow
 from ..web import page, redirect_to, wants_fragment
 from . import bp, service
 from . import forms as inspection_forms
+from .card import Card
 from .sheet import sheet_of
 from .static_part import item_words, outbox_words
 
@@ -26,10 +27,11 @@ def _editable(inspection) -> bool:
 
 def _checklist_page(inspection, fragment=None, http_status=200, sheet=None, **extra):
     sheet = sheet or sheet_of(inspection)
+    editable = _editable(inspection)
     return page("inspections/run.html", fragment, http_status=http_status, inspection=inspection,
-                sheet=sheet, answers=sheet.answers, progress=sheet.progress,
-                editable=_editable(inspection), urls=_item_urls(inspection.id),
-                token=generate_csrf(), w=item_words(), outbox_words=outbox_words(), **extra)
+                sheet=sheet, answers=sheet.answers, progress=sheet.progress, editable=editable,
+                card=Card(editable, _item_urls(inspection.id), item_words(), generate_csrf()),
+                outbox_words=outbox_words(), **extra)
 
 
 _HOLE = 2**31 - 1  # an id no row has, replaced by "{}" in the format strings below
