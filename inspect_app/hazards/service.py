@@ -157,11 +157,16 @@ _OPEN_AT_SITE = (
 def stopped_work(site: Site) -> list[Hazard]:
     """The site's hazards whose work is stopped and not yet lifted (until 核销), whether the
     supervisor or an enforcement measure ordered it: on every page of the site."""
+    # Most sites have none: their ids first, as one plain column (loading Hazard objects sets
+    # up ~40 columns even for no row), and the objects only when there are some.
+    if read(_ANY_STOPPED_AT_SITE, {"site_id": site.id}).first() is None:
+        return []
     return list(db.session.scalars(_STOPPED_AT_SITE, {"site_id": site.id}))
 
 
 _STOPPED_AT_SITE = (select(Hazard).where(Hazard.site_id == bindparam("site_id"), stop_work_clause())
                     .order_by(Hazard.stop_work_at, Hazard.id))
+_ANY_STOPPED_AT_SITE = _STOPPED_AT_SITE.with_only_columns(Hazard.id).limit(1)
 
 
 @dataclass
