@@ -132,6 +132,21 @@ def test_tick_returns_item_fragment_with_progress_oob(client, login, field):
     assert db.session.scalar(select(func.count(Answer.id))) == 1
 
 
+def test_checklist_photo_inputs_are_shrunk_on_the_phone(client, login, field):
+    """The card is written in Python (inspections/card.py), out of the template test's sight:
+    a failed item's photo input, on the page and in the tick's fragment, shrinks on the phone."""
+    _, site, inspector = field
+    login(inspector)
+    inspection_id = _start(client, site)
+    item = db.session.get(Inspection, inspection_id).template.items[0]
+    fragment = client.post(f"/inspections/{inspection_id}/items/{item.id}",
+                           data={"result": "fail"}, headers=HX).text
+    page = client.get(f"/inspections/{inspection_id}").text
+    for html in (fragment, page):
+        inputs = re.findall(r'<input[^>]*type="file"[^>]*>', html)
+        assert inputs and all('accept="image/' in t and "data-shrink" in t for t in inputs)
+
+
 def test_tick_without_htmx_redirects_back_to_the_item(client, login, field):
     _, site, inspector = field
     login(inspector)
