@@ -11,9 +11,6 @@
   var RETRY_MIN = 1000, RETRY_MAX = 30000;
   var NOTE_DEBOUNCE = 1200;
   var PAGES_CACHE = "pages";
-  // Written on the checklist's copy: the service worker opens a copy at once only if this very
-  // outbox.js wrote it (sw.js, ownCopy), so a copy never outlives the version that can read it.
-  var BUILD = document.currentScript ? document.currentScript.src : "";
   var leaving = false;  // set when leaving on purpose (log in again, log out): no unload warning
 
   function readJSON(id) {
@@ -518,92 +515,25 @@
     clearTimeout(snapTimer);
     snapTimer = setTimeout(snapshotNow, 300);
   }
-  // What the outbox painted over the server's page taken off again (on a copy of `root`).
-  function unpainted(root) {
-    var c = root.cloneNode(true), all = function (sel) {
-      return [c].filter(function (n) { return n.matches && n.matches(sel); })
-        .concat(Array.prototype.slice.call(c.querySelectorAll(sel)));
-    };
-    all("[data-ob]").forEach(function (n) { n.remove(); });
-    all("[data-ob-unhid]").forEach(function (n) { n.hidden = true; n.removeAttribute("data-ob-unhid"); });
-    all(".queued").forEach(function (n) { n.classList.remove("queued"); });
-    all(".item[data-state]").forEach(function (n) { n.removeAttribute("data-state"); });
-    all(".item-state").forEach(function (n) { n.textContent = ""; });
-    all("#outbox-bar, #toast, #update-bar, .submit-wait").forEach(function (n) {
+  function snapshotNow() {
+    if (!window.caches || !navigator.serviceWorker || !navigator.serviceWorker.controller) return;
+    var doc = document.documentElement.cloneNode(true);
+    doc.querySelectorAll("[data-ob]").forEach(function (n) { n.remove(); });
+    doc.querySelectorAll("[data-ob-unhid]").forEach(function (n) { n.hidden = true; n.removeAttribute("data-ob-unhid"); });
+    doc.querySelectorAll(".queued").forEach(function (n) { n.classList.remove("queued"); });
+    doc.querySelectorAll(".item[data-state]").forEach(function (n) { n.removeAttribute("data-state"); });
+    doc.querySelectorAll(".item-state").forEach(function (n) { n.textContent = ""; });
+    doc.querySelectorAll("#outbox-bar, #toast, #update-bar, .submit-wait").forEach(function (n) {
       if (n.id === "update-bar") { n.remove(); return; }
       n.hidden = true;
       if (n.id !== "toast") n.textContent = "";
     });
-    all("textarea").forEach(function (t) { t.textContent = t.defaultValue; });
-    return c;
-  }
-  function snapshotNow() {
-    if (!window.caches || !navigator.serviceWorker || !navigator.serviceWorker.controller) return;
-    var doc = unpainted(document.documentElement);
-    doc.setAttribute("data-copy", "");  // opened from this copy, the page waits for a fresh token
+    doc.querySelectorAll("textarea").forEach(function (t) { t.textContent = t.defaultValue; });
     var html = "<!doctype html>\n" + doc.outerHTML;
     caches.open(PAGES_CACHE).then(function (c) {
       return c.put(location.href.split("#")[0], new Response(html, {
-        headers: { "Content-Type": "text/html; charset=utf-8", "X-Outbox-Snapshot": "1",
-                   "X-Outbox-Build": BUILD } }));
+        headers: { "Content-Type": "text/html; charset=utf-8", "X-Outbox-Snapshot": "1" } }));
     }).catch(function () {});
-  }
-  // The first visit: the service worker takes the page over once installed; keep it from then.
-  if (navigator.serviceWorker) navigator.serviceWorker.addEventListener("controllerchange", snapshot);
-
-  // ---- The copy opened at once, and the server's page as it arrives ------------------------
-  // The service worker answered this tab with the copy and hands over the server's page
-  // (sw.js, revalidate): every card, the progress and the submit panel the server now shows
-  // differently (ticked on another phone, say) is swapped in as a saved write's reply would
-  // be, and the tokens and one-use keys are the server's. "page-gone": the server no longer
-  // serves this as a running checklist (submitted, logged out); the tab loads what it serves.
-  // Opened from the copy, nothing is sent before the server's page brings its CSRF token (the
-  // copy's may be of a session since ended) or the worker says none is coming (offline).
-  var fromCopy = document.documentElement.hasAttribute("data-copy");
-  function released() {
-    if (!fromCopy) return;
-    fromCopy = false;
-    if (blocked === "copy") { blocked = null; pump(); }
-  }
-  var ONE_USE = ["csrf_token", "upload_key", "idempotency_key"];
-  function comparable(el) {
-    var c = unpainted(el);
-    ONE_USE.forEach(function (name) {
-      c.querySelectorAll("input[name=" + name + "]").forEach(function (i) { i.setAttribute("value", ""); });
-    });
-    return c.outerHTML;
-  }
-  function reconcile(html) {
-    var fresh = new DOMParser().parseFromString(html, "text/html");
-    if (!fresh.getElementById("outbox-config")) { leaving = true; location.reload(); return; }
-    var headersAttr = fresh.body.getAttribute("hx-headers");
-    if (headersAttr) document.body.setAttribute("hx-headers", headersAttr);
-    var token = fresh.querySelector("input[name=csrf_token]");
-    if (token) {
-      document.querySelectorAll("input[name=csrf_token]").forEach(function (i) { i.value = token.value; });
-    }
-    var changed = [];
-    fresh.querySelectorAll("#progress, #submit-panel, article.item[id]").forEach(function (el) {
-      var old = document.getElementById(el.id);
-      if (!old) return;
-      if (comparable(old) !== comparable(el)) { changed.push(el.outerHTML); return; }
-      ONE_USE.forEach(function (name) {
-        var a = old.querySelector("input[name=" + name + "]"), b = el.querySelector("input[name=" + name + "]");
-        if (a && b) a.value = b.value;
-      });
-    });
-    if (changed.length) swapIn(changed.join(""));
-    snapshotNow();
-    released();
-  }
-  if (navigator.serviceWorker) {
-    navigator.serviceWorker.addEventListener("message", function (evt) {
-      var m = evt.data || {};
-      if (m.url !== location.href.split("#")[0]) return;
-      if (m.type === "page-gone") { leaving = true; location.reload(); }
-      if (m.type === "fresh-page") started.then(function () { reconcile(m.html); });
-      if (m.type === "copy-stands") started.then(released);
-    });
   }
 
   // ---- Taking the checklist's writes over ---------------------------------------------------
@@ -696,12 +626,8 @@
   document.querySelectorAll("form[data-outbox=answer] textarea[name=note]").forEach(function (t) {
     t.dataset.sent = t.defaultValue;
   });
-  if (fromCopy) {
-    blocked = "copy";
-    setTimeout(released, 30000);  // no word from the worker (stopped?): send as before
-  }
-  var started = ready.then(allEntries).then(function (entries) {
-    if (!fromCopy) snapshotNow();  // the page as served, at once (the signal may go any second)
+  ready.then(allEntries).then(function (entries) {
+    snapshotNow();  // the page as served, at once (the signal may go any second)
     active = true;
     entries.sort(function (a, b) { return a.seq - b.seq; });
     queue = entries.filter(function (e) {
