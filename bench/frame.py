@@ -90,6 +90,13 @@ def pages(ids: dict) -> dict:
         "site": (f"/sites/{ids['site']}", "inspector"),
         "checklist": (f"/inspections/{ids['inspection']}", "inspector"),
         "queue": ("/hazards/", "inspector"),
+        "home_i": ("/", "inspector"),
+        "home_s": ("/", "supervisor"),
+        "major": ("/ledgers/major", "supervisor"),
+        "rect": ("/ledgers/rectification", "supervisor"),
+        "insp": ("/ledgers/inspections", "supervisor"),
+        "haz": ("/ledgers/hazards", "supervisor"),
+        "resp": ("/ledgers/responsibility", "supervisor"),
     }
 
 
@@ -197,7 +204,8 @@ def main() -> None:
             "WHERE u.username = 'bench-inspector' ORDER BY i.id DESC LIMIT 1")).scalar()
         db.session.remove()
     ids = {"token": token[0], "site": token[1], "inspection": inspection}
-    cookies = {"inspector": login(app, "bench-inspector"), None: None}
+    cookies = {"inspector": login(app, "bench-inspector"),
+               "supervisor": login(app, "bench-supervisor"), None: None}
     table = pages(ids)
     names = args.pages.split(",")
     envs = {n: environ_for(app, table[n][0], cookies[table[n][1]]) for n in names}
