@@ -19,11 +19,8 @@ from math import prod
 from flask import g, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
-    ARRAY,
     ColumnElement,
-    Integer,
     Select,
-    all_,
     and_,
     bindparam,
     case,
@@ -49,6 +46,7 @@ from ..hazards import workflow
 from ..hazards.lifecycle import actor_of
 from ..hazards.models import Extension, Hazard, HazardEvent, Referral, Supervision, open_clause
 from ..hazards.workflow import ALL_SOURCES, ALL_STATES, Action, Actor, Level, Source
+from ..id_lists import not_among
 from ..roles import SAFETY_LEADS, Role
 from ..sites.models import Site
 from ..sites.service import scope_by_site
@@ -149,13 +147,9 @@ def _not_submitted_by(user: User) -> ColumnElement[bool]:
             select(HazardEvent.actor_id).where(HazardEvent.hazard_id == Hazard.id,
                                                HazardEvent.action == Action.SUBMIT)
             .order_by(HazardEvent.id.desc()).limit(1).scalar_subquery(), 0) != user.id
-    if db.engine.dialect.name == "postgresql":
-        # One array parameter: the statement's text stays the same whatever the list. An
-        # expanding list is written into the text at each run (SQLAlchemy re-renders the whole
-        # statement: ~5,000 characters for the counts, the costliest part of running them).
-        # A process serves one database, so the statements built once per actor keep this form.
-        return Hazard.id != all_(bindparam("own", type_=ARRAY(Integer)))
-    return Hazard.id.not_in(bindparam("own", expanding=True))
+    # One array parameter on PostgreSQL (id_lists): the statement's text stays the same
+    # whatever the list.
+    return not_among(Hazard.id, "own")
 
 
 _later = aliased(HazardEvent)

@@ -13,12 +13,10 @@ from functools import wraps
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ARRAY, Boolean, Integer, Select, any_, bindparam
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.elements import BindParameter, ColumnElement
-from sqlalchemy.sql.visitors import InternalTraversal
+from sqlalchemy import Select, bindparam
 
 from ..auth.models import User
+from ..id_lists import among
 from .filters import Filters
 
 
@@ -73,44 +71,6 @@ class Ledger:
 WHERE = (Column("area", _l("Area"), width=10), Column("grid", _l("Grid"), width=10),
          Column("site", _l("Enterprise or place"), width=24),
          Column("site_type", _l("Industry"), "site_type", width=12))
-
-
-class _Among(ColumnElement):
-    """`column` among the ids in the parameter `name`, a list given at execution."""
-
-    type = Boolean()
-    inherit_cache = True
-    _traverse_internals = [("column", InternalTraversal.dp_clauseelement),
-                           ("name", InternalTraversal.dp_string)]
-
-    def __init__(self, column, name: str):
-        self.column, self.name = column, name
-
-    @property
-    def _from_objects(self):
-        return self.column._from_objects
-
-
-@compiles(_Among)
-def _among_in(element, compiler, **kw):
-    return compiler.process(element.column.in_(bindparam(element.name, expanding=True)), **kw)
-
-
-@compiles(_Among, "postgresql")
-def _among_any(element, compiler, **kw):
-    # One array parameter, not IN with one per id: a page's statement with 50 or 150 of those
-    # cost PostgreSQL 2.5-3x the CPU to parse and plan (zone, rectification page: 6.8 -> 2.5
-    # ms), and psycopg parses a statement of more than 50 parameters anew every time.
-    ids = bindparam(element.name, type_=ARRAY(Integer))
-    return compiler.process(element.column == any_(ids), **kw)
-
-
-def among(column, ids):
-    """`column IN ids`: a list, or a page form's ids parameter (page_built_once), which
-    PostgreSQL is given as one array (`= ANY`), SQLite as one placeholder per id."""
-    if isinstance(ids, BindParameter):
-        return _Among(column, ids.key)
-    return column.in_(ids)
 
 
 def for_page(query: Select, id_column, ids) -> Select:

@@ -19,11 +19,12 @@ from ..extensions import read
 from ..hazards.models import Hazard, HazardEvent, Referral, Supervision, open_clause
 from ..hazards.service import scope
 from ..hazards.workflow import Action, State, is_overdue
+from ..id_lists import among
 from ..inspections.models import Answer, Inspection, Result
 from ..roles import Position, Role
 from ..sites.models import Area, Grid, Site, grid_inspectors
 from ..sites.service import scope_by_site, scope_sites
-from .columns import WHERE, Column, Ledger, among, listed, page_built_once
+from .columns import WHERE, Column, Ledger, listed, page_built_once
 from .filters import (
     Filters,
     found_in_period,

@@ -17,8 +17,9 @@ from ..hazards.models import (
 )
 from ..hazards.service import scope
 from ..hazards.workflow import Action, State, is_overdue, report_missing
+from ..id_lists import among
 from ..sites.models import Area, Grid, Site
-from .columns import WHERE, Column, Ledger, among, listed, page_built_once
+from .columns import WHERE, Column, Ledger, listed, page_built_once
 from .filters import Filters, found_in_period, hazard_status, in_regime, located, placed
 from .stats import is_stock, stock_cutoff
 
