@@ -788,3 +788,21 @@ def test_the_database_shows_stop_work_assessment_resume_and_write_off(client, lo
         row[key] = row[key].strftime("%Y-%m-%d %H:%M")
     assert row == expected
     assert {k: rows[other.id][k] for k in CLOSEOUT} == dict.fromkeys(CLOSEOUT)
+
+
+def test_each_hazard_shows_who_wrote_it_off(client, login, world):
+    """Each row's writer is the actor of that hazard's own latest close, not the latest close
+    of any hazard (the page reads them per row)."""
+    from inspect_app.ledgers.major import MAJOR
+
+    site, people = world
+    second = make_user("supervisor")
+    first, later = (to_submitted(major(site, people), people) for _ in range(2))
+    lifecycle.perform(people["sup"], first.id, "verify", MultiDict(WRITE_OFF))
+    lifecycle.perform(second, later.id, "verify", MultiDict(WRITE_OFF))
+    login(people["sup"])
+    page = client.get("/ledgers/major").text
+    with force_locale("zh"):
+        label = str(next(c.label for c in MAJOR.columns if c.key == "written_off_by"))
+    assert _page_cells(page, first.id)[label] == people["sup"].name
+    assert _page_cells(page, later.id)[label] == second.name
