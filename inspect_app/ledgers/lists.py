@@ -64,14 +64,19 @@ def _inspections_query(user: User, f: Filters, today: date, ids=None) -> Select:
         answers = answers.where(among(Answer.inspection_id, ids))
         found = found.where(among(Hazard.inspection_id, ids))
     answers, found = answers.subquery(), found.subquery()
+
+    def template(column):  # every inspection has its inspector and checklist (not null)
+        return select(column).where(ChecklistTemplate.id == Inspection.template_id) \
+            .scalar_subquery()
+    # The names asked per row, not joined: six tables planned, not eight (zone, 50 rows:
+    # planning 1.5 -> 0.5 ms).
+    inspector = select(User.name).where(User.id == Inspection.inspector_id).scalar_subquery()
     query = query.add_columns(
         Inspection.id, Inspection.submitted_at, Area.name, Grid.name, Site.name, Site.site_type,
-        Inspection.kind, User.name, Inspection.led_by, ChecklistTemplate.title,
-        ChecklistTemplate.version, func.coalesce(answers.c.total, 0),
+        Inspection.kind, inspector, Inspection.led_by, template(ChecklistTemplate.title),
+        template(ChecklistTemplate.version), func.coalesce(answers.c.total, 0),
         func.coalesce(answers.c.failed, 0), func.coalesce(found.c.n, 0), Inspection.from_scan)
-    query = (query.join(User, Inspection.inspector_id == User.id)
-             .join(ChecklistTemplate, Inspection.template_id == ChecklistTemplate.id)
-             .outerjoin(answers, answers.c.iid == Inspection.id)
+    query = (query.outerjoin(answers, answers.c.iid == Inspection.id)
              .outerjoin(found, found.c.iid == Inspection.id))
     return query.order_by(Inspection.submitted_at.desc(), Inspection.id.desc())
 
