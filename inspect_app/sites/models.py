@@ -3,7 +3,7 @@
 import secrets
 from datetime import date, datetime
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, cast, func, select
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, cast, func, select, text
 from sqlalchemy.orm import Mapped, column_property, deferred, mapped_column, relationship
 
 from ..auth.models import User
@@ -54,10 +54,20 @@ class Grid(db.Model):
     sites = relationship("Site", back_populates="grid", order_by="Site.name")
 
 
+# Sites listed (the responsibility list reads active sites only).
+ACTIVE_SQL = "active IS true"
+
+
 class Site(db.Model):
     __tablename__ = "sites"
     # Supervisor and inspector homes: the due sites, most overdue first, then by name.
-    __table_args__ = (Index("ix_sites_next_due_on_name", "next_due_on", "name"),)
+    __table_args__ = (
+        Index("ix_sites_next_due_on_name", "next_due_on", "name"),
+        # The responsibility list's order within a grid (ledgers/lists.SITE_ORDER): its page
+        # keys read a grid's sites in order from the index alone, not all sites sorted.
+        Index("ix_sites_active_grid_name_id", "grid_id", "name", "id",
+              postgresql_where=text(ACTIVE_SQL), sqlite_where=text(ACTIVE_SQL)),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(128), index=True)
