@@ -7,7 +7,7 @@ page carrying the vendored htmx (what any page of ours must at least fetch and p
 
 from flask import Blueprint, Flask, url_for
 
-from .access import public
+from .access import allow, public
 
 bp = Blueprint("bench_floor", __name__, url_prefix="/bench")
 
@@ -15,6 +15,13 @@ bp = Blueprint("bench_floor", __name__, url_prefix="/bench")
 @bp.get("/floor")
 @public
 def floor():
+    return "ok", 200, {"Content-Type": "text/plain"}
+
+
+@bp.get("/floor-user")
+@allow()
+def floor_user():
+    """The bare route for a logged-in user: what every page pays for its session and user."""
     return "ok", 200, {"Content-Type": "text/plain"}
 
 
