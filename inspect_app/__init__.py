@@ -6,7 +6,7 @@ from importlib import import_module
 from flask import Flask, g
 from flask_login import current_user
 
-from . import labels
+from . import connections, labels
 from .config import Defaults, from_environment
 from .extensions import compress, csrf, db, htmx, limiter, login_manager, migrate
 from .forms import IdConverter
@@ -23,17 +23,13 @@ def create_app(config: dict | None = None) -> Flask:
         env.pop("SECRET_KEY")
     app.config.update(env)
     app.config.update(config)
-    if str(app.config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("postgresql"):
-        # No JIT: it compiles any statement the planner guesses costly (100,000 units) for
-        # 100-300 ms, and a page's statements run in a few ms; a guess that high is a mistake.
-        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
-        options["connect_args"] = {"options": "-c jit=off", **options.get("connect_args", {})}
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    connections.configure(app)
 
     app.url_map.converters["int"] = IdConverter  # before any route is added
     for ext in (db, login_manager, htmx, csrf, compress, limiter):
         ext.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    connections.init_app(app)
 
     from . import (
         admin,
