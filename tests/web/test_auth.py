@@ -7,14 +7,14 @@ from datetime import timedelta
 
 import pytest
 from limits import parse_many
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from werkzeug import security
 
 from inspect_app.auth import service as auth_service
 from inspect_app.extensions import db
 from inspect_app.models import AccountEvent, LoginFailure, Notification, User
 from tests.conftest import HX, Client
-from tests.factories import PASSWORD, hash_secret, make_user
+from tests.factories import PASSWORD, hash_secret, log_in, make_user
 
 STRANGER, OWNER = "10.9.0.66", "10.9.0.7"
 
@@ -366,6 +366,24 @@ def test_deactivated_user_cannot_log_in_and_is_logged_out(client, login, ctx):
     assert client.get("/").status_code == 302
     resp = client.post("/auth/login", data={"login": user.username, "password": PASSWORD})
     assert resp.status_code == 422
+
+
+def test_a_change_made_elsewhere_takes_effect_at_the_users_next_request(app, client):
+    # Nothing about the user is kept between requests: each reads the account afresh.
+    with app.app_context():
+        user_id = make_user("inspector").id
+    log_in(client, user_id)
+    assert client.get("/scan").status_code == 200
+
+    def change(**values):  # as another worker process would, in its own session
+        with app.app_context():
+            db.session.execute(update(User).where(User.id == user_id).values(**values))
+            db.session.commit()
+
+    change(role="worker")
+    assert client.get("/scan").status_code == 403
+    change(active=False)
+    assert client.get("/scan").status_code == 302
 
 
 def test_logout_requires_post(client, login, ctx):
