@@ -29,7 +29,7 @@ import re
 import zlib
 from functools import lru_cache
 
-from flask import Response, current_app, request
+from flask import Response, current_app, g, has_request_context, request
 from markupsafe import Markup
 
 SKIP = re.compile(r"/\* critical: skip\b.*?/\* critical: end \*/", re.S)
@@ -59,6 +59,17 @@ def _load(path: str, mtime_ns: int) -> tuple[str, str, bytes, bytes]:
 
 
 def _current() -> tuple[str, str, bytes, bytes]:
+    """The file's current parts, looked at once per request: an HTML response asks twice (its
+    CSP header, its compression) and a field page a third time (its <style>)."""
+    if not has_request_context():
+        return _stat_and_load()
+    found = g.get("_critical_css")
+    if found is None:
+        found = g._critical_css = _stat_and_load()
+    return found
+
+
+def _stat_and_load() -> tuple[str, str, bytes, bytes]:
     path = os.path.join(current_app.static_folder, "app.css")
     return _load(path, os.stat(path).st_mtime_ns)
 

@@ -7,6 +7,8 @@ app manifest and the camera (the QR scanner) come from this origin. The one inli
 allowed is the field pages' critical CSS, by its sha256 hash (critical.py).
 """
 
+from functools import lru_cache
+
 from flask import Flask, current_app, g, request
 
 from . import critical
@@ -35,7 +37,7 @@ def secure(response):
     pages a person's data) is never stored, so the back button on a shared phone after logout
     shows nothing. Static files keep their year-long cache (their URLs change with content)."""
     headers = response.headers
-    headers["Content-Security-Policy"] = CSP.format(critical=critical.style_hash())
+    headers["Content-Security-Policy"] = _policy(critical.style_hash())
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = "same-origin"
     headers["X-Frame-Options"] = "DENY"
@@ -48,6 +50,11 @@ def secure(response):
     if response.status_code == 503 and g.get("retry_after"):  # e.g. photos/service: queue full
         headers.setdefault("Retry-After", str(g.retry_after))
     return response
+
+
+@lru_cache(maxsize=4)
+def _policy(style_hash: str) -> str:
+    return CSP.format(critical=style_hash)
 
 
 def init_app(app: Flask) -> None:
