@@ -338,6 +338,11 @@ SPECS = {s.key: s for s in (
 )}
 
 _SUBJECTS = {"extensions": Extension, "proposals": Supervision, "cases": Referral}
+# What a row shows of the request, supervision or case it lists (the details above): read in
+# the rows' own statement, joined by the section's key.
+_SUBJECT_COLUMNS = {"extensions": ("new_deadline", "reason"), "proposals": ("proposed_at",),
+                    "cases": ("department", "measure", "status")}
+_SubjectRow = {key: namedtuple(f"_{key}", names) for key, names in _SUBJECT_COLUMNS.items()}
 
 # Which sections each role gets, in order ("duties", "statistics", "stops", "sites" are not
 # over hazards: see below).
@@ -475,33 +480,51 @@ def _rows_statement(actor: Actor, keys: tuple[str, ...], limit: int) -> Select:
                           select(func.max(HazardEvent.at))
                           .where(HazardEvent.hazard_id == Hazard.id,
                                  HazardEvent.action == Action.SUBMIT).scalar_subquery()))
-    return (select(members.c.section, members.c.key, Site.name, ChecklistItem.code,
-                   ChecklistItem.requirement, submitted.label("submitted_at"), *ROW_COLUMNS)
-            .join(Hazard, Hazard.id == members.c.hazard_id).join(Site, Site.id == Hazard.site_id)
-            .outerjoin(ChecklistItem, ChecklistItem.id == Hazard.item_id)
-            .order_by(members.c.section, members.c.key))
+    # The sections' requests, supervisions and cases, each joined where its section's key is
+    # its id: their words come in the same rows, not in one more statement per kind.
+    subjects = [(n, aliased(_SUBJECTS[key])) for n, key in _subject_sections(keys)]
+    statement = (select(members.c.section, members.c.key, Site.name, ChecklistItem.code,
+                        ChecklistItem.requirement, submitted.label("submitted_at"), *ROW_COLUMNS,
+                        *(getattr(model, name) for n, model in subjects
+                          for name in _SUBJECT_COLUMNS[keys[n]]))
+                 .join(Hazard, Hazard.id == members.c.hazard_id)
+                 .join(Site, Site.id == Hazard.site_id)
+                 .outerjoin(ChecklistItem, ChecklistItem.id == Hazard.item_id))
+    for n, model in subjects:
+        statement = statement.outerjoin(model, and_(members.c.section == n,
+                                                    model.id == members.c.key))
+    return statement.order_by(members.c.section, members.c.key)
+
+
+def _subject_sections(keys: tuple[str, ...]) -> list[tuple[int, str]]:
+    """The sections among `keys` that list requests, supervisions or cases: (index, key)."""
+    return [(n, key) for n, key in enumerate(keys) if key in _SUBJECT_COLUMNS]
 
 
 def _hazard_rows(user: User, keys: tuple[str, ...], today: date, after: int,
                  limit: int) -> dict[str, list[Row]]:
-    """A page of rows of each section in `keys`: all of them in one statement, and the
-    requests, supervisions or cases they list in one more per kind."""
+    """A page of rows of each section in `keys`, with the requests, supervisions or cases
+    they list: all of them in one statement."""
     found = db.session.execute(_rows_statement(actor_of(user), keys, limit),
                                {"after": after, **params(user)}).all()
-    subjects = {}
-    for key in {keys[r[0]] for r in found} & _SUBJECTS.keys():
-        model = _SUBJECTS[key]
-        subjects[key] = {s.id: s for s in db.session.scalars(
-            select(model).where(model.id.in_([r[1] for r in found if keys[r[0]] == key])))}
+    # Where each listing section's words are in a row: after the hazard's columns, in order.
+    at, places = 6 + len(ROW_COLUMNS), {}
+    for n, key in _subject_sections(keys):
+        places[n] = (_SubjectRow[key], at, at + len(_SUBJECT_COLUMNS[key]))
+        at = places[n][2]
     rows: dict[str, list[Row]] = {key: [] for key in keys}
-    for n, key, site_name, code, requirement, submitted_at, *columns in found:
-        hazard = _HazardRow(*columns)
+    for row in found:
+        n, key, site_name, code, requirement, submitted_at = row[:6]
+        hazard = _HazardRow(*row[6:6 + len(ROW_COLUMNS)])
         spec = SPECS[keys[n]]
+        subject = None
+        if n in places:
+            kind, start, stop = places[n]
+            subject = kind(*row[start:stop])
         if spec.key == "written_reports":
             url = url_for("enterprise.major_report", hazard_id=hazard.id)
         else:
             url = url_for("hazards.detail", hazard_id=hazard.id, _anchor=spec.anchor or None)
-        subject = subjects.get(spec.key, {}).get(key)
         detail = spec.detail(subject) if spec.detail and subject is not None else ""
         due, late = hazard.deadline, workflow.is_overdue(hazard.status, hazard.deadline, today)
         if submitted_at is not None:
