@@ -9,7 +9,7 @@ from functools import cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, bindparam, case, func, select
+from sqlalchemy import Select, String, bindparam, case, func, literal, select, union_all
 from sqlalchemy.orm import aliased
 
 from .. import labels
@@ -277,33 +277,43 @@ _SITE_COLUMNS = (Site.id, Site.grid_id, Area.name, Grid.name, Site.name, Site.si
 @cache
 def _by_site() -> tuple[Select, ...]:
     """The list's statements for a batch of sites, built once (their ids and grids are
-    parameters): building the five cost more than running them, on every page."""
+    parameters): building them cost more than running them, on every page. Who answers (the
+    enterprise's staff, the grids' inspectors) is one statement, what is open (hazards, 督办)
+    one more: each part keeps its own order within its kind (0 or 1)."""
     ids, grid_ids = bindparam("ids", expanding=True), bindparam("grid_ids", expanding=True)
     sites = (_placed_sites().add_columns(*_SITE_COLUMNS).where(among(Site.id, ids))
              .order_by(*SITE_ORDER))
-    staff = (select(User.site_id, User.position, User.name, User.phone)
+    # (kind, site or grid, post, name, phone), by post and name.
+    staff = (select(literal(0).label("kind"), User.site_id.label("owner"),
+                    User.position.label("post"), User.name, User.phone)
              .where(among(User.site_id, ids), User.role == Role.ENTERPRISE, User.active.is_(True),
-                    User.position.in_([Position.PRINCIPAL, Position.SAFETY_MANAGER]))
-             .order_by(User.position, User.name))
-    inspectors = (select(grid_inspectors.c.grid_id, User.name, User.phone)
+                    User.position.in_([Position.PRINCIPAL, Position.SAFETY_MANAGER])))
+    inspectors = (select(literal(1), grid_inspectors.c.grid_id, literal(None, String),
+                         User.name, User.phone)
                   .join(User, User.id == grid_inspectors.c.user_id)
-                  .where(among(grid_inspectors.c.grid_id, grid_ids), User.active.is_(True))
-                  .order_by(User.name))
-    hazards = (select(Hazard.site_id, Hazard.id, Hazard.description, Hazard.level,
-                      Hazard.deadline, Hazard.responsible_name, Hazard.responsible_phone)
-               .where(among(Hazard.site_id, ids), open_clause())
-               .order_by(Hazard.deadline, Hazard.id))
-    offices = (select(Hazard.site_id, Hazard.id, Hazard.description, Hazard.level,
-                      Supervision.due_date, Supervision.office, Supervision.doc_no)
+                  .where(among(grid_inspectors.c.grid_id, grid_ids), User.active.is_(True)))
+    people = union_all(staff, inspectors).subquery()
+    people = select(people).order_by(people.c.kind, people.c.post, people.c.name)
+    # (kind, site, hazard, description, level, day, text, text, order): hazards by deadline
+    # and id, 督办 by supervision.
+    hazards = (select(literal(0).label("kind"), Hazard.site_id, Hazard.id, Hazard.description,
+                      Hazard.level, Hazard.deadline.label("day"), Hazard.responsible_name,
+                      Hazard.responsible_phone, Hazard.id.label("n"))
+               .where(among(Hazard.site_id, ids), open_clause()))
+    offices = (select(literal(1), Hazard.site_id, Hazard.id, Hazard.description, Hazard.level,
+                      Supervision.due_date, Supervision.office, Supervision.doc_no,
+                      Supervision.id)
                .select_from(Supervision).join(Hazard, Supervision.hazard_id == Hazard.id)
-               .where(among(Hazard.site_id, ids), Supervision.status == "active")
-               .order_by(Supervision.id))
-    return sites, staff, inspectors, hazards, offices
+               .where(among(Hazard.site_id, ids), Supervision.status == "active"))
+    open_ = union_all(hazards, offices).subquery()
+    open_ = select(*(c for c in open_.c if c.key != "n")).order_by(
+        open_.c.kind, case((open_.c.kind == 0, open_.c.day)), open_.c.n)
+    return sites, people, open_
 
 
 def _responsibility_rows(user: User, f: Filters, today: date, ids=None) -> Iterator[tuple]:
-    by_ids, by_staff, by_inspectors, by_hazards, by_offices = _by_site()
-    # Plain columns (extensions.read): a page runs six statements.
+    by_ids, by_people, by_open = _by_site()
+    # Plain columns (extensions.read): a page runs four statements.
     if ids is None:  # every row (export, print): the list's own sites
         sites = read(_responsibility_core(user, f, today).add_columns(*_SITE_COLUMNS)
                      .order_by(*SITE_ORDER)).all()
@@ -311,10 +321,12 @@ def _responsibility_rows(user: User, f: Filters, today: date, ids=None) -> Itera
         sites = read(by_ids, {"ids": list(ids)}).all()
     for chunk in _chunks(sites, _BATCH):  # a few queries per batch of sites, not per site
         site_ids = {"ids": [s[0] for s in chunk]}
-        staff = _grouped(read(by_staff, site_ids))
-        inspectors = _grouped(read(by_inspectors, {"grid_ids": list({s[1] for s in chunk})}))
-        hazards = _grouped(read(by_hazards, site_ids))
-        offices = _grouped(read(by_offices, site_ids))
+        people = read(by_people, {**site_ids, "grid_ids": list({s[1] for s in chunk})}).all()
+        staff = _grouped(r[1:] for r in people if r[0] == 0)
+        inspectors = _grouped((r[1], r[3], r[4]) for r in people if r[0] == 1)
+        found = read(by_open, site_ids).all()
+        hazards = _grouped(r[1:] for r in found if r[0] == 0)
+        offices = _grouped(r[1:] for r in found if r[0] == 1)
         for (sid, grid_id, area, grid, name, site_type, principal, principal_phone, controller,
              controller_phone) in chunk:
             where = (area, grid, name, site_type)

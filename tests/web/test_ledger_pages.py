@@ -241,10 +241,11 @@ def _statements():
         event.remove(db.engine, "before_cursor_execute", keep)
 
 
-# Statements of one page: its keys, then its rows (by site: 5 per read of SITES_PER_READ
-# sites); "More" looks up the keys of the row it continues after first.
+# Statements of one page: its keys, then its rows (by site: 3 per read of SITES_PER_READ
+# sites: the sites, who answers, what is open); "More" looks up the keys of the row it
+# continues after first.
 STATEMENTS = {"inspections": 2, "hazards": 2, "rectification": 2, "enforcement": 2,
-              "major": 2, "responsibility": 6}
+              "major": 2, "responsibility": 4}
 # The whole major page (memos off): the summary and its rows, the page's keys and rows, the
 # grids to filter by, the bell's count, and the work queue's count (two since 132fb4e: a
 # verifier's own latest submits are read first).
