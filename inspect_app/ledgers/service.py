@@ -8,10 +8,12 @@ is; lists.py and major.py: the lists), narrowed to what the user may see.
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from itertools import islice
 from typing import Any
 
 from flask import current_app, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from sqlalchemy import func, select, tuple_
@@ -288,6 +290,18 @@ def cells(ledger: Ledger, rows: list[tuple], links: bool = True) -> Iterator[Mar
     for row in rows:
         yield Markup("".join([empty if (value := row[i]) is None or value == ""
                               else f"{td}{text(value)}</td>" for i, td, empty, text in columns]))
+
+
+def heads(ledger: Ledger) -> Markup:
+    """The shown columns' <th> cells, in the UI language: the same on every page of a list,
+    written once per list and language (a major-hazard page has 33, each a lazy word)."""
+    return _heads(ledger.slug, str(get_locale()))
+
+
+@lru_cache(maxsize=64)
+def _heads(slug: str, _locale: str) -> Markup:
+    return Markup("".join(f'<th class="{escape(c.css)}">{escape(c.label)}</th>'
+                          for _i, c in LEDGERS[slug].page_columns))
 
 
 # The label family that words a filter's code (area and grid are names already).

@@ -18,7 +18,7 @@ FIVE = "<any(inspections,hazards,rectification,responsibility,enforcement):slug>
 def _choices() -> dict:
     places = service.choices(current_user)
     return {"choices": places, "site_types": SITE_TYPES,
-            "levels": service.LEVELS, "cells": service.cells}
+            "levels": service.LEVELS, "cells": service.cells, "heads": service.heads}
 
 
 def _print(ledger, filters, **context):

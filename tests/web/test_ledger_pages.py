@@ -326,3 +326,21 @@ def test_a_list_page_runs_as_many_statements_for_one_row_as_for_a_screen(app, cl
         counts[size, "more"] = len(seen)
     assert counts[1, "first"] == counts[30, "first"] == LIST_PAGE_STATEMENTS, counts
     assert counts[1, "more"] == counts[30, "more"] == MORE_STATEMENTS, counts
+
+
+@pytest.mark.parametrize("slug", list(service.LEDGERS))
+def test_column_headings_are_in_each_readers_language(app, slug):
+    """The headings, written once per list and language, are each language's own words."""
+    from flask_babel import force_locale
+    from markupsafe import escape
+
+    ledger, words = service.LEDGERS[slug], {}
+    with app.test_request_context():
+        for lang in ("en", "zh", "en"):
+            with force_locale(lang):
+                written = str(service.heads(ledger))
+                assert written == "".join(f'<th class="{escape(c.css)}">{escape(c.label)}</th>'
+                                          for _i, c in ledger.page_columns)
+                words.setdefault(lang, written)
+                assert words[lang] == written
+    assert words["en"] != words["zh"]
