@@ -386,8 +386,12 @@ def init_app(app: Flask) -> None:
         if not current_user.is_authenticated and getattr(view, "access_rule", PUBLIC) != PUBLIC:
             # The token died with the session: say "log in again", not "form expired".
             return login_manager.unauthorized()
-        return _error(400, _("Your form expired or was sent without its security token. "
-                             "Reload the page and try again."))
+        resp = make_response(_error(400, _("Your form expired or was sent without its security "
+                                           "token. Reload the page and try again.")))
+        # Refused for the token alone, nothing written: the outbox fetches the page's token
+        # and sends the write again (static/outbox.js), in place of dropping it.
+        resp.headers["X-Token-Refused"] = "1"
+        return resp
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):

@@ -11,6 +11,9 @@
   var RETRY_MIN = 1000, RETRY_MAX = 30000;
   var NOTE_DEBOUNCE = 1200;
   var PAGES_CACHE = "pages";
+  // Written on the checklist's copy: the service worker opens a copy at once only if this very
+  // outbox.js wrote it (sw.js, ownCopy), so a copy never outlives the version that can read it.
+  var BUILD = document.currentScript ? document.currentScript.src : "";
   var leaving = false;  // set when leaving on purpose (log in again, log out): no unload warning
 
   function readJSON(id) {
@@ -132,7 +135,8 @@
     button.type = "button";
     button.textContent = site.text.update;
     button.addEventListener("click", function () {
-      if (pending().length && !window.confirm(cfg ? cfg.text.leave : site.text.newVersion)) return;
+      // (`queue` exists on the checklist only: elsewhere nothing waits.)
+      if (cfg && waiting() && !window.confirm(cfg.text.leave)) return;
       worker.postMessage("skip-waiting");
     });
     bar.appendChild(label);
@@ -171,12 +175,19 @@
   var pumping = false, retryTimer = null, backoff = RETRY_MIN, blocked = null; // "auth" stops sending
   var progressOf = {};      // photo key -> percent
   var lastTrouble = "";
+  // Writes tapped but not yet in IndexedDB (a put takes a moment; a photo is shrunk first): the
+  // bar counts them from the tap on, so "all saved" is never shown for a write not yet queued.
+  var storing = 0;
+  var replied = {};         // item id -> true once a reply for it came (newer than any page so far)
 
   function pending() { return queue.filter(function (e) { return e.state !== "refused"; }); }
+  function waiting() { return pending().length + storing; }
   function ofItem(id) { return queue.filter(function (e) { return String(e.item) === String(id); }); }
   function itemEl(id) { return document.getElementById("item-" + id); }
 
-  function enqueue(entry) {
+  // `claimed`: the caller counted it in `storing` already (a photo, from before it was shrunk).
+  function enqueue(entry, claimed) {
+    if (!claimed) { storing += 1; render(); }
     entry.user = cfg.user;
     entry.inspection = cfg.inspection;
     entry.key = entry.key || newKey();
@@ -185,6 +196,8 @@
     entry.attempted = false;
     entry.created = Date.now();
     return putEntry(entry).then(function (seq) {
+      // Not counted down if the put fails: the bar then never says this write is saved.
+      storing -= 1;
       entry.seq = seq;
       queue.push(entry);
       if (entry.item) { delete refused[entry.item]; paint(entry.item); }
@@ -269,6 +282,7 @@
   function classify(r) {
     if (r.status === 0 || r.status >= 500 || r.status === 429) return "retry";
     if (r.status === 401) return "auth";
+    if (r.status === 400 && r.header("X-Token-Refused")) return "token";
     if (r.status >= 200 && r.status < 300) return "ok";
     return "refused";
   }
@@ -291,6 +305,25 @@
         paint(entry.item);
         trouble(navigator.onLine === false ? "offline" : "unreachable");
         schedule();
+        return;
+      }
+      if (outcome === "token" && (entry.tokenTries || 0) < 2) {
+        // Refused for its token alone (nothing written, no key spent): this page's token is of
+        // a session since ended (a copy kept before logging in again). The server's page brings
+        // the session's token; then the same write goes again. Never dropped for that.
+        pumping = false;
+        entry.state = "queued";
+        entry.tokenTries = (entry.tokenTries || 0) + 1;
+        paint(entry.item);
+        blocked = "token";
+        renewToken(entry).then(function (ok) {
+          if (blocked !== "token") return;
+          blocked = null;
+          if (ok) { pump(); return; }
+          entry.tokenTries -= 1;  // no answer: not a second refusal
+          trouble(navigator.onLine === false ? "offline" : "unreachable");
+          schedule();
+        });
         return;
       }
       if (outcome === "auth") {
@@ -321,13 +354,30 @@
       });
     });
   }
+  // The server's page, for its CSRF token (and what changed on it): resolves false when no page
+  // came; logged out, the queue waits for a new login as after a 401.
+  function renewToken(entry) {
+    return fetch(location.href.split("#")[0], { credentials: "same-origin", cache: "no-store" })
+      .then(function (r) {
+        return r.text().then(function (html) {
+          if (r.ok && !r.redirected && html.indexOf('id="outbox-config"') >= 0) {
+            reconcile(html, false);
+            return true;
+          }
+          if (r.status >= 500 || r.status === 429) return false;
+          blocked = "auth";
+          loggedOut(entry.item);
+          return false;
+        });
+      }, function () { return false; });
+  }
   function schedule() {
     clearTimeout(retryTimer);
     retryTimer = setTimeout(function () { retryTimer = null; pump(); }, backoff);
     backoff = Math.min(RETRY_MAX, backoff * 2);
   }
   window.addEventListener("online", function () { backoff = RETRY_MIN; clearTimeout(retryTimer); pump(); });
-  window.addEventListener("offline", function () { if (pending().length) trouble("offline"); });
+  window.addEventListener("offline", function () { if (waiting()) trouble("offline"); });
 
   function acknowledged(entry, r) {
     if (entry.kind === "submit") {
@@ -335,6 +385,7 @@
       if (to) { snapshotNow(); location.assign(to); }
       return;
     }
+    if (entry.item) replied[entry.item] = true;
     swapIn(r.text);
     paint(entry.item);  // what is still queued for the item, over the server's copy
     snapshotNow();  // at once: the phone may lose signal and be reloaded in the next second
@@ -455,7 +506,7 @@
 
   // The bar, and the submit panel's "still uploading" line.
   function render() {
-    var bar = document.getElementById("outbox-bar"), n = pending().length;
+    var bar = document.getElementById("outbox-bar"), n = waiting();
     if (bar) {
       bar.hidden = false;
       bar.textContent = n ? say(T.waiting, { n: n }) : T.allSaved;
@@ -515,42 +566,150 @@
     clearTimeout(snapTimer);
     snapTimer = setTimeout(snapshotNow, 300);
   }
-  function snapshotNow() {
-    if (!window.caches || !navigator.serviceWorker || !navigator.serviceWorker.controller) return;
-    var doc = document.documentElement.cloneNode(true);
-    doc.querySelectorAll("[data-ob]").forEach(function (n) { n.remove(); });
-    doc.querySelectorAll("[data-ob-unhid]").forEach(function (n) { n.hidden = true; n.removeAttribute("data-ob-unhid"); });
-    doc.querySelectorAll(".queued").forEach(function (n) { n.classList.remove("queued"); });
-    doc.querySelectorAll(".item[data-state]").forEach(function (n) { n.removeAttribute("data-state"); });
-    doc.querySelectorAll(".item-state").forEach(function (n) { n.textContent = ""; });
-    doc.querySelectorAll("#outbox-bar, #toast, #update-bar, .submit-wait").forEach(function (n) {
+  // What the outbox painted over the server's page taken off again (on a copy of `root`).
+  function unpainted(root) {
+    var c = root.cloneNode(true), all = function (sel) {
+      return [c].filter(function (n) { return n.matches && n.matches(sel); })
+        .concat(Array.prototype.slice.call(c.querySelectorAll(sel)));
+    };
+    all("[data-ob]").forEach(function (n) { n.remove(); });
+    all("[data-ob-unhid]").forEach(function (n) { n.hidden = true; n.removeAttribute("data-ob-unhid"); });
+    all(".queued").forEach(function (n) { n.classList.remove("queued"); });
+    all(".item[data-state]").forEach(function (n) { n.removeAttribute("data-state"); });
+    all(".item-state").forEach(function (n) { n.textContent = ""; });
+    all("#outbox-bar, #toast, #update-bar, .submit-wait").forEach(function (n) {
       if (n.id === "update-bar") { n.remove(); return; }
       n.hidden = true;
       if (n.id !== "toast") n.textContent = "";
     });
-    doc.querySelectorAll("textarea").forEach(function (t) { t.textContent = t.defaultValue; });
+    all("textarea").forEach(function (t) { t.textContent = t.defaultValue; });
+    return c;
+  }
+  function snapshotNow() {
+    if (!window.caches || !navigator.serviceWorker || !navigator.serviceWorker.controller) return;
+    var doc = unpainted(document.documentElement);
+    doc.setAttribute("data-copy", "");  // opened from this copy, the page waits for a fresh token
     var html = "<!doctype html>\n" + doc.outerHTML;
+    // Opened first (sw.js) only where the outbox runs: without IndexedDB, htmx would send a
+    // copy's writes with its token; that copy is for reading offline (network first).
+    var headers = { "Content-Type": "text/html; charset=utf-8" };
+    if (active) { headers["X-Outbox-Snapshot"] = "1"; headers["X-Outbox-Build"] = BUILD; }
     caches.open(PAGES_CACHE).then(function (c) {
-      return c.put(location.href.split("#")[0], new Response(html, {
-        headers: { "Content-Type": "text/html; charset=utf-8", "X-Outbox-Snapshot": "1" } }));
+      return c.put(location.href.split("#")[0], new Response(html, { headers: headers }));
     }).catch(function () {});
+  }
+  // The first visit: the service worker takes the page over once installed; keep it from then.
+  // Only then: a later change (an update accepted in another tab) must not write this tab's
+  // page, maybe older, over the copy another tab wrote since.
+  if (navigator.serviceWorker && !navigator.serviceWorker.controller) {
+    navigator.serviceWorker.addEventListener("controllerchange", function first() {
+      navigator.serviceWorker.removeEventListener("controllerchange", first);
+      snapshot();
+    });
+  }
+
+  // ---- The copy opened at once, and the server's page as it arrives ------------------------
+  // The service worker answered this tab with the copy and hands over the server's page
+  // (sw.js, revalidate): every card, the progress and the submit panel the server now shows
+  // differently (ticked on another phone, say) is swapped in as a saved write's reply would
+  // be, and the tokens and one-use keys are the server's. "page-gone": the server no longer
+  // serves this as a running checklist (submitted, logged out); the tab loads what it serves.
+  // Opened from the copy, nothing is sent before the server's page brings its CSRF token (the
+  // copy's may be of a session since ended) or the worker says none is coming (offline).
+  var fromCopy = document.documentElement.hasAttribute("data-copy");
+  var release, whenReleased = new Promise(function (r) { release = r; });
+  if (!fromCopy) release();
+  function released() {
+    if (!fromCopy) return;
+    fromCopy = false;
+    release();
+    if (blocked === "copy") { blocked = null; pump(); }
+  }
+  var ONE_USE = ["csrf_token", "upload_key", "idempotency_key"];
+  function comparable(el) {
+    var c = unpainted(el);
+    ONE_USE.forEach(function (name) {
+      c.querySelectorAll("input[name=" + name + "]").forEach(function (i) { i.setAttribute("value", ""); });
+    });
+    return c.outerHTML;
+  }
+  // `stale`: the worker's page, asked for when the tab opened; a card or progress a reply has
+  // brought since is newer than it and stays (a write sent after the 30 s fallback, say).
+  function reconcile(html, stale) {
+    var fresh = new DOMParser().parseFromString(html, "text/html");
+    if (!fresh.getElementById("outbox-config")) { leaving = true; location.reload(); return; }
+    var headersAttr = fresh.body.getAttribute("hx-headers");
+    if (headersAttr) document.body.setAttribute("hx-headers", headersAttr);
+    var token = fresh.querySelector("input[name=csrf_token]");
+    if (token) {
+      document.querySelectorAll("input[name=csrf_token]").forEach(function (i) { i.value = token.value; });
+    }
+    var changed = [];
+    var anyReply = Object.keys(replied).length > 0;
+    fresh.querySelectorAll("#progress, #submit-panel, article.item[id]").forEach(function (el) {
+      var old = document.getElementById(el.id);
+      if (!old) return;
+      if (stale && (el.id === "progress" ? anyReply : replied[el.getAttribute("data-item")])) return;
+      if (comparable(old) !== comparable(el)) { changed.push(el.outerHTML); return; }
+      ONE_USE.forEach(function (name) {
+        var a = old.querySelector("input[name=" + name + "]"), b = el.querySelector("input[name=" + name + "]");
+        if (a && b) a.value = b.value;
+      });
+    });
+    if (changed.length) swapIn(changed.join(""));
+    snapshotNow();
+    released();
+  }
+  if (navigator.serviceWorker) {
+    navigator.serviceWorker.addEventListener("message", function (evt) {
+      var m = evt.data || {};
+      if (m.url !== location.href.split("#")[0]) return;
+      if (m.type === "page-gone") { leaving = true; location.reload(); }
+      if (m.type === "fresh-page") started.then(function () { reconcile(m.html, true); });
+      if (m.type === "copy-stands") started.then(released);
+    });
   }
 
   // ---- Taking the checklist's writes over ---------------------------------------------------
   function itemOf(node) { var a = node.closest("article[data-item]"); return a && a.getAttribute("data-item"); }
 
-  document.addEventListener("click", function (evt) {
-    var button = evt.target.closest && evt.target.closest("form[data-outbox=answer] button[name=result]");
-    if (!button || !active) return;
+  // A copy is on screen before the outbox has read its queue (IndexedDB takes a moment): a tap
+  // there is not left to htmx, which would send it with the copy's token (refused if the session
+  // has changed since) and whose reply the server's page, rendered before it, would then undo.
+  // It is held and handled as soon as the outbox starts; without IndexedDB it goes to htmx once
+  // the server's page has brought a token.
+  var settled = false, passing = false;
+  function takeOver(evt, handle, redo) {
+    if (passing) return false;
+    if (!active && (!fromCopy || settled)) return false;
     evt.preventDefault();
     evt.stopPropagation();
+    if (active) { handle(); return true; }
+    started.then(function () {
+      if (active) { handle(); return; }
+      whenReleased.then(function () { passing = true; try { redo(); } finally { passing = false; } });
+    });
+    return true;
+  }
+
+  document.addEventListener("click", function (evt) {
+    var button = evt.target.closest && evt.target.closest("form[data-outbox=answer] button[name=result]");
+    if (!button) return;
+    var id = itemOf(button), value = button.value, note = button.classList.contains("save-note");
+    takeOver(evt, function () { tapped(button); }, function () {
+      var now = document.querySelector("#item-" + id + " button[name=result][value=" + value + "]"
+                                        + (note ? ".save-note" : ".tick"));
+      if (now) now.click();
+    });
+  }, true);
+  function tapped(button) {
     var id = itemOf(button), form = button.form;
     if (button.classList.contains("save-note")) { flushNote(form, id); return; }
     var confirmText = button.getAttribute("hx-confirm");
     if (confirmText && !button.classList.contains("on") && !window.confirm(confirmText)) return;
     flushNote(form, id);
     replaceOrEnqueue("answer", id, form.action, { result: button.value });
-  }, true);
+  }
 
   var noteTimers = {};
   function flushNote(form, id) {
@@ -576,42 +735,47 @@
 
   document.addEventListener("change", function (evt) {
     var input = evt.target;
-    if (!active || !input.matches || !input.matches("form[data-outbox=photo] input[type=file]")) return;
-    evt.stopPropagation();  // photos.js's own handler is for forms without the outbox
+    if (!input.matches || !input.matches("form[data-outbox=photo] input[type=file]")) return;
+    // (photos.js's own handler is for forms without the outbox)
+    takeOver(evt, function () { photosChosen(input); }, function () {
+      input.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+  }, true);
+  function photosChosen(input) {
     var id = itemOf(input), form = input.form, files = Array.prototype.slice.call(input.files);
     flushNote(document.querySelector("#item-" + id + " form[data-outbox=answer]"), id);
     var shrink = window.shrinkPhoto || function (f) { return Promise.resolve({ file: f, taken: "" }); };
+    storing += files.length;  // waiting from now, not only once shrunk
+    render();
     // Each photo is its own upload, with its own capture time.
     files.reduce(function (p, file) {
       return p.then(function () { return shrink(file); }).then(function (r) {
         return enqueue({ kind: "photo", item: id, url: form.action, fields: {}, blob: r.file,
-                         filename: r.file.name, taken: r.taken });
+                         filename: r.file.name, taken: r.taken }, true);
       });
     }, Promise.resolve()).then(function () { input.value = ""; });
-  }, true);
+  }
 
   document.addEventListener("submit", function (evt) {
     var form = evt.target;
-    if (!active || !form.matches) return;
+    if (!form.matches || !form.matches("form[data-outbox=answer], form[data-outbox=submit]")) return;
+    takeOver(evt, function () { submitted(form); }, function () { form.requestSubmit(); });
+  }, true);
+  function submitted(form) {
     if (form.matches("form[data-outbox=answer]")) {  // Enter in a field: save the note
-      evt.preventDefault();
-      evt.stopPropagation();
       flushNote(form, itemOf(form));
       return;
     }
-    if (!form.matches("form[data-outbox=submit]")) return;
-    evt.preventDefault();
-    evt.stopPropagation();
     document.querySelectorAll("form[data-outbox=answer]").forEach(function (f) { flushNote(f, itemOf(f)); });
     if (queue.some(function (e) { return e.kind === "submit"; })) return;  // a double tap
     enqueue({ kind: "submit", item: null, url: form.action, fields: {} });
-  }, true);
+  }
 
   window.addEventListener("beforeunload", function (evt) {
     Object.keys(noteTimers).forEach(function (id) {
       flushNote(document.querySelector("#item-" + id + " form[data-outbox=answer]"), id);
     });
-    if (!pending().length || leaving) return;
+    if (!waiting() || leaving) return;
     evt.preventDefault();
     evt.returnValue = T.leave;
     return T.leave;
@@ -626,14 +790,22 @@
   document.querySelectorAll("form[data-outbox=answer] textarea[name=note]").forEach(function (t) {
     t.dataset.sent = t.defaultValue;
   });
-  ready.then(allEntries).then(function (entries) {
-    snapshotNow();  // the page as served, at once (the signal may go any second)
+  if (fromCopy) {
+    blocked = "copy";
+    setTimeout(released, 30000);  // no word from the worker (stopped?): send as before
+  }
+  var started = ready.then(allEntries).then(function (entries) {
     active = true;
+    if (!fromCopy) snapshotNow();  // the page as served, at once (the signal may go any second)
     entries.sort(function (a, b) { return a.seq - b.seq; });
     queue = entries.filter(function (e) {
       return String(e.user) === String(cfg.user) && e.inspection === cfg.inspection;
     });
     queue.forEach(function (e) { e.state = e.state === "refused" ? "refused" : "queued"; });
+    // A note typed before the outbox started (on a copy, which opens at once) is queued now.
+    document.querySelectorAll("form[data-outbox=answer] textarea[name=note]").forEach(function (t) {
+      if (t.value !== t.dataset.sent) flushNote(t.form, itemOf(t));
+    });
     var items = {};
     queue.forEach(function (e) { if (e.item) items[e.item] = true; });
     Object.keys(items).forEach(paint);
@@ -642,7 +814,7 @@
   }).catch(function () {
     active = false;  // no IndexedDB (some private modes): htmx does the writes as before
     snapshot();      // the page is still kept for reading offline
-  });
+  }).then(function () { settled = true; });
   // For tests and the page-weight bench: how many writes wait, and whether the outbox took over.
-  window.__outbox = { pending: function () { return pending().length; }, active: function () { return active; } };
+  window.__outbox = { pending: waiting, active: function () { return active; } };
 })();

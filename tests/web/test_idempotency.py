@@ -232,3 +232,24 @@ def test_expired_session_write_says_log_in_not_form_expired(client, login, field
                        headers={**HX, "X-CSRFToken": token, "Idempotency-Key": "after-logout-1"})
     assert resp.status_code == 401 and resp.headers["HX-Redirect"].startswith("/auth/login")
     assert _answer(inspection_id, item) is None
+
+
+def test_write_refused_for_another_sessions_token_says_so_and_spends_nothing(client, login, field):
+    """The outbox sends such a write again with the session's token (static/outbox.js): the
+    refusal must be told apart from any other 400, and must leave nothing written or spent."""
+    site, inspector, _ = field
+    login(inspector)
+    inspection_id = _start(client, site)
+    item = template("grid-nine").items[0]
+    old = client.csrf_token()
+    client.post("/auth/logout")
+    login(inspector)  # a new session, with a new CSRF secret
+    resp = client.post(f"/inspections/{inspection_id}/items/{item.id}", data={"result": "pass"},
+                       headers={**HX, "X-CSRFToken": old, "Idempotency-Key": "old-token-1"})
+    assert resp.status_code == 400 and resp.headers["X-Token-Refused"] == "1"
+    assert _answer(inspection_id, item) is None and _receipts() == 0
+    again = _tick(client, inspection_id, item, "pass", key="old-token-1")  # the session's token
+    assert again.status_code == 200 and "Idempotency-Replayed" not in again.headers
+    assert _answer(inspection_id, item).result == "pass"
+    bad_key = _tick(client, inspection_id, item, "pass", key="short")
+    assert bad_key.status_code == 400 and "X-Token-Refused" not in bad_key.headers
