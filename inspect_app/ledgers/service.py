@@ -254,18 +254,25 @@ def display(column: Column, value) -> str:
 _PLAIN = frozenset({"int", "hazard", "date", "datetime", "money"})
 
 
-def _cell_text(kind: str) -> Callable[[Any], str]:
-    """A value that is there as its cell's HTML: words (a code, yes or no, the parts missing)
-    are looked up and escaped once per value a page, numbers and days need no escaping."""
-    shows = _shows(kind)
+# Words' cells as HTML (a code, yes or no, the parts missing), by kind and language: the same
+# on every page, so each value is worded and escaped once per process, not once per page.
+_WORDED: dict[tuple[str, str], dict[Any, str]] = {}
+
+
+def _cell_text(kind: str, locale: str) -> Callable[[Any], str]:
+    """A value that is there as its cell's HTML: words are looked up and escaped once per
+    value and language, numbers and days need no escaping."""
     if kind in _PLAIN:
-        return shows
+        return _shows(kind)
     if kind == "text":
         return escape
-    html: dict[Any, str] = {}
+    html = _WORDED.setdefault((kind, locale), {})
+    shows = None
 
     def word(value) -> str:
+        nonlocal shows
         if (found := html.get(value)) is None:
+            shows = shows or _shows(kind)
             found = html[value] = escape(shows(value))
         return found
     return word
@@ -281,9 +288,9 @@ def cells(ledger: Ledger, rows: list[tuple], links: bool = True) -> Iterator[Mar
     2,000 cells, and escaping and branching per cell in the template cost more than its
     queries. Every value is escaped; a column's class is escaped once."""
     detail = url_for("hazards.detail", hazard_id=0).removesuffix("0")  # + a hazard's id
-    columns = []
+    columns, locale = [], str(get_locale())
     for i, c in ledger.page_columns:
-        td, text = f'<td class="{escape(c.css)}">', _cell_text(c.kind)
+        td, text = f'<td class="{escape(c.css)}">', _cell_text(c.kind, locale)
         if links and c.kind == "hazard":
             text = _linked(detail, text)
         columns.append((i, td, f"{td}</td>", text))

@@ -344,3 +344,20 @@ def test_column_headings_are_in_each_readers_language(app, slug):
                 words.setdefault(lang, written)
                 assert words[lang] == written
     assert words["en"] != words["zh"]
+
+
+def test_coded_cells_are_in_each_readers_language(app):
+    """A code's cell is worded once per language and kept: each language its own word."""
+    from flask_babel import force_locale
+
+    ledger = service.LEDGERS["hazards"]
+    at = next(i for i, c in ledger.page_columns if c.kind == "level")
+    row = tuple("major" if i == at else None for i in range(len(ledger.columns)))
+    shown = {}
+    with app.test_request_context():
+        for lang in ("en", "zh", "en", "zh"):
+            with force_locale(lang):
+                cell = str(next(service.cells(ledger, [row])))
+                assert f'<td class="k-level">{service.LABELS["level"]["major"]}</td>' in cell
+                assert shown.setdefault(lang, cell) == cell
+    assert shown["en"] != shown["zh"]
