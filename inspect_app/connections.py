@@ -1,24 +1,29 @@
-"""The app's pooled database connections: how a request's transaction ends, and when a
-connection is pinged before use.
+"""The app's pooled database connections: reads outside transactions, and when a connection
+is pinged before use.
 
-A request that wrote nothing ends its transaction with COMMIT, not ROLLBACK. For a transaction
-that only read, both end it alike on the server; but psycopg forgets every statement it has
-prepared at each ROLLBACK (a rolled-back transaction may have dropped what they refer to), so
-every statement of every request was parsed and planned anew. Ended by COMMIT, a statement run
-`prepare_threshold` times (psycopg's 5) on a connection is prepared there once, and PostgreSQL
-then reuses its parse and, for most, its plan. "Wrote" is judged by the statements sent: any
-that does not start with SELECT (a flush, a Core or text() write, a WITH) marks the
-transaction, and it ends as before, rolled back; so do pending ORM changes never flushed and a
-request ended by an exception. The COMMIT is the driver's own: the session then rolls back as
-before, which finds no transaction open and sends nothing.
+PostgreSQL: a request's reads run outside any transaction (the driver's autocommit), and the
+first statement that is not a plain read begins one, before it is sent; from there on the
+request's statements are one transaction, committed or rolled back by the session as always.
+So a page that only reads sends its statements and nothing else: no BEGIN and no ROLLBACK
+(two of a bare logged-in page's three round trips), and psycopg keeps its prepared statements
+(it forgets them all at every ROLLBACK), so a statement run `prepare_threshold` times (5) on a
+connection is parsed, and mostly planned, once there. At READ COMMITTED each statement reads
+its own snapshot in a transaction too, so reads see the same rows either way. "Not a plain
+read": anything not starting with SELECT (a flush, a Core or text() write, WITH, SAVEPOINT,
+SET), a locking SELECT (FOR UPDATE / SHARE, whose lock must last) and a server-side cursor
+(yield_per). A connection given an isolation level of its own (backup's REPEATABLE READ) keeps
+the driver's transactions.
 
-The pool pings a connection (one round trip) only when it was returned more than
+The pool pings a PostgreSQL connection (one round trip) only when it was returned more than
 PING_AFTER_IDLE seconds ago. A connection in steady use was talking to the server a moment
 before; a server that went away meanwhile fails that one request with the 503 the outage
 handler gives (web.database_unavailable, which empties the pool), and an idle connection,
 the kind a restart leaves behind, is still pinged and replaced unseen, as pool_pre_ping did.
+SQLite keeps pool_pre_ping (a call, not a round trip) and its driver's transactions (which
+begin at the first write already).
 """
 
+import re
 import time
 
 from flask import Flask
@@ -30,15 +35,33 @@ from .extensions import db
 PING_AFTER_IDLE = 2.0  # seconds
 
 
-def _mark_writes(engine: Engine) -> None:
+# A SELECT whose row locks must last until the transaction ends.
+LOCKING = re.compile(r"\bFOR (?:NO KEY UPDATE|UPDATE|KEY SHARE|SHARE)\b")
+
+
+def _read_outside_transactions(engine: Engine) -> None:
+    from psycopg.pq import TransactionStatus
+
+    idle = int(TransactionStatus.IDLE)  # libpq's own number: no enum made per request
+
     @event.listens_for(engine, "begin")
     def began(conn) -> None:
-        conn.info["wrote"] = False
+        dbapi = conn.connection.dbapi_connection
+        # A level of its own (backup's REPEATABLE READ, AUTOCOMMIT) is left to the driver.
+        reading = ("isolation_level" not in conn.get_execution_options()
+                   and dbapi.pgconn.transaction_status == idle)
+        if reading and not dbapi.autocommit:
+            dbapi.autocommit = True
+        conn.info["reading"] = reading
 
     @event.listens_for(engine, "before_cursor_execute")
     def sent(conn, cursor, statement, parameters, context, executemany) -> None:
-        if not statement.startswith("SELECT"):
-            conn.info["wrote"] = True
+        if conn.info.get("reading") and (not statement.startswith("SELECT")
+                                         or (" FOR " in statement
+                                             and LOCKING.search(statement))
+                                         or getattr(cursor, "name", None)):
+            conn.info["reading"] = False
+            conn.connection.dbapi_connection.autocommit = False  # BEGIN goes first
 
 
 def _ping_when_idle(engine: Engine) -> None:
@@ -61,25 +84,6 @@ def _ping_when_idle(engine: Engine) -> None:
         record.info["returned"] = time.monotonic()
 
 
-def end_read_only(error: BaseException | None) -> None:
-    """Teardown, before Flask-SQLAlchemy's (which closes the session): COMMIT a transaction
-    that wrote nothing."""
-    session = db.session()
-    transaction = session.get_transaction()
-    if (error is not None or transaction is None or not transaction.is_active
-            or session.in_nested_transaction()):
-        return
-    if session.new or session.deleted or session.dirty:
-        return  # never flushed: rolled back, as it always was
-    conn = session.connection()
-    if conn.info.get("wrote", True) or not conn.in_transaction():
-        return
-    try:
-        conn.connection.dbapi_connection.commit()
-    except Exception:  # noqa: BLE001 - the connection failed: it is not used again
-        conn.invalidate()
-
-
 def configure(app: Flask) -> None:
     """Engine options, before the engine is made (db.init_app)."""
     if not str(app.config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("postgresql"):
@@ -95,8 +99,6 @@ def configure(app: Flask) -> None:
 def init_app(app: Flask) -> None:
     with app.app_context():
         engine = db.engine
-    _mark_writes(engine)
     if engine.dialect.name == "postgresql":
         _ping_when_idle(engine)
-    # Teardown functions run last-registered first: this one before Flask-SQLAlchemy's.
-    app.teardown_appcontext(end_read_only)
+        _read_outside_transactions(engine)
