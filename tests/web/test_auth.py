@@ -14,7 +14,7 @@ from inspect_app.auth import service as auth_service
 from inspect_app.extensions import db
 from inspect_app.models import AccountEvent, LoginFailure, Notification, User
 from tests.conftest import HX, Client
-from tests.factories import PASSWORD, hash_secret, log_in, make_user
+from tests.factories import PASSWORD, hash_secret, log_in, make_grid, make_site, make_user
 
 STRANGER, OWNER = "10.9.0.66", "10.9.0.7"
 
@@ -384,6 +384,22 @@ def test_a_change_made_elsewhere_takes_effect_at_the_users_next_request(app, cli
     assert client.get("/scan").status_code == 403
     change(active=False)
     assert client.get("/scan").status_code == 302
+
+
+def test_the_user_a_request_reads_is_the_sessions_own_object(app, client):
+    # Read as a plain row and attached (auth/loader.py): its grids decide access, and a change
+    # to it in a request is saved by that request's commit.
+    with app.app_context():
+        grid = make_grid()
+        mine, other = make_site(grid), make_site(make_grid())
+        user_id, mine_id, other_id = make_user("inspector", grids=[grid]).id, mine.id, other.id
+    log_in(client, user_id)
+    assert client.get(f"/sites/{mine_id}").status_code == 200
+    assert client.get(f"/sites/{other_id}").status_code == 404
+    assert client.post("/large-type", data={"on": "1", "next": "/scan"}).status_code == 302
+    with app.app_context():
+        assert db.session.get(User, user_id).large_type is True
+    assert 'class="large-type"' in client.get("/scan").text
 
 
 def test_logout_requires_post(client, login, ctx):
