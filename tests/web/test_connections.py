@@ -90,6 +90,8 @@ def test_read_only_requests_keep_their_prepared_statements(app, client, user_id)
     if not _postgres(app):
         pytest.skip("prepared statements are psycopg's")
     log_in(client, user_id)
+    with app.app_context():
+        db.engine.dispose()  # one connection from here on, which every request below reuses
     for _ in range(7):  # past psycopg's prepare_threshold (5)
         assert client.get("/scan").status_code == 200
     with app.app_context():
@@ -183,3 +185,5 @@ def test_an_idle_connection_the_server_dropped_is_replaced_unseen(app, client, u
     assert ended >= 1
     monkeypatch.setattr(connections, "PING_AFTER_IDLE", -1.0)
     assert client.get("/scan").status_code == 200
+    with app.app_context():
+        db.engine.dispose()  # the pool's other ended connections, before the next test
