@@ -12,28 +12,9 @@ from .extensions import compress, csrf, db, htmx, limiter, login_manager, migrat
 from .forms import IdConverter
 
 
-class App(Flask):
-    """Flask, with ensure_sync's answer kept per function (Flask's documented override point):
-    Flask asks inspect.iscoroutinefunction of each hook and view on every request, about 20 a
-    page, and a function's answer never changes. Only plain functions are kept."""
-
-    _known_sync: set = set()
-
-    def ensure_sync(self, func):
-        try:
-            if func in self._known_sync:
-                return func
-        except TypeError:  # unhashable: asked every time, as Flask does
-            return super().ensure_sync(func)
-        made = super().ensure_sync(func)
-        if made is func and len(self._known_sync) < 4096:
-            self._known_sync.add(func)
-        return made
-
-
 def create_app(config: dict | None = None) -> Flask:
     """Build the app. Explicit `config` (tests) wins over the environment and defaults."""
-    app = App(__name__, instance_relative_config=True,
+    app = Flask(__name__, instance_relative_config=True,
                 template_folder="../templates", static_folder="../static")
     app.config.from_object(Defaults)
     config = config or {}
