@@ -7,7 +7,6 @@ import logging
 import os
 import threading
 import time
-from collections import OrderedDict
 from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
@@ -28,7 +27,7 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_wtf.csrf import CSRFError, generate_csrf
+from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
@@ -96,33 +95,6 @@ def page(template: str, /, fragment: str | list[str] | None = None, http_status:
     resp = make_response(body, http_status)
     resp.vary.add("HX-Request")
     return resp
-
-
-_signed_tokens: OrderedDict[tuple, str] = OrderedDict()
-_signed_lock = threading.Lock()
-
-
-def csrf_token() -> str:
-    """Flask-WTF's token for this session (generate_csrf), signed once per process and session
-    secret rather than on every page: signing built a serializer and an HMAC per request. The
-    token carries the time it was signed, which is never checked while WTF_CSRF_TIME_LIMIT is
-    None (field forms stay open for hours); with a limit set, every page signs anew."""
-    if "csrf_token" in g:
-        return g.csrf_token
-    raw = session.get("csrf_token")
-    if raw is None or current_app.config.get("WTF_CSRF_TIME_LIMIT") is not None:
-        return generate_csrf()
-    key = (current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, raw)
-    with _signed_lock:
-        token = _signed_tokens.get(key)
-    if token is None:
-        token = generate_csrf()
-        with _signed_lock:
-            _signed_tokens[key] = token
-            while len(_signed_tokens) > 4096:
-                _signed_tokens.popitem(last=False)
-    g.csrf_token = token
-    return token
 
 
 def path_for(endpoint: str, **values) -> str:
@@ -351,7 +323,6 @@ def _check_origin():
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    app.jinja_env.globals["csrf_token"] = csrf_token  # in place of Flask-WTF's generate_csrf
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories="translations")
     shell.init_app(app)

@@ -1,6 +1,7 @@
 from flask import flash, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from .. import forms, idempotency, scan
 from ..access import FIELD_ROLES, allow
@@ -8,7 +9,7 @@ from ..errors import UserError
 from ..photos import service as photos
 from ..sites.service import get_site_for
 from ..timeutil import utcnow
-from ..web import csrf_token, page, redirect_to, wants_fragment
+from ..web import page, redirect_to, wants_fragment
 from . import bp, service
 from . import forms as inspection_forms
 from .card import Card
@@ -29,7 +30,7 @@ def _checklist_page(inspection, fragment=None, http_status=200, sheet=None, **ex
     editable = _editable(inspection)
     return page("inspections/run.html", fragment, http_status=http_status, inspection=inspection,
                 sheet=sheet, answers=sheet.answers, progress=sheet.progress, editable=editable,
-                card=Card(editable, _item_urls(inspection.id), item_words(), csrf_token()),
+                card=Card(editable, _item_urls(inspection.id), item_words(), generate_csrf()),
                 outbox_words=outbox_words(), **extra)
 
 
