@@ -36,6 +36,17 @@ def _copy_holds(page, dom_id: str, result: str) -> None:
         .then(t => new RegExp('id="' + id + '"[^>]*result-' + result).test(t))""", arg=[dom_id, result])
 
 
+def _first_tick_in_the_copy(page, live_server, data) -> tuple[int, list[str]]:
+    """Open the running checklist, tick its first item and wait until the server and the
+    outbox's copy both hold it: where every reopening below starts."""
+    inspection_id = _open_checklist(page, live_server, data)
+    ids = _items(page)
+    page.locator(f"#{ids[0]} .tick-pass").tap()
+    _saved(page, ids[0], "pass")
+    _copy_holds(page, ids[0], "pass")
+    return inspection_id, ids
+
+
 def _post_elsewhere(page, url: str, **form) -> None:
     """A write made on another phone of the same inspector (this session, not this tab)."""
     token = page.evaluate("JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRFToken']")
@@ -47,11 +58,7 @@ def test_reopened_checklist_opens_from_its_copy_then_shows_what_changed_on_the_s
         app, live_server, phone):
     data = _field(app)
     page = phone
-    inspection_id = _open_checklist(page, live_server, data)
-    ids = _items(page)
-    page.locator(f"#{ids[0]} .tick-pass").tap()
-    _saved(page, ids[0], "pass")
-    _copy_holds(page, ids[0], "pass")
+    inspection_id, ids = _first_tick_in_the_copy(page, live_server, data)
     _post_elsewhere(page, f"{live_server}/inspections/{inspection_id}/items/{_item_id(ids[1])}",
                     result="fail", note="灭火器过期")
 
@@ -89,11 +96,7 @@ def test_ticks_queued_in_a_copy_opened_after_a_new_login_are_sent_with_the_new_t
     nothing queued is sent with it (it would be refused and the tick dropped)."""
     data = _field(app)
     page = phone
-    inspection_id = _open_checklist(page, live_server, data)
-    ids = _items(page)
-    page.locator(f"#{ids[0]} .tick-pass").tap()
-    _saved(page, ids[0], "pass")
-    _copy_holds(page, ids[0], "pass")
+    inspection_id, ids = _first_tick_in_the_copy(page, live_server, data)
     page.context.set_offline(True)
     page.locator(f"#{ids[1]} .tick-pass").tap()
     expect(page.locator("#outbox-bar")).to_have_text("1 条待上传")
@@ -137,11 +140,7 @@ def test_reopened_checklist_submitted_on_another_phone_shows_the_submitted_page(
 def test_reopened_checklist_after_logging_out_elsewhere_goes_to_the_login(app, live_server, phone):
     data = _field(app)
     page = phone
-    _open_checklist(page, live_server, data)
-    ids = _items(page)
-    page.locator(f"#{ids[0]} .tick-pass").tap()
-    _saved(page, ids[0], "pass")
-    _copy_holds(page, ids[0], "pass")
+    _, ids = _first_tick_in_the_copy(page, live_server, data)
     page.context.clear_cookies()
     page.reload()
     expect(page).to_have_url(re.compile(r"/auth/login"))
@@ -172,11 +171,7 @@ def test_a_tick_made_just_after_the_copy_was_reconciled_is_not_shown_as_saved_be
     held here, so "saved" could only come from the tab's own bookkeeping."""
     data = _field(app)
     page = phone
-    inspection_id = _open_checklist(page, live_server, data)
-    ids = _items(page)
-    page.locator(f"#{ids[0]} .tick-pass").tap()
-    _saved(page, ids[0], "pass")
-    _copy_holds(page, ids[0], "pass")
+    inspection_id, ids = _first_tick_in_the_copy(page, live_server, data)
     _post_elsewhere(page, f"{live_server}/inspections/{inspection_id}/items/{_item_id(ids[1])}",
                     result="fail")
     held = []
@@ -212,11 +207,7 @@ def test_ticks_queued_in_a_copy_opened_offline_after_a_new_login_are_sent_with_t
     with the session's token, never dropped."""
     data = _field(app)
     page = phone
-    inspection_id = _open_checklist(page, live_server, data)
-    ids = _items(page)
-    page.locator(f"#{ids[0]} .tick-pass").tap()
-    _saved(page, ids[0], "pass")
-    _copy_holds(page, ids[0], "pass")
+    inspection_id, ids = _first_tick_in_the_copy(page, live_server, data)
     _log_in_again(page, live_server, data)
 
     page.context.set_offline(True)
@@ -252,11 +243,7 @@ def test_a_tick_on_the_copy_before_the_outbox_started_is_queued_not_lost(app, li
     sent it with the copy's token: after a new login, refused, and the tick gone."""
     data = _field(app)
     page = phone
-    inspection_id = _open_checklist(page, live_server, data)
-    ids = _items(page)
-    page.locator(f"#{ids[0]} .tick-pass").tap()
-    _saved(page, ids[0], "pass")
-    _copy_holds(page, ids[0], "pass")
+    inspection_id, ids = _first_tick_in_the_copy(page, live_server, data)
     _log_in_again(page, live_server, data)
 
     page.add_init_script(HOLD_IDB)
