@@ -331,7 +331,8 @@ def init_app(app: Flask) -> None:
     app.after_request(_note_recovery)
     # The database down or refusing connections (OperationalError, e.g. "connection refused",
     # "database is locked"), or a pool with no connection to hand out: 503, service resumes by
-    # itself once it is back (pool_pre_ping replaces dead connections).
+    # itself once it is back (this handler empties the pool, and a connection that sat idle is
+    # pinged before use: connections.py).
     for error in (OperationalError, InterfaceError, SQLAlchemyTimeoutError):
         app.register_error_handler(error, database_unavailable)
 
