@@ -184,6 +184,8 @@
   function waiting() { return pending().length + storing; }
   function ofItem(id) { return queue.filter(function (e) { return String(e.item) === String(id); }); }
   function itemEl(id) { return document.getElementById("item-" + id); }
+  // This page without its fragment: the key of its copy (sw.js), and the page asked for again.
+  function pageUrl() { return location.href.split("#")[0]; }
 
   // `claimed`: the caller counted it in `storing` already (a photo, from before it was shrunk).
   function enqueue(entry, claimed) {
@@ -357,7 +359,7 @@
   // The server's page, for its CSRF token (and what changed on it): resolves false when no page
   // came; logged out, the queue waits for a new login as after a 401.
   function renewToken(entry) {
-    return fetch(location.href.split("#")[0], { credentials: "same-origin", cache: "no-store" })
+    return fetch(pageUrl(), { credentials: "same-origin", cache: "no-store" })
       .then(function (r) {
         return r.text().then(function (html) {
           if (r.ok && !r.redirected && html.indexOf('id="outbox-config"') >= 0) {
@@ -595,7 +597,7 @@
     var headers = { "Content-Type": "text/html; charset=utf-8" };
     if (active) { headers["X-Outbox-Snapshot"] = "1"; headers["X-Outbox-Build"] = BUILD; }
     caches.open(PAGES_CACHE).then(function (c) {
-      return c.put(location.href.split("#")[0], new Response(html, { headers: headers }));
+      return c.put(pageUrl(), new Response(html, { headers: headers }));
     }).catch(function () {});
   }
   // The first visit: the service worker takes the page over once installed; keep it from then.
@@ -663,7 +665,7 @@
   if (navigator.serviceWorker) {
     navigator.serviceWorker.addEventListener("message", function (evt) {
       var m = evt.data || {};
-      if (m.url !== location.href.split("#")[0]) return;
+      if (m.url !== pageUrl()) return;
       if (m.type === "page-gone") { leaving = true; location.reload(); }
       if (m.type === "fresh-page") started.then(function () { reconcile(m.html, true); });
       if (m.type === "copy-stands") started.then(released);
