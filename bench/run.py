@@ -8,7 +8,8 @@ a bare route, and a static page carrying the vendored htmx), and measures:
 - bytes of the field pages and of one tick as a phone receives them (compressed), beside the
   floor page;
 - under 50 connections (wrk, 10 s each, page and floor alternated): throughput and p95 of scan,
-  site, checklist, tick, queue and login, as ratios to the bare route;
+  site, checklist, tick, queue and login, as ratios to the bare route, and the bare route
+  logged in (the most any page behind the login can reach);
 - one client (keep-alive, page and floor requests alternated): p50/p95 of every page, and its
   p95 as a ratio to the bare route's: `--requests` of each (40), fewer once a page has taken
   `--budget` seconds (60; at least 3), and a page that answers an error or nothing within
@@ -741,7 +742,10 @@ def under_load(server: Server, ids: dict, cookie: dict, tick_path: str, tick_hea
              "checklist": (f"/inspections/{ids['inspection']}", cookie["inspector"], "GET", ""),
              "tick": (tick_path, tick_headers, "POST", "result=pass"),
              "queue": ("/hazards/", cookie["inspector"], "GET", ""),
-             "login": ("/auth/login", {}, "GET", "")}
+             "login": ("/auth/login", {}, "GET", ""),
+             # No target: the logged-in bare route (session, user row, headers) is the most
+             # that any page behind the login can reach, beside the floor in the same run.
+             "logged-in floor": ("/bench/floor-user", cookie["inspector"], "GET", "")}
     for name, (path, headers, method, body) in loads.items():
         print(f"[zone] wrk: {name}", file=sys.stderr)
 
