@@ -255,3 +255,51 @@ def test_a_tick_on_the_copy_before_the_outbox_started_is_queued_not_lost(app, li
     _saved(page, ids[1], "pass")
     assert {k: a.result for k, a in _answers(app, inspection_id).items()} == {
         _item_id(ids[0]): "pass", _item_id(ids[1]): "pass"}
+
+
+# IndexedDB's open fails, once the test says so: a phone whose storage is refused (full, or
+# broken) on a later visit, with the checklist's copy still in the service worker's cache.
+FAIL_IDB = """(() => {
+  let fail;
+  const gate = new Promise(r => { fail = r; });
+  window.__failIdb = () => fail();
+  IDBFactory.prototype.open = function () {
+    const req = { result: null, error: new DOMException("refused", "UnknownError") };
+    gate.then(() => req.onerror && req.onerror(new Event("error")));
+    return req;
+  };
+})();"""
+
+
+def test_a_tick_on_the_copy_is_sent_once_with_the_new_token_when_indexeddb_fails(
+        app, live_server, phone):
+    """Without IndexedDB the outbox stands aside and htmx sends the writes. A tap made on the
+    copy before that was known is held, then sent by htmx once the server's page has brought
+    the session's token: once, never with the copy's token of a session since ended."""
+    data = _field(app)
+    page = phone
+    inspection_id, ids = _first_tick_in_the_copy(page, live_server, data)
+    _log_in_again(page, live_server, data)
+
+    url = re.compile(rf"/inspections/{inspection_id}/items/{_item_id(ids[1])}$")
+    sent = []
+    page.on("request", lambda r: sent.append(r.headers.get("x-csrftoken"))
+            if r.method == "POST" and url.search(r.url) else None)
+    page.add_init_script(FAIL_IDB)
+    cdp = page.context.new_cdp_session(page)  # the server's page comes well after the failure
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", {
+        "offline": False, "latency": 1500, "downloadThroughput": 200_000, "uploadThroughput": 100_000})
+    page.goto(f"{live_server}/inspections/{inspection_id}")
+    assert page.evaluate("document.documentElement.hasAttribute('data-copy')")
+    copy_token = page.evaluate("JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRFToken']")
+    page.locator(f"#{ids[1]} .tick-pass").tap()
+    assert sent == []  # held: neither the outbox (not started) nor htmx has it
+    page.evaluate("window.__failIdb()")
+
+    expect(page.locator(f"#{ids[1]} .tick-pass")).to_have_attribute("aria-pressed", "true",
+                                                                    timeout=30_000)
+    assert not page.evaluate("window.__outbox.active()")
+    assert {k: a.result for k, a in _answers(app, inspection_id).items()} == {
+        _item_id(ids[0]): "pass", _item_id(ids[1]): "pass"}
+    assert len(sent) == 1 and sent[0] and sent[0] != copy_token
