@@ -169,7 +169,7 @@ def own_submits(user: User) -> list[int]:
         return []
     key = f"own_submits_{user.id}"
     if key not in g:
-        g.setdefault(key, list(db.session.scalars(_OWN_SUBMITS, {"user_id": user.id})))
+        g.setdefault(key, list(read(_OWN_SUBMITS, {"user_id": user.id}).scalars()))
     return g.get(key)
 
 
@@ -537,8 +537,8 @@ def _hazard_rows(user: User, keys: tuple[str, ...], today: date, after: int,
                  limit: int) -> dict[str, list[Row]]:
     """A page of rows of each section in `keys`, with the requests, supervisions or cases
     they list: all of them in one statement."""
-    found = db.session.execute(_rows_statement(reader_of(user), keys, limit, not after),
-                               {"after": after, **params(user)}).all()
+    found = read(_rows_statement(reader_of(user), keys, limit, not after),
+                 {"after": after, **params(user)}).all()
     # Where each listing section's words are in a row: after the hazard's columns, in order.
     at, places = 6 + len(ROW_COLUMNS), {}
     for n, key in _subject_sections(keys):
@@ -641,7 +641,7 @@ def counts(user: User, today: date | None = None) -> dict[str, int]:
         _count_statement(reader_of(user), keys, today, cap)
     result = {}
     if statement is not None:
-        found = db.session.execute(statement, params(user)).one()
+        found = read(statement, params(user)).one()
         result = {n: int(v or 0) for n, v in found._mapping.items()}
     if "duties" in keys:
         result["duties"] = len(_duty_rows(user, today))

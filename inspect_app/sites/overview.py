@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import Select, bindparam, func, or_, select
 
 from ..auth.models import User
-from ..extensions import db
+from ..extensions import db, read
 from ..hazards.models import Hazard, open_clause
 from ..hazards.workflow import Level
 from ..inspections.models import Inspection
@@ -91,7 +91,7 @@ def due_sites(user: User, limit: int = 10) -> list[tuple]:
     `next_due_on` over every site they cover, nothing else. (site row, due day) pairs."""
     today = local_today()
     overdue, due_now = _due_statements(scope_of(user), today)
-    sites = db.session.execute(overdue, {"n": limit}).all()
+    sites = read(overdue, {"n": limit}).all()
     if len(sites) < limit:
-        sites += db.session.execute(due_now, {"n": limit - len(sites)}).all()
+        sites += read(due_now, {"n": limit - len(sites)}).all()
     return [(s, s.next_due_on or today) for s in sites]
