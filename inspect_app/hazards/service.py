@@ -235,9 +235,9 @@ def just_found(user: User, now: datetime | None = None) -> list:
     """What `user` has just reported from an inspection, as queue cards (CARD_COLUMNS): shown
     first in their queue. Read on (found_by_id, created_at): by status it read every open
     hazard of a city."""
-    statement = _JUST_FOUND if is_zone_staff(user) else _just_found(scope(select(*CARD_COLUMNS),
-                                                                          user))
-    return list(db.session.execute(statement, {
+    statement = _JUST_FOUND if is_zone_staff(user) else _scoped_just_found(
+        scope_of(user), db.engine.dialect.name)
+    return list(read(statement, {
         "user_id": user.id, "since": (now or utcnow()) - JUST_FOUND_FOR,
         "today": local_today(now)}))
 
@@ -251,6 +251,23 @@ def _just_found(query: Select) -> Select:
 
 # Zone staff's, built once (they see every site: nothing in it is the user's but parameters).
 _JUST_FOUND = _just_found(select(*CARD_COLUMNS))
+
+
+@lru_cache(maxsize=1024)
+def _scoped_just_found(scope_key: Scope, dialect: str) -> Select:
+    """An inspector's or an enterprise's, built once per scope (building it cost more CPU than
+    the queue's own statement, ~0.5 ms a page)."""
+    return _just_found(_scoped(select(*CARD_COLUMNS), scope_key, dialect))
+
+
+def _scoped(query: Select, scope_key: Scope, dialect: str) -> Select:
+    """`query` over Hazard narrowed to a scope's sites. PostgreSQL reads an inspector's sites
+    first as an array (one InitPlan), then their hazards by site: as `IN (SELECT ...)` it read
+    every open hazard of the zone and hashed them against the sites."""
+    if dialect == "postgresql" and is_inspector(scope_key):
+        sites = scope_sites(select(Site.id), scope_key).scalar_subquery()
+        return query.where(Hazard.site_id == any_(func.array(sites)))
+    return scope(query, scope_key)
 
 
 @dataclass(frozen=True)
@@ -368,16 +385,9 @@ def _zone_page(shape: _Shape) -> Select | None:
 @lru_cache(maxsize=1024)
 def _scoped_page(scope_key: Scope, shape: _Shape, dialect: str) -> Select | None:
     """An inspector's or an enterprise's page statements, built once per scope (their grids
-    or site: sites.service.Scope) and shape. PostgreSQL reads an inspector's sites first as an
-    array (one InitPlan), then their hazards by (site_id, status): as `IN (SELECT ...)` it read
-    every open hazard of the zone and hashed them against the sites."""
-    query = select(Hazard.id, Hazard.deadline)
-    if dialect == "postgresql" and is_inspector(scope_key):
-        sites = scope_sites(select(Site.id), scope_key).scalar_subquery()
-        query = query.where(Hazard.site_id == any_(func.array(sites)))
-    else:
-        query = scope(query, scope_key)
-    return _page(query, shape, by_site=True)
+    or site: sites.service.Scope) and shape (`_scoped`)."""
+    return _page(_scoped(select(Hazard.id, Hazard.deadline), scope_key, dialect), shape,
+                 by_site=True)
 
 
 def queue(user: User, filters: Filters, cursor: str | None = None, page_size: int = 25,
