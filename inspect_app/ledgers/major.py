@@ -17,6 +17,7 @@ from ..hazards.models import (
 )
 from ..hazards.service import scope
 from ..hazards.workflow import Action, State, is_overdue, report_missing
+from ..id_lists import among
 from ..sites.models import Area, Grid, Site
 from .columns import WHERE, Column, Ledger, listed, page_built_once
 from .filters import Filters, found_in_period, hazard_status, in_regime, located, placed
@@ -65,16 +66,19 @@ def _major_query(user: User, f: Filters, today: date, ids=None) -> Select:
     return _major_select(_majors(user, f, today, place=True) if ids is None else None, ids)
 
 
+def _latest(model, ids) -> Select:
+    """The ids of each hazard's latest supervision or referral (a later one supersedes it),
+    of a page's hazards only when `ids` is given. Grouped once for the page: a max(id) asked
+    per row scanned the table for each (zone PG, 50 rows: 1.5 -> 0.5 ms server CPU)."""
+    latest = select(func.max(model.id)).group_by(model.hazard_id)
+    return latest if ids is None else latest.where(among(model.hazard_id, ids))
+
+
 def _major_select(core: Select | None, ids) -> Select:
-    # Each hazard's latest supervision and referral (a later one supersedes it) joined by a
-    # correlated max(id), its names and documents asked per row: the page's statement joins
-    # six tables, not thirteen (four grouped subqueries, their rows and three names), which
-    # PostgreSQL took 1.2-1.9 ms to plan for 50 rows (zone, warm connection).
+    # Each hazard's latest supervision and referral (`_latest`), its names and documents asked
+    # per row: the page's statement joins six tables, not thirteen (four grouped subqueries,
+    # their rows and three names), which PostgreSQL took 1.2-1.9 ms to plan for 50 rows.
     sup, ref = aliased(Supervision), aliased(Referral)
-    latest_sup = (select(func.max(Supervision.id)).where(Supervision.hazard_id == Hazard.id)
-                  .scalar_subquery())
-    latest_ref = (select(func.max(Referral.id)).where(Referral.hazard_id == Hazard.id)
-                  .scalar_subquery())
     decider = select(User.name).where(User.id == Hazard.level_decided_by_id).scalar_subquery()
 
     def filed(kind: str):  # a close-out document filed (16号令 第18条)
@@ -98,8 +102,9 @@ def _major_select(core: Select | None, ids) -> Select:
         Hazard.stop_work, Hazard.stop_work_doc, Hazard.stop_work_lifted_at, Hazard.assessment_by,
         Hazard.assessment_qualified, filed("assessment"), Hazard.resume_applied_at,
         filed("resume"), Hazard.closing_doc_no, reviewer, Hazard.reviewed_at)
-    query = (query.outerjoin(sup, sup.id == latest_sup)
-             .outerjoin(ref, ref.id == latest_ref))
+    query = (query.outerjoin(sup, and_(sup.hazard_id == Hazard.id,
+                                       sup.id.in_(_latest(Supervision, ids))))
+             .outerjoin(ref, and_(ref.hazard_id == Hazard.id, ref.id.in_(_latest(Referral, ids)))))
     return query.order_by(Hazard.found_on.desc(), Hazard.id.desc())
 
 
