@@ -48,3 +48,30 @@ def test_chinese_text_is_drawn_in_one_font_not_shaped_again_in_a_fallback(app, l
     if not any(f in listed for f in families):
         pytest.skip(f"none of {listed} installed here: {families}")
     assert len(families) == 1, families
+
+
+def test_the_top_bar_is_drawn_without_a_fallback_font(app, live_server, phone):
+    """The bar is the first thing painted on a field page. Its menu's ☰ (a character no CJK font
+    has) took the first paint through the font list to a fallback font of its own, looked up,
+    loaded and shaped before anything showed; the menu's icon is drawn instead, the size the
+    character was, and the bar's text is in the page's first font alone."""
+    page = phone
+    _open_checklist(page, live_server, {**_field(app)})
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+    drawn = set()
+    for node in cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": ".topbar *"})["nodeIds"]:
+        fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+        drawn.update(f["familyName"] for f in fonts)
+    listed = page.evaluate("getComputedStyle(document.body).fontFamily")
+    if not drawn & {name.strip('" ') for name in listed.split(",")}:
+        pytest.skip(f"none of {listed} installed here: {drawn}")
+    assert len(drawn) == 1, drawn
+    menu = page.locator(".menu > summary")
+    assert menu.inner_text() == ""
+    box = menu.locator("svg").bounding_box()
+    assert round(box["width"]) == round(box["height"]) == 15  # 1.3rem's ☰ in these fonts
+    menu.tap()
+    expect(page.locator(".menu nav")).to_be_visible()
