@@ -11,6 +11,13 @@ def work_rows(rows, section: str):
     from .rows import html
     return html(rows, section)
 
+
+@bp.app_template_global()
+def due_rows(due):
+    """The sites due for inspection as a list's rows in HTML (home/rows.py)."""
+    from .rows import due_html
+    return due_html(due)
+
 # Answers and photos of a check in progress never move the checker's own queue (it moves when
 # the check is submitted): a tick stays a fixed few statements (tests/web/test_statement_counts).
 _NEVER_MOVES_MY_QUEUE = frozenset({"inspections.answer", "inspections.upload",
