@@ -19,6 +19,9 @@ class _Among(ColumnElement):
     """`column` among (or, `negate`, not among) the ids in the parameter `name`."""
 
     type = Boolean()
+    # A comparison, as IN is: without this SQLite got `x IN (...) = 1`, which no index can
+    # answer (a ledger page's per-row figures scanned all a zone's answers: 270 ms).
+    _is_implicitly_boolean = True
     inherit_cache = True
     _traverse_internals = [("column", InternalTraversal.dp_clauseelement),
                            ("name", InternalTraversal.dp_string),

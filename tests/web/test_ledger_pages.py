@@ -227,6 +227,35 @@ def test_pages_give_the_reference_rows_and_total(app, users, slug, who):
         assert checked > (0 if slug == "enforcement" else 30)  # rows (sites) to compare
 
 
+def test_a_pages_figures_are_read_by_its_ids_on_sqlite(app, users):
+    """SQLite was given `answers.inspection_id IN (...) = 1`, which no index answers: the
+    inspections list's page (and print, and export) counted its 50 rows' answers by scanning
+    every answer of the zone. Its per-row figures are read by the ids, on their indexes."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's planner")
+    sent = []
+
+    def keep(conn, cursor, statement, params, *args):
+        sent.append((statement, params))
+
+    for slug, table in (("inspections", "answers"), ("rectification", "hazard_events")):
+        sent.clear()
+        event.listen(db.engine, "before_cursor_execute", keep)
+        try:
+            service.listing(service.LEDGERS[slug], users["bench-supervisor"], Filters(),
+                            today=TODAY)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", keep)
+        statement, params = sent[-1]  # the page's rows, after its keys
+        assert f"FROM {table}" in statement and ") = 1" not in statement, statement
+        conn = db.session.connection()
+        conn.exec_driver_sql("ANALYZE")
+        plan = [row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement,
+                                                       params)]
+        steps = [step for step in plan if f" {table} " in f"{step} "]
+        assert steps and all(step.startswith("SEARCH") for step in steps), plan
+
+
 @contextmanager
 def _statements():
     seen: list[str] = []
