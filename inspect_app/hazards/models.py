@@ -52,6 +52,10 @@ class Hazard(db.Model):
         # The work queue (home/queue.py): one enterprise's or one grid's hazards in a state;
         # a section's members by their facts, counted on the index alone (site: who runs it).
         Index("ix_hazards_site_status", "site_id", "status"),
+        # An inspector's or an enterprise's queue (hazards/service._scoped_page): their sites'
+        # open hazards with what ranks them, read from the index alone, not each from the table.
+        Index("ix_hazards_site_open", "site_id", "level", "deadline", "id",
+              postgresql_where=text(OPEN_SQL), sqlite_where=text(OPEN_SQL)),
         Index("ix_hazards_status_level_source_site", "status", "level", "source", "site_id"),
         # What a user has just reported (hazards/service.just_found): their own few, where by
         # status or date alone it read a city's every open or recent hazard.
