@@ -268,6 +268,21 @@ def _responsibility_core(user: User, f: Filters, today: date) -> Select:
 
 SITE_ORDER = (Area.name, Grid.name, Site.name, Site.id)
 
+# The grids in the list's order, a subquery of its own: PostgreSQL then walks them in turn, each
+# grid's active sites by name on their index, and stops at the page's end. Ordered by the
+# joined area's and grid's names instead, it read and sorted every site for each page (zone PG,
+# first page's keys: ~1.9 -> ~0.1 ms server CPU).
+_GRIDS_IN_ORDER = (select(Grid.id, Area.name.label("area"), Grid.name.label("grid"))
+                   .join(Area, Grid.area_id == Area.id).order_by(Area.name, Grid.name)
+                   .subquery("grids_in_order"))
+PAGE_SITE_ORDER = (_GRIDS_IN_ORDER.c.area, _GRIDS_IN_ORDER.c.grid, Site.name, Site.id)
+
+
+def in_site_order(query: Select) -> Select:
+    """A query over the list's sites, joined to what pages them in SITE_ORDER (the same
+    values: their grid's area and name) by PAGE_SITE_ORDER."""
+    return query.join(_GRIDS_IN_ORDER, _GRIDS_IN_ORDER.c.id == Site.grid_id)
+
 
 _SITE_COLUMNS = (Site.id, Site.grid_id, Area.name, Grid.name, Site.name, Site.site_type,
                  Site.principal_name, Site.principal_phone, Site.controller_name,

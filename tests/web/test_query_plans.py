@@ -3,6 +3,7 @@ uses a partial index only when the query's WHERE has the index's own term, and s
 the sites when a zone-wide reader's query says `site_id IN (SELECT id FROM sites WHERE 1=1)`).
 Plans are read with EXPLAIN QUERY PLAN on a generated zone; nothing is timed."""
 
+import re
 from datetime import date
 
 import pytest
@@ -61,6 +62,18 @@ def test_zone_wide_pages_add_no_sites_subquery(client, zone, url):
     log_in(client, zone)
     statement, _params = _ids_query(client, url)
     assert "FROM sites WHERE" not in " ".join(statement.split())
+
+
+@pytest.mark.parametrize("url", [*(u for u in PAGES if u.startswith("/ledgers/")),
+                                 "/ledgers/responsibility"])
+def test_a_lists_page_keys_have_their_limit_written_in(client, zone, url):
+    """A bound LIMIT makes PostgreSQL plan a list's keys anew at every page (its generic plan
+    looks dearer than the one for the values given): the page size is in the statement."""
+    log_in(client, zone)
+    fragment = PAGES[url][1] if url in PAGES else "SELECT grids_in_order.area"
+    statement = next(s for s, _p in _statements(client, url)
+                     if fragment in " ".join(s.split()) and "LIMIT" in s)
+    assert re.search(r"LIMIT \d+", statement), statement
 
 
 @pytest.mark.parametrize("url", PAGES)
