@@ -38,23 +38,34 @@ LEDGERS = {ledger.slug: ledger for ledger in (*FIVE, MAJOR)}
 # Reading rows ---------------------------------------------------------------------------------
 
 
+# Every row is read as the screen reads a page (the keys on the list's index, then every
+# column for those ids), this many rows at a time.
+ROWS_PER_READ = 500
+
+
 def rows(ledger: Ledger, user: User, filters: Filters, today: date | None = None,
          limit: int | None = None) -> Iterator[tuple]:
-    """Every row of the list in column order (export, print), streamed 1,000 at a time."""
+    """Every row of the list in column order (export, print), `limit` at most, read
+    ROWS_PER_READ at a time: memory stays flat at any size. One statement for every row
+    joined each row's figures over the whole table before its first row came (a city's
+    20 million answers counted for a 2,000-row print: 26 s; its rectification list: 58 s);
+    read by pages, a row costs what it costs on the screen."""
     today = today or local_today()
     if ledger.generate:
         yield from islice(ledger.generate(user, filters, today), limit)
         return
-    stmt = ledger.statement(user, filters, today)
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    # yield_per streams (a server-side cursor on PostgreSQL): memory stays flat at any size.
-    result = db.session.execute(stmt.execution_options(yield_per=1000))
-    try:
-        for row in result:
-            yield ledger.convert(row, today)
-    finally:
-        result.close()
+    last, left = None, limit
+    while left is None or left > 0:
+        keys, more = _key_page(ledger, user, filters, today, last,
+                               ROWS_PER_READ if left is None else min(ROWS_PER_READ, left))
+        if keys:
+            for row in read(*ledger.for_ids(user, filters, today, [k[-1] for k in keys])):
+                yield ledger.convert(row, today)
+            last = keys[-1]
+        if not more:
+            return
+        if left is not None:
+            left -= len(keys)
 
 
 def count(ledger: Ledger, user: User, filters: Filters, today: date | None = None) -> int:

@@ -227,6 +227,31 @@ def test_pages_give_the_reference_rows_and_total(app, users, slug, who):
         assert checked > (0 if slug == "enforcement" else 30)  # rows (sites) to compare
 
 
+@pytest.mark.parametrize("slug", [s for s, ledger in service.LEDGERS.items()
+                                  if not ledger.generate])
+def test_print_and_export_read_every_row_a_few_at_a_time_none_lost_or_twice(
+        app, users, slug, monkeypatch):
+    """Every row (print, export) is read as the screen reads its pages: keys, then the rows of
+    those ids, ROWS_PER_READ at a time. Across the reads' edges and at any limit: the screen's
+    rows, in its order, each once; two statements a read, none more."""
+    ledger, user = service.LEDGERS[slug], users["bench-supervisor"]
+    screen = _walk(ledger, user, Filters())
+    per_read = 7
+    monkeypatch.setattr(service, "ROWS_PER_READ", per_read)
+    assert len(screen) > 3 * per_read or slug == "enforcement", len(screen)
+    with _statements() as seen:
+        assert list(service.rows(ledger, user, Filters(), today=TODAY)) == screen
+    def reads(rows: int) -> int:  # statements: a read's keys, then its rows (when it has some)
+        return 2 * -(-rows // per_read) if rows else 1
+
+    assert len(seen) == reads(len(screen))
+    for limit in (1, per_read, per_read + 1, 3 * per_read, len(screen), len(screen) + 1):
+        with _statements() as seen:
+            assert list(service.rows(ledger, user, Filters(), today=TODAY, limit=limit)) == \
+                screen[:limit], limit
+        assert len(seen) == reads(min(limit, len(screen))), limit
+
+
 def test_a_pages_figures_are_read_by_its_ids_on_sqlite(app, users):
     """SQLite was given `answers.inspection_id IN (...) = 1`, which no index answers: the
     inspections list's page (and print, and export) counted its 50 rows' answers by scanning
