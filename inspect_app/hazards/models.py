@@ -49,6 +49,10 @@ class Hazard(db.Model):
               postgresql_where=text(OPEN_SQL), sqlite_where=text(OPEN_SQL)),
         Index("ix_hazards_major_found_on_id", "found_on", "id",
               postgresql_where=text(MAJOR_LISTED_SQL), sqlite_where=text(MAJOR_LISTED_SQL)),
+        # ...and by site, for that list filtered by area, grid or industry: an area's majors,
+        # not every hazard of its sites.
+        Index("ix_hazards_major_site", "site_id",
+              postgresql_where=text(MAJOR_LISTED_SQL), sqlite_where=text(MAJOR_LISTED_SQL)),
         # The work queue (home/queue.py): one enterprise's or one grid's hazards in a state;
         # a section's members by their facts, counted on the index alone (site: who runs it).
         Index("ix_hazards_site_status", "site_id", "status"),

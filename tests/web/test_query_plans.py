@@ -12,6 +12,7 @@ from sqlalchemy import event, select
 from inspect_app.auth.models import User
 from inspect_app.extensions import db
 from inspect_app.generate import generate
+from inspect_app.sites.models import Area
 from tests.factories import log_in
 
 # page -> (index its id query must use, a fragment of that query). ix_hazards_found_on (with
@@ -171,3 +172,20 @@ def test_a_supervisors_work_counts_stop_at_the_cap_on_the_facts_index(client, zo
     reads = [step for step in plan if step.startswith("SEARCH hazards")]
     assert len(reads) == 3 and all("ix_hazards_status_level_source_site" in r for r in reads)
     assert not any("TEMP B-TREE" in step for step in plan), plan  # the order costs no sort
+
+
+def test_the_major_list_of_one_area_reads_that_areas_majors_only_on_sqlite(client, zone):
+    """Filtered by area, the major-hazard database's page reads the area's majors by site (its
+    partial index), not every hazard of the area's sites nor every major in found order."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's planner (PostgreSQL's depends on its statistics)")
+    log_in(client, zone)
+    area = db.session.scalar(select(Area.id).order_by(Area.id))
+    statement, params = next((s, p) for s, p in _statements(client, f"/ledgers/major?area={area}")
+                             if "SELECT hazards.found_on, hazards.id FROM" in " ".join(s.split())
+                             and "LIMIT" in s)
+    db.session.connection().exec_driver_sql("ANALYZE")
+    plan = [row[3] for row in db.session.connection().exec_driver_sql(
+        "EXPLAIN QUERY PLAN " + statement, params)]
+    reads = [step for step in plan if step.startswith(("SCAN", "SEARCH")) and " hazards " in step]
+    assert reads and all("ix_hazards_major_site" in step for step in reads), plan
