@@ -51,7 +51,7 @@ def _among_array(element, compiler, **kw):
 
 def among(column, ids) -> ColumnElement[bool]:
     """`column IN ids`: a list (written into the statement), or a parameter of ids given at
-    execution (a bindparam: a page form's ids, ledgers/columns.page_built_once)."""
+    execution (a bindparam: a page form's ids, ledgers/columns.built_once)."""
     if isinstance(ids, BindParameter):
         return _Among(column, ids.key)
     return column.in_(ids)

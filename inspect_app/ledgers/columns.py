@@ -9,7 +9,6 @@ xlsx with the ledger's Chinese ones (export.py). The lists themselves: lists.py 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from functools import wraps
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -50,18 +49,15 @@ class Ledger:
     key: tuple = ()
     # The list's rows (the filters applied, no columns yet): a page's keys are read from it.
     core: Callable[[User, Filters, date], Select] | None = None
-    # Every column, for all rows or only for a page's ids (per-row figures for those only).
-    statement: Callable[..., Select] | None = None
+    # Every column of a page's rows, by their ids alone (built_once): per-row figures for
+    # those rows only. Print and export read every row so too, a few hundred at a time.
+    statement: Callable[[], Select] | None = None
     convert: Callable[[Any, date], tuple] | None = None
     generate: Callable[..., Iterator[tuple]] | None = None  # not one query (by sites)
 
-    def for_ids(self, user: User, f: Filters, today: date, ids: list) -> tuple[Select, dict]:
-        """A page's statement and its parameters: the page form built once (page_built_once)
-        with the ids to run it with, else a statement built for these ids."""
-        page = getattr(self.statement, "page", None)
-        if page is not None:
-            return page(), {"ids": list(ids)}
-        return self.statement(user, f, today, ids=ids), {}
+    def for_ids(self, ids: list) -> tuple[Select, dict]:
+        """The rows of these ids: the page statement and the parameters to run it with."""
+        return self.statement(), {"ids": list(ids)}
 
     @property
     def page_columns(self) -> list[tuple[int, Column]]:
@@ -74,33 +70,21 @@ WHERE = (Column("area", _l("Area"), width=10), Column("grid", _l("Grid"), width=
 
 
 def for_page(query: Select, id_column, ids) -> Select:
-    """Narrow a list's query to one page's ids (None: every row, for export and print)."""
-    return query if ids is None else query.where(among(id_column, ids))
+    """Narrow a list's query to these ids."""
+    return query.where(among(id_column, ids))
 
 
-def listed(core: Select | None, page: Select, id_column, ids) -> Select:
-    """The rows a list's query reads: every row of `core` (its filters and the reader's scope
-    applied: export, print), or only a page's ids, over `page` (the places joined, nothing
-    filtered). The ids were read with the filters and the scope already: applied again, they
-    only mislead the planner (PostgreSQL read a city area's 40,000 hazards for 50 ids)."""
-    return core if ids is None else page.where(among(id_column, ids))
-
-
-def page_built_once(statement: Callable[..., Select]) -> Callable[..., Select]:
-    """A list's `statement` whose page form is built once, its ids a parameter: a page's
-    statement reads no filter or scope (see `listed`), and building its joins and subqueries
-    cost ~4.5 ms a page, twice what reading its 50 rows costs. Every-row forms are built anew.
-    A page runs the built statement itself with its ids (`Ledger.for_ids`): a copy with the
+def built_once(build: Callable[[Any], Select]) -> Callable[[], Select]:
+    """A list's page statement, built once with its ids a parameter (`build(ids)`): it reads
+    no filter or scope (the ids were read with them already; applied again, they only
+    mislead the planner: PostgreSQL read a city area's 40,000 hazards for 50 ids), and
+    building its joins and subqueries cost ~4.5 ms a page, twice what reading its 50 rows
+    costs. It is run as built, its ids given at execution (Ledger.for_ids): a copy with the
     ids bound has its cache key worked out again, ~1-2 ms more a page."""
     built: list[Select] = []
 
     def page() -> Select:
         if not built:  # two threads may both build it: the same statement either way
-            built.append(statement(None, None, None, ids=bindparam("ids", expanding=True)))
+            built.append(build(bindparam("ids", expanding=True)))
         return built[0]
-
-    @wraps(statement)
-    def page_or_all(user: User, f: Filters, today: date, ids=None) -> Select:
-        return statement(user, f, today, ids=ids)  # every row, or these ids, built anew
-    page_or_all.page = page
-    return page_or_all
+    return page

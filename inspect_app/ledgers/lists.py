@@ -24,7 +24,7 @@ from ..inspections.models import Answer, Inspection, Result
 from ..roles import Position, Role
 from ..sites.models import Area, Grid, Site, grid_inspectors
 from ..sites.service import scope_by_site, scope_sites
-from .columns import WHERE, Column, Ledger, listed, page_built_once
+from .columns import WHERE, Column, Ledger, built_once
 from .filters import (
     Filters,
     found_in_period,
@@ -51,19 +51,17 @@ def _inspections_core(user: User, f: Filters, today: date) -> Select:
     return in_period(located(query, f), Inspection.submitted_at, f)
 
 
-def _inspections_query(user: User, f: Filters, today: date, ids=None) -> Select:
+def _inspections_query(ids) -> Select:
+    # The answers and hazards of these inspections only, counted.
     answers = (select(Answer.inspection_id.label("iid"), func.count().label("total"),
                       func.sum(case((Answer.result == Result.FAIL, 1), else_=0)).label("failed"))
-               .group_by(Answer.inspection_id))
+               .where(among(Answer.inspection_id, ids)).group_by(Answer.inspection_id)
+               .subquery())
     found = (select(Hazard.inspection_id.label("iid"), func.count().label("n"))
-             .where(Hazard.inspection_id.is_not(None)).group_by(Hazard.inspection_id))
-    query = listed(_inspections_core(user, f, today) if ids is None else None,
-                    placed(select().select_from(Inspection), Inspection.site_id),
-                    Inspection.id, ids)
-    if ids is not None:  # one page: count the answers and hazards of its inspections only
-        answers = answers.where(among(Answer.inspection_id, ids))
-        found = found.where(among(Hazard.inspection_id, ids))
-    answers, found = answers.subquery(), found.subquery()
+             .where(Hazard.inspection_id.is_not(None), among(Hazard.inspection_id, ids))
+             .group_by(Hazard.inspection_id).subquery())
+    query = placed(select().select_from(Inspection), Inspection.site_id).where(
+        among(Inspection.id, ids))
 
     def template(column):  # every inspection has its inspector and checklist (not null)
         return select(column).where(ChecklistTemplate.id == Inspection.template_id) \
@@ -97,7 +95,7 @@ INSPECTIONS = Ledger(
     filters=frozenset({"area", "grid", "type", "period"}),
     period_label=_l("Inspected"), period_zh="检查时间",
     key=(Inspection.submitted_at, Inspection.id), core=_inspections_core,
-    statement=page_built_once(_inspections_query), convert=lambda row, today: tuple(row),
+    statement=built_once(_inspections_query), convert=lambda row, today: tuple(row),
 )
 
 
@@ -116,10 +114,9 @@ def _hazards_core(user: User, f: Filters, today: date) -> Select:
     return query
 
 
-def _hazards_query(user: User, f: Filters, today: date, ids=None) -> Select:
+def _hazards_query(ids) -> Select:
     finder = aliased(User)
-    query = listed(_hazards_core(user, f, today) if ids is None else None, _placed_hazards(),
-                    Hazard.id, ids).add_columns(
+    query = _placed_hazards().where(among(Hazard.id, ids)).add_columns(
         Hazard.id, Hazard.found_on, Area.name, Grid.name, Site.name, Site.site_type,
         ChecklistItem.code, Hazard.description, Hazard.location, Hazard.level, Hazard.source,
         finder.name, Hazard.deadline, Hazard.status, Hazard.closed_at)
@@ -150,26 +147,25 @@ HAZARDS = Ledger(
     filters=frozenset({"area", "grid", "type", "period", "level", "regime"}),
     statuses=HAZARD_FILTER, period_label=_l("Found"), period_zh="发现时间",
     key=(Hazard.found_on, Hazard.id), core=_hazards_core,
-    statement=page_built_once(_hazards_query), convert=_hazard_row,
+    statement=built_once(_hazards_query), convert=_hazard_row,
 )
 
 
 # 整改销号清单: rectification and close-out of every accepted hazard.
 
-def _last_events(ids=None):
-    """The latest submit and the latest verify (or fix on the spot) per hazard, as (hazard id,
-    submit event id, verify event id), in one pass over its events; for a page, of its hazards
-    only (read from the index on hazard_events (hazard_id, action, id))."""
+def _last_events(ids):
+    """The latest submit and the latest verify (or fix on the spot) per hazard of these ids, as
+    (hazard id, submit event id, verify event id), in one pass over their events (read from
+    the index on hazard_events (hazard_id, action, id))."""
     verify = [Action.VERIFY, Action.FIX_ON_SPOT]
     query = (select(HazardEvent.hazard_id.label("hid"),
                     func.max(case((HazardEvent.action == Action.SUBMIT, HazardEvent.id)))
                     .label("submit"),
                     func.max(case((HazardEvent.action.in_(verify), HazardEvent.id)))
                     .label("verify"))
-             .where(HazardEvent.action.in_([Action.SUBMIT, *verify]))
+             .where(HazardEvent.action.in_([Action.SUBMIT, *verify]),
+                    among(HazardEvent.hazard_id, ids))
              .group_by(HazardEvent.hazard_id))
-    if ids is not None:
-        query = query.where(among(HazardEvent.hazard_id, ids))
     return query.subquery()
 
 
@@ -179,12 +175,11 @@ def _rectification_core(user: User, f: Filters, today: date) -> Select:
         Hazard.status.not_in([State.REPORTED, State.REJECTED]))
 
 
-def _rectification_query(user: User, f: Filters, today: date, ids=None) -> Select:
+def _rectification_query(ids) -> Select:
     last = _last_events(ids)
     sub_ev, ver_ev = aliased(HazardEvent), aliased(HazardEvent)
     sub_by, ver_by = aliased(User), aliased(User)
-    query = listed(_rectification_core(user, f, today) if ids is None else None,
-                    _placed_hazards(), Hazard.id, ids).add_columns(
+    query = _placed_hazards().where(among(Hazard.id, ids)).add_columns(
         Hazard.id, Area.name, Grid.name, Site.name, Site.site_type, Hazard.description,
         Hazard.level, Hazard.responsible_name, Hazard.responsible_phone, Hazard.measures,
         Hazard.funds, Hazard.deadline, sub_ev.at, sub_by.name, Hazard.rectified_note,
@@ -235,7 +230,7 @@ RECTIFICATION = Ledger(
     filters=frozenset({"area", "grid", "type", "period", "level"}), statuses=RECTIFICATION_FILTER,
     period_label=_l("Found"), period_zh="发现时间",
     key=(Hazard.found_on, Hazard.id), core=_rectification_core,
-    statement=page_built_once(_rectification_query), convert=_rectification_row,
+    statement=built_once(_rectification_query), convert=_rectification_row,
 )
 
 
@@ -394,10 +389,9 @@ def _enforcement_core(user: User, f: Filters, today: date) -> Select:
     return query
 
 
-def _enforcement_query(user: User, f: Filters, today: date, ids=None) -> Select:
+def _enforcement_query(ids) -> Select:
     referrer = aliased(User)
-    query = listed(_enforcement_core(user, f, today) if ids is None else None,
-                    _placed_referrals(), Referral.id, ids).add_columns(
+    query = _placed_referrals().where(among(Referral.id, ids)).add_columns(
         Referral.id, Referral.referred_at, Area.name, Grid.name, Site.name, Site.site_type,
         Referral.hazard_id, Hazard.description, Hazard.level, Referral.department, Referral.measure,
         Referral.reason, Referral.status, Referral.case_no, Referral.outcome,
@@ -426,7 +420,7 @@ ENFORCEMENT = Ledger(
     statuses=dict(labels.REFERRAL_STATUS),
     period_label=_l("Referred"), period_zh="移送时间",
     key=(Referral.referred_at, Referral.id), core=_enforcement_core,
-    statement=_enforcement_query, convert=lambda row, today: tuple(row),
+    statement=built_once(_enforcement_query), convert=lambda row, today: tuple(row),
 )
 
 FIVE = (INSPECTIONS, HAZARDS, RECTIFICATION, RESPONSIBILITY, ENFORCEMENT)

@@ -19,7 +19,7 @@ from ..hazards.service import scope
 from ..hazards.workflow import Action, State, is_overdue, report_missing
 from ..id_lists import among
 from ..sites.models import Area, Grid, Site
-from .columns import WHERE, Column, Ledger, listed, page_built_once
+from .columns import WHERE, Column, Ledger, built_once
 from .filters import Filters, found_in_period, hazard_status, in_regime, located, placed
 from .stats import is_stock, stock_cutoff
 
@@ -60,21 +60,15 @@ def _major_core(user: User, f: Filters, today: date) -> Select:
     return _majors(user, f, today, place=bool(f.area or f.grid or f.site_type))
 
 
-def _major_query(user: User, f: Filters, today: date, ids=None) -> Select:
-    # Every row (export, print), or a page's rows by their ids alone (page_built_once: the
-    # page form, with its joins and subqueries, cost 8.6 ms to build).
-    return _major_select(_majors(user, f, today, place=True) if ids is None else None, ids)
-
-
 def _latest(model, ids) -> Select:
     """The ids of each hazard's latest supervision or referral (a later one supersedes it),
-    of a page's hazards only when `ids` is given. Grouped once for the page: a max(id) asked
-    per row scanned the table for each (zone PG, 50 rows: 1.5 -> 0.5 ms server CPU)."""
-    latest = select(func.max(model.id)).group_by(model.hazard_id)
-    return latest if ids is None else latest.where(among(model.hazard_id, ids))
+    of these hazards. Grouped once for the page: a max(id) asked per row scanned the table
+    for each (zone PG, 50 rows: 1.5 -> 0.5 ms server CPU)."""
+    return select(func.max(model.id)).where(among(model.hazard_id, ids)).group_by(model.hazard_id)
 
 
-def _major_select(core: Select | None, ids) -> Select:
+def _major_query(ids) -> Select:
+    # Built once (built_once: with its joins and subqueries it cost 8.6 ms to build).
     # Each hazard's latest supervision and referral (`_latest`), its names and documents asked
     # per row: the page's statement joins six tables, not thirteen (four grouped subqueries,
     # their rows and three names), which PostgreSQL took 1.2-1.9 ms to plan for 50 rows.
@@ -91,7 +85,7 @@ def _major_select(core: Select | None, ids) -> Select:
     reviewer = case((and_(Hazard.status == State.CLOSED, Hazard.closing_doc_no != ""),
                      select(User.name).where(User.id == closer).scalar_subquery()))
     # A page's rows are read by its ids alone: its ids were read with the filters and the scope.
-    query = listed(core, _placed_majors(), Hazard.id, ids).add_columns(
+    query = _placed_majors().where(among(Hazard.id, ids)).add_columns(
         Hazard.id, Area.name, Grid.name, Site.name, Site.site_type, Hazard.regime,
         Hazard.authority, Hazard.description, Hazard.source, Hazard.found_on, Hazard.deadline,
         Hazard.status,
@@ -173,5 +167,5 @@ MAJOR = Ledger(
     filters=frozenset({"area", "grid", "type", "period", "regime"}), statuses=MAJOR_FILTER,
     period_label=_l("Found"), period_zh="发现时间",
     key=(Hazard.found_on, Hazard.id), core=_major_core,
-    statement=page_built_once(_major_query), convert=_major_row,
+    statement=built_once(_major_query), convert=_major_row,
 )

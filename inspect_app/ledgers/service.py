@@ -59,7 +59,7 @@ def rows(ledger: Ledger, user: User, filters: Filters, today: date | None = None
         keys, more = _key_page(ledger, user, filters, today, last,
                                ROWS_PER_READ if left is None else min(ROWS_PER_READ, left))
         if keys:
-            for row in read(*ledger.for_ids(user, filters, today, [k[-1] for k in keys])):
+            for row in read(*ledger.for_ids([k[-1] for k in keys])).all():
                 yield ledger.convert(row, today)
             last = keys[-1]
         if not more:
@@ -184,7 +184,7 @@ def listing(ledger: Ledger, user: User, filters: Filters, after: int | None = No
     ids = [k[-1] for k in keys]
     # .all(): fetched at once, not row by row through the result's iterator.
     page_rows = [ledger.convert(row, today) for row in
-                 read(*ledger.for_ids(user, filters, today, ids)).all()] \
+                 read(*ledger.for_ids(ids)).all()] \
         if ids else []
     return Listing(page_rows, ids[-1] if more else None)
 
