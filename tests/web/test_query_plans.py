@@ -58,6 +58,15 @@ def _statements(client, url) -> list[tuple[str, tuple]]:
     return seen
 
 
+def _sqlite_plan(statement: str, params) -> list[str]:
+    """SQLite's plan of a statement, each step's text. SQLite reads its statistics when a
+    connection loads the schema or runs ANALYZE itself: this pooled connection may hold an
+    earlier test's, so it takes this zone's afresh."""
+    conn = db.session.connection()
+    conn.exec_driver_sql("ANALYZE")
+    return [row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)]
+
+
 @pytest.mark.parametrize("url", PAGES)
 def test_zone_wide_pages_add_no_sites_subquery(client, zone, url):
     log_in(client, zone)
@@ -84,11 +93,7 @@ def test_first_pages_are_read_on_their_index_on_sqlite(client, zone, url):
     log_in(client, zone)
     index, fragment = PAGES[url]
     statement, params = _ids_query(client, url)
-    # SQLite reads its statistics when a connection loads the schema or runs ANALYZE itself:
-    # this pooled connection may hold an earlier test's, so it takes this zone's afresh.
-    db.session.connection().exec_driver_sql("ANALYZE")
-    plan = [row[3] for row in db.session.connection().exec_driver_sql(
-        "EXPLAIN QUERY PLAN " + statement, params)]
+    plan = _sqlite_plan(statement, params)
     reads = [step for step in plan if step.startswith(("SCAN", "SEARCH")) and any(
         f" {table} " in step for table in ("hazards", "inspections", "referrals"))]
     # The queue's statement reads its page's cards too, each by its id (no scan).
@@ -133,9 +138,7 @@ def test_an_inspectors_queue_is_read_by_site_on_sqlite(client, zone):
     if db.engine.dialect.name != "sqlite":
         pytest.skip("SQLite's planner (PostgreSQL's depends on its statistics)")
     statement, params = _queue_page_statement(client, "bench-inspector")
-    db.session.connection().exec_driver_sql("ANALYZE")
-    plan = [row[3] for row in db.session.connection().exec_driver_sql(
-        "EXPLAIN QUERY PLAN " + statement, params)]
+    plan = _sqlite_plan(statement, params)
     picks = [step for step in plan if step.startswith(("SCAN", "SEARCH")) and " hazards " in step
              and "USING INTEGER PRIMARY KEY" not in step]
     assert picks and all(step.startswith("SEARCH") and "ix_hazards_site" in step
@@ -150,9 +153,7 @@ def test_just_reported_is_read_on_the_users_own_index_on_sqlite(client, zone):
     log_in(client, zone)
     statement, params = next((s, p) for s, p in _statements(client, "/hazards/")
                              if "hazards.found_by_id =" in s)
-    db.session.connection().exec_driver_sql("ANALYZE")
-    plan = [row[3] for row in db.session.connection().exec_driver_sql(
-        "EXPLAIN QUERY PLAN " + statement, params)]
+    plan = _sqlite_plan(statement, params)
     reads = [step for step in plan if step.startswith(("SCAN", "SEARCH")) and " hazards " in step]
     assert reads and all("ix_hazards_found_by_created" in step for step in reads), plan
 
@@ -164,9 +165,7 @@ def test_a_supervisors_work_counts_stop_at_the_cap_on_the_facts_index(client, zo
         pytest.skip("SQLite's planner (PostgreSQL's depends on its statistics)")
     log_in(client, zone)
     statement, params = next((s, p) for s, p in _statements(client, "/") if "AS confirm" in s)
-    db.session.connection().exec_driver_sql("ANALYZE")
-    plan = [row[3] for row in db.session.connection().exec_driver_sql(
-        "EXPLAIN QUERY PLAN " + statement, params)]
+    plan = _sqlite_plan(statement, params)
     ordered = "ORDER BY hazards.status, hazards.level, hazards.source, hazards.site_id LIMIT"
     assert " ".join(statement.split()).count(ordered) == 3  # confirm, majors, reports
     reads = [step for step in plan if step.startswith("SEARCH hazards")]
@@ -184,8 +183,6 @@ def test_the_major_list_of_one_area_reads_that_areas_majors_only_on_sqlite(clien
     statement, params = next((s, p) for s, p in _statements(client, f"/ledgers/major?area={area}")
                              if "SELECT hazards.found_on, hazards.id FROM" in " ".join(s.split())
                              and "LIMIT" in s)
-    db.session.connection().exec_driver_sql("ANALYZE")
-    plan = [row[3] for row in db.session.connection().exec_driver_sql(
-        "EXPLAIN QUERY PLAN " + statement, params)]
+    plan = _sqlite_plan(statement, params)
     reads = [step for step in plan if step.startswith(("SCAN", "SEARCH")) and " hazards " in step]
     assert reads and all("ix_hazards_major_site" in step for step in reads), plan
