@@ -457,17 +457,23 @@ def _stop_rows(user: User, after: int, limit: int) -> list[Row]:
 
 
 @lru_cache(maxsize=1024)
-def _sites_statement(scope, today: date, limit: int) -> Select:
-    """A page of the sites due after the key `after` (a parameter), built once per scope
-    (sites.overview.Scope) and day: the columns a row shows, not Site objects."""
+def _sites_statement(scope, today: date, limit: int, first: bool) -> Select:
+    """A page of the sites due (`first`: from the start, else after the key `after`, a
+    parameter), built once per scope (sites.overview.Scope) and day: the columns a row shows,
+    not Site objects. The limit is written in, and the first page has no key, as in
+    _rows_statement: with them as parameters PostgreSQL kept a plan for any value, which
+    walked the sites in id order past a city's others to find an inspector's (city: 3 ms,
+    where 0.2 ms from the inspector's grids)."""
     from ..sites.overview import due_query
-    return due_query(scope, today).with_only_columns(Site.id, Site.name, Site.next_due_on) \
-        .where(Site.id > bindparam("after")).order_by(Site.id).limit(limit)
+    query = due_query(scope, today).with_only_columns(Site.id, Site.name, Site.next_due_on)
+    if not first:
+        query = query.where(Site.id > bindparam("after"))
+    return query.order_by(Site.id).limit(literal_column(str(int(limit))))
 
 
 def _site_rows(user: User, today: date, after: int, limit: int) -> list[Row]:
     from ..sites.overview import scope_of
-    sites = read(_sites_statement(scope_of(user), today, limit), {"after": after})
+    sites = read(_sites_statement(scope_of(user), today, limit, not after), {"after": after})
     return [Row(key=s.id, url=url_for("sites.detail", site_id=s.id), title=s.name,
                 due=s.next_due_on, late=s.next_due_on is not None and s.next_due_on < today)
             for s in sites]

@@ -86,6 +86,17 @@ def test_a_lists_page_keys_have_their_limit_written_in(client, zone, url):
     assert re.search(r"LIMIT \d+", statement), statement
 
 
+def test_an_inspectors_sites_due_on_the_home_page_have_their_limit_written_in(client, zone):
+    """The home page's sites-due section, as a list's keys: with the limit and the first
+    page's key bound, PostgreSQL kept a plan that walked a city's sites in id order to find
+    an inspector's few. The first page has no key, and its size is in the statement."""
+    log_in(client, db.session.scalar(select(User.id).where(User.username == "bench-inspector")))
+    statement = next(" ".join(s.split()) for s, _p in _statements(client, "/")
+                     if "SELECT sites.id, sites.name, sites.next_due_on FROM sites" in
+                     " ".join(s.split()))
+    assert re.search(r"LIMIT \d+\b", statement) and "sites.id >" not in statement, statement
+
+
 @pytest.mark.parametrize("url", PAGES)
 def test_first_pages_are_read_on_their_index_on_sqlite(client, zone, url):
     if db.engine.dialect.name != "sqlite":
