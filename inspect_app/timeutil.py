@@ -19,3 +19,17 @@ def local_today(now: datetime | None = None) -> date:
 
 def to_local(dt: datetime | None) -> datetime | None:
     return dt.replace(tzinfo=UTC).astimezone(ZONE) if dt else None
+
+
+# The zone has kept UTC+8 all year since its last summer time ended (1991-09-14 17:00 UTC): a
+# later time is shifted by that offset, not converted by the zone's rules and strftime'd, which
+# cost 4x as much (a rectification page shows 100 times: ~2.3M instructions).
+_FIXED_SINCE = datetime(1991, 9, 14, 17)  # naive UTC, as stored
+_OFFSET = ZONE.utcoffset(datetime(2026, 1, 1))
+
+
+def local_minute(value: datetime) -> str:
+    """A stored (naive UTC) time as the zone's "YYYY-MM-DD HH:MM"."""
+    if value >= _FIXED_SINCE:
+        return (value + _OFFSET).isoformat(" ", "minutes")
+    return to_local(value).strftime("%Y-%m-%d %H:%M")

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from .. import labels, xlsx
 from ..access import is_enterprise_staff, is_inspector
 from ..auth.models import User
-from ..timeutil import local_today, to_local
+from ..timeutil import local_minute, local_today
 from . import dashboard, service, stats
 from .major import PARTS
 from .service import Filters, Ledger
@@ -203,7 +203,7 @@ def _fill(wb: xlsx.Book, ledger: Ledger, user: User, filters: Filters, today: da
 
 def _write_dashboard(wb: xlsx.Book, board: stats.Dashboard, words: Words) -> None:
     """The database's statistics: figures by area, industry and year, and the plan's targets."""
-    counted = to_local(board.counted_at).strftime("%Y-%m-%d %H:%M") if board.counted_at else ""
+    counted = local_minute(board.counted_at) if board.counted_at else ""
     subtitle = (f"存量：{board.cutoff.isoformat()}及以前排查发现"
                 f"　　统计日期：{board.today.isoformat()}"
                 + (f"　　统计时间：{counted}" if counted else ""))

@@ -7,7 +7,7 @@ is; lists.py and major.py: the lists), narrowed to what the user may see.
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from functools import lru_cache
 from itertools import islice
 from typing import Any
@@ -25,7 +25,7 @@ from ..memo import memo
 from ..sites.models import Site
 from ..sites.service import FilterChoices, filter_choices
 from ..sites.service import choices_key as sites_choices_key
-from ..timeutil import ZONE, local_today, to_local
+from ..timeutil import local_minute, local_today
 from .columns import Column, Ledger, for_page
 from .filters import Filters
 from .lists import FIVE, PAGE_SITE_ORDER, in_site_order
@@ -228,20 +228,6 @@ def choices(user) -> FilterChoices:
 # Showing values on the page -------------------------------------------------------------------
 
 LABELS = labels.FAMILIES
-
-# The zone has kept UTC+8 all year since its last summer time ended (1991-09-14 17:00 UTC): a
-# later time is shifted by that offset, not converted by the zone's rules and strftime'd, which
-# cost 4x as much (a rectification page shows 100 times: ~2.3M instructions).
-_FIXED_SINCE = datetime(1991, 9, 14, 17)  # naive UTC, as stored
-_OFFSET = ZONE.utcoffset(datetime(2026, 1, 1))
-
-
-def local_minute(value: datetime) -> str:
-    """A stored (naive UTC) time as the zone's "YYYY-MM-DD HH:MM"."""
-    if value >= _FIXED_SINCE:
-        return (value + _OFFSET).isoformat(" ", "minutes")
-    return to_local(value).strftime("%Y-%m-%d %H:%M")
-
 
 def _shows(kind: str) -> Callable[[Any], str]:
     """How a column of this kind shows a value that is there, in the UI language. Words are

@@ -417,19 +417,6 @@ def test_coded_cells_are_in_each_readers_language(app):
     assert shown["en"] != shown["zh"]
 
 
-@pytest.mark.parametrize("stored", ["1986-05-03 18:30:00", "1991-09-14 16:59:59",
-                                    "1991-09-14 17:00:00", "2026-12-01 15:59:59.999999",
-                                    "2026-12-01 16:00:00"])
-def test_a_time_is_shown_as_the_zones_rules_give_it(stored):
-    """A time past the zone's last summer time is shifted by its fixed offset: the same minute
-    as converting it by the zone's rules (and, in summer time, still converted)."""
-    from datetime import datetime
-
-    from inspect_app.timeutil import to_local
-    value = datetime.fromisoformat(stored)
-    assert service.local_minute(value) == to_local(value).strftime("%Y-%m-%d %H:%M")
-
-
 def test_text_cells_escape_what_markupsafe_escapes(app):
     """A text cell is escaped as markupsafe does, whether or not it has anything to escape."""
     from markupsafe import escape
