@@ -384,9 +384,13 @@ def init_app(app: Flask) -> None:
                 "htmx_config": HTMX_CONFIG_JSON, "fragment_swap": wants_fragment}
 
     @app.template_filter("localdt")
-    def localdt(value, fmt="%Y-%m-%d %H:%M"):
-        from .timeutil import to_local
-        return to_local(value).strftime(fmt) if value else ""
+    def localdt(value, fmt=None):
+        """A stored time in the zone's time: "YYYY-MM-DD HH:MM" (timeutil.local_minute), or
+        strftime's `fmt`."""
+        from .timeutil import local_minute, to_local
+        if not value:
+            return ""
+        return local_minute(value) if fmt is None else to_local(value).strftime(fmt)
 
     @app.template_filter("yuan")
     def yuan(value):
