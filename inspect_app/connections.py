@@ -21,16 +21,20 @@ handler gives (web.database_unavailable, which empties the pool), and an idle co
 the kind a restart leaves behind, is still pinged and replaced unseen, as pool_pre_ping did.
 SQLite keeps pool_pre_ping (a call, not a round trip) and its driver's transactions (which
 begin at the first write already).
+
+`snapshot()`: reads that must all see one moment (an export's rows, its count and its figures).
 """
 
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from flask import Flask
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
 
-from .extensions import db
+from .extensions import db, snapshot_connection
 
 PING_AFTER_IDLE = 2.0  # seconds
 
@@ -62,6 +66,31 @@ def _read_outside_transactions(engine: Engine) -> None:
                                          or getattr(cursor, "name", None)):
             conn.info["reading"] = False
             conn.connection.dbapi_connection.autocommit = False  # BEGIN goes first
+
+
+@contextmanager
+def snapshot() -> Iterator[None]:
+    """Every `extensions.read` inside sees the database as it was at the first of them.
+
+    A list is read in pages of a few hundred rows (ledgers.service.rows), each page its own
+    statement: at READ COMMITTED a hazard closed between two pages would be open in one and
+    the count above the rows, or the figures sheet beside them, would disagree with the rows
+    (the export is evidence of the ledger at one moment). On PostgreSQL the reads run in one
+    REPEATABLE READ, READ ONLY transaction on a connection of their own, so the session's own
+    writes meanwhile (an export job's progress) commit apart. SQLite reads as before, each
+    statement its own moment: with its rollback journal a read transaction held for a whole
+    export would keep every writer (an inspector's tick) waiting until it ends. Nested: the
+    outer snapshot."""
+    if snapshot_connection.get() is not None or db.engine.dialect.name != "postgresql":
+        yield
+        return
+    with db.engine.connect().execution_options(
+            isolation_level="REPEATABLE READ", postgresql_readonly=True) as conn, conn.begin():
+        token = snapshot_connection.set(conn)
+        try:
+            yield
+        finally:
+            snapshot_connection.reset(token)
 
 
 def _ping_when_idle(engine: Engine) -> None:

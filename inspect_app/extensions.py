@@ -1,5 +1,7 @@
 """Flask extensions, created here and bound to the app in create_app()."""
 
+from contextvars import ContextVar
+
 from flask_babel import Babel
 from flask_compress import Compress
 from flask_limiter import Limiter
@@ -37,9 +39,14 @@ compress = Compress()  # phones on weak 4G: every text response goes out compres
 limiter = Limiter(key_func=get_remote_address)
 
 
+# The connection of an open snapshot (connections.snapshot), which `read` reads from instead.
+snapshot_connection: ContextVar = ContextVar("snapshot_connection", default=None)
+
+
 def read(statement, params: dict | None = None):
     """Rows of plain columns (no ORM objects to load) from the session's connection, in its
-    transaction. The session's own execute, made for loading objects, costs more CPU a
-    statement (zone PG, the site page's statements alternated: 0.05-0.26 ms each); it also
-    flushes pending changes first, so use this only where none can be pending (page reads)."""
-    return db.session.connection().execute(statement, params)
+    transaction, or from the open snapshot's (connections.snapshot). The session's own execute,
+    made for loading objects, costs more CPU a statement (zone PG, the site page's statements
+    alternated: 0.05-0.26 ms each); it also flushes pending changes first, so use this only
+    where none can be pending (page reads)."""
+    return (snapshot_connection.get() or db.session.connection()).execute(statement, params)

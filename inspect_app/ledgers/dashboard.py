@@ -66,7 +66,8 @@ def _counted(user: User, filters, today: date | None, cutoff: date | None, regim
 
     key = ("live", user.id, user.role, filters.area, filters.grid, filters.site_type, regime,
            today, cutoff, rules, live)
-    return (*key, why), replace(_boards.get(key, count), live_why=why)
+    # Asked live (an export): counted in the export's snapshot, not taken from the memo.
+    return (*key, why), replace(count() if live else _boards.get(key, count), live_why=why)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from .. import labels, xlsx
 from ..access import is_enterprise_staff, is_inspector
 from ..auth.models import User
+from ..connections import snapshot
 from ..timeutil import local_minute, local_today
 from . import dashboard, service, stats
 from .major import PARTS
@@ -192,12 +193,15 @@ def _fill(wb: xlsx.Book, ledger: Ledger, user: User, filters: Filters, today: da
     sheet = _Sheet(wb, ledger.title_zh, ledger.title_zh, subtitle,
                    [HEADERS[ledger.slug][c.key] for c in columns], [c.kind for c in columns],
                    [c.width for c in columns], words, autofilter=True)
-    for row in service.rows(ledger, user, filters, today):
-        sheet.append(row)
-    if ledger is service.MAJOR:
-        # Counted live, not read from the summary: the sheet's figures match the rows above.
-        _write_dashboard(wb, dashboard.dashboard(user, filters, today, regime=filters.regime,
-                                             live=True), words)
+    # One moment's ledger, however many reads its rows take (connections.snapshot).
+    with snapshot():
+        for row in service.rows(ledger, user, filters, today):
+            sheet.append(row)
+        if ledger is service.MAJOR:
+            # Counted live, in the same snapshot, not read from the summary: the sheet's
+            # figures are those of the rows above.
+            _write_dashboard(wb, dashboard.dashboard(user, filters, today,
+                                                     regime=filters.regime, live=True), words)
     return sheet.rows
 
 

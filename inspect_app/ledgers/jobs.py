@@ -33,6 +33,7 @@ from werkzeug.datastructures import MultiDict
 from .. import csv_table, tasks, xlsx_stream
 from ..access import is_inspector, is_zone_staff
 from ..auth.models import User
+from ..connections import snapshot
 from ..extensions import db
 from ..timeutil import local_today, utcnow
 from . import export, lists, service
@@ -200,14 +201,18 @@ def run_export(job_id: int) -> None:
 
     book = None
     try:
-        total = service.count(ledger, user, filters, job.day)
-        db.session.execute(update(ExportJob).where(ExportJob.id == job_id).values(total=total))
-        db.session.commit()
-        if job.fmt == "xlsx" and total > export.XLSX_MAX_ROWS:
-            _finish(job_id, FAILED, error=TOO_MANY_ROWS)  # said before, not after, the writing
-            return
-        book = writer(str(part), progress=report)
-        rows = export.write_with(book, ledger, user, filters, job.day)
+        # The count and the rows of one moment: the progress bar's total is the file's rows.
+        with snapshot():
+            total = service.count(ledger, user, filters, job.day)
+            db.session.execute(update(ExportJob).where(ExportJob.id == job_id)
+                               .values(total=total))
+            db.session.commit()  # the session's own connection: the snapshot reads on
+            if job.fmt == "xlsx" and total > export.XLSX_MAX_ROWS:
+                # Said before, not after, the writing.
+                _finish(job_id, FAILED, error=TOO_MANY_ROWS)
+                return
+            book = writer(str(part), progress=report)
+            rows = export.write_with(book, ledger, user, filters, job.day)
         book.save()
         with open(part, "rb") as f:  # on disk before it gets its name
             os.fsync(f.fileno())

@@ -20,7 +20,7 @@ from sqlalchemy import Integer, Select, func, literal_column, select, tuple_
 
 from .. import labels
 from ..auth.models import User
-from ..extensions import db, read
+from ..extensions import read
 from ..memo import memo
 from ..sites.models import Site
 from ..sites.service import FilterChoices, filter_choices
@@ -81,7 +81,7 @@ def count_listed(ledger: Ledger, user: User, filters: Filters, today: date) -> i
     list count, so the screen asks for it through `total`, memoised."""
     stmt = ledger.core(user, filters, today).add_columns(
         Site.id if ledger.generate else ledger.key[1])
-    return db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    return read(select(func.count()).select_from(stmt.subquery())).scalar()
 
 
 _totals = memo(60)

@@ -26,7 +26,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, Select, and_, case, cast, extract, false, func, not_, or_, select, true
 
 from ..auth.models import User
-from ..extensions import db
+from ..extensions import read
 from ..hazards.models import Hazard, Supervision, regime_clause
 from ..hazards.service import scope
 from ..hazards.workflow import OPEN_STATES, Level, State, is_overdue
@@ -383,5 +383,5 @@ def load_groups(user: User, filters, cutoff: date, today: date, rules: TargetRul
                     filters)
     if regime:
         query = query.where(regime_clause(regime))
-    return [as_group(row) for row in db.session.execute(grouped(query))]
+    return [as_group(row) for row in read(grouped(query))]
 

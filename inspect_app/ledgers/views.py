@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from .. import forms
 from ..access import FIELD_ROLES, ZONE_STAFF, allow, is_enterprise_staff, may_open
+from ..connections import snapshot
 from ..roles import Role
 from ..sites.types import SITE_TYPES
 from ..timeutil import local_today
@@ -23,7 +24,8 @@ def _choices() -> dict:
 
 def _print(ledger, filters, **context):
     limit = current_app.config["LEDGER_PRINT_MAX_ROWS"]
-    rows = list(service.rows(ledger, current_user, filters, limit=limit + 1))
+    with snapshot():  # one moment, as the export's (connections.snapshot)
+        rows = list(service.rows(ledger, current_user, filters, limit=limit + 1))
     return page("ledgers/print.html", ledger=ledger, filters=filters, rows=rows[:limit],
                 truncated=len(rows) > limit, limit=limit, cells=service.cells,
                 describe=service.describe(ledger, filters), site_types=SITE_TYPES,

@@ -363,3 +363,37 @@ def test_an_xlsx_past_one_sheets_rows_fails_at_once_and_points_to_csv(app, clien
     assert "超过 4 行" in page and "CSV" in page and 'href="/ledgers/hazards/export"' in page
     job = _run_queue(app, _ask(client, fmt="csv"))
     assert job.status == jobs.DONE and job.rows == 5
+
+
+def test_a_job_writes_the_ledger_of_one_moment_while_it_changes(app, client, login, ctx,
+                                                                small_inline, monkeypatch):
+    """The list is read a few rows at a time; a hazard changed or added between two reads is
+    in the file as it was when the job began (or not at all), and the progress total is the
+    file's rows: an export is evidence of one moment. (PostgreSQL: SQLite reads each statement
+    at its own moment, see connections.snapshot.)"""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("a snapshot across reads is PostgreSQL's (connections.snapshot)")
+    site = make_site()
+    _hazards(site, 12)
+    site_id = site.id  # the hook runs in the consumer's thread: no object of this session there
+    login(make_user("supervisor"))
+    monkeypatch.setattr(service, "ROWS_PER_READ", 4)
+    real, changed = csv_table.Sheet.append, []
+
+    def append(self, values, kinds=None):
+        if self.rows == 5 and not changed:  # the second read is done, the third is not
+            with db.engine.begin() as other:  # another user's edits, committed meanwhile
+                other.execute(Hazard.__table__.update().values(description="已改"))
+                other.execute(Hazard.__table__.insert().values(
+                    site_id=site_id, description="新增", level="general", status="reported",
+                    source="patrol", deadline=date.today(), created_at=now() - timedelta(days=9)))
+            changed.append(True)
+        real(self, values, kinds)
+
+    monkeypatch.setattr(csv_table.Sheet, "append", append)
+    job = _run_queue(app, _ask(client, fmt="csv"))
+    assert changed and job.status == jobs.DONE and job.rows == job.total == 12
+    rows = list(csv.reader(io.StringIO(_download(client, job.id).data.decode("utf-8-sig"))))
+    described = [r[HEADERS.index("隐患描述")] for r in rows[1:]]
+    assert sorted(described) == sorted(f"配电箱损坏{i}" for i in range(12))
+    assert db.session.scalar(select(func.count()).select_from(Hazard)) == 13  # it was written
