@@ -9,11 +9,15 @@
   (`leads_safety`). Zone staff check anywhere, a grid inspector in their grids (`checks_grid`).
 - `user` is a User, or anything with the same attributes: hazards/workflow.Actor carries its
   grids' ids as `grid_ids`, so the pure hazard rules ask these same predicates.
+- `scope_of(user)`: every fact of a user the site rule reads, and nothing else. A statement
+  built from the rule for one `Scope` holds for every user of it, so it is what such caches
+  are keyed by (and built from: a rule that read any other fact would fail there, not leak).
 
 At the ground floor: it reads attributes of the user and the site and imports no feature.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 
 from flask import abort, current_app
@@ -92,6 +96,22 @@ def site_filter(user, site_id: ColumnElement, grid_id: ColumnElement | None) -> 
     if is_inspector(user):
         return grid_id.in_(sorted(grid_ids(user)))
     return site_id == user.site_id if user.site_id is not None else false()
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What `site_filter` (and `can_see_site`) read of a user: their role (zone staff, grid
+    inspector, anyone else), an inspector's grids and anyone else's own site. It stands in for
+    the user where a statement is built for a scope: it has no other attribute to read."""
+
+    role: str
+    site_id: int | None
+    grid_ids: frozenset[int]
+
+
+def scope_of(user) -> Scope:
+    """The user's `Scope`: two users with equal scopes see the same sites."""
+    return Scope(user.role, user.site_id, grid_ids(user))
 
 
 def is_enterprise_staff(user) -> bool:

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 
 from .. import forms
-from ..access import FIELD_ROLES, can_see_site, is_inspector, is_zone_staff
+from ..access import FIELD_ROLES, Scope, can_see_site, is_inspector, is_zone_staff, scope_of
 from ..auth.models import User
 from ..auth.recipients import site_staff, supervisors
 from ..extensions import db, read
@@ -31,7 +31,7 @@ from ..notifications.messages import register
 from ..notifications.service import notify
 from ..roles import Position
 from ..sites.models import Grid, Site
-from ..sites.service import Scope, scope_by_site, scope_of, scope_sites
+from ..sites.service import scope_by_site, scope_sites
 from ..sites.types import SITE_TYPES
 from ..timeutil import local_today, utcnow
 from ..web import path_for
@@ -393,7 +393,7 @@ def _zone_page(shape: _Shape) -> Select | None:
 @lru_cache(maxsize=1024)
 def _scoped_page(scope_key: Scope, shape: _Shape, dialect: str) -> Select | None:
     """An inspector's or an enterprise's page statements, built once per scope (their grids
-    or site: sites.service.Scope) and shape (`_scoped`)."""
+    or site: access.Scope) and shape (`_scoped`)."""
     return _page(_scoped(select(Hazard.id, Hazard.deadline), scope_key, dialect), shape,
                  by_site=True)
 

@@ -38,7 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from .. import memo
-from ..access import is_enterprise_staff, is_zone_staff
+from ..access import is_enterprise_staff, is_zone_staff, scope_of
 from ..auth.models import User
 from ..checklists.models import ChecklistItem
 from ..extensions import db, read
@@ -459,7 +459,7 @@ def _stop_rows(user: User, after: int, limit: int) -> list[Row]:
 @lru_cache(maxsize=1024)
 def _sites_statement(scope, today: date, limit: int, first: bool) -> Select:
     """A page of the sites due (`first`: from the start, else after the key `after`, a
-    parameter), built once per scope (sites.overview.Scope) and day: the columns a row shows,
+    parameter), built once per scope (access.Scope) and day: the columns a row shows,
     not Site objects. The limit is written in, and the first page has no key, as in
     _rows_statement: with them as parameters PostgreSQL kept a plan for any value, which
     walked the sites in id order past a city's others to find an inspector's (city: 3 ms,
@@ -472,7 +472,6 @@ def _sites_statement(scope, today: date, limit: int, first: bool) -> Select:
 
 
 def _site_rows(user: User, today: date, after: int, limit: int) -> list[Row]:
-    from ..sites.overview import scope_of
     sites = read(_sites_statement(scope_of(user), today, limit, not after), {"after": after})
     return [Row(key=s.id, url=url_for("sites.detail", site_id=s.id), title=s.name,
                 due=s.next_due_on, late=s.next_due_on is not None and s.next_due_on < today)

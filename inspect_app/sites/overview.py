@@ -10,6 +10,7 @@ from functools import lru_cache
 from flask import current_app
 from sqlalchemy import Select, bindparam, func, or_, select
 
+from ..access import Scope, scope_of
 from ..auth.models import User
 from ..extensions import db, read
 from ..hazards.models import Hazard, open_clause
@@ -18,7 +19,7 @@ from ..inspections.models import Inspection
 from ..timeutil import local_today
 from . import schedule
 from .models import Site
-from .service import Scope, scope_of, scope_sites
+from .service import scope_sites
 
 
 @dataclass

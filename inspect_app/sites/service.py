@@ -7,25 +7,11 @@ from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import models  # noqa: F401 - every mapper known: _WITH_PLACE below is built at import
-from ..access import can_see_site, grid_ids, is_inspector, is_zone_staff, site_filter
+from ..access import can_see_site, is_inspector, is_zone_staff, site_filter
 from ..auth.models import User
 from ..extensions import db, read
 from ..memo import memo
 from .models import Area, Grid, Site, grid_inspectors, new_qr_token
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What decides which sites a user covers (access.site_filter): a statement over them
-    built for one scope holds for every user of it."""
-
-    role: str
-    site_id: int | None
-    grid_ids: frozenset[int]
-
-
-def scope_of(user: User) -> Scope:
-    return Scope(user.role, user.site_id, grid_ids(user))
 
 
 def scope_sites(query: Select, user: User) -> Select:
