@@ -15,7 +15,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, bindparam
 
 from ..auth.models import User
-from ..id_lists import among
 from .filters import Filters
 
 
@@ -67,11 +66,6 @@ class Ledger:
 WHERE = (Column("area", _l("Area"), width=10), Column("grid", _l("Grid"), width=10),
          Column("site", _l("Enterprise or place"), width=24),
          Column("site_type", _l("Industry"), "site_type", width=12))
-
-
-def for_page(query: Select, id_column, ids) -> Select:
-    """Narrow a list's query to these ids."""
-    return query.where(among(id_column, ids))
 
 
 def built_once(build: Callable[[Any], Select]) -> Callable[[], Select]:
