@@ -138,6 +138,14 @@ def placed(query: Select, site_fk) -> Select:
             .join(Area, Grid.area_id == Area.id))
 
 
+def placed_if_located(query: Select, site_fk, f: Filters) -> Select:
+    """`placed` only when an area, grid or industry filter reads the site, its grid or area: a
+    list's keys need them for nothing else (every row has all three: foreign keys, not null),
+    and unjoined they come from the list's index alone (zone PG, the rectification list's
+    first page: 147 -> 29 buffers, 0.6 -> 0.1 ms)."""
+    return placed(query, site_fk) if f.area or f.grid or f.site_type else query
+
+
 class LocalDay(FunctionElement):
     """SQL: the zone's calendar day of a naive UTC timestamp column (the zone keeps one UTC
     offset all year, as Asia/Shanghai has since 1991)."""

@@ -34,6 +34,7 @@ from .filters import (
     local_date,
     located,
     placed,
+    placed_if_located,
 )
 
 # What the status filter offers, per list ("" = all).
@@ -46,7 +47,8 @@ RECTIFICATION_FILTER = {"open": _l("Being fixed"), "overdue": _l("Overdue"),
 # 检查清单: submitted inspections.
 
 def _inspections_core(user: User, f: Filters, today: date) -> Select:
-    query = scope_by_site(placed(select().select_from(Inspection), Inspection.site_id).where(
+    query = scope_by_site(placed_if_located(select().select_from(Inspection),
+                                            Inspection.site_id, f).where(
         Inspection.submitted_at.is_not(None)), user, Inspection.site_id)
     return in_period(located(query, f), Inspection.submitted_at, f)
 
@@ -106,7 +108,7 @@ def _placed_hazards() -> Select:
 
 
 def _hazards_core(user: User, f: Filters, today: date) -> Select:
-    query = _placed_hazards()
+    query = placed_if_located(select().select_from(Hazard), Hazard.site_id, f)
     query = hazard_status(found_in_period(located(in_regime(scope(query, user), f), f), f),
                           f.status, today)
     if f.level:

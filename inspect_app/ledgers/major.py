@@ -20,7 +20,15 @@ from ..hazards.workflow import Action, State, is_overdue, report_missing
 from ..id_lists import among
 from ..sites.models import Area, Grid, Site
 from .columns import WHERE, Column, Ledger, built_once
-from .filters import Filters, found_in_period, hazard_status, in_regime, located, placed
+from .filters import (
+    Filters,
+    found_in_period,
+    hazard_status,
+    in_regime,
+    located,
+    placed,
+    placed_if_located,
+)
 from .stats import is_stock, stock_cutoff
 
 # What the status filter offers ("" = all).
@@ -45,19 +53,15 @@ def _placed_majors() -> Select:
     return placed(select().select_from(Hazard), Hazard.site_id)
 
 
-def _majors(user: User, f: Filters, today: date, place: bool) -> Select:
+def _major_core(user: User, f: Filters, today: date) -> Select:
+    # The keys of a page and the total: the site, grid and area are joined only to filter by
+    # them (filters.placed_if_located). Unfiltered, the keys come from the index alone
+    # (EXPLAIN ANALYZE, zone staff's first page: zone 273 -> 3 buffers, city 395 -> 6).
     # A major the supervisor judged general stays listed, as 认定为一般 with who and why.
-    query = (_placed_majors() if place else select().select_from(Hazard)).where(
+    query = placed_if_located(select().select_from(Hazard), Hazard.site_id, f).where(
         major_listed_clause())  # on ix_hazards_major_found_on_id
     return hazard_status(found_in_period(located(in_regime(scope(query, user), f), f), f), f.status,
                          today)
-
-
-def _major_core(user: User, f: Filters, today: date) -> Select:
-    # The keys of a page and the total: every hazard has a site, its grid and area (foreign
-    # keys, not null), joined only to filter by them. Unfiltered, the keys come from the index
-    # alone (EXPLAIN ANALYZE, zone staff's first page: zone 273 -> 3 buffers, city 395 -> 6).
-    return _majors(user, f, today, place=bool(f.area or f.grid or f.site_type))
 
 
 def _latest(model, ids) -> Select:

@@ -15,8 +15,16 @@ from inspect_app.auth.models import User
 from inspect_app.extensions import db
 from inspect_app.ledgers import service
 from inspect_app.ledgers.service import Filters
-from tests.factories import log_in, make_grid, make_hazard, make_inspection, make_site, \
-    make_user, now
+from inspect_app.sites.models import Grid
+from tests.factories import (
+    log_in,
+    make_grid,
+    make_hazard,
+    make_inspection,
+    make_site,
+    make_user,
+    now,
+)
 
 
 @pytest.fixture
@@ -105,8 +113,6 @@ def test_a_readers_new_grids_new_role_or_new_site_are_read_at_once(app, zone):
                 setattr(user, key, value)
             db.session.commit()
             assert scope_of(db.session.get(User, user.id)) != before
-
-    from inspect_app.sites.models import Grid
 
     _check_every_order(app, zone, ["inspector g1", "enterprise s1", "supervisor"])
     with app.app_context():
