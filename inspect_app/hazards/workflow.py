@@ -100,7 +100,7 @@ REPORT_PARTS = ("report_state_cause", "report_harm_difficulty", "plan_goal", "me
 def report_missing(values) -> tuple[str, ...]:
     """The parts of the written report still empty; `values` is a mapping or a hazard."""
     get = values.get if hasattr(values, "get") else lambda k: getattr(values, k, "")
-    return tuple(p for p in REPORT_PARTS if not (get(p) or "").strip())
+    return tuple([p for p in REPORT_PARTS if not (get(p) or "").strip()])
 
 
 ENFORCEMENT_MEASURES = ("order_rectify", "suspend", "fine", "seal", "cut_power", "other")

@@ -51,7 +51,9 @@ class Ledger:
     # Every column of a page's rows, by their ids alone (built_once): per-row figures for
     # those rows only. Print and export read every row so too, a few hundred at a time.
     statement: Callable[[], Select] | None = None
-    convert: Callable[[Any, date], tuple] | None = None
+    # A read's rows (a page, or ROWS_PER_READ) as the list shows them, in column order: a read
+    # at a time, so what its rows share (the major list's stock cutoff) is read once.
+    convert: Callable[[list, date], list[tuple]] | None = None
     generate: Callable[..., Iterator[tuple]] | None = None  # not one query (by sites)
 
     def for_ids(self, ids: list) -> tuple[Select, dict]:
@@ -66,6 +68,11 @@ class Ledger:
 WHERE = (Column("area", _l("Area"), width=10), Column("grid", _l("Grid"), width=10),
          Column("site", _l("Enterprise or place"), width=24),
          Column("site_type", _l("Industry"), "site_type", width=12))
+
+
+def each_row(convert: Callable[[Any, date], tuple]) -> Callable[[list, date], list[tuple]]:
+    """A Ledger.convert that converts each row on its own."""
+    return lambda rows, today: [convert(row, today) for row in rows]
 
 
 def built_once(build: Callable[[Any], Select]) -> Callable[[], Select]:

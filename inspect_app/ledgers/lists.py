@@ -24,7 +24,7 @@ from ..inspections.models import Answer, Inspection, Result
 from ..roles import Position, Role
 from ..sites.models import Area, Grid, Site, grid_inspectors
 from ..sites.service import scope_by_site, scope_sites
-from .columns import WHERE, Column, Ledger, built_once
+from .columns import WHERE, Column, Ledger, built_once, each_row
 from .filters import (
     Filters,
     found_in_period,
@@ -97,7 +97,7 @@ INSPECTIONS = Ledger(
     filters=frozenset({"area", "grid", "type", "period"}),
     period_label=_l("Inspected"), period_zh="检查时间",
     key=(Inspection.submitted_at, Inspection.id), core=_inspections_core,
-    statement=built_once(_inspections_query), convert=lambda row, today: tuple(row),
+    statement=built_once(_inspections_query), convert=each_row(lambda row, today: tuple(row)),
 )
 
 
@@ -149,7 +149,7 @@ HAZARDS = Ledger(
     filters=frozenset({"area", "grid", "type", "period", "level", "regime"}),
     statuses=HAZARD_FILTER, period_label=_l("Found"), period_zh="发现时间",
     key=(Hazard.found_on, Hazard.id), core=_hazards_core,
-    statement=built_once(_hazards_query), convert=_hazard_row,
+    statement=built_once(_hazards_query), convert=each_row(_hazard_row),
 )
 
 
@@ -232,7 +232,7 @@ RECTIFICATION = Ledger(
     filters=frozenset({"area", "grid", "type", "period", "level"}), statuses=RECTIFICATION_FILTER,
     period_label=_l("Found"), period_zh="发现时间",
     key=(Hazard.found_on, Hazard.id), core=_rectification_core,
-    statement=built_once(_rectification_query), convert=_rectification_row,
+    statement=built_once(_rectification_query), convert=each_row(_rectification_row),
 )
 
 
@@ -422,7 +422,7 @@ ENFORCEMENT = Ledger(
     statuses=dict(labels.REFERRAL_STATUS),
     period_label=_l("Referred"), period_zh="移送时间",
     key=(Referral.referred_at, Referral.id), core=_enforcement_core,
-    statement=built_once(_enforcement_query), convert=lambda row, today: tuple(row),
+    statement=built_once(_enforcement_query), convert=each_row(lambda row, today: tuple(row)),
 )
 
 FIVE = (INSPECTIONS, HAZARDS, RECTIFICATION, RESPONSIBILITY, ENFORCEMENT)

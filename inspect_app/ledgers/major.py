@@ -106,8 +106,12 @@ def _major_query(ids) -> Select:
     return query.order_by(Hazard.found_on.desc(), Hazard.id.desc())
 
 
-def _major_row(row, today: date, cutoff: date | None = None) -> tuple:
-    cutoff = cutoff or stock_cutoff()
+def _major_rows(rows: list, today: date) -> list[tuple]:
+    cutoff = stock_cutoff()  # once a read (a setting): read once a row, ~0.35 ms CPU a page
+    return [_major_row(row, today, cutoff) for row in rows]
+
+
+def _major_row(row, today: date, cutoff: date) -> tuple:
     hid, area, grid, site, site_type, regime, authority, desc, source, found, deadline, \
         status = row[:12]
     texts = dict(zip((*REPORT_PARTS, *PLAN_PARTS), row[12:20], strict=True))
@@ -171,5 +175,5 @@ MAJOR = Ledger(
     filters=frozenset({"area", "grid", "type", "period", "regime"}), statuses=MAJOR_FILTER,
     period_label=_l("Found"), period_zh="发现时间",
     key=(Hazard.found_on, Hazard.id), core=_major_core,
-    statement=built_once(_major_query), convert=_major_row,
+    statement=built_once(_major_query), convert=_major_rows,
 )
