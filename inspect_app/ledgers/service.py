@@ -341,6 +341,18 @@ def _column(kind: str, td: str, locale: str, values: list, detail: str | None) -
 
 
 def cells(ledger: Ledger, rows: list[tuple], links: bool = True) -> Iterator[Markup]:
+    """Each row's <td> cells, in HTML (`_cells`)."""
+    return map(Markup, _cells(ledger, rows, links))
+
+
+def table_rows(ledger: Ledger, rows: list[tuple]) -> Markup:
+    """The page's rows as its <tbody> shows them, each <tr> on a line of its own (as a loop in
+    ledgers/_rows.html wrote them): one string, not a Markup per row for Jinja to escape, copy
+    and join."""
+    return Markup("".join([f"\n<tr>{row}</tr>\n" for row in _cells(ledger, rows, True)]))
+
+
+def _cells(ledger: Ledger, rows: list[tuple], links: bool) -> Iterator[str]:
     """The shown columns of each row as its <td> cells, in HTML: a hazard number links to its
     hazard (not in print). Written here, not cell by cell in Jinja: a major-hazard page has
     1,650 cells, and escaping and branching per cell in the template cost more than its
@@ -351,8 +363,7 @@ def cells(ledger: Ledger, rows: list[tuple], links: bool = True) -> Iterator[Mar
     locale = str(get_locale())
     columns = [_column(c.kind, f'<td class="{escape(c.css)}">', locale, [row[i] for row in rows],
                        detail) for i, c in ledger.page_columns]
-    for row_cells in zip(*columns, strict=True):
-        yield Markup("".join(row_cells))
+    return map("".join, zip(*columns, strict=True))
 
 
 def heads(ledger: Ledger) -> Markup:

@@ -19,7 +19,7 @@ FIVE = "<any(inspections,hazards,rectification,responsibility,enforcement):slug>
 def _choices() -> dict:
     places = service.choices(current_user)
     return {"choices": places, "site_types": SITE_TYPES,
-            "levels": service.LEVELS, "cells": service.cells, "heads": service.heads}
+            "levels": service.LEVELS, "table_rows": service.table_rows, "heads": service.heads}
 
 
 def _print(ledger, filters, **context):
