@@ -81,6 +81,7 @@ def configure_templates(app: Flask) -> None:
     Registered here, so that web.py, which every feature imports, imports none of them."""
     from .access import may_open
     from .home import queue as work_queue
+    from .icons import icon
     from .inspections.static_part import item_static, item_words
     from .nav import links_for
     from .notifications.service import unread_count
@@ -90,7 +91,7 @@ def configure_templates(app: Flask) -> None:
     app.jinja_env.globals.update(labels.GLOBALS, site_type_label=site_type_label,
                                  new_key=lambda: uuid.uuid4().hex,
                                  may_open=lambda endpoint: may_open(current_user, endpoint),
-                                 item_static=item_static, item_words=item_words)
+                                 item_static=item_static, item_words=item_words, icon=icon)
 
     @app.context_processor
     def inbox_count():

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from ..icons import CAMERA
 from ..labels import label
 from .static_part import item_static
 
@@ -75,7 +76,7 @@ class Card:
                 # A fresh key per rendered form (a retried upload reuses it): the `new_key` global.
                 f'    <input type="hidden" name="upload_key" value="{uuid.uuid4().hex}">\n'
                 '    <input type="hidden" name="taken_at" value="">\n'
-                f'    <label class="button camera">📷 {w["take_photo"]}\n'
+                f'    <label class="button camera">{CAMERA} {w["take_photo"]}\n'
                 '      <input type="file" name="photo" accept="image/*" capture="environment"'
                 ' multiple data-shrink></label>\n'
                 f'    <span class="uploading htmx-indicator">{w["uploading"]}</span>\n'

@@ -75,3 +75,48 @@ def test_the_top_bar_is_drawn_without_a_fallback_font(app, live_server, phone):
     assert round(box["width"]) == round(box["height"]) == 15  # 1.3rem's ☰ in these fonts
     menu.tap()
     expect(page.locator(".menu nav")).to_be_visible()
+
+
+def _drawn_fonts(page, selector: str) -> set[str]:
+    """The font families Chromium drew the text of `selector`'s elements with."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+    drawn = set()
+    for node in cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": selector})["nodeIds"]:
+        drawn.update(f["familyName"] for f in cdp.send(
+            "CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"])
+    return drawn
+
+
+def test_the_head_and_the_photo_button_are_drawn_without_a_fallback_font(app, live_server, phone):
+    """The checklist's head ("📍 on site" after a scan) is in the first paint, and a failed
+    item's photo button ("📷 Take photo") is too when it is on the screen. No CJK font has
+    those emoji: each sent the first paint down the whole font list to a fallback font of its
+    own (9 lookups, then that font loaded and shaped). They are drawn (inspect_app/icons.py),
+    hidden from screen readers, and the words beside them are in the page's first font."""
+    from tests.browser.test_inspection_loop import _loop_data, _scan_and_log_in, _start, _tick
+
+    page = phone
+    data = _loop_data(app)
+    _scan_and_log_in(page, live_server, data)
+    _start(page)
+    on_site = page.locator(".run-head span[title]")
+    expect(on_site).to_have_text("现场")
+    expect(on_site.locator("svg[aria-hidden=true]")).to_have_count(1)
+    item = page.locator("article.item:not(.major)").first
+    _tick(page, item.get_attribute("id"), "fail")
+    camera = item.locator("label.camera")
+    expect(camera).to_be_visible()
+    expect(camera).to_have_text("拍照")
+    expect(camera.locator("svg[aria-hidden=true]")).to_have_count(1)
+    box = on_site.locator("svg").bounding_box()
+    assert 10 < box["width"] == box["height"] < 30  # the size of the text beside it, 1em
+
+    item_id = item.get_attribute("id")
+    drawn = _drawn_fonts(page, f".run-head *, #{item_id} label.camera")
+    listed = page.evaluate("getComputedStyle(document.body).fontFamily")
+    if not drawn & {name.strip('" ') for name in listed.split(",")}:
+        pytest.skip(f"none of {listed} installed here: {drawn}")
+    assert len(drawn) == 1, drawn
