@@ -79,6 +79,27 @@ def test_field_pages_have_nothing_render_blocking_before_their_content(client, l
     assert _blocking_before_content('<link rel="stylesheet" href="/a.css"><main>')
 
 
+EXPECT = re.compile(r'<link rel="expect" href="#([\w-]+)" blocking="render">')
+
+
+def test_field_pages_hold_their_first_frame_only_until_the_top_bar_is_parsed(client, login, ctx):
+    """A field page's first frame waits for its top bar to be parsed, not for a blank page drawn
+    first (tests/browser/test_checklist_paint.py): the element it waits for is the first thing
+    in <body>, before <main>, so the page's content never holds it up; nothing else in <head>
+    blocks rendering, and the other pages (app.css in <head>) wait for nothing more."""
+    grid = make_grid()
+    site = make_site(grid, site_type="NINE", subkind="restaurant", risk_color="red")
+    login(make_user("inspector", grids=[grid]))
+    resp = client.post(f"/inspections/start/{site.id}", data={"template": template("grid-nine").id})
+    for url in ("/scan", f"/sites/{site.id}", resp.location):
+        head, body = client.get(url).text.split("</head>", 1)
+        assert EXPECT.findall(head) == ["topbar"], url
+        assert head.count("blocking=") == 1, url
+        assert body.index('<header class="topbar" id="topbar">') < body.index("</header>") < (
+            body.index("<main")), url
+    assert "blocking=" not in client.get("/hazards/").text
+
+
 def test_other_pages_link_app_css_in_head_with_no_inline_style(client, login, ctx):
     login(make_user("supervisor"))
     for url in ("/hazards/", "/ledgers/hazards", "/inbox/"):
