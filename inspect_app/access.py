@@ -108,6 +108,16 @@ class Scope:
     site_id: int | None
     grid_ids: frozenset[int]
 
+    @property
+    def rows_key(self) -> str:
+        """Equal for every scope that sees the same sites, whatever the role that gives it
+        (a supervisor's and an admin's alike): what a kept export file is shared by."""
+        if self.role in ZONE_STAFF:
+            return "zone"
+        if self.role == Role.INSPECTOR:
+            return "grids:" + ",".join(str(g) for g in sorted(self.grid_ids))
+        return f"site:{self.site_id or 0}"
+
 
 def scope_of(user) -> Scope:
     """The user's `Scope`: two users with equal scopes see the same sites."""

@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
 from .. import csv_table, tasks, xlsx_stream
-from ..access import is_inspector, is_zone_staff
+from ..access import scope_of
 from ..auth.models import User
 from ..connections import snapshot
 from ..extensions import db
@@ -46,15 +46,6 @@ QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 TOO_MANY_ROWS = "too many rows"  # the error of an .xlsx past one sheet's rows (CSV has no limit)
 
 
-def scope_of(user: User) -> str:
-    """Whose rows `user` reads in a ledger, as sites.service.scope_sites narrows them."""
-    if is_zone_staff(user):
-        return "zone"
-    if is_inspector(user):
-        return "grids:" + ",".join(str(g) for g in sorted(g.id for g in user.grids))
-    return f"site:{user.site_id or 0}"
-
-
 def _hash(*parts) -> str:
     return hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()
 
@@ -64,7 +55,7 @@ def canonical_args(filters: service.Filters) -> str:
 
 
 def key_for(user: User, ledger_slug: str, fmt: str, args: str, day) -> str:
-    return _hash(ledger_slug, fmt, args, _hash(scope_of(user)), day.isoformat())
+    return _hash(ledger_slug, fmt, args, _hash(scope_of(user).rows_key), day.isoformat())
 
 
 def find(user: User, ledger: service.Ledger, fmt: str, filters: service.Filters,
@@ -91,7 +82,7 @@ def request(user: User, ledger: service.Ledger, fmt: str, filters: service.Filte
     job = db.session.scalar(select(ExportJob).where(ExportJob.key == key))
     if job is None:
         job = ExportJob(key=key, ledger=ledger.slug, fmt=fmt, args=args,
-                        scope=_hash(scope_of(user)), day=day, status=QUEUED,
+                        scope=_hash(scope_of(user).rows_key), day=day, status=QUEUED,
                         requested_by_id=user.id)
         db.session.add(job)
         try:
@@ -184,7 +175,7 @@ def run_export(job_id: int) -> None:
         return
     job = db.session.get(ExportJob, job_id)
     user = db.session.get(User, job.requested_by_id) if job.requested_by_id else None
-    if user is None or not user.active or _hash(scope_of(user)) != job.scope:
+    if user is None or not user.active or _hash(scope_of(user).rows_key) != job.scope:
         _finish(job_id, FAILED, error="reader's scope changed")
         return
     ledger = service.LEDGERS[job.ledger]

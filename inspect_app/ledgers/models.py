@@ -20,7 +20,7 @@ class ExportJob(db.Model):
     ledger: Mapped[str] = mapped_column(String(20))
     fmt: Mapped[str] = mapped_column(String(8))
     args: Mapped[str] = mapped_column(String(300))  # the filters as a canonical query string
-    scope: Mapped[str] = mapped_column(String(64))  # whose rows: jobs.scope_of(reader), hashed
+    scope: Mapped[str] = mapped_column(String(64))  # whose rows: access.Scope.rows_key of the reader, hashed
     day: Mapped[date] = mapped_column(index=True)  # the ledger's "today" (overdue, export date)
     status: Mapped[str] = mapped_column(String(12), default="queued")  # queued|running|done|failed
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

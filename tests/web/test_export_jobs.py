@@ -168,6 +168,8 @@ def test_double_request_for_the_same_file_gives_one_job(app, client, login, ctx,
     assert _ask(client, status="open") == job_id
     login(second)  # the same rows for another supervisor: the same file
     assert _ask(client, status="open") == job_id
+    login(make_user("admin"))  # another role of the zone's staff sees the same rows too
+    assert _ask(client, status="open") == job_id
     assert queue.huey.pending_count() == 1
     assert db.session.scalar(select(func.count(ExportJob.id))) == 1
     assert _ask(client, status="closed") != job_id  # another filter is another file
@@ -397,3 +399,13 @@ def test_a_job_writes_the_ledger_of_one_moment_while_it_changes(app, client, log
     described = [r[HEADERS.index("隐患描述")] for r in rows[1:]]
     assert sorted(described) == sorted(f"配电箱损坏{i}" for i in range(12))
     assert db.session.scalar(select(func.count()).select_from(Hazard)) == 13  # it was written
+
+
+def test_a_kept_files_scope_is_spelled_as_stored_before():
+    """Jobs store the hash of these words: another spelling would orphan every kept file."""
+    from inspect_app.access import Scope
+    assert Scope("supervisor", None, frozenset()).rows_key == "zone"
+    assert Scope("admin", None, frozenset()).rows_key == "zone"
+    assert Scope("inspector", None, frozenset({12, 3})).rows_key == "grids:3,12"
+    assert Scope("enterprise", 7, frozenset()).rows_key == "site:7"
+    assert Scope("worker", None, frozenset()).rows_key == "site:0"
