@@ -20,13 +20,14 @@ before; a server that went away meanwhile fails that one request with the 503 th
 handler gives (web.database_unavailable, which empties the pool), and an idle connection,
 the kind a restart leaves behind, is still pinged and replaced unseen, as pool_pre_ping did.
 SQLite keeps pool_pre_ping (a call, not a round trip) and its driver's transactions (which
-begin at the first write already).
+begin at the first write already); a SQLite file runs in WAL mode.
 
 `snapshot()`: reads that must all see one moment (an export's rows, its count and its figures).
 """
 
 import re
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -37,6 +38,7 @@ from sqlalchemy.engine import Engine
 from .extensions import db, snapshot_connection
 
 PING_AFTER_IDLE = 2.0  # seconds
+_IN_WAL_MODE: "weakref.WeakSet[Engine]" = weakref.WeakSet()  # SQLite files in WAL mode
 
 
 # A SELECT whose row locks must last until the transaction ends.
@@ -77,15 +79,28 @@ def snapshot() -> Iterator[None]:
     the count above the rows, or the figures sheet beside them, would disagree with the rows
     (the export is evidence of the ledger at one moment). On PostgreSQL the reads run in one
     REPEATABLE READ, READ ONLY transaction on a connection of their own, so the session's own
-    writes meanwhile (an export job's progress) commit apart. SQLite reads as before, each
-    statement its own moment: with its rollback journal a read transaction held for a whole
-    export would keep every writer (an inspector's tick) waiting until it ends. Nested: the
-    outer snapshot."""
-    if snapshot_connection.get() is not None or db.engine.dialect.name != "postgresql":
+    writes meanwhile (an export job's progress) commit apart. On SQLite the reads run in one
+    read transaction on a connection of their own, which its write-ahead log lets writers (an
+    inspector's tick) commit beside (_write_ahead_log); a database not in WAL mode (in memory)
+    reads each statement at its own moment, as a read transaction there would keep every
+    writer waiting until the export ends. Nested: the outer snapshot."""
+    if snapshot_connection.get() is not None:
         yield
         return
-    with db.engine.connect().execution_options(
-            isolation_level="REPEATABLE READ", postgresql_readonly=True) as conn, conn.begin():
+    engine = db.engine
+    if engine.dialect.name == "postgresql":
+        opened = engine.connect().execution_options(
+            isolation_level="REPEATABLE READ", postgresql_readonly=True)
+    elif engine in _IN_WAL_MODE:
+        opened = engine.connect()
+    else:
+        yield
+        return
+    with opened as conn, conn.begin():
+        if engine.dialect.name == "sqlite":
+            # pysqlite begins a transaction only before a write: a read one is asked for. Its
+            # snapshot is taken at the first read, and ends with the rollback on leaving.
+            conn.exec_driver_sql("BEGIN")
         token = snapshot_connection.set(conn)
         try:
             yield
@@ -125,9 +140,25 @@ def configure(app: Flask) -> None:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
+def _write_ahead_log(engine: Engine) -> None:
+    """A SQLite file in WAL mode (kept in the file once set): readers and one writer at a time
+    go on beside each other, so a read transaction (snapshot) holds up no tick, and a page
+    read does not wait for a commit. A database in memory has no log; it stays as it is."""
+    if engine.url.database in (None, "", ":memory:") or "mode=memory" in str(engine.url):
+        return
+
+    @event.listens_for(engine, "connect")
+    def connect(dbapi_connection, record) -> None:
+        mode = dbapi_connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if mode.lower() == "wal":
+            _IN_WAL_MODE.add(engine)
+
+
 def init_app(app: Flask) -> None:
     with app.app_context():
         engine = db.engine
+    if engine.dialect.name == "sqlite":
+        _write_ahead_log(engine)
     if engine.dialect.name == "postgresql":
         _ping_when_idle(engine)
         _read_outside_transactions(engine)

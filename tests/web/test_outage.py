@@ -11,6 +11,7 @@ import os
 import socket
 import threading
 from contextlib import contextmanager, suppress
+from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
@@ -87,11 +88,17 @@ def outage_app(app, tmp_path):
             db.create_all()
 
         def down():
-            os.replace(path, tmp_path / "away.db")
             with own.app_context():
-                db.engine.dispose()  # close the open handles, as a crash or a lost disk would
+                db.engine.dispose()  # the handles close (the last one folds the WAL in)
+            os.replace(path, tmp_path / "away.db")
 
         def up():
+            # Requests during the outage made an empty database, with a log of its own: the
+            # disk that comes back has neither.
+            with own.app_context():
+                db.engine.dispose()
+            for companion in ("-wal", "-shm"):
+                Path(f"{path}{companion}").unlink(missing_ok=True)
             os.replace(tmp_path / "away.db", path)
         yield own, down, up
         return
