@@ -12,7 +12,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, make_transient_to_detached
 
 
 class Base(DeclarativeBase):
@@ -50,3 +50,15 @@ def read(statement, params: dict | None = None):
     alternated: 0.05-0.26 ms each); it also flushes pending changes first, so use this only
     where none can be pending (page reads)."""
     return (snapshot_connection.get() or db.session.connection()).execute(statement, params)
+
+
+def loaded(mapper, keys: tuple[str, ...], values):
+    """An object of `mapper`'s class with these column values, in the session as if a select
+    had loaded it (no history; its relationships load when asked), without the ORM's loading
+    machinery for one row (compile state, loading context, a populator per column). `keys`:
+    every column attribute's, in the order of `values`."""
+    obj = mapper.class_manager.new_instance()
+    obj.__dict__.update(zip(keys, values, strict=True))
+    make_transient_to_detached(obj)
+    db.session.add(obj)
+    return obj

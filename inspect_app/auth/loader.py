@@ -10,9 +10,9 @@ a select returns, whose changes flush and whose relationships load lazily, as be
 """
 
 from sqlalchemy import bindparam, inspect, select
-from sqlalchemy.orm import make_transient_to_detached, undefer
+from sqlalchemy.orm import undefer
 
-from ..extensions import db
+from ..extensions import db, loaded
 from .models import User
 
 
@@ -39,8 +39,4 @@ def load(user_id: int) -> User | None:
     row = session.connection().execute(_row, {"id": user_id}).first()
     if row is None:
         return None
-    user = _mapper.class_manager.new_instance()
-    user.__dict__.update(zip(_keys, row, strict=True))
-    make_transient_to_detached(user)  # loaded, no history; relationships load when asked
-    session.add(user)
-    return user
+    return loaded(_mapper, _keys, row)

@@ -23,6 +23,7 @@ from ..roles import Role
 from ..sites.models import Site
 from ..timeutil import utcnow
 from .models import Answer, Inspection, InspectionKind, Result, asks_majors_only
+from .sheet import Sheet, sheet_by_id
 
 KIND_FOR_ROLE = {
     Role.INSPECTOR: InspectionKind.PATROL,
@@ -118,6 +119,16 @@ def get_for(user: User, inspection_id: int) -> Inspection:
     if inspection is None or not can_see(user, inspection):
         abort(404)
     return inspection
+
+
+def sheet_for(user: User, inspection_id: int) -> Sheet:
+    """get_for's inspection with its checklist and answers (sheet.py), or 404: the page and a
+    tick read the inspection in the same statement as its checklist."""
+    sheet = sheet_by_id(inspection_id, answers=False)
+    if sheet is None or not can_see(user, sheet.inspection):
+        abort(404)
+    sheet.read_answers()
+    return sheet
 
 
 def _editable(user: User, inspection: Inspection) -> None:

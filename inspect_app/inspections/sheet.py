@@ -3,17 +3,19 @@
 The page, a tick and a photo's reply read the inspection's checklist version and site, its
 answers with their photos, and its items (checklists/item_rows.py). Loaded as ORM objects
 (the inspection, its checklist, site and ~20 answers) they cost more CPU than the rest of a
-tick; read here with two prepared statements they cost a tenth of it.
+tick; read here with two prepared statements they cost a tenth of it. The page and a tick
+read the inspection itself in the first of them too (sheet_by_id), as auth/loader.py reads
+the user: its row made into the session's Inspection, with no statement of its own.
 """
 
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, inspect, select
 
 from ..checklists import item_rows
 from ..checklists.models import ChecklistTemplate, group_sections, items_applying
-from ..extensions import read
+from ..extensions import db, loaded, read
 from ..photos.models import Photo
 from ..sites.models import Site, checklist_codes
 from .models import Answer, Inspection, Result, asks_majors_only
@@ -66,14 +68,24 @@ class Sheet:
         self.answers = answer_rows(self.inspection.id)
 
 
-_HEADER = (
-    select(Site.name, Site.site_type, Site.features, Site.haz_modes, ChecklistTemplate.id,
-           ChecklistTemplate.content_hash, ChecklistTemplate.loaded_at, ChecklistTemplate.kind,
-           ChecklistTemplate.title, ChecklistTemplate.version)
-    .select_from(Inspection)
-    .join(Site, Site.id == Inspection.site_id)
-    .join(ChecklistTemplate, ChecklistTemplate.id == Inspection.template_id)
-    .where(Inspection.id == bindparam("inspection_id")))
+_HEAD_COLUMNS = (Site.name, Site.site_type, Site.features, Site.haz_modes, ChecklistTemplate.id,
+                 ChecklistTemplate.content_hash, ChecklistTemplate.loaded_at,
+                 ChecklistTemplate.kind, ChecklistTemplate.title, ChecklistTemplate.version)
+_INSPECTION = inspect(Inspection)
+_INSPECTION_KEYS = tuple(a.key for a in _INSPECTION.column_attrs)
+
+
+def _header(*inspection_columns):
+    return (select(*_HEAD_COLUMNS, *inspection_columns)
+            .select_from(Inspection)
+            .join(Site, Site.id == Inspection.site_id)
+            .join(ChecklistTemplate, ChecklistTemplate.id == Inspection.template_id)
+            .where(Inspection.id == bindparam("inspection_id")))
+
+
+_HEADER = _header()
+# The same with every column of the inspection, after the header's (sheet_by_id).
+_HEADER_AND_INSPECTION = _header(*(a.expression for a in _INSPECTION.column_attrs))
 _ANSWERS = (
     select(Answer.id, Answer.item_id, Answer.result, Answer.note, Photo.id)
     .outerjoin(Photo, Photo.answer_id == Answer.id)
@@ -99,7 +111,24 @@ def answer_rows(inspection_id: int, item_id: int | None = None) -> dict[int, Ans
 
 def sheet_of(inspection: Inspection, answers: bool = True) -> Sheet:
     """The inspection's checklist, and its answers unless `answers` is False."""
-    row = read(_HEADER, {"inspection_id": inspection.id}).one()
+    return _sheet(inspection, read(_HEADER, {"inspection_id": inspection.id}).one(), answers)
+
+
+def sheet_by_id(inspection_id: int, answers: bool = True) -> Sheet | None:
+    """sheet_of the inspection with that id (None: there is none), the inspection read in the
+    same statement as its checklist and site, unless this session holds it already."""
+    session = db.session()
+    if _INSPECTION.identity_key_from_primary_key((inspection_id,)) in session.identity_map:
+        # A test's or a shell's session, which its requests share: the object it holds.
+        inspection = session.get(Inspection, inspection_id)
+        return None if inspection is None else sheet_of(inspection, answers)
+    row = read(_HEADER_AND_INSPECTION, {"inspection_id": inspection_id}).first()
+    if row is None:
+        return None
+    return _sheet(loaded(_INSPECTION, _INSPECTION_KEYS, row[len(_HEAD_COLUMNS):]), row, answers)
+
+
+def _sheet(inspection: Inspection, row, answers: bool = True) -> Sheet:
     items = items_applying(item_rows.items_of(row),
                            checklist_codes(row.site_type, row.features, row.haz_modes),
                            asks_majors_only(inspection.kind, row.kind))

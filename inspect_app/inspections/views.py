@@ -61,8 +61,9 @@ def start(site_id: int):
 @bp.get("/<int:inspection_id>")
 @allow(*FIELD_ROLES)
 def run(inspection_id: int):
-    inspection = service.get_for(current_user, inspection_id)
-    resp = _checklist_page(inspection)
+    sheet = service.sheet_for(current_user, inspection_id)
+    inspection = sheet.inspection
+    resp = _checklist_page(inspection, sheet=sheet)
     if _editable(inspection):
         resp.headers[OWN_COPY] = "1"
     return resp
@@ -71,8 +72,9 @@ def run(inspection_id: int):
 @bp.post("/<int:inspection_id>/items/<int:item_id>")
 @allow(*FIELD_ROLES)
 def answer(inspection_id: int, item_id: int):
-    inspection = service.get_for(current_user, inspection_id)
-    sheet = sheet_of(inspection)  # its answers: the one this tick changes, and the reply's
+    # Its answers: the one this tick changes, and the reply's.
+    sheet = service.sheet_for(current_user, inspection_id)
+    inspection = sheet.inspection
     v = forms.parse(request.form, inspection_forms.ANSWER)
     done = idempotency.once(current_user, idempotency.key_from_request(), "answer",
                             f"{inspection.id}/{item_id}", lambda: service.record_answer(
