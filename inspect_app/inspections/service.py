@@ -1,6 +1,7 @@
 """Running an inspection: start or resume, answer items, attach photos, submit."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask import abort
 from flask_babel import gettext as _
@@ -201,13 +202,26 @@ def record_answer(user: User, inspection: Inspection, item_id: int, result: str 
             changed["note"] = note
         if not changed:
             return answer
-        # Through the session: an Answer object it holds (a script's) is updated too.
-        session.execute(update(Answer).where(Answer.id == answer.id).values(**changed))
+        if any(key[0] is Answer for key in session.identity_map.keys()):
+            # Through the session: an Answer object it holds (a script's) is updated too.
+            session.execute(update(Answer).where(Answer.id == answer.id).values(**changed))
+        else:  # a request's session holds none: the table's statement, built once
+            session.connection().execute(_answer_update(tuple(changed)), {
+                "answer_id": answer.id, **{f"new_{k}": v for k, v in changed.items()}})
         _commit_keeping_loaded()
         answer = answers[item.id] = answer._replace(**changed)
     if "answers" not in sa_inspect(inspection).unloaded:  # a caller holds them: read afresh
         session.expire(inspection, ["answers"])
     return answer
+
+
+@lru_cache(maxsize=4)
+def _answer_update(columns: tuple[str, ...]):
+    """UPDATE of these columns of one answer (updated_at too, as the ORM's): the ORM's update
+    of an entity built and ran its statement anew, ~0.3 ms of a changed tick's ~3 ms CPU."""
+    table = Answer.__table__
+    return (update(table).where(table.c.id == bindparam("answer_id"))
+            .values({c: bindparam(f"new_{c}") for c in columns}))
 
 
 def _answer(inspection: Inspection, item_id: int) -> Answer | None:

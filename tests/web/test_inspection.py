@@ -2,10 +2,11 @@
 
 import io
 import re
+from datetime import datetime
 
 import pytest
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from inspect_app.extensions import db
 from inspect_app.models import Answer, Hazard, HazardEvent, Inspection, Photo
@@ -145,6 +146,35 @@ def test_checklist_photo_inputs_are_shrunk_on_the_phone(client, login, field):
     for html in (fragment, page):
         inputs = re.findall(r'<input[^>]*type="file"[^>]*>', html)
         assert inputs and all('accept="image/' in t and "data-shrink" in t for t in inputs)
+
+
+def test_a_changed_tick_saves_its_result_note_and_time(client, login, field):
+    """A request's session holds no Answer: the change is the table's UPDATE (service.py's
+    _answer_update), which must move updated_at as the ORM's did; a script's Answer object
+    in the session is updated with it."""
+    _, site, inspector = field
+    login(inspector)
+    inspection_id = _start(client, site)
+    item = db.session.get(Inspection, inspection_id).items[0]
+    url = f"/inspections/{inspection_id}/items/{item.id}"
+    assert client.post(url, data={"result": "pass"}, headers=HX).status_code == 200
+    old = datetime(2020, 1, 1)
+    db.session.execute(update(Answer).values(updated_at=old))
+    db.session.commit()
+    db.session.expunge_all()
+    for data, saved in (({"result": "fail", "note": " 门被堵 "}, ("fail", "门被堵")),
+                        ({"note": "通道堵塞"}, ("fail", "通道堵塞")),
+                        ({"result": "na", "note": "x"}, ("na", ""))):
+        resp = client.post(url, data=data, headers=HX)
+        assert resp.status_code == 200 and f'tick-{saved[0]} on"' in resp.text
+        db.session.expunge_all()
+        answer = db.session.scalar(select(Answer))
+        assert (answer.result, answer.note) == saved and answer.updated_at > old
+        old = answer.updated_at
+        db.session.expunge_all()
+    held = db.session.scalar(select(Answer))  # held by the session the requests share
+    assert client.post(url, data={"result": "pass"}, headers=HX).status_code == 200
+    assert held.result == "pass" and db.session.scalar(select(Answer.result)) == "pass"
 
 
 def test_tick_without_htmx_redirects_back_to_the_item(client, login, field):
