@@ -4,12 +4,14 @@ A checklist page writes ~20-40 cards and a tick one; as Jinja, each card's ~40 e
 were escaped and joined one by one (half of the checklist page's CPU). Here the words, the
 addresses and the CSRF token come escaped once a page (`Card`), and each card escapes only
 what a user wrote (the note); the HTML is the template's, byte for byte. The item's fixed
-part (code, requirement, basis) is static_part.item_static's, kept per language.
+part (code, requirement, basis) is static_part.item_static's, kept per language. The page's
+sections and cards are written in one call (Card.sections), the language looked up once.
 """
 
 import uuid
 from dataclasses import dataclass
 
+from flask_babel import get_locale
 from markupsafe import Markup, escape
 
 from ..icons import CAMERA
@@ -29,8 +31,23 @@ class Card:
     def __post_init__(self):
         object.__setattr__(self, "urls", {k: str(escape(v)) for k, v in self.urls.items()})
         object.__setattr__(self, "token", str(escape(self.token)))
+        object.__setattr__(self, "locale", str(get_locale()))
+
+    def sections(self, sections, answers: dict) -> Markup:
+        """Each section's heading and its items' cards, as the page's loop wrote them (one
+        call a page: through Jinja, each card was a block call, with its own context)."""
+        out = []
+        for section, items in sections:
+            out.append(f'\n<h2 class="section">{escape(section)}</h2>\n')
+            for item in items:
+                out += ("\n", self._card(item, answers.get(item.id)), "\n")
+            out.append("\n")
+        return Markup("".join(out))  # noqa: S704 - every piece is escaped or ours
 
     def __call__(self, item, a) -> Markup:
+        return Markup(self._card(item, a))  # noqa: S704 - see _card
+
+    def _card(self, item, a) -> str:
         iid = item.id
         result = a.result if a else ""
         w, urls = self.words, self.urls
@@ -38,7 +55,7 @@ class Card:
         # (The blank lines first: where the template's tags stood, so the HTML stayed the same.)
         out = [f'\n\n\n\n<article id="item-{iid}" data-item="{iid}" class="item',
                f" answered result-{escape(result)}" if a else "", " major" if major else "",
-               '">\n  ', item_static(item), "\n  "]
+               '">\n  ', item_static(item, self.locale), "\n  "]
         if self.editable:
             failed = result == "fail"
             url = urls["answer"].format(iid)
@@ -105,7 +122,7 @@ class Card:
                 out.append("\n    </figure>\n    ")
             out.append("\n  </div>\n  ")
         out.append("\n</article>\n")
-        return Markup("".join(out))  # noqa: S704 - every piece above is escaped or ours
+        return "".join(out)  # every piece above is escaped or ours
 
 
 def _on(on: bool) -> str:

@@ -15,10 +15,11 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 
-def item_static(item) -> Markup:
-    """The item's code, requirement, major-hazard tag, basis and guidance as HTML."""
-    return _render(str(get_locale()), item.code, item.requirement, bool(item.is_major),
-                   item.basis or "", item.guidance or "")
+def item_static(item, locale: str | None = None) -> Markup:
+    """The item's code, requirement, major-hazard tag, basis and guidance as HTML, in
+    `locale` (default: the request's)."""
+    return _render(locale or str(get_locale()), item.code, item.requirement,
+                   bool(item.is_major), item.basis or "", item.guidance or "")
 
 
 @lru_cache(maxsize=8192)
