@@ -177,6 +177,26 @@ def test_a_changed_tick_saves_its_result_note_and_time(client, login, field):
     assert held.result == "pass" and db.session.scalar(select(Answer.result)) == "pass"
 
 
+def test_item_addresses_follow_the_inspection_and_the_mount_point(client, login, field):
+    """views._item_urls keeps its format strings per mount point: each page's cards carry its
+    own inspection's addresses, under the prefix it was asked under."""
+    grid, site, inspector = field
+    login(inspector)
+    first = _start(client, site)
+    second = _start(client, make_site(grid, site_type="NINE", subkind="restaurant"))
+    item = db.session.get(Inspection, first).items[0]
+    for inspection_id, root in ((first, ""), (second, "/field"), (first, "/field"), (second, "")):
+        html = client.get(f"/inspections/{inspection_id}",
+                          environ_overrides={"SCRIPT_NAME": root}).text
+        answers = set(re.findall(r'action="([^"]*)/items/\d+"', html))
+        assert answers == {f"{root}/inspections/{inspection_id}"}, answers
+        uploads = set(re.findall(r'hx-post="([^"]*)/items/\d+/photos"', html))
+        assert uploads == {f"{root}/inspections/{inspection_id}"}, uploads
+    resp = client.post(f"/inspections/{first}/items/{item.id}", data={"result": "pass"},
+                       headers=HX, environ_overrides={"SCRIPT_NAME": "/field"})
+    assert f'hx-post="/field/inspections/{first}/items/{item.id}"' in resp.text
+
+
 def test_tick_without_htmx_redirects_back_to_the_item(client, login, field):
     _, site, inspector = field
     login(inspector)
