@@ -59,8 +59,12 @@ def _parent_of(env, name: str) -> str | None:
     return extends.template.value if extends and isinstance(extends.template, nodes.Const) else None
 
 
-def render_blocks(template: str, blocks: list[str], **context) -> str:
-    current_app.update_template_context(context)
+def render_blocks(template: str, blocks: list[str], context_processors: bool = True,
+                  **context) -> str:
+    """The named blocks of `template`; without `context_processors`, only `context` and the
+    environment's globals (blocks that read no frame figure: the inbox count, the menu)."""
+    if context_processors:
+        current_app.update_template_context(context)
     env = current_app.jinja_env
     tmpl = env.get_template(template)
     ctx = tmpl.new_context(context)
@@ -85,11 +89,12 @@ def filter_form(template: str, key: tuple, **context) -> Markup:
 
 
 def page(template: str, /, fragment: str | list[str] | None = None, http_status: int = 200,
-         **context):
-    """The full page normally; only the named block(s) when htmx asks for a fragment."""
+         fragment_context_processors: bool = True, **context):
+    """The full page normally; only the named block(s) when htmx asks for a fragment (with
+    the context processors' figures unless `fragment_context_processors` is False)."""
     if fragment and wants_fragment():
         blocks = [fragment] if isinstance(fragment, str) else fragment
-        body = render_blocks(template, blocks, **context)
+        body = render_blocks(template, blocks, fragment_context_processors, **context)
     else:
         body = render_template(template, **context)
     resp = make_response(body, http_status)

@@ -27,10 +27,18 @@ def _editable(inspection) -> bool:
     return inspection.submitted_at is None and inspection.inspector_id == current_user.id
 
 
+# The blocks a write to one item answers with: its card (card.py, from what is passed here) and
+# the progress bar. They read nothing the context processors give (the inbox count, the menu,
+# the work count): without them a tick never counts the unread notifications.
+_ITEM_BLOCKS = frozenset({"item", "progress_oob"})
+
+
 def _checklist_page(inspection, fragment=None, http_status=200, sheet=None, **extra):
     sheet = sheet or sheet_of(inspection)
     editable = _editable(inspection)
-    return page("inspections/run.html", fragment, http_status=http_status, inspection=inspection,
+    blocks = {fragment} if isinstance(fragment, str) else set(fragment or ())
+    return page("inspections/run.html", fragment, http_status=http_status,
+                fragment_context_processors=not (blocks and blocks <= _ITEM_BLOCKS), inspection=inspection,
                 sheet=sheet, answers=sheet.answers, progress=sheet.progress, editable=editable,
                 card=Card(editable, _item_urls(inspection.id), item_words(), generate_csrf()),
                 outbox_words=outbox_words(), **extra)
