@@ -144,3 +144,35 @@ def test_the_first_frame_drawn_is_not_a_blank_page(app, live_server, new_phone):
         .map(p => [p.name, p.startTime]))""")
     # The first frame drawn had text in it: no blank page drawn first.
     assert paints["first-paint"] == paints["first-contentful-paint"], paints
+
+
+# The (family, size, weight) of every piece of text drawn on the first screen.
+FIRST_SCREEN_FACES = """() => {
+  const faces = new Set(), walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n; (n = walk.nextNode());) {
+    const el = n.parentElement, box = el.getBoundingClientRect();
+    if (!n.textContent.trim() || !el.checkVisibility() || box.bottom <= 0 || box.top >= innerHeight)
+      continue;
+    const s = getComputedStyle(el);
+    faces.add([s.fontFamily, s.fontSize, s.fontWeight].join(' / '));
+  }
+  return [...faces].sort(); }"""
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_first_screen_is_drawn_in_four_faces(app, live_server, phone, lang):
+    """Each font size and weight on the first screen is a font set up and its text shaped anew
+    before the first paint (at 4x CPU, ~11 of them cost the checklist much of its first layout).
+    The checklist's first screen is drawn in four: the page's heading, text and bold text, and
+    one small size for codes, hints and the badge (codes in the text's font, not a monospace)."""
+    page = phone
+    checklist = _open_checklist(page, live_server, {**_field(app)})
+    if lang == "en":
+        page.locator("footer button[lang=en]").click()
+        page.goto(f"/inspections/{checklist}")
+        expect(page.locator(".tick-pass").first).to_have_text("Pass")
+    faces = page.evaluate(FIRST_SCREEN_FACES)
+    assert len(faces) <= 4, faces
+    sizes = {face.split(" / ")[1] for face in faces}
+    assert min(float(s.rstrip("px")) for s in sizes) >= 14, faces  # small text stays readable
+    assert not any("monospace" in face for face in faces), faces
