@@ -27,7 +27,7 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_wtf.csrf import CSRFError
+from flask_wtf.csrf import CSRFError, generate_csrf
 from markupsafe import Markup
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
@@ -38,7 +38,7 @@ from werkzeug.exceptions import HTTPException
 from . import precompress, shell, throttle
 from .access import PUBLIC, public
 from .errors import UserError
-from .extensions import babel, db, login_manager
+from .extensions import babel, csrf, db, login_manager
 from .memo import memo
 from .qr import qr_png
 
@@ -100,6 +100,19 @@ def page(template: str, /, fragment: str | list[str] | None = None, http_status:
     resp = make_response(body, http_status)
     resp.vary.add("HX-Request")
     return resp
+
+
+def form_token() -> str:
+    """The CSRF token for the forms a reply writes (and csrf_token() in its templates). A write
+    Flask-WTF has let through answers with the token it was sent with: a token never expires
+    (WTF_CSRF_TIME_LIMIT is None) and any the session's secret signed is as good as a new
+    one, and signing a new one cost ~3 % of a tick's CPU. Other requests get a new one."""
+    field = current_app.config["WTF_CSRF_FIELD_NAME"]
+    if g.get("csrf_valid") and field not in g:
+        sent = csrf._get_csrf_token()  # the one it validated (form field first, then header)
+        if sent:
+            setattr(g, field, sent)  # generate_csrf's per-request token: every form agrees
+    return generate_csrf()
 
 
 def path_for(endpoint: str, **values) -> str:

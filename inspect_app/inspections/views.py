@@ -3,7 +3,6 @@ from functools import lru_cache
 from flask import current_app, flash, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 
 from .. import forms, idempotency, scan
 from ..access import FIELD_ROLES, allow
@@ -11,7 +10,7 @@ from ..errors import UserError
 from ..photos import service as photos
 from ..sites.service import get_site_for
 from ..timeutil import utcnow
-from ..web import page, redirect_to, wants_fragment
+from ..web import form_token, page, redirect_to, wants_fragment
 from . import bp, service
 from . import forms as inspection_forms
 from .card import Card
@@ -40,7 +39,7 @@ def _checklist_page(inspection, fragment=None, http_status=200, sheet=None, **ex
     return page("inspections/run.html", fragment, http_status=http_status,
                 fragment_context_processors=not (blocks and blocks <= _ITEM_BLOCKS), inspection=inspection,
                 sheet=sheet, answers=sheet.answers, progress=sheet.progress, editable=editable,
-                card=Card(editable, _item_urls(inspection.id), item_words(), generate_csrf()),
+                card=Card(editable, _item_urls(inspection.id), item_words(), form_token()),
                 outbox_words=outbox_words(), **extra)
 
 

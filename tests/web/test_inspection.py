@@ -197,6 +197,35 @@ def test_item_addresses_follow_the_inspection_and_the_mount_point(client, login,
     assert f'hx-post="/field/inspections/{first}/items/{item.id}"' in resp.text
 
 
+def test_a_ticks_reply_carries_the_token_it_was_sent_with_and_that_token_works(
+        client, login, field):
+    """web.form_token: a validated write's reply reuses its token (no new one signed); the
+    reply's forms post with it, and a page still gets a token of its own that works."""
+    _, site, inspector = field
+    login(inspector)
+    inspection_id = _start(client, site)
+    items = db.session.get(Inspection, inspection_id).items
+    sent = client.csrf_token()
+    resp = client.post(f"/inspections/{inspection_id}/items/{items[0].id}",
+                       data={"result": "fail"}, headers=HX)
+    tokens = set(re.findall(r'name="csrf_token" value="([^"]+)"', resp.text))
+    assert tokens == {sent}
+    plain = client.post(f"/inspections/{inspection_id}/items/{items[1].id}", csrf=False,
+                        data={"result": "pass", "csrf_token": sent})
+    assert plain.status_code == 302
+    page = client.get(f"/inspections/{inspection_id}").text
+    fresh = set(re.findall(r'name="csrf_token" value="([^"]+)"', page))
+    assert len(fresh) == 1
+    plain = client.post(f"/inspections/{inspection_id}/items/{items[2].id}", csrf=False,
+                        data={"result": "na", "csrf_token": fresh.pop()})
+    assert plain.status_code == 302
+    refused = client.post(f"/inspections/{inspection_id}/items/{items[2].id}", csrf=False,
+                          data={"result": "pass", "csrf_token": sent[:-2] + "xx"}, headers=HX)
+    assert refused.status_code == 400
+    answers = {a.item_id: a.result for a in db.session.scalars(select(Answer))}
+    assert answers == {items[0].id: "fail", items[1].id: "pass", items[2].id: "na"}
+
+
 def test_tick_without_htmx_redirects_back_to_the_item(client, login, field):
     _, site, inspector = field
     login(inspector)
