@@ -16,7 +16,15 @@ from typing import TypeVar
 
 from flask import Flask, g, request
 from flask_babel import gettext as _
-from sqlalchemy import ForeignKey, SmallInteger, String, UniqueConstraint, select
+from sqlalchemy import (
+    ForeignKey,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+    bindparam,
+    insert,
+    select,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -67,6 +75,10 @@ def key_from_request() -> str | None:
     return key
 
 
+_WRITE_RECEIPT = insert(Receipt.__table__).values(
+    {c: bindparam(c) for c in ("user_id", "key", "kind", "target", "status")})
+
+
 def find(user_id: int, key: str) -> Receipt | None:
     return db.session.scalar(select(Receipt).where(Receipt.user_id == user_id, Receipt.key == key))
 
@@ -75,22 +87,23 @@ def once(user, key: str | None, kind: str, target: str, write: Callable[[], T],
          replay: Callable[[], T] | None = None, status: int = 200) -> Outcome:
     """Run `write()` once per (user, key); a repeat returns `replay()` (or None) unwritten.
 
-    `write` must commit (the services do): the receipt, flushed first, commits with it. The flush
-    also serialises two copies of the same key sent at once: the second waits on the unique
-    index and then finds the first one's receipt.
+    `write` must commit (the services do): the receipt, written first, commits with it. Its
+    INSERT also serialises two copies of the same key sent at once: the second waits on the
+    unique index and then finds the first one's receipt.
     """
     if key is None:
         return Outcome(write(), False)
-    receipt = find(user.id, key)
-    if receipt is None:
-        db.session.add(Receipt(user_id=user.id, key=key, kind=kind, target=target, status=status))
-        try:
-            db.session.flush()
-        except IntegrityError:
-            db.session.rollback()
-            receipt = find(user.id, key)
-            if receipt is None:
-                raise
+    user_id, receipt = user.id, None  # (the id read before a rollback expires the user)
+    try:
+        # Written, not looked for first: a key is new but after a lost reply, so the unique
+        # index finds a repeat (one statement a write, not a select and an ORM flush).
+        db.session.connection().execute(_WRITE_RECEIPT, {
+            "user_id": user_id, "key": key, "kind": kind, "target": target, "status": status})
+    except IntegrityError:
+        db.session.rollback()
+        receipt = find(user_id, key)
+        if receipt is None:
+            raise
     if receipt is not None:
         if receipt.kind != kind or receipt.target != target:
             raise UserError(_("This idempotency key was already used for another change. "
