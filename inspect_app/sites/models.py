@@ -1,6 +1,7 @@
 """Areas, grids and sites (enterprises and places), with their QR tokens."""
 
 import secrets
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, cast, func, select, text
@@ -58,7 +59,25 @@ class Grid(db.Model):
 ACTIVE_SQL = "active IS true"
 
 
-class Site(db.Model):
+class SiteCodes:
+    """A site's codes from its site_type, features and haz_modes: for Site, and for a site
+    read as a row (SitePlace)."""
+
+    @property
+    def feature_codes(self) -> list[str]:
+        return _split(self.features)
+
+    @property
+    def haz_mode_codes(self) -> list[str]:
+        return _split(self.haz_modes)
+
+    @property
+    def checklist_codes(self) -> set[str]:
+        """The codes checklists and their items name to apply to this site."""
+        return checklist_codes(self.site_type, self.features, self.haz_modes)
+
+
+class Site(SiteCodes, db.Model):
     __tablename__ = "sites"
     # Supervisor and inspector homes: the due sites, most overdue first, then by name.
     __table_args__ = (
@@ -95,21 +114,27 @@ class Site(db.Model):
 
     grid = relationship("Grid", back_populates="sites")
 
-    @property
-    def feature_codes(self) -> list[str]:
-        return _split(self.features)
-
-    @property
-    def haz_mode_codes(self) -> list[str]:
-        return _split(self.haz_modes)
-
-    @property
-    def checklist_codes(self) -> set[str]:
-        """The codes checklists and their items name to apply to this site."""
-        return checklist_codes(self.site_type, self.features, self.haz_modes)
-
     def __repr__(self) -> str:
         return f"<Site {self.id} {self.name}>"
+
+
+@dataclass(frozen=True, slots=True)
+class SitePlace(SiteCodes):
+    """What the site page shows of a site, with its grid's and area's names, as one row."""
+
+    id: int
+    name: str
+    address: str
+    site_type: str
+    subkind: str
+    features: str
+    haz_modes: str
+    principal_name: str
+    principal_phone: str
+    grid_id: int
+    risk_color: str
+    grid_name: str
+    area_name: str
 
 
 def _split(codes: str | None) -> list[str]:

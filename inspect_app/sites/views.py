@@ -82,7 +82,7 @@ def index():
 @bp.get("/sites/<int:site_id>")
 @allow(*FIELD_ROLES)
 def detail(site_id: int):
-    site = service.get_site_for(current_user, site_id)
+    site = service.place_for(current_user, site_id)
     recent = inspections.recent_for_site(site, limit=5)
     open_hazards = hazards.open_for_site(site)
     templates = templates_for(site, current_user)

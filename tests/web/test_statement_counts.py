@@ -282,7 +282,7 @@ def test_site_page_reads_its_lists_in_a_fixed_number_of_statements(client, login
     inspector = make_user("inspector", grids=[grid])
     others = [make_user("inspector", grids=[grid]) for _ in range(3)]
     login(inspector)
-    url = f"/sites/{site.id}"
+    site_id, url = site.id, f"/sites/{site.id}"
 
     def add(n):
         """n hazards, n submitted inspections by other inspectors, one unfinished of ours."""
@@ -292,7 +292,7 @@ def test_site_page_reads_its_lists_in_a_fixed_number_of_statements(client, login
             for item in done.items:
                 inspections.record_answer(user, done, item.id, "pass", "")
             inspections.submit(user, done.id)
-            hazards.report(site_id=site.id, description="通道堵塞", level="general",
+            hazards.report(site_id=site_id, description="通道堵塞", level="general",
                            source="patrol", reporter=user)
         db.session.commit()
 
@@ -302,10 +302,10 @@ def test_site_page_reads_its_lists_in_a_fixed_number_of_statements(client, login
     add(3)
     more = _page_statements(client, url)
     assert more == few, f"{few} statements with 1 inspection and hazard, {more} with 4"
-    # The user and the grids they cover; the site with its grid and area; the checklists that
-    # fit; our unfinished inspection with its counts; the recent ones with who and which list;
+    # The user with the grids they cover; the site with its grid's and area's names; the
+    # checklists that fit; our unfinished inspection with its counts; the recent ones with who and which list;
     # the open hazards; work stopped; the bar's three counts.
-    assert more <= 11
+    assert more == 10
 
 
 def test_queue_and_ledger_grid_filters_word_each_grid_with_its_area(client, login, ctx):
