@@ -16,16 +16,8 @@ from typing import TypeVar
 
 from flask import Flask, g, request
 from flask_babel import gettext as _
-from sqlalchemy import (
-    ForeignKey,
-    SmallInteger,
-    String,
-    UniqueConstraint,
-    bindparam,
-    insert,
-    select,
-)
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ForeignKey, SmallInteger, String, UniqueConstraint, bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .errors import UserError
@@ -75,8 +67,13 @@ def key_from_request() -> str | None:
     return key
 
 
-_WRITE_RECEIPT = insert(Receipt.__table__).values(
-    {c: bindparam(c) for c in ("user_id", "key", "kind", "target", "status")})
+# A repeat is left as it is (ON CONFLICT DO NOTHING): no error for the server to log and no
+# rollback of the request's session, where a plain INSERT would raise on every lost reply.
+_WRITE_RECEIPT = {
+    name: dialect.insert(Receipt.__table__).values(
+        {c: bindparam(c) for c in ("user_id", "key", "kind", "target", "status")}
+    ).on_conflict_do_nothing(index_elements=["user_id", "key"]).returning(Receipt.__table__.c.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
 
 
 def find(user_id: int, key: str) -> Receipt | None:
@@ -93,17 +90,16 @@ def once(user, key: str | None, kind: str, target: str, write: Callable[[], T],
     """
     if key is None:
         return Outcome(write(), False)
-    user_id, receipt = user.id, None  # (the id read before a rollback expires the user)
-    try:
-        # Written, not looked for first: a key is new but after a lost reply, so the unique
-        # index finds a repeat (one statement a write, not a select and an ORM flush).
-        db.session.connection().execute(_WRITE_RECEIPT, {
-            "user_id": user_id, "key": key, "kind": kind, "target": target, "status": status})
-    except IntegrityError:
-        db.session.rollback()
-        receipt = find(user_id, key)
-        if receipt is None:
-            raise
+    receipt = None
+    # Written, not looked for first: a key is new but after a lost reply, so the unique index
+    # finds a repeat (one statement a write, not a select and an ORM flush).
+    conn = db.session.connection()
+    written = conn.execute(_WRITE_RECEIPT[conn.dialect.name], {
+        "user_id": user.id, "key": key, "kind": kind, "target": target, "status": status})
+    if written.scalar() is None:  # no row returned: the key's receipt was there
+        receipt = find(user.id, key)
+        if receipt is None:  # the first copy's receipt was pruned in between: as a new key
+            raise UserError(_("This change could not be confirmed. Try again."), 409)
     if receipt is not None:
         if receipt.kind != kind or receipt.target != target:
             raise UserError(_("This idempotency key was already used for another change. "

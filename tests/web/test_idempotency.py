@@ -6,8 +6,9 @@ import threading
 from urllib.parse import unquote
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
+from inspect_app import idempotency
 from inspect_app.extensions import db
 from inspect_app.idempotency import Receipt
 from inspect_app.models import Answer, Hazard, HazardEvent, Inspection, Photo
@@ -60,6 +61,45 @@ def test_repeated_key_answers_with_the_first_result_and_writes_nothing(client, l
     assert answer.result == "pass" and answer.note == ""  # the replay did not write "fail" again
     assert answer.updated_at >= saved_at
     assert _receipts() == 2
+
+
+def test_a_repeat_is_left_as_it_is_no_error_and_no_rollback(client, login, field):
+    """A lost reply's retry finds the receipt with no failed INSERT: nothing for the database
+    to log as an error, and the request's session is not rolled back to get past one."""
+    site, inspector, _ = field
+    login(inspector)
+    inspection_id = _start(client, site)
+    item = template("grid-nine").items[0]
+    _tick(client, inspection_id, item, "pass", key="tick-1111-aaaa")
+    rolled_back = []
+
+    def note(conn):
+        rolled_back.append(conn)
+
+    event.listen(db.engine, "rollback", note)
+    try:
+        again = _tick(client, inspection_id, item, "pass", key="tick-1111-aaaa")
+    finally:
+        event.remove(db.engine, "rollback", note)
+    assert again.status_code == 200 and again.headers["Idempotency-Replayed"] == "true"
+    assert len(rolled_back) == 1  # the one that ends the request's read, nothing before it
+    assert _receipts() == 1
+
+
+def test_a_receipt_gone_between_its_insert_and_its_read_is_refused_clearly(
+        client, login, field, monkeypatch):
+    """The first copy's receipt pruned in the instant between the two statements: a clear 409
+    in the user's language, nothing written, and the retry after it is a new write."""
+    site, inspector, _ = field
+    login(inspector)
+    inspection_id = _start(client, site)
+    item = template("grid-nine").items[0]
+    _tick(client, inspection_id, item, "pass", key="tick-2222-aaaa")
+    monkeypatch.setattr(idempotency, "find", lambda user_id, key: None)
+    refused = _tick(client, inspection_id, item, "fail", key="tick-2222-aaaa")
+    assert refused.status_code == 409
+    assert "这次修改未能确认" in unquote(refused.headers.get("X-Message", "")) + refused.text
+    assert _answer(inspection_id, item).result == "pass" and _receipts() == 1
 
 
 def test_another_users_key_is_a_new_write(app, client, login, field):
