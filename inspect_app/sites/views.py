@@ -14,7 +14,7 @@ from ..access import (
     public,
 )
 from ..checklists.item_rows import items_of
-from ..checklists.service import templates_for
+from ..checklists.service import offered
 from ..extensions import db
 from ..hazards import service as hazards
 from ..inspections import service as inspections
@@ -85,7 +85,7 @@ def detail(site_id: int):
     site = service.place_for(current_user, site_id)
     recent = inspections.recent_for_site(site, limit=5)
     open_hazards = hazards.open_for_site(site)
-    templates = templates_for(site, current_user)
+    templates = offered(site, current_user)
     return page("sites/detail.html", site=site,
                 status=overview.status_from(site, recent, open_hazards),
                 templates=templates,

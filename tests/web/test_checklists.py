@@ -1,5 +1,6 @@
 """Checklist files: validation, versioning, the seed content, and choosing by role."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -7,9 +8,9 @@ from sqlalchemy import func, select
 
 from inspect_app.checklists.loader import DATA_DIR, ChecklistFileError, load_all, parse
 from inspect_app.checklists.models import ChecklistItem, ChecklistTemplate
-from inspect_app.checklists.service import templates_for
+from inspect_app.checklists.service import offered, templates_for
 from inspect_app.extensions import db
-from tests.factories import make_site, make_user, template
+from tests.factories import make_grid, make_site, make_user, template
 
 SAMPLE = """
 slug = "t-sample"
@@ -61,6 +62,26 @@ def test_changed_file_makes_new_version_and_old_stays(ctx, tmp_path):
     assert versions[0].items[0].requirement == "安全出口畅通"
 
 
+def test_the_site_page_offers_the_version_published_last(client, login, ctx, tmp_path):
+    """The site page's checklists are kept per process by what it read of them: a new
+    version, or an old one made current again, shows on the next request."""
+    grid = make_grid()
+    site = make_site(grid, site_type="NINE")
+    login(make_user("inspector", grids=[grid]))
+    path = tmp_path / "t-sample.toml"
+
+    def publish(text):
+        """Load `text` as t-sample, and the title and version of its Start button."""
+        path.write_text(text, encoding="utf-8")
+        load_all(tmp_path)
+        page = client.get(f"/sites/{site.id}").text
+        return re.findall(r"(测试导则二?)\s*<small>v([\d.]+) ·", page)
+
+    assert publish(SAMPLE) == [("测试导则", "2.0")]
+    assert publish(SAMPLE.replace('"测试导则"', '"测试导则二"')) == [("测试导则二", "2.1")]
+    assert publish(SAMPLE) == [("测试导则", "2.0")]  # the first version current again
+
+
 @pytest.mark.parametrize("broken,message", [
     ('section = "作业现场"', "unknown section"),
     ('major = "N"', "major must be"),
@@ -100,6 +121,8 @@ def test_templates_for_site_and_role(ctx, role, site_type, features, expected):
     site = make_site(site_type=site_type, features=features)
     user = make_user(role, site=site if role == "enterprise" else None)
     slugs = {t.slug for t in templates_for(site, user)}
+    # The site page's rows are the same versions, in the same order.
+    assert [t.id for t in offered(site, user)] == [t.id for t in templates_for(site, user)]
     assert expected <= slugs
     if role == "inspector":
         assert slugs == expected
