@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.run import CHROMIUM, Server, _median, build, login  # noqa: E402
+from bench.run import CHROMIUM, Server, _median, build, login, phone  # noqa: E402
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 CATEGORIES = ("devtools.timeline,disabled-by-default-devtools.timeline,blink,loading,"
@@ -39,17 +39,7 @@ CATEGORIES = ("devtools.timeline,disabled-by-default-devtools.timeline,blink,loa
 def first_visit(browser, base: str, path: str, cookie: str, lang: str, trace: Path | None = None):
     """FCP, first and last byte (ms) of one first visit in a fresh context, as bench/run.py's
     _browser_round."""
-    name, value = cookie.split("=", 1)
-    ctx = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True,
-                              has_touch=True, locale="zh-CN" if lang == "zh" else "en-US")
-    ctx.add_cookies([{"name": name, "value": value, "url": base}])
-    page = ctx.new_page()
-    cdp = ctx.new_cdp_session(page)
-    cdp.send("Network.enable")
-    cdp.send("Network.emulateNetworkConditions", {
-        "offline": False, "latency": 150, "downloadThroughput": 1.6e6 / 8,
-        "uploadThroughput": 0.75e6 / 8})
-    cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
+    ctx, page = phone(browser, base, cookie, "zh-CN" if lang == "zh" else "en-US")
     if trace:
         browser.start_tracing(page=page, path=str(trace), categories=CATEGORIES.split(","))
     page.goto(base + path, wait_until="load")
