@@ -202,7 +202,7 @@ def record_answer(user: User, inspection: Inspection, item_id: int, result: str 
             changed["note"] = note
         if not changed:
             return answer
-        if any(key[0] is Answer for key in session.identity_map.keys()):
+        if any(key[0] is Answer for key in session.identity_map):
             # Through the session: an Answer object it holds (a script's) is updated too.
             session.execute(update(Answer).where(Answer.id == answer.id).values(**changed))
         else:  # a request's session holds none: the table's statement, built once
