@@ -42,9 +42,13 @@ class ChecklistTemplate(db.Model):
         return group_sections(self.items)
 
     @property
-    def applies_codes(self) -> set[str]:
-        return set(self.applies_to.split(","))
+    def applies_codes(self) -> frozenset[str]:
+        return codes_applied(self.applies_to)
 
+
+def codes_applied(applies_to: str) -> frozenset[str]:
+    """The site codes a template's `applies_to` names (comma-separated)."""
+    return frozenset(applies_to.split(","))
 
 
 @lru_cache(maxsize=4096)

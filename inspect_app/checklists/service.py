@@ -12,7 +12,7 @@ from ..roles import Role
 from ..sites.models import Site
 from ..sites.types import FEATURES
 from .item_rows import items_for
-from .models import ChecklistTemplate
+from .models import ChecklistTemplate, codes_applied
 
 # Per role, the kinds of checklist offered, in order of preference.
 # The 标准化运行提升指南 (standardization_guide) is the enterprise's own yearly run of its
@@ -68,7 +68,7 @@ def current_rows() -> tuple[TemplateRow, ...]:
     rows = tuple(read(_CURRENT_ROWS))
     kept = _rows_kept.get(rows)
     if kept is None:
-        kept = tuple(TemplateRow(*r[:-1], frozenset(r.applies_to.split(","))) for r in rows)
+        kept = tuple(TemplateRow(*r[:-1], codes_applied(r.applies_to)) for r in rows)
         if len(_rows_kept) >= 16:
             _rows_kept.clear()  # a process that saw many publishes: start afresh
         _rows_kept[rows] = kept

@@ -115,7 +115,8 @@ def can_see(user: User, inspection: Inspection) -> bool:
 
 def get_for(user: User, inspection_id: int) -> Inspection:
     """The inspection, or 404 (see can_see)."""
-    # Alone: the page and a tick read its checklist and answers as rows (sheet.py).
+    # Alone (the photo and submit routes): the page and a tick read it with its checklist
+    # (sheet_for).
     inspection = db.session.get(Inspection, inspection_id)
     if inspection is None or not can_see(user, inspection):
         abort(404)
