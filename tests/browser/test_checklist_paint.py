@@ -122,6 +122,26 @@ def test_the_head_and_the_photo_button_are_drawn_without_a_fallback_font(app, li
     assert len(drawn) == 1, drawn
 
 
+def test_the_site_pages_call_link_is_drawn_without_a_fallback_font(app, live_server, phone):
+    """The site page after a scan shows the principal's number to call; its 📞 had no glyph in
+    any CJK font (drawn as a box here, and a fallback-font search on a phone). The handset is
+    drawn (icons.py), hidden from screen readers, and the number is in the page's first font."""
+    from tests.browser.test_inspection_loop import _loop_data, _scan_and_log_in
+
+    page = phone
+    _scan_and_log_in(page, live_server, _loop_data(app))
+    call = page.locator("a.call")
+    expect(call).to_have_text("13900000000")
+    expect(call.locator("svg[aria-hidden=true]")).to_have_count(1)
+    box = call.locator("svg").bounding_box()
+    assert 10 < box["width"] == box["height"] < 30  # 1em, as the text beside it
+    drawn = _drawn_fonts(page, "a.call")
+    listed = page.evaluate("getComputedStyle(document.body).fontFamily")
+    if not drawn & {name.strip('" ') for name in listed.split(",")}:
+        pytest.skip(f"none of {listed} installed here: {drawn}")
+    assert len(drawn) == 1, drawn
+
+
 def test_the_first_frame_drawn_is_not_a_blank_page(app, live_server, new_phone):
     """A first visit on a slow phone (Chromium at 4x CPU, as the benchmark runs it). The inline
     critical CSS makes the <head> longer to parse than Chromium's parser budget (10 ms), so it
